@@ -1,0 +1,32 @@
+# Two-command quick start: `make demo` runs the main job, `make test` the test suite.
+# Both create .venv on first use. The CPU build of torch is installed first where this machine
+# has it (pip finds it on local disk); elsewhere pip resolves torch from the package index.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: install demo test lint docs clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "torch==2.13.0" || echo "torch 2.13.0 CPU build not available here; pip will choose a torch build"
+	$(PY) -m pip install --quiet -e ".[tests,docs,plotting]"
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(PY) -m sklatent demo
+
+test: install
+	$(PY) -m pytest -n 2 -q
+
+lint: install
+	$(VENV)/bin/ruff check sklatent tests examples benchmarks docs
+
+docs: install
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
+clean:
+	rm -rf $(VENV) docs/_build docs/auto_examples docs/generated

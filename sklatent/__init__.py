@@ -1,0 +1,21 @@
+"""sklatent: scikit-learn compatible representation learners in torch.
+
+Fair, invariant, disentangled and identifiable latent representations as estimators that drop
+into a :class:`~sklearn.pipeline.Pipeline` and tune with
+:class:`~sklearn.model_selection.GridSearchCV`.
+"""
+
+from .estimators import BetaVAE
+from .exceptions import ModelFileError, TrainingDivergedError
+from .utils._persistence import load, save
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "BetaVAE",
+    "ModelFileError",
+    "TrainingDivergedError",
+    "__version__",
+    "load",
+    "save",
+]

@@ -1,0 +1,66 @@
+"""Shared helpers for the vendored dataset loaders (package data, no network)."""
+
+import gzip
+import io
+import json
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import Bunch
+
+__all__ = ["_finalize_bunch", "_open_text", "_read_json"]
+
+_DATA_PACKAGE = "sklatent.datasets"
+
+
+def _data_path(name):
+    """Traversable pointing to ``sklatent/datasets/data/<name>`` (works from a wheel)."""
+    return resources.files(_DATA_PACKAGE) / "data" / name
+
+
+def _open_text(name):
+    """Return the decoded text of a vendored file as a ``StringIO`` (``.gz`` is inflated)."""
+    raw = _data_path(name).read_bytes()
+    if name.endswith(".gz"):
+        raw = gzip.decompress(raw)
+    return io.StringIO(raw.decode("utf-8"))
+
+
+def _read_json(name):
+    """Parse a vendored JSON file."""
+    return json.loads(_data_path(name).read_text(encoding="utf-8"))
+
+
+def _to_object_array(frame):
+    """Object ndarray with ``np.nan`` for missing values (also for categorical columns)."""
+    arr = frame.astype(object).to_numpy(dtype=object)
+    arr[pd.isna(arr)] = np.nan
+    return arr
+
+
+def _finalize_bunch(*, data, target, sensitive, target_names, descr, as_frame, return_X_y, **extra):
+    """Assemble the scikit-learn style return value of a loader.
+
+    ``data``, ``target`` and ``sensitive`` are fresh (caller-owned) pandas objects.
+    """
+    feature_names = list(data.columns)
+    if not as_frame:
+        data = _to_object_array(data)
+        target = target.to_numpy(dtype=np.int64)
+        sensitive = _to_object_array(sensitive)
+        frame = None
+    else:
+        frame = pd.concat([data, target], axis=1)
+    if return_X_y:
+        return data, target
+    return Bunch(
+        data=data,
+        target=target,
+        sensitive=sensitive,
+        frame=frame,
+        target_names=np.array(target_names),
+        feature_names=feature_names,
+        DESCR=descr,
+        **extra,
+    )

@@ -1,0 +1,166 @@
+"""What every sklatent estimator shares: training parameters, validation, fitting and encoding."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+
+from ..training import LatentNet, RandomSplit, TensorData, training_callbacks
+from ..utils._sklearn_compat import Interval, check_is_fitted, validate_data
+from ..utils._torch import as_float_tensor, resolve_device, seeded, torch_seed
+
+_SHARED_PARAMETER_CONSTRAINTS = {
+    "n_components": [Interval(Integral, 1, None, closed="left")],
+    "hidden_layer_sizes": ["array-like"],
+    "max_epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "lr": [Interval(Real, 0, None, closed="neither")],
+    "device": [str, torch.device],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+    "callbacks": [list, None],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+    "early_stopping": ["boolean"],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+}
+
+# Share of rows held out when early stopping is asked for without a validation_fraction.
+DEFAULT_VALIDATION_FRACTION = 0.1
+
+
+def _check_hidden_layer_sizes(hidden_layer_sizes):
+    sizes = np.atleast_1d(np.asarray(hidden_layer_sizes))
+    if sizes.size and (sizes.ndim != 1 or not np.issubdtype(sizes.dtype, np.integer)):
+        raise ValueError(
+            "hidden_layer_sizes must be a sequence of positive integers, "
+            f"got {hidden_layer_sizes!r}."
+        )
+    if np.any(sizes < 1):
+        raise ValueError(f"hidden_layer_sizes must be positive, got {hidden_layer_sizes!r}.")
+    return tuple(int(size) for size in sizes)
+
+
+class LatentTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Base class of the sklatent estimators: a transformer that owns a trained skorch net.
+
+    Subclasses set ``_parameter_constraints`` (starting from ``_SHARED_PARAMETER_CONSTRAINTS``),
+    and implement ``_make_module`` and ``_make_objective`` from their parameters and the fitted
+    input width. This class turns the shared training parameters into a skorch net
+    (:class:`~sklatent.training.LatentNet` unless ``_net_class`` says otherwise), fits it
+    reproducibly, and encodes new data with the module's ``encode``.
+
+    The estimator *has* a net (``net_``) rather than being one, so that only its own parameters
+    appear in ``get_params``.
+    """
+
+    _net_class = LatentNet
+
+    # ---- hooks for subclasses ----------------------------------------------------------------
+    def _make_module(self):
+        raise NotImplementedError  # pragma: no cover - every estimator defines it
+
+    def _make_objective(self):
+        raise NotImplementedError  # pragma: no cover - every estimator defines it
+
+    def _net_kwargs(self):
+        """Extra keyword arguments for the net class (the critic of an adversarial net)."""
+        return {}
+
+    # ---- validation --------------------------------------------------------------------------
+    def _validate_X(self, X, *, reset):
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=reset)
+
+    @property
+    def _n_features_out(self):
+        return self.n_components
+
+    # ---- fitting -----------------------------------------------------------------------------
+    def _build_net(self, seed, device):
+        """The skorch net for the current parameters, not yet initialised."""
+        early_stopping = self.early_stopping
+        fraction = self.validation_fraction
+        if fraction is None and early_stopping:
+            fraction = DEFAULT_VALIDATION_FRACTION
+        return self._net_class(
+            self._make_module(),
+            self._make_objective(),
+            seed=seed,
+            optimizer=torch.optim.Adam,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            train_split=None if fraction is None else RandomSplit(fraction, seed),
+            callbacks=training_callbacks(
+                early_stopping=early_stopping,
+                n_iter_no_change=self.n_iter_no_change,
+                tol=self.tol,
+                verbose=self.verbose,
+                extra=self.callbacks,
+            ),
+            device=device,
+            verbose=int(self.verbose),
+            **self._net_kwargs(),
+        )
+
+    def _fit_net(self, tensors):
+        """Train a fresh net on ``tensors`` (a dict of device tensors) and keep it as ``net_``."""
+        self._hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
+        device = resolve_device(self.device)
+        seed = torch_seed(self.random_state)
+        tensors = {name: value.to(device) for name, value in tensors.items()}
+        with seeded(seed, device):
+            net = self._build_net(seed, device)
+            net.fit(TensorData(tensors))
+        self.net_ = net
+        self.n_iter_ = len(net.history)
+        return self
+
+    def _restore_net(self, state_dicts):
+        """Rebuild ``net_`` from saved weights (see :func:`sklatent.load`)."""
+        self._hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
+        device = resolve_device(self.device)
+        with seeded(0, device):
+            net = self._build_net(0, device).initialize()
+        modules = net.torch_modules()
+        for name, state in state_dicts.items():
+            modules[name].load_state_dict(state)
+        self.net_ = net
+        return self
+
+    @property
+    def history_(self):
+        """The training history: one row per epoch with each loss term (skorch ``History``)."""
+        check_is_fitted(self, "net_")
+        return self.net_.history
+
+    # ---- encoding ----------------------------------------------------------------------------
+    def _to_tensor(self, X):
+        return as_float_tensor(X, self.net_.device)
+
+    def _apply(self, tensors, fn, dtype):
+        """Run ``fn(module, batch)`` over all rows and return a numpy array of ``dtype``."""
+        return self.net_.apply(tensors, fn).cpu().numpy().astype(dtype, copy=False)
+
+    def transform(self, X):
+        """Encode ``X``: the posterior mean of each row's latent code.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components)
+            The codes, in the float dtype of ``X``.
+        """
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X, reset=False)
+        return self._apply({"X": self._to_tensor(X)}, lambda module, b: module.encode(b), X.dtype)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -1,0 +1,16 @@
+"""Information terms, each written once: pure torch functions returning one value per sample.
+
+The objectives in :mod:`sklatent.objectives` compose these; nothing here knows about estimators,
+modules or training.
+"""
+
+from ._kl import gaussian_kl_standard, gaussian_kl_standard_per_dim
+from ._likelihood import bernoulli_nll, gaussian_nll, reconstruction_nll
+
+__all__ = [
+    "bernoulli_nll",
+    "gaussian_kl_standard",
+    "gaussian_kl_standard_per_dim",
+    "gaussian_nll",
+    "reconstruction_nll",
+]

@@ -1,0 +1,32 @@
+"""Kullback-Leibler divergences between Gaussians: the "compress" terms of the bottleneck."""
+
+
+def gaussian_kl_standard(mean, logvar):
+    r"""KL divergence from a diagonal Gaussian to the standard normal, per sample.
+
+    .. math::
+
+        \mathrm{KL}\big(\mathcal N(\mu, \operatorname{diag}\sigma^2) \,\|\, \mathcal N(0, I)\big)
+        = \tfrac12 \sum_j \big(\mu_j^2 + \sigma_j^2 - \log \sigma_j^2 - 1\big)
+
+    Parameters
+    ----------
+    mean : torch.Tensor of shape (n_samples, n_components)
+        Posterior means :math:`\mu`.
+    logvar : torch.Tensor of shape (n_samples, n_components)
+        Posterior log-variances :math:`\log \sigma^2`.
+
+    Returns
+    -------
+    torch.Tensor of shape (n_samples,)
+        The divergence of each row, in nats.
+    """
+    return 0.5 * (mean.pow(2) + logvar.exp() - logvar - 1.0).sum(dim=-1)
+
+
+def gaussian_kl_standard_per_dim(mean, logvar):
+    """KL divergence to the standard normal per latent dimension, shape (n_samples, n_components).
+
+    The per-dimension form of :func:`gaussian_kl_standard`, for diagnostics of collapsed units.
+    """
+    return 0.5 * (mean.pow(2) + logvar.exp() - logvar - 1.0)

@@ -1,0 +1,142 @@
+"""Encoder and decoder networks of the variational autoencoders.
+
+Modules map a batch dict to an outputs dict of distribution parameters and codes; they compute no
+loss (that is :mod:`sklatent.objectives`' job).
+"""
+
+import math
+
+import torch
+from torch import nn
+
+from ._mlp import make_mlp
+
+# Bounds on a learned decoder log-variance: a decoder free to shrink its variance to zero can make
+# the likelihood of duplicated rows unbounded, so variances stay in [1e-4, 1e4].
+DECODER_LOGVAR_BOUNDS = (math.log(1e-4), math.log(1e4))
+# Bounds on the posterior log-variance that keep exp() finite in float32.
+POSTERIOR_LOGVAR_BOUNDS = (-30.0, 20.0)
+
+
+class GaussianEncoder(nn.Module):
+    """Amortised diagonal-Gaussian posterior :math:`q(z \\mid x) = N(\\mu(x), \\sigma^2(x))`.
+
+    Parameters
+    ----------
+    n_features, n_components : int
+        Input and latent widths.
+    hidden_layer_sizes : sequence of int
+        Hidden widths of the MLP.
+    activation : str
+        Hidden activation, see :func:`~sklatent.modules.make_mlp`.
+    """
+
+    def __init__(self, n_features, n_components, hidden_layer_sizes, activation="relu"):
+        super().__init__()
+        self.net = make_mlp(n_features, hidden_layer_sizes, 2 * n_components, activation)
+
+    def forward(self, x):
+        mean, logvar = self.net(x).chunk(2, dim=-1)
+        return mean, logvar.clamp(*POSTERIOR_LOGVAR_BOUNDS)
+
+
+class Decoder(nn.Module):
+    """Likelihood :math:`p(x \\mid z)`: Gaussian (learned or fixed variance) or Bernoulli.
+
+    Parameters
+    ----------
+    n_components, n_features : int
+        Latent and output widths.
+    hidden_layer_sizes : sequence of int
+        Hidden widths of the MLP.
+    activation : str
+        Hidden activation.
+    likelihood : {"gaussian", "bernoulli"}
+        The decoder distribution.
+    decoder_variance : "learned", "learned_per_sample" or float
+        Gaussian only: one learned variance per feature, one per sample and feature (the network
+        outputs it), or a fixed value.
+    """
+
+    def __init__(
+        self,
+        n_components,
+        n_features,
+        hidden_layer_sizes,
+        activation="relu",
+        likelihood="gaussian",
+        decoder_variance="learned",
+    ):
+        super().__init__()
+        self.likelihood = likelihood
+        self.per_sample_variance = (
+            likelihood == "gaussian" and decoder_variance == "learned_per_sample"
+        )
+        n_outputs = 2 * n_features if self.per_sample_variance else n_features
+        self.net = make_mlp(n_components, hidden_layer_sizes, n_outputs, activation)
+        if likelihood == "gaussian" and decoder_variance == "learned":
+            self.logvar = nn.Parameter(torch.zeros(n_features))
+        elif likelihood == "gaussian" and not self.per_sample_variance:
+            self.register_buffer("logvar", torch.full((n_features,), math.log(decoder_variance)))
+
+    def forward(self, z):
+        """Return the decoder's distribution parameters as a dict (see ``reconstruction_nll``)."""
+        out = self.net(z)
+        if self.likelihood == "bernoulli":
+            return {"logits": out}
+        if self.per_sample_variance:
+            mean, logvar = out.chunk(2, dim=-1)
+        else:
+            mean, logvar = out, self.logvar.expand_as(out)
+        return {"mean": mean, "logvar": logvar.clamp(*DECODER_LOGVAR_BOUNDS)}
+
+    @staticmethod
+    def mean(params):
+        """Expected value of x under the decoder distribution."""
+        if "logits" in params:
+            return torch.sigmoid(params["logits"])
+        return params["mean"]
+
+
+class VAEModule(nn.Module):
+    """Encoder + reparameterised sample + decoder: the network of ``BetaVAE``.
+
+    ``forward(batch)`` reads ``batch["X"]`` and returns ``{"mean", "logvar", "z", "x_params"}``.
+    During training ``z`` is a reparameterised sample; in evaluation mode it is the posterior mean
+    unless explicit standard-normal draws ``eps`` are passed.
+    """
+
+    def __init__(
+        self,
+        n_features,
+        n_components,
+        hidden_layer_sizes,
+        activation="relu",
+        likelihood="gaussian",
+        decoder_variance="learned",
+    ):
+        super().__init__()
+        self.encoder = GaussianEncoder(n_features, n_components, hidden_layer_sizes, activation)
+        self.decoder = Decoder(
+            n_components,
+            n_features,
+            tuple(reversed(hidden_layer_sizes)),
+            activation,
+            likelihood,
+            decoder_variance,
+        )
+
+    def forward(self, batch, eps=None):
+        mean, logvar = self.encoder(batch["X"])
+        if eps is None and self.training:
+            eps = torch.randn_like(mean)
+        z = mean if eps is None else mean + eps * torch.exp(0.5 * logvar)
+        return {"mean": mean, "logvar": logvar, "z": z, "x_params": self.decoder(z)}
+
+    def encode(self, batch):
+        """Posterior mean of each row: the code ``transform`` returns."""
+        return self.encoder(batch["X"])[0]
+
+    def decode(self, batch):
+        """Decoder mean for the codes in ``batch["Z"]``."""
+        return Decoder.mean(self.decoder(batch["Z"]))

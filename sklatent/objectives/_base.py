@@ -1,0 +1,22 @@
+"""The contract every objective follows."""
+
+from torch import nn
+
+
+class Objective(nn.Module):
+    """A training objective: named loss terms from a module's outputs and the batch.
+
+    Subclasses set :attr:`term_names` and implement :meth:`forward`, returning a dict that holds
+    every name of :attr:`term_names` plus ``"loss"``, the scalar that is minimised. The training
+    engine records each term per batch and per epoch under ``train_<name>`` / ``valid_<name>``.
+
+    :attr:`weight_names` names the constructor weights of the objective; the engine cites them
+    when a loss stops being finite.
+    """
+
+    term_names = ()
+    weight_names = ()
+
+    def weights(self):
+        """The current value of each weight named in :attr:`weight_names`."""
+        return {name: getattr(self, name) for name in self.weight_names}

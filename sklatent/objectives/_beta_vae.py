@@ -1,0 +1,42 @@
+"""The beta-VAE objective: the information bottleneck with one observed and one latent variable."""
+
+from ..information import gaussian_kl_standard, reconstruction_nll
+from ._base import Objective
+
+
+class BetaVAEObjective(Objective):
+    r"""Negative evidence lower bound with a weighted compression term (Higgins et al., 2017).
+
+    .. math::
+
+        \mathcal L = \mathbb E_{q(z\mid x)}\big[-\log p(x \mid z)\big]
+                     + \beta\, \mathrm{KL}\big(q(z \mid x) \,\|\, \mathcal N(0, I)\big)
+
+    averaged over the batch. The reconstruction term bounds the "explain" information
+    :math:`I(X; Z)` from below and the KL term bounds the "compress" information from above, so
+    :math:`\beta` sets the bottleneck; :math:`\beta = 1` is the plain VAE.
+
+    Parameters
+    ----------
+    beta : float
+        Weight of the KL term.
+    """
+
+    term_names = ("reconstruction", "kl")
+    weight_names = ("beta",)
+
+    def __init__(self, beta=1.0):
+        super().__init__()
+        self.beta = beta
+
+    def per_sample(self, outputs, batch):
+        """Reconstruction negative log-likelihood and KL of each row, before averaging."""
+        return {
+            "reconstruction": reconstruction_nll(batch["X"], outputs["x_params"]),
+            "kl": gaussian_kl_standard(outputs["mean"], outputs["logvar"]),
+        }
+
+    def forward(self, outputs, batch):
+        terms = {name: value.mean() for name, value in self.per_sample(outputs, batch).items()}
+        terms["loss"] = terms["reconstruction"] + self.beta * terms["kl"]
+        return terms

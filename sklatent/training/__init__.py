@@ -1,0 +1,21 @@
+"""The training engine; the only package of sklatent that imports skorch.
+
+:class:`LatentNet` trains one objective; :class:`AdversarialNet` alternates encoder and critic
+steps. Both batch in-memory tensors by index slices and record every named loss term.
+"""
+
+from ._adversarial import AdversarialNet, detach_outputs
+from ._callbacks import training_callbacks
+from ._data import IndexBatches, RandomSplit, TensorData
+from ._net import INFERENCE_BATCH_SIZE, LatentNet
+
+__all__ = [
+    "INFERENCE_BATCH_SIZE",
+    "AdversarialNet",
+    "IndexBatches",
+    "LatentNet",
+    "RandomSplit",
+    "TensorData",
+    "detach_outputs",
+    "training_callbacks",
+]

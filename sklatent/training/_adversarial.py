@@ -1,0 +1,114 @@
+"""Alternating adversary/encoder training: one encoder step, then ``critic_steps`` critic steps."""
+
+import torch
+from skorch.utils import TeeGenerator
+
+from ._net import LatentNet, _term_scorings
+
+
+def detach_outputs(outputs):
+    """A copy of a (nested) outputs dict with every tensor detached from the graph."""
+    if isinstance(outputs, dict):
+        return {name: detach_outputs(value) for name, value in outputs.items()}
+    return outputs.detach() if isinstance(outputs, torch.Tensor) else outputs
+
+
+class AdversarialNet(LatentNet):
+    """A :class:`LatentNet` with a second module, the critic, trained against the encoder.
+
+    Each batch: the module's outputs feed the objective, which may use the critic (say, to reward
+    codes the critic cannot tell apart); the encoder takes one optimizer step; then the critic takes
+    ``critic_steps`` steps on the detached outputs. This is the order of Funke et al. (2022):
+    encoder, then discriminator on detached codes.
+
+    The critic is registered with skorch by name, so its architecture and optimizer are set as
+    ``critic__<param>`` and ``critic_optimizer__<param>`` (``critic_optimizer__lr``) and can be
+    tuned by ``set_params`` or a grid search.
+
+    The objective implements ``forward(outputs, batch, critic)`` for the encoder's terms and
+    ``critic_terms(outputs, batch, critic)`` returning the critic's terms (with ``"loss"``), and
+    lists their names in ``term_names`` and ``critic_term_names``.
+
+    Parameters
+    ----------
+    module, criterion
+        As for :class:`LatentNet`.
+    critic : torch.nn.Module class or instance
+        The adversary.
+    critic_optimizer : torch optimizer class, default=torch.optim.Adam
+        Its optimizer; ``critic_optimizer__lr`` defaults to the net's ``lr``.
+    critic_steps : int, default=1
+        Critic updates per encoder update.
+    **kwargs
+        As for :class:`LatentNet`, plus ``critic__*`` and ``critic_optimizer__*``.
+    """
+
+    def __init__(
+        self,
+        module,
+        criterion,
+        *,
+        critic,
+        critic_optimizer=torch.optim.Adam,
+        critic_steps=1,
+        **kwargs,
+    ):
+        self.critic = critic
+        self.critic_optimizer = critic_optimizer
+        self.critic_steps = critic_steps
+        super().__init__(module, criterion, **kwargs)
+
+    def critic_term_names(self):
+        """Names of the critic's terms, recorded as ``train_critic_<term>``."""
+        return tuple(self.criterion.critic_term_names)
+
+    def get_default_callbacks(self):
+        callbacks = list(super().get_default_callbacks())
+        print_log = callbacks.pop()
+        critic = [f"critic_{name}" for name in self.critic_term_names()]
+        return [*callbacks, *_term_scorings("train", critic, on_train=True), print_log]
+
+    def initialize_module(self):
+        super().initialize_module()
+        self.critic_ = self.initialized_instance(self.critic, self.get_params_for("critic"))
+        return self
+
+    def initialize_optimizer(self, triggered_directly=None):
+        # The encoder's optimizer must not move the critic, and the critic's not the encoder.
+        args, kwargs = self.get_params_for_optimizer("optimizer", self.module_.named_parameters())
+        self.optimizer_ = self.optimizer(*args, **kwargs)
+        args, kwargs = self.get_params_for_optimizer(
+            "critic_optimizer", self.critic_.named_parameters()
+        )
+        self.critic_optimizer_ = self.critic_optimizer(*args, **kwargs)
+        return self
+
+    def get_loss(self, y_pred, y_true=None, X=None, training=False):
+        terms = self.criterion_(y_pred, X, critic=self.critic_)
+        self.record_terms(terms, self.term_names(), "train" if training else "valid")
+        return terms["loss"]
+
+    def train_step(self, batch, **fit_params):
+        self._set_training(True)
+        outputs = self.module_(batch)
+        self.optimizer_.zero_grad()
+        loss = self.get_loss(outputs, X=batch, training=True)
+        loss.backward()
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(self.module_.named_parameters()),
+            batch=batch,
+            training=True,
+        )
+        self.optimizer_.step()
+
+        detached = detach_outputs(outputs)
+        names = [f"critic_{name}" for name in self.critic_term_names()]
+        for _ in range(self.critic_steps):
+            self.critic_optimizer_.zero_grad()
+            terms = self.criterion_.critic_terms(detached, batch, self.critic_)
+            terms = {"loss": terms["loss"], **{f"critic_{k}": v for k, v in terms.items()}}
+            self.record_terms(terms, names, "train")
+            terms["loss"].backward()
+            self.critic_optimizer_.step()
+        return {"loss": loss, "y_pred": outputs}

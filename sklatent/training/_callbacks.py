@@ -1,0 +1,45 @@
+"""The skorch callbacks an estimator's training parameters ask for."""
+
+from skorch.callbacks import EarlyStopping, ProgressBar
+
+
+def _quiet(*args, **kwargs):
+    """A sink that prints nothing (skorch callbacks print through a ``sink`` callable)."""
+
+
+def training_callbacks(*, early_stopping, n_iter_no_change, tol, verbose, extra=None):
+    """Build the callback list for one fit.
+
+    Parameters
+    ----------
+    early_stopping : bool
+        Stop when the validation loss has not improved by a relative ``tol`` for
+        ``n_iter_no_change`` epochs, and restore the weights of the best epoch.
+    n_iter_no_change : int
+        Patience, in epochs.
+    tol : float
+        Relative improvement that counts as progress.
+    verbose : int
+        0 silent, 1 the epoch table, 2 and more also a progress bar per epoch.
+    extra : list of skorch callbacks or (name, callback) pairs, optional
+        The user's callbacks, passed through unchanged.
+
+    Returns
+    -------
+    list
+        Callbacks for :class:`skorch.NeuralNet`.
+    """
+    callbacks = []
+    if early_stopping:
+        stopper = EarlyStopping(
+            monitor="valid_loss",
+            patience=n_iter_no_change,
+            threshold=tol,
+            load_best=True,
+            sink=print if verbose else _quiet,
+        )
+        callbacks.append(("early_stopping", stopper))
+    if verbose >= 2:
+        callbacks.append(("progress_bar", ProgressBar(postfix_keys=["train_loss"])))
+    callbacks.extend(extra or [])
+    return callbacks

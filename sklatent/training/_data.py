@@ -1,0 +1,101 @@
+"""In-memory batching: the data stay as tensors on the device and batches are index slices.
+
+skorch's default path wraps arrays in a ``Dataset`` whose ``__getitem__`` returns one row and a
+``DataLoader`` that collates rows back into a batch; for data already in memory that per-row work
+is most of an epoch's cost. Here a batch is one gather (shuffled) or one view (in order) per tensor.
+"""
+
+import math
+
+import torch
+
+
+class TensorData:
+    """A dict of tensors sharing their first dimension, standing in for a torch ``Dataset``.
+
+    Parameters
+    ----------
+    tensors : dict of str to torch.Tensor
+        The arrays of one fit (``"X"`` and any auxiliary variables), all on the training device.
+    """
+
+    def __init__(self, tensors):
+        lengths = {name: len(value) for name, value in tensors.items()}
+        if len(set(lengths.values())) != 1:
+            raise ValueError(f"All arrays of a fit need the same number of rows, got {lengths}.")
+        self.tensors = tensors
+        self.n_samples = next(iter(lengths.values()))
+
+    def __len__(self):
+        return self.n_samples
+
+    def subset(self, index):
+        """The rows ``index`` (a tensor of positions) as a new :class:`TensorData`."""
+        return TensorData({name: value[index] for name, value in self.tensors.items()})
+
+
+class IndexBatches:
+    """Iterable over the batches of a :class:`TensorData`, each a dict of tensors.
+
+    Parameters
+    ----------
+    data : TensorData
+        The rows to batch.
+    batch_size : int
+        Rows per batch; a batch size larger than the data gives one batch.
+    shuffle : bool
+        Draw a new permutation every pass (training) or keep the order (inference).
+    generator : torch.Generator or None
+        The source of the permutations; seeded by the net so a fit is reproducible.
+    """
+
+    def __init__(self, data, batch_size, shuffle=False, generator=None):
+        self.data = data
+        self.batch_size = max(1, min(batch_size, len(data)))
+        self.shuffle = shuffle
+        self.generator = generator
+
+    def __len__(self):
+        return math.ceil(len(self.data) / self.batch_size)
+
+    def __iter__(self):
+        n, size, tensors = len(self.data), self.batch_size, self.data.tensors
+        if not self.shuffle:
+            for start in range(0, n, size):
+                yield {name: value[start : start + size] for name, value in tensors.items()}
+            return
+        order = torch.randperm(n, generator=self.generator)
+        device = next(iter(tensors.values())).device
+        order = order.to(device)
+        for start in range(0, n, size):
+            index = order[start : start + size]
+            yield {name: value[index] for name, value in tensors.items()}
+
+
+class RandomSplit:
+    """Hold out a random fraction of the rows for validation (skorch's ``train_split`` hook).
+
+    Parameters
+    ----------
+    fraction : float
+        Share of rows in the validation part, in (0, 1).
+    seed : int
+        Seed of the permutation, so that the split is the same for the same ``random_state``.
+    """
+
+    def __init__(self, fraction, seed):
+        self.fraction = fraction
+        self.seed = seed
+
+    def __call__(self, dataset, y=None, **fit_params):
+        n = len(dataset)
+        n_valid = round(self.fraction * n)
+        if n_valid < 1 or n_valid >= n:
+            raise ValueError(
+                f"validation_fraction={self.fraction} leaves {n_valid} of {n} rows for validation; "
+                "early stopping needs at least one row on each side."
+            )
+        order = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed))
+        device = next(iter(dataset.tensors.values())).device
+        order = order.to(device)
+        return dataset.subset(order[n_valid:]), dataset.subset(order[:n_valid])

@@ -1,0 +1,137 @@
+"""The training engine: skorch's loop with tensor batching and named loss terms."""
+
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import PassthroughScoring
+
+from ..exceptions import TrainingDivergedError
+from ._data import IndexBatches, TensorData
+
+# Rows per forward pass at inference: large enough to keep the matrix products efficient, small
+# enough to bound memory on millions of rows.
+INFERENCE_BATCH_SIZE = 8192
+
+
+def _term_scorings(prefix, names, on_train):
+    """skorch callbacks that average each per-batch term into the epoch's history row."""
+    return [
+        (f"{prefix}_{name}", PassthroughScoring(name=f"{prefix}_{name}", on_train=on_train))
+        for name in names
+    ]
+
+
+class LatentNet(NeuralNet):
+    """A skorch ``NeuralNet`` that trains one objective on in-memory tensors.
+
+    The module maps a batch dict to an outputs dict; the criterion is an
+    :class:`~sklatent.objectives.Objective` that returns named terms. Every term is recorded per
+    batch (``train_<term>``, ``valid_<term>``) and averaged per epoch by skorch's
+    ``PassthroughScoring``, so early stopping, plots and users see each one. A non-finite loss
+    stops the fit with :class:`~sklatent.exceptions.TrainingDivergedError`.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance
+        The network, ``module(batch) -> outputs``.
+    criterion : Objective instance
+        The objective, ``criterion(outputs, batch) -> {"loss": ..., <term>: ...}``.
+    seed : int, default=0
+        Seed of the batch permutations (initialisation and sampling are seeded by the caller).
+    **kwargs
+        Everything :class:`skorch.NeuralNet` accepts (``optimizer``, ``lr``, ``max_epochs``,
+        ``batch_size``, ``train_split``, ``callbacks``, ``device``, ``verbose``, ...).
+    """
+
+    def __init__(self, module, criterion, *, seed=0, **kwargs):
+        self.seed = seed
+        super().__init__(module, criterion, **kwargs)
+
+    # ---- callbacks -------------------------------------------------------------------------
+    def term_names(self):
+        """Names of the objective's terms, recorded per batch and per epoch."""
+        return tuple(self.criterion.term_names)
+
+    def get_default_callbacks(self):
+        defaults = list(super().get_default_callbacks())
+        # skorch prints the epoch table last; the term averages must be computed before it.
+        print_log = defaults.pop()
+        terms = self.term_names()
+        return [
+            *defaults,
+            *_term_scorings("train", terms, on_train=True),
+            *_term_scorings("valid", terms, on_train=False),
+            print_log,
+        ]
+
+    # ---- data --------------------------------------------------------------------------------
+    def get_dataset(self, X, y=None):
+        return X if isinstance(X, TensorData) else TensorData(X)
+
+    def get_iterator(self, dataset, training=False):
+        generator = torch.Generator().manual_seed(self.seed) if training else None
+        batch_size = self.batch_size if training else max(self.batch_size, INFERENCE_BATCH_SIZE)
+        return IndexBatches(dataset, batch_size, shuffle=training, generator=generator)
+
+    # ---- steps -------------------------------------------------------------------------------
+    def get_loss(self, y_pred, y_true=None, X=None, training=False):
+        """Evaluate the objective on a batch, record its terms and return the loss to minimise."""
+        terms = self.criterion_(y_pred, X)
+        self.record_terms(terms, self.term_names(), "train" if training else "valid")
+        return terms["loss"]
+
+    def record_terms(self, terms, names, prefix):
+        """Record the named terms of one batch, stopping the fit if the loss is not finite."""
+        loss = terms["loss"]
+        if not torch.isfinite(loss):
+            self._raise_diverged(terms)
+        for name in names:
+            self.history.record_batch(f"{prefix}_{name}", terms[name].item())
+
+    def _raise_diverged(self, terms):
+        bad = [name for name, value in terms.items() if not torch.isfinite(value)]
+        weights = ", ".join(f"{k}={v!r}" for k, v in self.criterion_.weights().items())
+        epoch = len(self.history)
+        raise TrainingDivergedError(
+            f"Training diverged at epoch {epoch}: the loss term(s) {bad} became non-finite. "
+            f"The learning rate (lr={self.lr!r}) is the likely cause: lower it"
+            + (f", or reduce the objective's weights ({weights})." if weights else ".")
+        )
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        outputs = self.module_(batch)
+        loss = self.get_loss(outputs, X=batch, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": outputs}
+
+    def validation_step(self, batch, **fit_params):
+        self._set_training(False)
+        with torch.no_grad():
+            outputs = self.module_(batch)
+            loss = self.get_loss(outputs, X=batch, training=False)
+        return {"loss": loss, "y_pred": outputs}
+
+    def torch_modules(self):
+        """The net's torch modules by name (``{"module": ..., "critic": ...}``), for saving."""
+        return {name: getattr(self, name + "_") for name in self._modules}
+
+    # ---- inference ---------------------------------------------------------------------------
+    def apply(self, tensors, fn):
+        """Apply ``fn(module, batch) -> tensor`` to every row in evaluation mode, batch by batch.
+
+        Parameters
+        ----------
+        tensors : dict of str to torch.Tensor
+            The inputs, on the net's device.
+        fn : callable
+            Maps the trained module and a batch dict to a tensor with one row per input row.
+
+        Returns
+        -------
+        torch.Tensor
+            The outputs of every batch, concatenated.
+        """
+        self._set_training(False)
+        batches = self.get_iterator(TensorData(tensors), training=False)
+        with torch.no_grad():
+            return torch.cat([fn(self.module_, batch) for batch in batches])

@@ -1,0 +1,19 @@
+"""The one module that imports scikit-learn's private API.
+
+scikit-learn keeps ``_fit_context`` and its parameter-constraint classes private; importing them in
+one place means a future rename is mended here and nowhere else.
+"""
+
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = [
+    "HasMethods",
+    "Interval",
+    "Options",
+    "StrOptions",
+    "_fit_context",
+    "check_is_fitted",
+    "validate_data",
+]

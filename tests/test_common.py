@@ -1,0 +1,41 @@
+"""scikit-learn's estimator checks over every public estimator, found automatically."""
+
+import inspect
+
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import sklatent.estimators
+from sklatent.estimators import LatentTransformer
+
+# Small, fast settings for the checks: they fit dozens of times on tiny data.
+FAST = {"max_epochs": 3, "hidden_layer_sizes": (8,), "n_components": 2}
+
+
+def _public_estimators():
+    for name in sklatent.estimators.__all__:
+        cls = getattr(sklatent.estimators, name)
+        if inspect.isclass(cls) and issubclass(cls, LatentTransformer) and cls is not LatentTransformer:
+            params = inspect.signature(cls).parameters
+            yield cls(**{key: value for key, value in FAST.items() if key in params})
+
+
+ESTIMATORS = list(_public_estimators())
+
+
+def test_every_public_estimator_is_checked():
+    assert {type(est).__name__ for est in ESTIMATORS} == set(sklatent.estimators.__all__) - {
+        "LatentTransformer"
+    }
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda est: type(est).__name__)
+def test_estimator_is_exported_at_top_level(estimator):
+    import sklatent
+
+    assert getattr(sklatent, type(estimator).__name__) is type(estimator)
