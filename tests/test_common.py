@@ -15,7 +15,11 @@ FAST = {"max_epochs": 3, "hidden_layer_sizes": (8,), "n_components": 2}
 def _public_estimators():
     for name in sklatent.estimators.__all__:
         cls = getattr(sklatent.estimators, name)
-        if inspect.isclass(cls) and issubclass(cls, LatentTransformer) and cls is not LatentTransformer:
+        if (
+            inspect.isclass(cls)
+            and issubclass(cls, LatentTransformer)
+            and cls is not LatentTransformer
+        ):
             params = inspect.signature(cls).parameters
             yield cls(**{key: value for key, value in FAST.items() if key in params})
 

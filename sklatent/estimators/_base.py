@@ -1,5 +1,6 @@
 """What every sklatent estimator shares: training parameters, validation, fitting and encoding."""
 
+import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -97,7 +98,8 @@ class LatentTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
                 n_iter_no_change=self.n_iter_no_change,
                 tol=self.tol,
                 verbose=self.verbose,
-                extra=self.callbacks,
+                # skorch initialises callbacks in place: train copies, the user's stay untouched.
+                extra=copy.deepcopy(self.callbacks),
             ),
             device=device,
             verbose=int(self.verbose),

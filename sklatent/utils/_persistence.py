@@ -52,6 +52,8 @@ def _decode(value):
         return np.asarray(value["__ndarray__"], dtype=value["dtype"])
     if isinstance(value, dict) and "__tuple__" in value:
         return tuple(_decode(v) for v in value["__tuple__"])
+    if isinstance(value, dict):
+        return {key: _decode(v) for key, v in value.items()}
     if isinstance(value, list):
         return [_decode(v) for v in value]
     return value

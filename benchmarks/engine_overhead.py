@@ -1,0 +1,263 @@
+"""Engine overhead: BetaVAE.fit/transform against a plain torch loop and skorch's default path.
+
+Three ways to train the same network (``sklatent.modules.VAEModule``) on the same objective
+(``sklatent.objectives.BetaVAEObjective``) with Adam, the same epochs and batch size:
+
+(a) ``sklatent.BetaVAE(...).fit(X)``: the estimator, validation and skorch engine included;
+(b) a minimal, competent torch loop: the data as one tensor, a ``torch.randperm`` per epoch and
+    index slices, ``zero_grad``/``backward``/``step``, and no ``.item()`` (no host sync);
+(c) a plain ``skorch.NeuralNet`` with its default ``Dataset``/``DataLoader`` (shuffled,
+    ``train_split=None``), through a thin module wrapper and criterion adapter.
+
+and two ways to encode with the weights (a) trained: ``BetaVAE.transform(X)`` and
+``torch.from_numpy(X) -> module.encoder`` in eval mode under ``no_grad`` -> numpy.
+
+Runs are interleaved (a, b, c, a, b, c, ...) so that machine noise hits all three alike; the
+script prints medians, the ratios to plain torch and PASS/FAIL against the targets
+(sklatent / plain torch <= 1.10 for fit and for transform). It always exits 0: it is a report.
+
+    .venv/bin/python benchmarks/engine_overhead.py                 # 32k x 100, 5 epochs, 1 thread
+    .venv/bin/python benchmarks/engine_overhead.py --threads 1 2   # also with 2 threads
+    .venv/bin/python benchmarks/engine_overhead.py --quick         # smoke run, seconds
+"""
+
+import argparse
+import sys
+
+import numpy as np
+import torch
+from _common import format_table, machine_lines, make_low_rank, median, timed_cpu
+from skorch import NeuralNet
+from torch import nn
+
+from sklatent import BetaVAE
+from sklatent.modules import VAEModule
+from sklatent.objectives import BetaVAEObjective
+
+FIT_TARGET = 1.10
+TRANSFORM_TARGET = 1.10
+
+
+# ---- (b) plain torch -----------------------------------------------------------------------
+def make_module(n_features, args):
+    return VAEModule(
+        n_features, args.n_components, tuple(args.hidden), "relu", "gaussian", "learned"
+    )
+
+
+def fit_plain_torch(X_np, args, seed=0):
+    torch.manual_seed(seed)
+    X = torch.from_numpy(X_np)
+    n = len(X)
+    module = make_module(X.shape[1], args)
+    objective = BetaVAEObjective(beta=1.0)
+    optimizer = torch.optim.Adam(module.parameters(), lr=args.lr)
+    generator = torch.Generator().manual_seed(seed)
+    module.train()
+    for _ in range(args.epochs):
+        order = torch.randperm(n, generator=generator)
+        for start in range(0, n, args.batch_size):
+            batch = {"X": X[order[start : start + args.batch_size]]}
+            loss = objective(module(batch), batch)["loss"]
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return module
+
+
+def transform_plain_torch(module, X_np):
+    module.eval()
+    with torch.no_grad():
+        return module.encoder(torch.from_numpy(X_np))[0].numpy()
+
+
+# ---- (c) skorch's default path -------------------------------------------------------------
+class TensorInputVAE(nn.Module):
+    """``VAEModule`` taking ``X`` as a tensor (skorch's default calling convention).
+
+    The input is passed on in the outputs so the criterion, which skorch calls as
+    ``criterion(y_pred, y_true)``, can compute the reconstruction term.
+    """
+
+    def __init__(self, n_features, n_components, hidden_layer_sizes):
+        super().__init__()
+        self.vae = VAEModule(n_features, n_components, hidden_layer_sizes)
+
+    def forward(self, X):
+        outputs = self.vae({"X": X})
+        outputs["X"] = X
+        return outputs
+
+
+class ObjectiveLoss(nn.Module):
+    """``BetaVAEObjective`` as a skorch criterion: ``loss(y_pred, y_true)``, y unused."""
+
+    def __init__(self, beta=1.0):
+        super().__init__()
+        self.objective = BetaVAEObjective(beta=beta)
+
+    def forward(self, y_pred, y_true=None):
+        return self.objective(y_pred, {"X": y_pred["X"]})["loss"]
+
+
+def fit_skorch_default(X_np, args, seed=0):
+    torch.manual_seed(seed)
+    net = NeuralNet(
+        TensorInputVAE,
+        ObjectiveLoss,
+        module__n_features=X_np.shape[1],
+        module__n_components=args.n_components,
+        module__hidden_layer_sizes=tuple(args.hidden),
+        optimizer=torch.optim.Adam,
+        lr=args.lr,
+        max_epochs=args.epochs,
+        batch_size=args.batch_size,
+        iterator_train__shuffle=True,
+        train_split=None,
+        device="cpu",
+        verbose=0,
+    )
+    return net.fit(X_np)
+
+
+# ---- (a) sklatent --------------------------------------------------------------------------
+def fit_sklatent(X_np, args, seed=0):
+    return BetaVAE(
+        n_components=args.n_components,
+        hidden_layer_sizes=tuple(args.hidden),
+        batch_size=args.batch_size,
+        max_epochs=args.epochs,
+        lr=args.lr,
+        device="cpu",
+        random_state=seed,
+    ).fit(X_np)
+
+
+# ---- the benchmark -------------------------------------------------------------------------
+PATHS = {
+    "fit_sklatent": "fit: sklatent.BetaVAE",
+    "fit_torch": "fit: plain torch loop",
+    "fit_skorch": "fit: skorch default",
+    "transform_sklatent": "transform: BetaVAE.transform",
+    "transform_torch": "transform: plain torch",
+}
+
+
+def run_threads(X, args, n_threads):
+    """Interleaved runs; returns ``{path: [(wall, cpu), ...]}`` and the largest code difference."""
+    torch.set_num_threads(n_threads)
+    # Warm-up (untimed): lazy imports, allocator and kernel caches, for all three paths.
+    warm = argparse.Namespace(**{**vars(args), "epochs": 1})
+    fit_sklatent(X[:2048], warm)
+    fit_plain_torch(X[:2048], warm)
+    fit_skorch_default(X[:2048], warm)
+
+    times = {path: [] for path in PATHS}
+    max_diff = 0.0
+    for repeat in range(args.repeats):
+        wall, cpu, estimator = timed_cpu(fit_sklatent, X, args, repeat)
+        times["fit_sklatent"].append((wall, cpu))
+        times["fit_torch"].append(timed_cpu(fit_plain_torch, X, args, repeat)[:2])
+        times["fit_skorch"].append(timed_cpu(fit_skorch_default, X, args, repeat)[:2])
+        # Encode with the weights of (a), alternating the two ways call by call.
+        module = estimator.net_.module_
+        for _ in range(args.transform_repeats):
+            wall, cpu, Z_sklatent = timed_cpu(estimator.transform, X)
+            times["transform_sklatent"].append((wall, cpu))
+            wall, cpu, Z_torch = timed_cpu(transform_plain_torch, module, X)
+            times["transform_torch"].append((wall, cpu))
+        max_diff = max(max_diff, float(np.max(np.abs(Z_sklatent - Z_torch))))
+    return times, max_diff
+
+
+def verdict(ratio, target):
+    return "PASS" if ratio <= target else "FAIL"
+
+
+def report(n_threads, times, max_diff):
+    wall = {path: median([t[0] for t in runs]) for path, runs in times.items()}
+    cpu = {path: median([t[1] for t in runs]) for path, runs in times.items()}
+    rows = [
+        [
+            label,
+            f"{wall[path]:.4f}",
+            f"{min(t[0] for t in times[path]):.4f}",
+            f"{max(t[0] for t in times[path]):.4f}",
+            f"{cpu[path]:.4f}",
+        ]
+        for path, label in PATHS.items()
+    ]
+
+    def ratio(numerator, denominator):
+        return wall[numerator] / wall[denominator], cpu[numerator] / cpu[denominator]
+
+    fit_ratio, fit_cpu = ratio("fit_sklatent", "fit_torch")
+    skorch_ratio, skorch_cpu = ratio("fit_skorch", "fit_torch")
+    tr_ratio, tr_cpu = ratio("transform_sklatent", "transform_torch")
+    ratios = [
+        [
+            "fit sklatent / torch",
+            f"{fit_ratio:.3f}",
+            f"{fit_cpu:.3f}",
+            f"<= {FIT_TARGET:.2f}",
+            verdict(fit_ratio, FIT_TARGET),
+        ],
+        ["fit skorch-default / torch", f"{skorch_ratio:.3f}", f"{skorch_cpu:.3f}", "~3x", "-"],
+        [
+            "transform sklatent / torch",
+            f"{tr_ratio:.3f}",
+            f"{tr_cpu:.3f}",
+            f"<= {TRANSFORM_TARGET:.2f}",
+            verdict(tr_ratio, TRANSFORM_TARGET),
+        ],
+    ]
+    print(f"\n--- torch.set_num_threads({n_threads}) ---")
+    print(format_table(["path", "median s", "min s", "max s", "median CPU s"], rows))
+    print()
+    print(format_table(["ratio of medians", "wall", "CPU", "target", "result (wall)"], ratios))
+    print(f"max |transform difference| sklatent vs plain torch: {max_diff:.2e}")
+    return fit_ratio <= FIT_TARGET and tr_ratio <= TRANSFORM_TARGET
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=32_000)
+    parser.add_argument("--features", type=int, default=100)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--n-components", type=int, default=8)
+    parser.add_argument("--hidden", type=int, nargs="+", default=[128, 64])
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved fit repeats")
+    parser.add_argument(
+        "--transform-repeats", type=int, default=5, help="transform calls per fit repeat"
+    )
+    parser.add_argument("--threads", type=int, nargs="+", default=[1], help="e.g. --threads 1 2")
+    parser.add_argument("--quick", action="store_true", help="smoke run: small data, 2 repeats")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rows, args.epochs, args.repeats, args.transform_repeats = 4_000, 1, 2, 2
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    print("Engine overhead: BetaVAE vs plain torch vs skorch default")
+    print("\n".join(machine_lines()))
+    print(
+        f"command: {' '.join(sys.argv)}\n"
+        f"data: {args.rows} x {args.features} float32, low rank + noise, seed 0; "
+        f"n_components={args.n_components}, hidden={tuple(args.hidden)}, "
+        f"batch_size={args.batch_size}, epochs={args.epochs}, lr={args.lr}, Adam, cpu; "
+        f"{args.repeats} interleaved repeats, {args.transform_repeats} transform calls each"
+    )
+    X = make_low_rank(args.rows, args.features, seed=0)
+    passed = []
+    for n_threads in args.threads:
+        passed.append(report(n_threads, *run_threads(X, args, n_threads)))
+    print(f"\noverall: {'PASS' if all(passed) else 'FAIL'} (targets: fit and transform <= 1.10x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Training curves: every recorded loss term against the epoch."""
+
+import numpy as np
+
+from ..utils._sklearn_compat import check_is_fitted
+
+
+class TrainingCurveDisplay:
+    """Per-epoch loss terms of a fitted sklatent estimator, in the style of scikit-learn Displays.
+
+    Build it with :meth:`from_estimator`; the constructor takes precomputed curves.
+
+    Parameters
+    ----------
+    epochs : ndarray of shape (n_epochs,)
+        Epoch numbers.
+    curves : dict of str to ndarray of shape (n_epochs,)
+        One curve per recorded term (``train_loss``, ``train_kl``, ``valid_loss``, ...).
+
+    Attributes
+    ----------
+    ax_ : matplotlib Axes
+        The axes drawn on.
+    figure_ : matplotlib Figure
+        The figure holding ``ax_``.
+    lines_ : dict of str to matplotlib Line2D
+        One line per curve.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklatent import BetaVAE
+    >>> from sklatent.plotting import TrainingCurveDisplay
+    >>> X = np.random.RandomState(0).normal(size=(100, 5))
+    >>> vae = BetaVAE(n_components=2, max_epochs=3, random_state=0).fit(X)
+    >>> display = TrainingCurveDisplay.from_estimator(vae)
+    >>> sorted(display.curves)
+    ['train_kl', 'train_loss', 'train_reconstruction']
+    """
+
+    def __init__(self, epochs, curves):
+        self.epochs = epochs
+        self.curves = curves
+
+    @classmethod
+    def from_estimator(cls, estimator, terms=None, *, ax=None):
+        """Plot the loss terms recorded while ``estimator`` was fitted.
+
+        Parameters
+        ----------
+        estimator : fitted sklatent estimator
+            Any estimator with a ``history_``.
+        terms : list of str, default=None
+            History keys to plot, such as ``["train_kl", "valid_loss"]``; None plots every
+            ``train_*`` and ``valid_*`` term recorded in every epoch.
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure when None.
+
+        Returns
+        -------
+        display : TrainingCurveDisplay
+        """
+        check_is_fitted(estimator, "net_")
+        history = estimator.history_
+        if terms is None:
+            common = set.intersection(*(set(row) for row in history))
+            terms = sorted(
+                key
+                for key in common
+                if key.startswith(("train_", "valid_"))
+                and not key.endswith(("_best", "_batch_count"))
+            )
+        missing = [term for term in terms if any(term not in row for row in history)]
+        if missing:
+            raise ValueError(
+                f"Terms {missing} are not recorded in every epoch; recorded: {sorted(history[-1])}."
+            )
+        epochs = np.asarray(history[:, "epoch"])
+        curves = {term: np.asarray(history[:, term], dtype=float) for term in terms}
+        return cls(epochs, curves).plot(ax=ax)
+
+    def plot(self, ax=None):
+        """Draw the curves.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure when None.
+
+        Returns
+        -------
+        display : TrainingCurveDisplay
+            With ``ax_``, ``figure_`` and ``lines_`` set.
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        self.lines_ = {
+            term: ax.plot(self.epochs, values, label=term)[0]
+            for term, values in self.curves.items()
+        }
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("loss term (nats per sample)")
+        ax.legend()
+        self.ax_, self.figure_ = ax, ax.figure
+        return self

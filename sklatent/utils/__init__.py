@@ -1,0 +1,1 @@
+"""Helpers shared across sklatent: validation, torch devices and seeds, persistence."""

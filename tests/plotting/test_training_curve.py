@@ -1,0 +1,31 @@
+"""TrainingCurveDisplay draws the recorded loss terms."""
+
+import matplotlib
+import numpy as np
+import pytest
+
+from sklatent import BetaVAE
+from sklatent.plotting import TrainingCurveDisplay
+
+matplotlib.use("agg")
+
+X = np.random.RandomState(0).normal(size=(60, 4))
+
+
+def test_every_recorded_term_is_drawn_against_epochs():
+    vae = BetaVAE(n_components=2, max_epochs=4, validation_fraction=0.25, random_state=0).fit(X)
+    display = TrainingCurveDisplay.from_estimator(vae)
+    assert set(display.lines_) == {
+        f"{split}_{term}"
+        for split in ("train", "valid")
+        for term in ("loss", "kl", "reconstruction")
+    }
+    np.testing.assert_array_equal(display.lines_["train_kl"].get_xdata(), [1, 2, 3, 4])
+    np.testing.assert_allclose(display.lines_["train_kl"].get_ydata(), vae.history_[:, "train_kl"])
+    assert display.ax_.get_xlabel() == "epoch"
+
+
+def test_unknown_terms_are_refused():
+    vae = BetaVAE(n_components=2, max_epochs=2, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="not recorded"):
+        TrainingCurveDisplay.from_estimator(vae, terms=["valid_loss"])

@@ -1,0 +1,134 @@
+"""The engine: term recording, divergence, early stopping, callbacks, verbosity, seeding."""
+
+import numpy as np
+import pytest
+import torch
+from skorch.callbacks import Callback
+
+from sklatent import BetaVAE, TrainingDivergedError
+from sklatent.objectives import Objective
+from sklatent.training import LatentNet, RandomSplit, TensorData
+from sklatent.utils._torch import torch_seed
+
+X = np.random.RandomState(0).normal(size=(200, 6)).astype(np.float32)
+FAST = {"n_components": 2, "hidden_layer_sizes": (16,), "random_state": 0}
+
+
+def test_every_term_is_recorded_per_batch_and_per_epoch():
+    vae = BetaVAE(max_epochs=3, batch_size=64, **FAST).fit(X)
+    history = vae.history_
+    assert len(history) == 3 == vae.n_iter_
+    for row in history:
+        sizes = [batch["train_batch_size"] for batch in row["batches"]]
+        assert sizes == [64, 64, 64, 8]
+        for term in ("loss", "reconstruction", "kl"):
+            per_batch = [batch[f"train_{term}"] for batch in row["batches"]]
+            assert row[f"train_{term}"] == pytest.approx(np.average(per_batch, weights=sizes))
+        assert row["train_loss"] == pytest.approx(row["train_reconstruction"] + row["train_kl"])
+
+
+class _ExplodingObjective(Objective):
+    """Finite for the first few batches, then NaN: stands in for a diverging fit."""
+
+    term_names = ("fit",)
+    weight_names = ("weight",)
+
+    def __init__(self, weight=3.0):
+        super().__init__()
+        self.weight = weight
+        self.calls = 0
+
+    def forward(self, outputs, batch):
+        self.calls += 1
+        value = outputs.pow(2).mean() * (float("nan") if self.calls > 4 else 1.0)
+        return {"fit": value, "loss": self.weight * value}
+
+
+class _Linear(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = torch.nn.Linear(6, 1)
+
+    def forward(self, batch):
+        return self.layer(batch["X"])
+
+
+def test_non_finite_loss_stops_with_an_error_naming_lr_and_weights():
+    net = LatentNet(
+        _Linear,
+        _ExplodingObjective(),
+        max_epochs=5,
+        batch_size=50,
+        train_split=None,
+        lr=0.5,
+        verbose=0,
+    )
+    with pytest.raises(TrainingDivergedError, match=r"\['fit', 'loss'\].*lr=0.5.*weight=3.0"):
+        net.fit(TensorData({"X": torch.from_numpy(X)}))
+
+
+def test_divergent_beta_vae_raises_instead_of_returning_nan_codes():
+    with pytest.raises(TrainingDivergedError, match="lr="):
+        BetaVAE(max_epochs=2, **FAST).fit(X * 1e30)
+
+
+def test_early_stopping_stops_and_restores_the_best_weights():
+    vae = BetaVAE(
+        max_epochs=300,
+        early_stopping=True,
+        validation_fraction=0.25,
+        n_iter_no_change=3,
+        lr=3e-2,
+        **FAST,
+    ).fit(X)
+    valid_losses = vae.history_[:, "valid_loss"]
+    assert vae.n_iter_ < 300
+    # The validation rows are the same split the fit used; the restored weights score the best
+    # validation loss of the history, not the last one.
+    data = TensorData({"X": torch.from_numpy(X)})
+    _, valid = RandomSplit(0.25, torch_seed(0))(data)
+    restored = vae.net_.validation_step(valid.tensors)["loss"].item()
+    assert restored == pytest.approx(min(valid_losses), rel=1e-5)
+    assert restored < valid_losses[-1] or np.argmin(valid_losses) == len(valid_losses) - 1
+
+
+def test_validation_fraction_without_early_stopping_records_valid_terms():
+    vae = BetaVAE(max_epochs=4, validation_fraction=0.2, **FAST).fit(X)
+    assert vae.n_iter_ == 4
+    assert {"valid_loss", "valid_kl", "valid_reconstruction"} <= set(vae.history_[-1])
+
+
+class _EpochCounter(Callback):
+    def initialize(self):
+        self.epochs = 0
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs += 1
+
+
+def test_user_callbacks_are_passed_through():
+    counter = _EpochCounter()
+    vae = BetaVAE(max_epochs=4, callbacks=[counter], **FAST).fit(X)
+    trained = [cb for _, cb in vae.net_.callbacks_ if isinstance(cb, _EpochCounter)]
+    assert [cb.epochs for cb in trained] == [4]
+    assert not hasattr(counter, "epochs"), "the user's callback object must not be modified"
+
+
+def test_verbose_prints_an_epoch_table_and_silent_prints_nothing(capsys):
+    BetaVAE(max_epochs=2, verbose=0, **FAST).fit(X)
+    assert capsys.readouterr().out == ""
+    BetaVAE(max_epochs=2, verbose=1, **FAST).fit(X)
+    table = capsys.readouterr().out
+    assert "train_kl" in table and "train_reconstruction" in table
+    assert len([line for line in table.splitlines() if line.strip().startswith(("1", "2"))]) == 2
+
+
+def test_same_random_state_gives_identical_codes_and_leaves_global_rng_alone():
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    first = BetaVAE(max_epochs=3, **FAST).fit(X).transform(X)
+    assert torch.equal(torch.get_rng_state(), before)
+    np.testing.assert_array_equal(first, BetaVAE(max_epochs=3, **FAST).fit(X).transform(X))
+    other = BetaVAE(max_epochs=3, **{**FAST, "random_state": 1}).fit(X).transform(X)
+    assert not np.allclose(first, other)
