@@ -10,7 +10,6 @@ links instead of failing or warning.
 """
 
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -81,24 +80,8 @@ def _skip_foreign_members(app, what, name, obj, skip, options):
     return skip
 
 
-_SHAPE = re.compile(r"shape \(([^()]*)\)")
-_BARE_ATTRIBUTE = re.compile(r"(?<![`\w])([A-Za-z]\w*_)(?![`\w])")
-
-
-def _literal_shape_attributes(app, what, name, obj, options, lines):
-    # In reST a bare ``n_features_in_`` is a hyperlink reference to an undefined target, so a
-    # docstring type such as "ndarray of shape (n_samples, n_features_in_)" would fail the build.
-    # scikit-learn writes these names as literals; do the same inside "shape (...)" only.
-    def literal(match):
-        return "shape (" + _BARE_ATTRIBUTE.sub(r"``\1``", match.group(1)) + ")"
-
-    lines[:] = [_SHAPE.sub(literal, line) for line in lines]
-
-
 def setup(app):
     app.connect("autodoc-skip-member", _skip_foreign_members)
-    # Before numpydoc (priority 500) rewrites the docstring.
-    app.connect("autodoc-process-docstring", _literal_shape_attributes, priority=400)
 
 
 # -- numpydoc ------------------------------------------------------------------------------------

@@ -85,7 +85,7 @@ class BetaVAE(LatentTransformer):
         Epochs run.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features seen during fit, when ``X`` has string column names.
 
     See Also
@@ -213,7 +213,7 @@ class BetaVAE(LatentTransformer):
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, ``n_features_in_``)
             Decoder means, in the float dtype of the codes.
         """
         check_is_fitted(self, "net_")
@@ -237,7 +237,7 @@ class BetaVAE(LatentTransformer):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, ``n_features_in_``)
             Samples in float64: Gaussian draws around the decoder mean, or 0/1 draws for the
             Bernoulli likelihood.
         """

@@ -1,0 +1,41 @@
+"""Command line: ``sklatent demo`` (or ``python -m sklatent demo``)."""
+
+import argparse
+import sys
+
+
+def main(argv=None):
+    """Run the ``sklatent`` command line.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments without the program name; ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
+    parser = argparse.ArgumentParser(prog="sklatent", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser(
+        "demo", help="BetaVAE tuned by GridSearchCV on the bundled Adult data, printing a table"
+    )
+    demo.add_argument(
+        "--n-train",
+        type=int,
+        default=None,
+        help="subsample of the 30,162 training rows (default: all)",
+    )
+    demo.add_argument("--max-epochs", type=int, default=15, help="epochs per fit (default 15)")
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        from ._demo import run_demo
+
+        run_demo(n_train=args.n_train, max_epochs=args.max_epochs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

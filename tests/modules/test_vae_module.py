@@ -1,0 +1,55 @@
+"""Shapes and distribution parameters of the VAE networks."""
+
+import math
+
+import pytest
+import torch
+
+from sklatent.modules import Decoder, VAEModule, make_mlp
+
+
+def test_make_mlp_layers_and_activation():
+    mlp = make_mlp(5, (7, 3), 2, activation="tanh")
+    assert [m.out_features for m in mlp if isinstance(m, torch.nn.Linear)] == [7, 3, 2]
+    assert sum(isinstance(m, torch.nn.Tanh) for m in mlp) == 2
+    assert isinstance(make_mlp(5, (), 2)[0], torch.nn.Linear)
+
+
+def test_training_samples_and_evaluation_uses_the_mean():
+    module = VAEModule(6, 3, (8,))
+    batch = {"X": torch.randn(4, 6)}
+    module.train()
+    out = module(batch)
+    assert out["z"].shape == (4, 3) and not torch.equal(out["z"], out["mean"])
+    module.eval()
+    out = module(batch)
+    assert torch.equal(out["z"], out["mean"])
+    eps = torch.ones(4, 3)
+    expected = out["mean"] + torch.exp(0.5 * out["logvar"])
+    torch.testing.assert_close(module(batch, eps=eps)["z"], expected)
+
+
+@pytest.mark.parametrize(
+    ("options", "keys"),
+    [
+        ({"likelihood": "gaussian", "decoder_variance": "learned"}, {"mean", "logvar"}),
+        ({"likelihood": "gaussian", "decoder_variance": "learned_per_sample"}, {"mean", "logvar"}),
+        ({"likelihood": "gaussian", "decoder_variance": 0.3}, {"mean", "logvar"}),
+        ({"likelihood": "bernoulli"}, {"logits"}),
+    ],
+)
+def test_decoder_parameters(options, keys):
+    decoder = Decoder(2, 5, (4,), **options)
+    params = decoder(torch.randn(3, 2))
+    assert set(params) == keys
+    assert all(value.shape == (3, 5) for value in params.values())
+    if options.get("decoder_variance") == 0.3:
+        torch.testing.assert_close(params["logvar"], torch.full((3, 5), math.log(0.3)))
+        assert "logvar" not in dict(decoder.named_parameters())
+
+
+def test_learned_decoder_variance_is_bounded():
+    decoder = Decoder(2, 3, (), decoder_variance="learned")
+    with torch.no_grad():
+        decoder.logvar.fill_(-50.0)
+    assert decoder(torch.zeros(1, 2))["logvar"].min().item() == pytest.approx(math.log(1e-4))
