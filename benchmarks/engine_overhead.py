@@ -19,6 +19,11 @@ script prints medians, the ratios to plain torch and PASS/FAIL against the targe
     .venv/bin/python benchmarks/engine_overhead.py                 # 32k x 100, 5 epochs, 1 thread
     .venv/bin/python benchmarks/engine_overhead.py --threads 1 2   # also with 2 threads
     .venv/bin/python benchmarks/engine_overhead.py --quick         # smoke run, seconds
+
+With more than one thread on a machine whose cores are busy with other work, OpenMP's active
+waiting can make every path (plain torch included) about 100x slower; run multi-thread
+comparisons on an idle machine, or with ``OMP_WAIT_POLICY=PASSIVE`` and say so (the header
+prints the setting and the load average).
 """
 
 import argparse

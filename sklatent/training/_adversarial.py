@@ -89,7 +89,6 @@ class AdversarialNet(LatentNet):
         return terms["loss"]
 
     def train_step(self, batch, **fit_params):
-        self._set_training(True)
         outputs = self.module_(batch)
         self.optimizer_.zero_grad()
         loss = self.get_loss(outputs, X=batch, training=True)

@@ -87,6 +87,7 @@ def test_early_stopping_stops_and_restores_the_best_weights():
     # validation loss of the history, not the last one.
     data = TensorData({"X": torch.from_numpy(X)})
     _, valid = RandomSplit(0.25, torch_seed(0))(data)
+    vae.net_.module_.eval()
     restored = vae.net_.validation_step(valid.tensors)["loss"].item()
     assert restored == pytest.approx(min(valid_losses), rel=1e-5)
     assert restored < valid_losses[-1] or np.argmin(valid_losses) == len(valid_losses) - 1
