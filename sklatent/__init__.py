@@ -5,7 +5,7 @@ into a :class:`~sklearn.pipeline.Pipeline` and tune with
 :class:`~sklearn.model_selection.GridSearchCV`.
 """
 
-from .estimators import BetaVAE
+from .estimators import BetaVAE, MechanismEncoder
 from .exceptions import ModelFileError, TrainingDivergedError
 from .utils._persistence import load, save
 
@@ -13,6 +13,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "BetaVAE",
+    "MechanismEncoder",
     "ModelFileError",
     "TrainingDivergedError",
     "__version__",

@@ -2,5 +2,6 @@
 
 from ._adult import load_adult
 from ._german import load_german_credit
+from ._mechanisms import make_mechanism_pairs, make_shifted_digits
 
-__all__ = ["load_adult", "load_german_credit"]
+__all__ = ["load_adult", "load_german_credit", "make_mechanism_pairs", "make_shifted_digits"]

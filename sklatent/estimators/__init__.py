@@ -2,5 +2,6 @@
 
 from ._base import LatentTransformer
 from ._beta_vae import BetaVAE
+from ._mechanism import MechanismEncoder
 
-__all__ = ["BetaVAE", "LatentTransformer"]
+__all__ = ["BetaVAE", "LatentTransformer", "MechanismEncoder"]

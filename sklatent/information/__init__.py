@@ -6,6 +6,7 @@ modules or training.
 
 from ._kl import gaussian_kl_standard, gaussian_kl_standard_per_dim
 from ._likelihood import bernoulli_nll, gaussian_nll, reconstruction_nll
+from ._moments import unit_variance_penalty
 
 __all__ = [
     "bernoulli_nll",
@@ -13,4 +14,5 @@ __all__ = [
     "gaussian_kl_standard_per_dim",
     "gaussian_nll",
     "reconstruction_nll",
+    "unit_variance_penalty",
 ]

@@ -4,4 +4,6 @@ The metrics of the estimator issues (leakage probes, disentanglement scores, mut
 estimators) land here with the estimators that need them.
 """
 
-__all__ = []
+from ._identifiability import linear_identifiability, mean_correlation_coefficient
+
+__all__ = ["linear_identifiability", "mean_correlation_coefficient"]

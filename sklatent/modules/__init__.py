@@ -1,6 +1,24 @@
 """torch modules: a batch dict in, a dict of distribution parameters and codes out; no losses."""
 
+from ._mechanism import (
+    CallableMechanism,
+    LearnedOffsets,
+    LinearMap,
+    MechanismModule,
+    Translation,
+)
 from ._mlp import ACTIVATIONS, make_mlp
 from ._vae import Decoder, GaussianEncoder, VAEModule
 
-__all__ = ["ACTIVATIONS", "Decoder", "GaussianEncoder", "VAEModule", "make_mlp"]
+__all__ = [
+    "ACTIVATIONS",
+    "CallableMechanism",
+    "Decoder",
+    "GaussianEncoder",
+    "LearnedOffsets",
+    "LinearMap",
+    "MechanismModule",
+    "Translation",
+    "VAEModule",
+    "make_mlp",
+]

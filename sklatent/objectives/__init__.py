@@ -2,5 +2,6 @@
 
 from ._base import Objective
 from ._beta_vae import BetaVAEObjective
+from ._mechanism import MechanismObjective
 
-__all__ = ["BetaVAEObjective", "Objective"]
+__all__ = ["BetaVAEObjective", "MechanismObjective", "Objective"]

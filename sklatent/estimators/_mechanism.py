@@ -1,0 +1,391 @@
+"""MechanismEncoder: latents identified by the known mechanism that moves them (paper 003)."""
+
+import warnings
+from numbers import Real
+
+import numpy as np
+import torch
+
+from ..modules import (
+    ACTIVATIONS,
+    CallableMechanism,
+    LearnedOffsets,
+    LinearMap,
+    MechanismModule,
+    Translation,
+)
+from ..objectives import MechanismObjective
+from ..utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    check_is_fitted,
+)
+from ..utils._torch import as_float_tensor
+from ..utils._validation import check_auxiliary
+from ._base import _SHARED_PARAMETER_CONSTRAINTS, LatentTransformer
+
+_MECHANISMS = {"translation", "linear", "translation_unknown"}
+
+
+class MechanismEncoder(LatentTransformer):
+    r"""Identifiable latents from a known mechanism (our formulation of Ahuja et al., 2022).
+
+    Observations :math:`x = g(z)` come in pairs :math:`(x, x')` whose latents move by a known
+    mechanism, :math:`z' = m(z, a)`, with the action :math:`a` observed. The encoder :math:`f`
+    minimises
+
+    .. math::
+
+        \mathcal L = \mathbb E\,\big\|f(x') - m(f(x), a)\big\|^2
+                     + \lambda\, \sum_j \big(\widehat{\operatorname{Var}}(f_j(x)) - 1\big)^2 .
+
+    At zero loss :math:`h = f \circ g` commutes with every :math:`m(\cdot, a)`, so the latents
+    are recovered up to the maps that commute with the mechanism (its equivariances):
+
+    ======================== ======================================= =====================
+    ``mechanism``            :math:`m(z, a)`                         identified up to
+    ======================== ======================================= =====================
+    ``"translation"``        :math:`z + a`, ``actions`` the offsets  a constant offset
+    ``"linear"``             :math:`A z`, ``A = transition_matrix``  scaling per coordinate
+                                                                     of A's eigenbasis
+                                                                     (distinct eigenvalues)
+    ``"translation_unknown"`` :math:`z + \delta_a`, a learned offset an affine map
+                             per discrete action label
+    callable                 ``m(z, actions)`` in torch               the maps commuting
+                                                                     with ``m``
+    ======================== ======================================= =====================
+
+    A linear map or learned offsets are also satisfied by the constant encoder :math:`f \equiv 0`;
+    the unit-variance term (weight ``collapse_weight`` :math:`\lambda`) rules that out. Known
+    translations fix the scale themselves, so the term is off for them.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Number of latents; for ``"translation"``, the width of ``actions``.
+    mechanism : {"translation", "linear", "translation_unknown"} or callable, \
+            default="translation"
+        The mechanism, or a function ``m(z, actions)`` of torch tensors returning the next
+        latents, shape ``(batch, n_components)``.
+    transition_matrix : array-like of shape (n_components, n_components), default=None
+        The matrix :math:`A` of ``mechanism="linear"``.
+    collapse_weight : float, default=1.0
+        Weight :math:`\lambda \ge 0` of the unit-variance (non-collapse) term; used by every
+        mechanism except known translations.
+    hidden_layer_sizes : tuple of int, default=(100, 100)
+        Hidden widths of the encoder.
+    activation : str, default="leaky_relu"
+        Hidden activation.
+    max_epochs, batch_size, lr, device, random_state, verbose, callbacks, \
+validation_fraction, early_stopping, n_iter_no_change, tol
+        The shared training parameters, as in :class:`~sklatent.BetaVAE`.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The trained net; ``net_.module_.encoder`` is the encoder :math:`f`.
+    history_ : skorch.History
+        Per-epoch ``train_equivariance`` and ``train_collapse``.
+    offsets_ : ndarray of shape (n_actions, n_components)
+        The learned offset of each action (``"translation_unknown"`` only).
+    action_labels_ : ndarray of shape (n_actions,)
+        The action labels, in the order of ``offsets_`` (``"translation_unknown"`` only).
+    collapse_term_active_ : bool
+        Whether the unit-variance term acted in the fit.
+    n_iter_ : int
+        Epochs run.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of the features seen during fit, when ``X`` has string column names.
+
+    Notes
+    -----
+    The paper's code is not public: the objective and the identifiability table above are our
+    formulation, consistent with its abstract. ``X_next`` and ``actions`` are per-row metadata:
+    ``Pipeline.fit(..., mechanismencoder__X_next=...)`` passes them, and with metadata routing
+    (``set_fit_request(X_next=True, actions=True)``) cross-validation splits them with ``X``.
+
+    References
+    ----------
+    .. [1] K. Ahuja, J. Hartford and Y. Bengio, "Properties from Mechanisms: An Equivariance
+       Perspective on Identifiable Representation Learning", ICLR 2022.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklatent import MechanismEncoder
+    >>> rng = np.random.RandomState(0)
+    >>> Z = rng.normal(size=(500, 2)); shifts = rng.normal(size=(500, 2))
+    >>> mix = lambda z: np.tanh(z @ [[1.0, 0.5], [-0.3, 1.0]]) + z
+    >>> enc = MechanismEncoder(max_epochs=5, random_state=0)
+    >>> enc.fit(mix(Z), X_next=mix(Z + shifts), actions=shifts).transform(mix(Z)).shape
+    (500, 2)
+    """
+
+    _parameter_constraints = {
+        **_SHARED_PARAMETER_CONSTRAINTS,
+        "mechanism": [StrOptions(_MECHANISMS), callable],
+        "transition_matrix": ["array-like", None],
+        "collapse_weight": [Interval(Real, 0, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        mechanism="translation",
+        transition_matrix=None,
+        collapse_weight=1.0,
+        hidden_layer_sizes=(100, 100),
+        activation="leaky_relu",
+        max_epochs=100,
+        batch_size=128,
+        lr=1e-3,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+        validation_fraction=None,
+        early_stopping=False,
+        n_iter_no_change=10,
+        tol=1e-4,
+    ):
+        self.n_components = n_components
+        self.mechanism = mechanism
+        self.transition_matrix = transition_matrix
+        self.collapse_weight = collapse_weight
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+
+    # ---- model -------------------------------------------------------------------------------
+    def _make_mechanism(self):
+        if callable(self.mechanism):
+            return CallableMechanism(self.mechanism)
+        if self.mechanism == "linear":
+            return LinearMap(self._check_transition_matrix())
+        if self.mechanism == "translation_unknown":
+            return LearnedOffsets(len(self.action_labels_), self.n_components)
+        if self.mechanism == "translation":
+            return Translation()
+        raise ValueError(f"Unknown mechanism {self.mechanism!r}.")
+
+    def _make_module(self):
+        return MechanismModule(
+            self.n_features_in_,
+            self.n_components,
+            self._hidden_layer_sizes,
+            self.activation,
+            self._make_mechanism(),
+        )
+
+    def _make_objective(self):
+        weight = self.collapse_weight if self.collapse_term_active_ else 0.0
+        return MechanismObjective(collapse_weight=weight)
+
+    def _check_transition_matrix(self):
+        if self.transition_matrix is None:
+            raise ValueError(
+                "mechanism='linear' needs transition_matrix, the matrix A of z' = A z."
+            )
+        matrix = np.asarray(self.transition_matrix, dtype=np.float64)
+        if matrix.shape != (self.n_components, self.n_components) or not np.isfinite(matrix).all():
+            raise ValueError(
+                f"transition_matrix must be a finite ({self.n_components}, {self.n_components}) "
+                f"matrix (n_components square), got shape {matrix.shape}."
+            )
+        return matrix
+
+    # ---- data --------------------------------------------------------------------------------
+    def _check_actions(self, actions, n_samples, *, fitting):
+        """Validate ``actions`` for the mechanism and return them as a tensor (or None)."""
+        if self.mechanism == "linear":
+            if actions is not None:
+                raise ValueError("mechanism='linear' takes no actions: z' = A z for every row.")
+            return None
+        if actions is None:
+            return None
+        if self.mechanism == "translation_unknown":
+            labels = check_auxiliary(
+                actions, name="actions", n_samples=n_samples, ensure_2d=False, dtype=None
+            )
+            if fitting:
+                self.action_labels_ = np.unique(labels)
+            index = np.searchsorted(self.action_labels_, labels)
+            index = np.clip(index, 0, len(self.action_labels_) - 1)
+            unknown = self.action_labels_[index] != labels
+            if unknown.any():
+                raise ValueError(
+                    f"actions holds labels not seen in fit: {np.unique(labels[unknown])[:5]}."
+                )
+            return torch.as_tensor(index, dtype=torch.long)
+        shape = True if self.mechanism == "translation" else None
+        values = check_auxiliary(actions, name="actions", n_samples=n_samples, ensure_2d=shape)
+        if self.mechanism == "translation" and values.shape[1] != self.n_components:
+            raise ValueError(
+                f"mechanism='translation' needs actions of shape (n_samples, n_components="
+                f"{self.n_components}): one offset per latent; got {values.shape}."
+            )
+        return as_float_tensor(values, "cpu")
+
+    def _transitions(self, X, X_next, actions):
+        """Pairs (x, x') of the fit; consecutive rows of ``X`` when ``X_next`` is not given."""
+        if X_next is None:
+            warnings.warn(
+                "No X_next given: reading consecutive rows of X as transitions (row i+1 follows "
+                "row i).",
+                UserWarning,
+                stacklevel=3,
+            )
+            if len(X) < 2:
+                raise ValueError(
+                    "MechanismEncoder needs at least two rows to read transitions, got 1 sample."
+                )
+            X, X_next = X[:-1], X[1:]
+            actions = None if actions is None else np.asarray(actions)[:-1]
+        else:
+            X_next = check_auxiliary(X_next, name="X_next", n_samples=len(X))
+            if X_next.shape[1] != X.shape[1]:
+                raise ValueError(
+                    f"X_next has {X_next.shape[1]} columns but X has {X.shape[1]}: both are "
+                    "observations of the same kind."
+                )
+        if self.mechanism == "translation_unknown" and actions is None:
+            raise ValueError(
+                "mechanism='translation_unknown' needs actions: one discrete label per row."
+            )
+        if self.mechanism == "translation" and actions is None:
+            warnings.warn(
+                "mechanism='translation' without actions: every offset is taken as zero "
+                "(f(x') = f(x), consecutive observations share their latents) and the "
+                "unit-variance term keeps the code from collapsing.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return X, X_next, actions
+
+    # ---- public API --------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, *, X_next=None, actions=None):
+        """Fit the encoder on transitions ``X -> X_next`` under ``actions``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Observations before the transition.
+        y : None
+            Ignored.
+        X_next : array-like of shape (n_samples, n_features), default=None
+            Row ``i`` is the observation after the latents of row ``i`` of ``X`` moved under
+            ``actions[i]``. When None, consecutive rows of ``X`` are read as transitions (with a
+            warning).
+        actions : array-like, default=None
+            ``"translation"``: offsets of shape (n_samples, n_components);
+            ``"translation_unknown"``: one label per row; ``"linear"``: None; callable: whatever
+            it takes (1-D or 2-D).
+
+        Returns
+        -------
+        self : MechanismEncoder
+            The fitted estimator.
+        """
+        X = self._validate_X(X, reset=True)
+        X, X_next, actions = self._transitions(X, X_next, actions)
+        actions = self._check_actions(actions, len(X), fitting=True)
+        self.collapse_term_active_ = self.mechanism != "translation" or actions is None
+        if self.mechanism == "linear":
+            self._check_transition_matrix()
+        tensors = {"X": as_float_tensor(X, "cpu"), "X_next": as_float_tensor(X_next, "cpu")}
+        if actions is not None:
+            tensors["actions"] = actions
+        if callable(self.mechanism):
+            self._check_callable(tensors)
+        self._fit_net(tensors)
+        if self.mechanism == "translation_unknown":
+            offsets = self.net_.module_.mechanism.offsets
+            self.offsets_ = offsets.detach().cpu().numpy().astype(np.float64)
+        return self
+
+    def _check_callable(self, tensors):
+        z = torch.zeros(2, self.n_components)
+        actions = tensors.get("actions")
+        try:
+            out = self.mechanism(z, None if actions is None else actions[:2])
+        except Exception as exc:
+            raise ValueError(f"The mechanism callable failed on a test batch: {exc!r}") from exc
+        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (2, self.n_components):
+            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            raise ValueError(
+                "The mechanism callable must return a torch tensor of shape "
+                f"(batch, n_components) = (2, {self.n_components}) for a batch of 2, got {shape}."
+            )
+
+    def score(self, X, y=None, *, X_next=None, actions=None):
+        r"""Negative mean equivariance error on transitions: higher is better.
+
+        .. math:: -\frac1n \sum_i \big\|f(x'_i) - m(f(x_i), a_i)\big\|^2
+
+        The unit-variance term is not included, so compare models fitted with the same
+        ``collapse_weight`` (a smaller weight lets the code shrink and the error with it). Route
+        ``X_next`` and ``actions`` to it with ``set_score_request``.
+
+        Parameters
+        ----------
+        X, y, X_next, actions
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X, reset=False)
+        X, X_next, actions = self._transitions(X, X_next, actions)
+        tensors = {"X": self._to_tensor(X), "X_next": self._to_tensor(X_next)}
+        actions = self._check_actions(actions, len(X), fitting=False)
+        if actions is not None:
+            tensors["actions"] = actions.to(self.net_.device)
+        errors = self._apply(
+            tensors,
+            lambda module, b: MechanismObjective.per_sample_equivariance(module(b)),
+            np.float64,
+        )
+        return -float(errors.mean())
+
+    def predict_next(self, X, actions=None):
+        """Predict the next latents ``m(f(x), a)`` of each row under ``actions``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Observations.
+        actions : array-like, default=None
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        Z_next : ndarray of shape (n_samples, n_components)
+            Predicted latents, in the float dtype of ``X``.
+        """
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X, reset=False)
+        tensors = {"X": self._to_tensor(X)}
+        actions = self._check_actions(actions, len(X), fitting=False)
+        if actions is not None:
+            tensors["actions"] = actions.to(self.net_.device)
+        elif self.mechanism == "translation_unknown":
+            raise ValueError("mechanism='translation_unknown' needs actions to predict.")
+        return self._apply(tensors, lambda module, b: module.predict_next(b), X.dtype)

@@ -1,0 +1,88 @@
+"""Encoders of observations and the known mechanisms that move their latents."""
+
+import torch
+from torch import nn
+
+from ._mlp import make_mlp
+
+
+class Translation(nn.Module):
+    """Known translation :math:`m(z, a) = z + a`, the action being the offset itself."""
+
+    def forward(self, z, actions):
+        return z if actions is None else z + actions
+
+
+class LinearMap(nn.Module):
+    """Known linear mechanism :math:`m(z) = A z` with a fixed matrix ``A``."""
+
+    def __init__(self, matrix):
+        super().__init__()
+        self.register_buffer("matrix", torch.as_tensor(matrix, dtype=torch.float32))
+
+    def forward(self, z, actions):
+        return z @ self.matrix.T
+
+
+class LearnedOffsets(nn.Module):
+    """Translation by an unknown offset per discrete action, :math:`m(z, k) = z + \\delta_k`.
+
+    The offsets are learned with the encoder.
+    """
+
+    def __init__(self, n_actions, n_components):
+        super().__init__()
+        self.offsets = nn.Parameter(torch.zeros(n_actions, n_components))
+        nn.init.normal_(self.offsets, std=0.1)
+
+    def forward(self, z, actions):
+        return z + self.offsets[actions]
+
+
+class CallableMechanism(nn.Module):
+    """A mechanism given by the user as a torch function ``m(z, actions)``."""
+
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def forward(self, z, actions):
+        return self.function(z, actions)
+
+
+class MechanismModule(nn.Module):
+    """Encoder ``f`` and mechanism ``m``: ``forward`` gives ``f(x)``, ``f(x')``, ``m(f(x), a)``.
+
+    Parameters
+    ----------
+    n_features, n_components : int
+        Observation and latent widths.
+    hidden_layer_sizes : sequence of int
+        Hidden widths of the encoder MLP.
+    activation : str
+        Hidden activation.
+    mechanism : torch.nn.Module
+        One of :class:`Translation`, :class:`LinearMap`, :class:`LearnedOffsets`,
+        :class:`CallableMechanism`.
+    """
+
+    def __init__(self, n_features, n_components, hidden_layer_sizes, activation, mechanism):
+        super().__init__()
+        self.encoder = make_mlp(n_features, hidden_layer_sizes, n_components, activation)
+        self.mechanism = mechanism
+
+    def forward(self, batch):
+        z = self.encoder(batch["X"])
+        return {
+            "z": z,
+            "z_next": self.encoder(batch["X_next"]),
+            "z_predicted": self.mechanism(z, batch.get("actions")),
+        }
+
+    def encode(self, batch):
+        """The identified latents ``f(x)``."""
+        return self.encoder(batch["X"])
+
+    def predict_next(self, batch):
+        """The mechanism's prediction of the next latents, ``m(f(x), a)``."""
+        return self.mechanism(self.encoder(batch["X"]), batch.get("actions"))

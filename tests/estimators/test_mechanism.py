@@ -1,0 +1,159 @@
+"""MechanismEncoder: identification from known translations, collapse, routing and errors."""
+
+import numpy as np
+import pytest
+import sklearn
+import torch
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklatent import MechanismEncoder
+from sklatent.datasets import make_mechanism_pairs
+from sklatent.metrics import mean_correlation_coefficient
+
+FAST = {"hidden_layer_sizes": (32, 32), "lr": 3e-3, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def translations():
+    return make_mechanism_pairs(1500, 4, "translation", random_state=0)
+
+
+def test_known_translations_identify_the_latents(translations):
+    data = translations
+    enc = MechanismEncoder(4, max_epochs=30, **FAST)
+    enc.fit(data.X, X_next=data.X_next, actions=data.actions)
+    held_out = make_mechanism_pairs(1000, 4, "translation", random_state=1)
+    # The mixing differs per random_state; score on fresh latents through the same mixing.
+    codes = enc.transform(data.mixing(held_out.latents))
+    assert mean_correlation_coefficient(held_out.latents, codes) > 0.95
+    # Identified up to an offset: the code moves by exactly the action.
+    moved = enc.transform(data.X_next) - enc.transform(data.X)
+    assert np.mean((moved - data.actions) ** 2) < 0.05 * np.mean(data.actions**2)
+    np.testing.assert_allclose(
+        enc.predict_next(data.X, data.actions), enc.transform(data.X) + data.actions, atol=1e-5
+    )
+
+
+def test_linear_mechanism_collapses_without_the_variance_term():
+    data = make_mechanism_pairs(800, 3, "linear", random_state=0)
+    kwargs = {"mechanism": "linear", "transition_matrix": data.mechanism_matrix, "max_epochs": 40}
+    collapsed = MechanismEncoder(3, collapse_weight=0.0, **kwargs, **FAST)
+    kept = MechanismEncoder(3, collapse_weight=1.0, **kwargs, **FAST)
+    collapsed_codes = collapsed.fit(data.X, X_next=data.X_next).transform(data.X)
+    kept_codes = kept.fit(data.X, X_next=data.X_next).transform(data.X)
+    assert collapsed_codes.std(axis=0).max() < 0.05
+    assert kept_codes.std(axis=0).min() > 0.8
+
+
+def test_unknown_offsets_are_learned_per_action_label():
+    data = make_mechanism_pairs(800, 3, "translation_unknown", random_state=0)
+    labels = np.array(["left", "right", "up"])[data.actions]
+    enc = MechanismEncoder(3, mechanism="translation_unknown", max_epochs=5, **FAST)
+    enc.fit(data.X, X_next=data.X_next, actions=labels)
+    assert list(enc.action_labels_) == ["left", "right", "up"]
+    assert enc.offsets_.shape == (3, 3)
+    expected = enc.transform(data.X[:5]) + enc.offsets_[data.actions[:5]]
+    np.testing.assert_allclose(enc.predict_next(data.X[:5], labels[:5]), expected, rtol=1e-5)
+    with pytest.raises(ValueError, match="not seen in fit"):
+        enc.predict_next(data.X[:2], ["down", "up"])
+
+
+def test_callable_mechanism_and_its_shape_check(translations):
+    data = translations
+
+    def rotate_and_shift(z, a):
+        return z.flip(-1) + a
+
+    enc = MechanismEncoder(4, mechanism=rotate_and_shift, max_epochs=2, **FAST)
+    enc.fit(data.X, X_next=data.X_next, actions=data.actions)
+    assert enc.transform(data.X).shape == (1500, 4)
+
+    def wrong(z, a):
+        return z[:, :2]
+
+    with pytest.raises(ValueError, match=r"\(2, 4\)"):
+        MechanismEncoder(4, mechanism=wrong, **FAST).fit(
+            data.X, X_next=data.X_next, actions=data.actions
+        )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"X_next": np.zeros((10, 4))}, "X_next has 10 rows"),
+        ({"X_next": np.zeros((1500, 3))}, "X_next has 3 columns"),
+        ({"actions": np.zeros((1500, 3))}, r"actions of shape \(n_samples, n_components=4\)"),
+        ({"actions": np.zeros(1500)}, "actions must be 2-D"),
+        ({"actions": np.zeros((7, 4))}, "actions has 7 rows"),
+    ],
+)
+def test_wrong_shapes_get_clear_errors(translations, kwargs, message):
+    data = translations
+    arguments = {"X_next": data.X_next, "actions": data.actions, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        MechanismEncoder(4, max_epochs=1, **FAST).fit(data.X, **arguments)
+
+
+def test_linear_needs_a_square_matrix_and_no_actions():
+    data = make_mechanism_pairs(50, 3, "linear", random_state=0)
+    with pytest.raises(ValueError, match="transition_matrix"):
+        MechanismEncoder(3, mechanism="linear", **FAST).fit(data.X, X_next=data.X_next)
+    with pytest.raises(ValueError, match=r"\(3, 3\)"):
+        MechanismEncoder(3, mechanism="linear", transition_matrix=np.eye(2), **FAST).fit(
+            data.X, X_next=data.X_next
+        )
+    with pytest.raises(ValueError, match="takes no actions"):
+        MechanismEncoder(3, mechanism="linear", transition_matrix=np.eye(3), **FAST).fit(
+            data.X, X_next=data.X_next, actions=np.zeros((50, 3))
+        )
+
+
+def test_without_x_next_consecutive_rows_are_transitions(translations):
+    with pytest.warns(UserWarning, match="consecutive rows"):
+        enc = MechanismEncoder(4, max_epochs=1, **FAST).fit(
+            translations.X, actions=translations.actions
+        )
+    assert enc.n_features_in_ == 4
+
+
+def test_metadata_is_routed_to_fit_and_score_and_split_by_cross_validation(translations):
+    data = translations
+    with sklearn.config_context(enable_metadata_routing=True):
+        enc = (
+            MechanismEncoder(4, max_epochs=3, **FAST)
+            .set_fit_request(X_next=True, actions=True)
+            .set_score_request(X_next=True, actions=True)
+        )
+        search = GridSearchCV(enc, {"lr": [1e-5, 3e-3]}, cv=KFold(3))
+        search.fit(data.X, X_next=data.X_next, actions=data.actions)
+    # Each fold scored its own held-out transitions: the learning rate that trains wins.
+    assert search.best_params_["lr"] == 3e-3
+    assert np.all(search.cv_results_["mean_test_score"] < 0)
+
+
+def test_score_is_the_negative_equivariance_error(translations):
+    data = translations
+    enc = MechanismEncoder(4, max_epochs=2, **FAST)
+    enc.fit(data.X, X_next=data.X_next, actions=data.actions)
+    error = enc.transform(data.X_next) - enc.predict_next(data.X, data.actions)
+    expected = -np.mean(np.sum(error**2, axis=1))
+    assert enc.score(data.X, X_next=data.X_next, actions=data.actions) == pytest.approx(
+        expected, rel=1e-5
+    )
+
+
+def test_pipeline_passes_metadata_without_routing(translations):
+    data = translations
+    pipe = make_pipeline(MechanismEncoder(4, max_epochs=1, **FAST), StandardScaler())
+    pipe.fit(data.X, mechanismencoder__X_next=data.X_next, mechanismencoder__actions=data.actions)
+    assert pipe.transform(data.X).shape == (1500, 4)
+
+
+def test_global_torch_state_untouched(translations):
+    state = torch.get_rng_state()
+    MechanismEncoder(4, max_epochs=1, **FAST).fit(
+        translations.X, X_next=translations.X_next, actions=translations.actions
+    )
+    assert torch.equal(state, torch.get_rng_state())
