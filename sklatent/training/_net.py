@@ -102,7 +102,8 @@ class LatentNet(NeuralNet):
         raise TrainingDivergedError(
             f"Training diverged at epoch {epoch}: the loss term(s) {bad} became non-finite. "
             f"The learning rate (lr={self.lr!r}) is the likely cause: lower it"
-            + (f", or reduce the objective's weights ({weights})." if weights else ".")
+            + (f", or reduce the objective's weights ({weights})" if weights else "")
+            + "; data far from unit scale also overflow (standardize X)."
         )
 
     def train_step_single(self, batch, **fit_params):
