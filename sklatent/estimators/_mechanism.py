@@ -43,18 +43,17 @@ class MechanismEncoder(LatentTransformer):
     At zero loss :math:`h = f \circ g` commutes with every :math:`m(\cdot, a)`, so the latents
     are recovered up to the maps that commute with the mechanism (its equivariances):
 
-    ======================== ======================================= =====================
-    ``mechanism``            :math:`m(z, a)`                         identified up to
-    ======================== ======================================= =====================
-    ``"translation"``        :math:`z + a`, ``actions`` the offsets  a constant offset
-    ``"linear"``             :math:`A z`, ``A = transition_matrix``  scaling per coordinate
-                                                                     of A's eigenbasis
-                                                                     (distinct eigenvalues)
-    ``"translation_unknown"`` :math:`z + \delta_a`, a learned offset an affine map
-                             per discrete action label
-    callable                 ``m(z, actions)`` in torch               the maps commuting
-                                                                     with ``m``
-    ======================== ======================================= =====================
+    - ``"translation"``, :math:`m(z, a) = z + a` with the offsets given as ``actions``: up to a
+      constant offset, when the offsets span an open set (continuous offsets).
+    - ``"linear"``, :math:`m(z) = A z` with ``A = transition_matrix``: up to a scaling per
+      coordinate of A's eigenbasis *among linear maps* (distinct eigenvalues). A single map is
+      also commuted with by non-linear maps (for :math:`z' = a z`, any
+      :math:`h(z) = z\, p(\log |z|)` with :math:`p` periodic of period :math:`\log a`), so with a
+      non-linear encoder the latents are not pinned down.
+    - ``"translation_unknown"``, :math:`m(z, k) = z + \delta_k` with one learned offset per
+      discrete action label: up to an affine map, plus any function periodic on the lattice the
+      offsets generate unless they generate a dense set.
+    - a callable ``m(z, actions)`` in torch: up to the maps that commute with ``m``.
 
     A linear map or learned offsets are also satisfied by the constant encoder :math:`f \equiv 0`;
     the unit-variance term (weight ``collapse_weight`` :math:`\lambda`) rules that out. Known
@@ -64,8 +63,7 @@ class MechanismEncoder(LatentTransformer):
     ----------
     n_components : int, default=2
         Number of latents; for ``"translation"``, the width of ``actions``.
-    mechanism : {"translation", "linear", "translation_unknown"} or callable, \
-            default="translation"
+    mechanism : {"translation", "linear", "translation_unknown"} or callable, default="translation"
         The mechanism, or a function ``m(z, actions)`` of torch tensors returning the next
         latents, shape ``(batch, n_components)``.
     transition_matrix : array-like of shape (n_components, n_components), default=None
@@ -77,9 +75,10 @@ class MechanismEncoder(LatentTransformer):
         Hidden widths of the encoder.
     activation : str, default="leaky_relu"
         Hidden activation.
-    max_epochs, batch_size, lr, device, random_state, verbose, callbacks, \
-validation_fraction, early_stopping, n_iter_no_change, tol
+    max_epochs, batch_size, lr, device, random_state, verbose, callbacks : see BetaVAE
         The shared training parameters, as in :class:`~sklatent.BetaVAE`.
+    validation_fraction, early_stopping, n_iter_no_change, tol : see BetaVAE
+        Validation split and early stopping, as in :class:`~sklatent.BetaVAE`.
 
     Attributes
     ----------
