@@ -1,0 +1,191 @@
+"""What the variational autoencoders share: decoder likelihoods, sampling and the ELBO."""
+
+from numbers import Real
+
+import numpy as np
+import torch
+from sklearn.utils import check_array, check_random_state
+
+from ..modules import ACTIVATIONS, VAEModule
+from ..objectives import BetaVAEObjective
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
+from ..utils._torch import as_float_tensor
+from ._base import _SHARED_PARAMETER_CONSTRAINTS, LatentTransformer
+
+# Standard-normal draws shared by every row in ``score_samples`` (common random numbers): each
+# row's estimate is then deterministic and independent of the other rows in the call.
+_N_ELBO_DRAWS = 16
+
+# The ELBO that ``score_samples`` reports is the beta = 1 bound whatever the training objective.
+_ELBO = BetaVAEObjective(beta=1.0)
+
+_VARIATIONAL_PARAMETER_CONSTRAINTS = {
+    **_SHARED_PARAMETER_CONSTRAINTS,
+    "likelihood": [StrOptions({"gaussian", "bernoulli"})],
+    "decoder_variance": [
+        StrOptions({"learned", "learned_per_sample"}),
+        Interval(Real, 0, None, closed="neither"),
+    ],
+    "activation": [StrOptions(set(ACTIVATIONS))],
+}
+
+
+class VariationalTransformer(LatentTransformer):
+    """Base of the encoder/decoder models with a Gaussian posterior (BetaVAE, MIM).
+
+    Subclasses define ``_make_objective`` (and may override ``_make_module``); this class fits
+    them on ``X`` alone and gives them ``inverse_transform``, ``sample``, ``score_samples`` and
+    ``score``.
+    """
+
+    def _module_kwargs(self):
+        return {}
+
+    def _make_module(self):
+        return VAEModule(
+            self.n_features_in_,
+            self.n_components,
+            self._hidden_layer_sizes,
+            self.activation,
+            self.likelihood,
+            self.decoder_variance,
+            **self._module_kwargs(),
+        )
+
+    def _validate_X(self, X, *, reset):
+        X = super()._validate_X(X, reset=reset)
+        if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
+            raise ValueError(
+                "likelihood='bernoulli' needs X in [0, 1], got values in "
+                f"[{X.min():.3g}, {X.max():.3g}]; scale X (MinMaxScaler) or use "
+                "likelihood='gaussian' on standardized data."
+            )
+        return X
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the encoder and decoder to ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data: standardized for the Gaussian likelihood, in [0, 1] for Bernoulli.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X = self._validate_X(X, reset=True)
+        return self._fit_net({"X": as_float_tensor(X, "cpu")})
+
+    def inverse_transform(self, X):
+        """Decode latent codes back to the data space (the decoder mean).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Latent codes, for instance the output of :meth:`transform`.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, ``n_features_in_``)
+            Decoder means, in the float dtype of the codes.
+        """
+        check_is_fitted(self, "net_")
+        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
+        if Z.shape[1] != self.n_components:
+            raise ValueError(
+                f"inverse_transform expects codes with {self.n_components} columns "
+                f"(n_components), got {Z.shape[1]}."
+            )
+        return self._apply({"Z": self._to_tensor(Z)}, lambda module, b: module.decode(b), Z.dtype)
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw new rows from the generative model: ``z ~ N(0, I)``, then ``x ~ p(x | z)``.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows to draw.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draws.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, ``n_features_in_``)
+            Samples in float64: Gaussian draws around the decoder mean, or 0/1 draws for the
+            Bernoulli likelihood.
+        """
+        check_is_fitted(self, "net_")
+        if not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        rng = check_random_state(random_state)
+        Z = rng.standard_normal((n_samples, self.n_components)).astype(np.float32)
+        params = self._apply_decoder(Z)
+        if "logits" in params:
+            return (rng.uniform(size=params["logits"].shape) < _sigmoid(params["logits"])) * 1.0
+        noise = rng.standard_normal(params["mean"].shape)
+        return params["mean"] + noise * np.exp(0.5 * params["logvar"])
+
+    def _apply_decoder(self, Z):
+        """The decoder's distribution parameters for codes ``Z``, as float64 arrays."""
+        module = self.net_.module_
+        module.eval()
+        with torch.no_grad():
+            params = module.decoder(self._to_tensor(Z))
+        return {name: value.cpu().numpy().astype(np.float64) for name, value in params.items()}
+
+    def score_samples(self, X):
+        """Evidence lower bound (ELBO, with beta = 1) of each row, in nats.
+
+        The expectation over :math:`q(z \\mid x)` is estimated with 16 fixed standard-normal draws
+        shared by all rows, so a row's score does not depend on the other rows or on the call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+
+        Returns
+        -------
+        elbo : ndarray of shape (n_samples,)
+            A lower bound on :math:`\\log p(x)` per row; higher is better.
+        """
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X, reset=False)
+        draws = torch.randn(
+            _N_ELBO_DRAWS, self.n_components, generator=torch.Generator().manual_seed(0)
+        ).to(self.net_.device)
+
+        def elbo(module, batch):
+            total = 0.0
+            for eps in draws:
+                outputs = module(batch, eps=eps.expand(len(batch["X"]), -1))
+                terms = _ELBO.per_sample(outputs, batch)
+                total = total - terms["reconstruction"] - terms["kl"]
+            return total / len(draws)
+
+        return self._apply({"X": self._to_tensor(X)}, elbo, X.dtype)
+
+    def score(self, X, y=None):
+        """Mean ELBO of ``X`` (see :meth:`score_samples`); higher is better.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+
+def _sigmoid(logits):
+    return 1.0 / (1.0 + np.exp(-logits))
