@@ -5,7 +5,7 @@ into a :class:`~sklearn.pipeline.Pipeline` and tune with
 :class:`~sklearn.model_selection.GridSearchCV`.
 """
 
-from .estimators import BetaVAE, MechanismEncoder
+from .estimators import BetaVAE, MechanismEncoder, MutualInformationMachine
 from .exceptions import ModelFileError, TrainingDivergedError
 from .utils._persistence import load, save
 
@@ -15,6 +15,7 @@ __all__ = [
     "BetaVAE",
     "MechanismEncoder",
     "ModelFileError",
+    "MutualInformationMachine",
     "TrainingDivergedError",
     "__version__",
     "load",

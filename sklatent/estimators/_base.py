@@ -69,6 +69,10 @@ class LatentTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         """Extra keyword arguments for the net class (the critic of an adversarial net)."""
         return {}
 
+    def _objective_callbacks(self):
+        """Callbacks the objective needs (schedules such as a warm-up), before the user's."""
+        return []
+
     # ---- validation --------------------------------------------------------------------------
     def _validate_X(self, X, *, reset):
         return validate_data(self, X, dtype=[np.float64, np.float32], reset=reset)
@@ -99,7 +103,7 @@ class LatentTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
                 tol=self.tol,
                 verbose=self.verbose,
                 # skorch initialises callbacks in place: train copies, the user's stay untouched.
-                extra=copy.deepcopy(self.callbacks),
+                extra=[*self._objective_callbacks(), *copy.deepcopy(self.callbacks or [])],
             ),
             device=device,
             verbose=int(self.verbose),

@@ -164,7 +164,9 @@ class VariationalTransformer(LatentTransformer):
             total = 0.0
             for eps in draws:
                 outputs = module(batch, eps=eps.expand(len(batch["X"]), -1))
-                terms = _ELBO.per_sample(outputs, batch)
+                # Sum over features in float64: float32 reductions may round differently for
+                # different batch sizes, and a row's score must not depend on its neighbours.
+                terms = _ELBO.per_sample(_as_float64(outputs), _as_float64(batch))
                 total = total - terms["reconstruction"] - terms["kl"]
             return total / len(draws)
 
@@ -185,6 +187,13 @@ class VariationalTransformer(LatentTransformer):
         score : float
         """
         return float(np.mean(self.score_samples(X)))
+
+
+def _as_float64(tree):
+    """A copy of a (nested) dict of tensors in float64."""
+    if isinstance(tree, dict):
+        return {name: _as_float64(value) for name, value in tree.items()}
+    return tree.double()
 
 
 def _sigmoid(logits):

@@ -8,13 +8,14 @@ from ._mechanism import (
     Translation,
 )
 from ._mlp import ACTIVATIONS, make_mlp
-from ._vae import Decoder, GaussianEncoder, VAEModule
+from ._vae import Decoder, GaussianEncoder, LearnedGaussianPrior, VAEModule
 
 __all__ = [
     "ACTIVATIONS",
     "CallableMechanism",
     "Decoder",
     "GaussianEncoder",
+    "LearnedGaussianPrior",
     "LearnedOffsets",
     "LinearMap",
     "MechanismModule",

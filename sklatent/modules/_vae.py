@@ -29,15 +29,25 @@ class GaussianEncoder(nn.Module):
         Hidden widths of the MLP.
     activation : str
         Hidden activation, see :func:`~sklatent.modules.make_mlp`.
+    min_logvar : float, default=-30
+        Floor of the posterior log-variance (``-inf`` for none).
     """
 
-    def __init__(self, n_features, n_components, hidden_layer_sizes, activation="relu"):
+    def __init__(
+        self,
+        n_features,
+        n_components,
+        hidden_layer_sizes,
+        activation="relu",
+        min_logvar=POSTERIOR_LOGVAR_BOUNDS[0],
+    ):
         super().__init__()
         self.net = make_mlp(n_features, hidden_layer_sizes, 2 * n_components, activation)
+        self.min_logvar = min_logvar
 
     def forward(self, x):
         mean, logvar = self.net(x).chunk(2, dim=-1)
-        return mean, logvar.clamp(*POSTERIOR_LOGVAR_BOUNDS)
+        return mean, logvar.clamp(self.min_logvar, POSTERIOR_LOGVAR_BOUNDS[1])
 
 
 class Decoder(nn.Module):
@@ -98,12 +108,39 @@ class Decoder(nn.Module):
         return params["mean"]
 
 
-class VAEModule(nn.Module):
-    """Encoder + reparameterised sample + decoder: the network of ``BetaVAE``.
+class LearnedGaussianPrior(nn.Module):
+    r"""A learnable diagonal Gaussian prior :math:`p_\theta(z)`, starting at N(0, I)."""
 
-    ``forward(batch)`` reads ``batch["X"]`` and returns ``{"mean", "logvar", "z", "x_params"}``.
-    During training ``z`` is a reparameterised sample; in evaluation mode it is the posterior mean
-    unless explicit standard-normal draws ``eps`` are passed.
+    def __init__(self, n_components):
+        super().__init__()
+        self.mean = nn.Parameter(torch.zeros(n_components))
+        self.logvar = nn.Parameter(torch.zeros(n_components))
+
+    def forward(self, z):
+        """The prior's mean and log-variance, broadcast to the shape of ``z``."""
+        return self.mean.expand_as(z), self.logvar.clamp(*POSTERIOR_LOGVAR_BOUNDS).expand_as(z)
+
+
+class VAEModule(nn.Module):
+    r"""Encoder + reparameterised sample + decoder: the network of ``BetaVAE`` and MIM.
+
+    ``forward(batch)`` reads ``batch["X"]`` and returns ``{"mean", "logvar", "z", "x_params"}``
+    (plus ``"prior_mean"``, ``"prior_logvar"`` with a learned prior). During training ``z`` is a
+    reparameterised sample; in evaluation mode it is the posterior mean unless explicit
+    standard-normal draws ``eps`` are passed.
+
+    Parameters
+    ----------
+    n_features, n_components, hidden_layer_sizes, activation, likelihood, decoder_variance
+        As for :class:`GaussianEncoder` and :class:`Decoder`.
+    min_posterior_logvar : float, default=-30
+        Floor of the posterior log-variance (``-inf`` for none).
+    learned_prior : bool, default=False
+        Add a :class:`LearnedGaussianPrior` whose parameters the objective may use.
+    sample_decoder_joint : bool, default=False
+        In training, also draw one pair from the decoding joint per row: :math:`z \sim N(0, I)`,
+        :math:`x \sim p(x \mid z)` (reparameterised; Gaussian likelihood only), and encode it,
+        under ``outputs["sampled"]`` (symmetric MIM).
     """
 
     def __init__(
@@ -114,9 +151,16 @@ class VAEModule(nn.Module):
         activation="relu",
         likelihood="gaussian",
         decoder_variance="learned",
+        min_posterior_logvar=POSTERIOR_LOGVAR_BOUNDS[0],
+        learned_prior=False,
+        sample_decoder_joint=False,
     ):
         super().__init__()
-        self.encoder = GaussianEncoder(n_features, n_components, hidden_layer_sizes, activation)
+        self.sample_decoder_joint = sample_decoder_joint
+        self.encoder = GaussianEncoder(
+            n_features, n_components, hidden_layer_sizes, activation, min_posterior_logvar
+        )
+        self.prior = LearnedGaussianPrior(n_components) if learned_prior else None
         self.decoder = Decoder(
             n_components,
             n_features,
@@ -131,7 +175,27 @@ class VAEModule(nn.Module):
         if eps is None and self.training:
             eps = torch.randn_like(mean)
         z = mean if eps is None else mean + eps * torch.exp(0.5 * logvar)
-        return {"mean": mean, "logvar": logvar, "z": z, "x_params": self.decoder(z)}
+        outputs = self._with_prior(
+            {"mean": mean, "logvar": logvar, "z": z, "x_params": self.decoder(z)}
+        )
+        if self.sample_decoder_joint and self.training:
+            outputs["sampled"] = self._decoder_joint_sample(mean)
+        return outputs
+
+    def _with_prior(self, outputs):
+        if self.prior is not None:
+            outputs["prior_mean"], outputs["prior_logvar"] = self.prior(outputs["z"])
+        return outputs
+
+    def _decoder_joint_sample(self, like):
+        """One reparameterised draw of (x, z) from the decoding joint per row, encoded again."""
+        z = torch.randn_like(like)
+        params = self.decoder(z)
+        x = params["mean"] + torch.randn_like(params["mean"]) * torch.exp(0.5 * params["logvar"])
+        mean, logvar = self.encoder(x)
+        return self._with_prior(
+            {"X": x, "z": z, "x_params": params, "mean": mean, "logvar": logvar}
+        )
 
     def encode(self, batch):
         """Posterior mean of each row: the code ``transform`` returns."""

@@ -3,5 +3,6 @@
 from ._base import Objective
 from ._beta_vae import BetaVAEObjective
 from ._mechanism import MechanismObjective
+from ._mim import MIMObjective
 
-__all__ = ["BetaVAEObjective", "MechanismObjective", "Objective"]
+__all__ = ["BetaVAEObjective", "MIMObjective", "MechanismObjective", "Objective"]

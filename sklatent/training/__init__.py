@@ -5,7 +5,7 @@ steps. Both batch in-memory tensors by index slices and record every named loss 
 """
 
 from ._adversarial import AdversarialNet, detach_outputs
-from ._callbacks import training_callbacks
+from ._callbacks import WarmUp, training_callbacks
 from ._data import IndexBatches, RandomSplit, TensorData
 from ._net import INFERENCE_BATCH_SIZE, LatentNet
 
@@ -16,6 +16,7 @@ __all__ = [
     "LatentNet",
     "RandomSplit",
     "TensorData",
+    "WarmUp",
     "detach_outputs",
     "training_callbacks",
 ]

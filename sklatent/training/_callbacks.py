@@ -1,6 +1,6 @@
 """The skorch callbacks an estimator's training parameters ask for."""
 
-from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 
 
 def _quiet(*args, **kwargs):
@@ -43,3 +43,23 @@ def training_callbacks(*, early_stopping, n_iter_no_change, tol, verbose, extra=
         callbacks.append(("progress_bar", ProgressBar(postfix_keys=["train_loss"])))
     callbacks.extend(extra or [])
     return callbacks
+
+
+class WarmUp(Callback):
+    """Ramp an objective's ``warmup_factor`` linearly from ``1/epochs`` to 1 over ``epochs``.
+
+    At epoch ``e`` (counted from 1) the factor is ``min(1, e / epochs)``; with ``epochs=0`` it is 1
+    throughout.
+
+    Parameters
+    ----------
+    epochs : int
+        Length of the ramp, in epochs.
+    """
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_epoch_begin(self, net, **kwargs):
+        epoch = len(net.history)
+        net.criterion_.warmup_factor = 1.0 if self.epochs == 0 else min(1.0, epoch / self.epochs)
