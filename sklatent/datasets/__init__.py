@@ -1,7 +1,16 @@
 """Bundled real data sets (no network needed) and generators with known ground truth."""
 
 from ._adult import load_adult
+from ._fashion_mnist import load_fashion_mnist
 from ._german import load_german_credit
 from ._mechanisms import make_mechanism_pairs, make_shifted_digits
+from ._mixtures import make_gaussian_mixture_2d
 
-__all__ = ["load_adult", "load_german_credit", "make_mechanism_pairs", "make_shifted_digits"]
+__all__ = [
+    "load_adult",
+    "load_fashion_mnist",
+    "load_german_credit",
+    "make_gaussian_mixture_2d",
+    "make_mechanism_pairs",
+    "make_shifted_digits",
+]

@@ -5,5 +5,11 @@ estimators) land here with the estimators that need them.
 """
 
 from ._identifiability import linear_identifiability, mean_correlation_coefficient
+from ._mutual_information import active_units, mutual_information_ksg
 
-__all__ = ["linear_identifiability", "mean_correlation_coefficient"]
+__all__ = [
+    "active_units",
+    "linear_identifiability",
+    "mean_correlation_coefficient",
+    "mutual_information_ksg",
+]

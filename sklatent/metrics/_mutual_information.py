@@ -1,7 +1,7 @@
 """Mutual information between data and codes, and the activity of latent dimensions.
 
 The evaluation metrics of paper 002 (Livne, Swersky, Fleet, "The Mutual Information Machine"):
-the Kraskov–Stögbauer–Grassberger (KSG) nearest-neighbour estimate of :math:`I(x; z)` on
+the Kraskov-Stögbauer-Grassberger (KSG) nearest-neighbour estimate of :math:`I(x; z)` on
 pairs of inputs and codes, and the number of active units of Burda et al. (2016), which
 counts the latent dimensions a posterior-collapsed model leaves unused.
 """
@@ -40,7 +40,7 @@ def _count_within(A, radii):
 
 
 def mutual_information_ksg(X, Z, *, n_neighbors=3):
-    r"""Kraskov–Stögbauer–Grassberger estimate of the mutual information :math:`I(X; Z)`.
+    r"""Kraskov-Stögbauer-Grassberger estimate of the mutual information :math:`I(X; Z)`.
 
     The first estimator (algorithm 1, max-norm) of Kraskov, Stögbauer and Grassberger (2004),
     for multivariate ``X`` and ``Z``. For each sample :math:`i`, :math:`\epsilon_i` is the
@@ -90,16 +90,18 @@ def mutual_information_ksg(X, Z, *, n_neighbors=3):
     information is high relative to the sample size: since the :math:`k - 1` joint neighbours
     inside :math:`\epsilon_i` are also inside it in each marginal,
     :math:`n_{x,i}, n_{z,i} \ge k - 1` and the estimate can never exceed
-    :math:`\psi(N) - \psi(k)` (about 6.4 nats at :math:`N = 1500, k = 3`; a deterministic
-    code of a continuous input saturates there). Compare models only on the same ``N`` and
-    ``k``, and read values near that ceiling as "at least".
+    :math:`\psi(N) - \psi(k)` (about 6.4 nats at :math:`N = 1500, k = 3`, the value of
+    ``Z = X``), however large the true value (infinite for a deterministic code of a
+    continuous input). Compare models only on the same ``N`` and ``k``, and read values near
+    that ceiling as "at least".
 
     **Ties.** Duplicate rows (e.g. a discrete input or a collapsed code) give
     :math:`\epsilon_i = 0` and bias the estimate; no random jitter is added, so that the
     result is deterministic. Add a small noise yourself if the data have ties.
 
     **Scale.** The mutual information is invariant to invertible maps of each variable, but
-    the estimator mixes the scales of ``X`` and ``Z`` in the max-norm: standardising each
+    the estimator mixes the scales of ``X`` and ``Z`` in the max-norm (for 300 Gaussian
+    points, ``Z = X`` gives 4.78 nats but ``Z = 2X + 1`` gives 3.90): standardising each
     column (e.g. :class:`~sklearn.preprocessing.StandardScaler`) usually reduces the bias.
 
     The cost is :math:`O(N \log N)` per tree query (three KD-trees with the Chebyshev metric),
@@ -117,10 +119,10 @@ def mutual_information_ksg(X, Z, *, n_neighbors=3):
     >>> rng = np.random.default_rng(0)
     >>> x, e = rng.normal(size=(2, 1000))
     >>> z = 0.9 * x + np.sqrt(1 - 0.9**2) * e  # correlation 0.9
-    >>> round(-0.5 * np.log(1 - 0.9**2), 2)  # the closed form
+    >>> round(float(-0.5 * np.log(1 - 0.9**2)), 2)  # the closed form, in nats
     0.83
-    >>> abs(mutual_information_ksg(x, z) - 0.83) < 0.05
-    True
+    >>> round(mutual_information_ksg(x, z), 2)
+    0.82
     """
     if (
         not isinstance(n_neighbors, numbers.Integral)
@@ -138,9 +140,7 @@ def mutual_information_ksg(X, Z, *, n_neighbors=3):
             f"n_samples={n_samples} for X and {Z.shape[0]} for Z."
         )
     if n_samples <= n_neighbors:
-        raise ValueError(
-            f"n_samples={n_samples} must be larger than n_neighbors={n_neighbors}."
-        )
+        raise ValueError(f"n_samples={n_samples} must be larger than n_neighbors={n_neighbors}.")
 
     joint = np.hstack([X, Z])
     nn = NearestNeighbors(n_neighbors=n_neighbors, metric="chebyshev").fit(joint)
@@ -151,11 +151,7 @@ def mutual_information_ksg(X, Z, *, n_neighbors=3):
     # the counts include the point itself, so they are n_x + 1 and n_z + 1 already
     count_x = _count_within(X, radii)
     count_z = _count_within(Z, radii)
-    mi = (
-        digamma(n_neighbors)
-        + digamma(n_samples)
-        - np.mean(digamma(count_x) + digamma(count_z))
-    )
+    mi = digamma(n_neighbors) + digamma(n_samples) - np.mean(digamma(count_x) + digamma(count_z))
     return float(mi)
 
 
