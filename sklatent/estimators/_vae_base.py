@@ -138,6 +138,31 @@ class VariationalTransformer(LatentTransformer):
             params = module.decoder(self._to_tensor(Z))
         return {name: value.cpu().numpy().astype(np.float64) for name, value in params.items()}
 
+    def posterior(self, X):
+        """Mean and variance of the Gaussian posterior :math:`q(z \\mid x)` of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        mean : ndarray of shape (n_samples, n_components)
+            Posterior means (what :meth:`transform` returns).
+        variance : ndarray of shape (n_samples, n_components)
+            Posterior variances.
+        """
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X, reset=False)
+        both = self._apply(
+            {"X": self._to_tensor(X)},
+            lambda module, b: torch.cat(module.encoder(b["X"]), dim=1),
+            np.float64,
+        )
+        mean, logvar = np.split(both, 2, axis=1)
+        return mean.astype(X.dtype), np.exp(logvar).astype(X.dtype)
+
     def score_samples(self, X):
         """Evidence lower bound (ELBO, with beta = 1) of each row, in nats.
 

@@ -5,10 +5,12 @@ estimators) land here with the estimators that need them.
 """
 
 from ._identifiability import linear_identifiability, mean_correlation_coefficient
+from ._latent_report import latent_report
 from ._mutual_information import active_units, mutual_information_ksg
 
 __all__ = [
     "active_units",
+    "latent_report",
     "linear_identifiability",
     "mean_correlation_coefficient",
     "mutual_information_ksg",
