@@ -5,7 +5,7 @@ into a :class:`~sklearn.pipeline.Pipeline` and tune with
 :class:`~sklearn.model_selection.GridSearchCV`.
 """
 
-from .estimators import BetaVAE, MechanismEncoder, MutualInformationMachine
+from .estimators import BetaVAE, MechanismEncoder, MutualInformationMachine, StructuredVAE
 from .exceptions import ModelFileError, TrainingDivergedError
 from .utils._persistence import load, save
 
@@ -16,6 +16,7 @@ __all__ = [
     "MechanismEncoder",
     "ModelFileError",
     "MutualInformationMachine",
+    "StructuredVAE",
     "TrainingDivergedError",
     "__version__",
     "load",

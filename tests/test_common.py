@@ -33,7 +33,18 @@ def test_every_public_estimator_is_checked():
     }
 
 
-@parametrize_with_checks(ESTIMATORS)
+def _expected_failed_checks(estimator):
+    if type(estimator).__name__ == "StructuredVAE":
+        reason = (
+            "The check sets X[0, 0] to NaN because the estimator allows NaN (missing views). "
+            "With the default single view, row 0 then has no observed view, and StructuredVAE "
+            "refuses such rows on purpose, with a ValueError that names the row."
+        )
+        return {"check_estimators_pickle": reason}
+    return {}
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 

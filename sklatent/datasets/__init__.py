@@ -5,12 +5,16 @@ from ._fashion_mnist import load_fashion_mnist
 from ._german import load_german_credit
 from ._mechanisms import make_mechanism_pairs, make_shifted_digits
 from ._mixtures import make_gaussian_mixture_2d
+from ._multiple_features import load_multiple_features
+from ._structured import make_structured
 
 __all__ = [
     "load_adult",
     "load_fashion_mnist",
     "load_german_credit",
+    "load_multiple_features",
     "make_gaussian_mixture_2d",
     "make_mechanism_pairs",
     "make_shifted_digits",
+    "make_structured",
 ]

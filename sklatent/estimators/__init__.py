@@ -4,5 +4,12 @@ from ._base import LatentTransformer
 from ._beta_vae import BetaVAE
 from ._mechanism import MechanismEncoder
 from ._mim import MutualInformationMachine
+from ._structured import StructuredVAE
 
-__all__ = ["BetaVAE", "LatentTransformer", "MechanismEncoder", "MutualInformationMachine"]
+__all__ = [
+    "BetaVAE",
+    "LatentTransformer",
+    "MechanismEncoder",
+    "MutualInformationMachine",
+    "StructuredVAE",
+]

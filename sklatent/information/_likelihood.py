@@ -60,6 +60,25 @@ def bernoulli_nll(x, logits):
     return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=-1)
 
 
+def categorical_nll(labels, logits):
+    r"""Negative log-likelihood of class labels under a categorical distribution, per sample.
+
+    .. math:: -\log \operatorname{softmax}(\ell)_{y}
+
+    Parameters
+    ----------
+    labels : torch.Tensor of shape (n_samples,)
+        Class indices (int64).
+    logits : torch.Tensor of shape (n_samples, n_classes)
+        Decoder logits.
+
+    Returns
+    -------
+    torch.Tensor of shape (n_samples,)
+    """
+    return F.cross_entropy(logits, labels, reduction="none")
+
+
 def reconstruction_nll(x, params):
     """Negative log-likelihood of ``x`` under the decoder distribution described by ``params``.
 
@@ -68,13 +87,16 @@ def reconstruction_nll(x, params):
     x : torch.Tensor of shape (n_samples, n_features)
         Observed values.
     params : dict of torch.Tensor
-        ``{"mean", "logvar"}`` for a Gaussian decoder or ``{"logits"}`` for a Bernoulli one, as
-        returned by the decoders in :mod:`sklatent.modules`.
+        ``{"mean", "logvar"}`` for a Gaussian decoder, ``{"logits"}`` for a Bernoulli one, or
+        ``{"class_logits"}`` for a categorical one (then ``x`` holds class indices), as returned
+        by the decoders in :mod:`sklatent.modules`.
 
     Returns
     -------
     torch.Tensor of shape (n_samples,)
     """
+    if "class_logits" in params:
+        return categorical_nll(x, params["class_logits"])
     if "logits" in params:
         return bernoulli_nll(x, params["logits"])
     return gaussian_nll(x, params["mean"], params["logvar"])

@@ -8,6 +8,7 @@ from ._mechanism import (
     Translation,
 )
 from ._mlp import ACTIVATIONS, make_mlp
+from ._structured import MaskGates, StructuredModule
 from ._vae import Decoder, GaussianEncoder, LearnedGaussianPrior, VAEModule
 
 __all__ = [
@@ -18,7 +19,9 @@ __all__ = [
     "LearnedGaussianPrior",
     "LearnedOffsets",
     "LinearMap",
+    "MaskGates",
     "MechanismModule",
+    "StructuredModule",
     "Translation",
     "VAEModule",
     "make_mlp",

@@ -4,5 +4,12 @@ from ._base import Objective
 from ._beta_vae import BetaVAEObjective
 from ._mechanism import MechanismObjective
 from ._mim import MIMObjective
+from ._structured import StructuredObjective
 
-__all__ = ["BetaVAEObjective", "MIMObjective", "MechanismObjective", "Objective"]
+__all__ = [
+    "BetaVAEObjective",
+    "MIMObjective",
+    "MechanismObjective",
+    "Objective",
+    "StructuredObjective",
+]

@@ -7,6 +7,7 @@ from scipy import stats
 
 from sklatent.information import (
     bernoulli_nll,
+    categorical_nll,
     gaussian_kl_standard,
     gaussian_kl_standard_per_dim,
     gaussian_nll,
@@ -65,3 +66,12 @@ def test_reconstruction_nll_dispatches_on_the_decoder_parameters():
         reconstruction_nll(x, {"mean": mean.double(), "logvar": logvar.double()}),
         gaussian_nll(x, mean.double(), logvar.double()),
     )
+
+
+def test_categorical_nll_matches_log_softmax():
+    logits = torch.tensor(RNG.normal(size=(4, 3)))
+    labels = torch.tensor([0, 2, 1, 2])
+    log_p = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+    expected = -log_p[torch.arange(4), labels]
+    torch.testing.assert_close(categorical_nll(labels, logits), expected)
+    torch.testing.assert_close(reconstruction_nll(labels, {"class_logits": logits}), expected)

@@ -1,0 +1,381 @@
+"""StructuredVAE: latent blocks and observed views linked by mask variables (paper 000)."""
+
+from numbers import Real
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..modules import ACTIVATIONS, StructuredModule
+from ..objectives import StructuredObjective
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
+from ..utils._torch import as_float_tensor
+from ._base import _SHARED_PARAMETER_CONSTRAINTS, LatentTransformer
+from ._structured_spec import check_structure, parse_blocks, parse_mask, parse_views
+
+_MASK = [dict, pd.DataFrame, StrOptions({"learn"}), None]
+
+
+def _dimension_names(block, size):
+    separator = "_" if block[-1:].isdigit() else ""
+    return [f"{block}{separator}{i}" for i in range(size)]
+
+
+class StructuredVAE(LatentTransformer):
+    r"""Latent blocks linked to observed views by mask variables (our formulation of paper 000).
+
+    Views :math:`X_1..X_V` (column groups of ``X``, each with its likelihood) and latent blocks
+    :math:`Z_1..Z_K` with priors :math:`N(0, I)`. The decoder mask :math:`A` says which blocks
+    generate which view, :math:`p(x_v \mid z \odot A_v)`; the encoder mask :math:`B` says which
+    views inform which block: the posterior of block :math:`k` is the weighted product of
+    Gaussian experts
+
+    .. math:: q(z_k \mid x) \propto p(z_k) \prod_v q_v(z_k \mid x_v)^{B_{kv}},
+
+    in closed form (precisions add), so a view missing in a row (NaN in its columns) simply drops
+    out of the product and of the reconstruction term.
+    The loss is the multivariate information bottleneck
+
+    .. math::
+
+        \mathcal L = \sum_v \mathbb E_q\big[-\log p(x_v \mid z \odot A_v)\big]
+                     + \beta \sum_k \mathrm{KL}\big(q(z_k \mid x) \,\|\, p(z_k)\big)
+                     + \lambda \sum \sigma(\text{gate logits}).
+
+    With ``"learn"``, a mask is a set of relaxed Bernoulli gates (temperature ``temperature``)
+    pushed towards sparsity by ``sparsity`` :math:`\lambda`; the learned graph is read by
+    thresholding the gate probabilities at 0.5. Zhang, Koyama & Ishiguro (2020) published no
+    code: the experts, gates and penalties here are our formulation of their abstract.
+
+    Special cases: one view and one block is a VAE (``beta`` = 1) or beta-VAE; every view
+    informing a shared block is the product-of-experts multimodal VAE; each view decoding from
+    [shared, its private block] is :class:`MultiViewEncoder`'s shared/private model.
+
+    Parameters
+    ----------
+    views : dict, default=None
+        View name -> its columns of ``X`` (indices, names, a slice), or -> ``{"columns": ...,
+        "likelihood": "gaussian" | "bernoulli" | "categorical"}`` (categorical: one column of
+        labels). None: one Gaussian view ``"X"`` of every column.
+    latent_blocks : dict, default=None
+        Block name -> size. None: one block ``"z"`` of ``n_components``.
+    decoder_mask : dict, DataFrame, "learn" or None, default=None
+        Which blocks generate which view: a dict view -> parent blocks, a boolean DataFrame
+        (blocks x views), ``"learn"``, or None (every block generates every view).
+    encoder_mask : dict, DataFrame, "learn" or None, default=None
+        Which views inform which block: a dict block -> views, a boolean DataFrame (blocks x
+        views), ``"learn"``, or None (every view informs every block).
+    n_components : int, default=8
+        Size of the single block when ``latent_blocks`` is None.
+    beta : float, default=1.0
+        Weight of the KL (compression) terms.
+    sparsity : float, default=0.01
+        Weight of the expected number of open gates (learned masks only).
+    temperature : float, default=0.5
+        Temperature of the relaxed Bernoulli gates.
+    decoder_variance : "learned", "learned_per_sample" or float, default="learned"
+        Variance of the Gaussian views' decoders, as in :class:`~sklatent.BetaVAE`.
+    hidden_layer_sizes, activation : see BetaVAE
+        Architecture of every expert and decoder.
+    max_epochs, batch_size, lr, device, random_state, verbose, callbacks : see BetaVAE
+        The shared training parameters, as in :class:`~sklatent.BetaVAE`.
+    validation_fraction, early_stopping, n_iter_no_change, tol : see BetaVAE
+        Validation split and early stopping, as in :class:`~sklatent.BetaVAE`.
+
+    Attributes
+    ----------
+    views_ : list of dict
+        The parsed views: ``name``, ``columns``, ``likelihood``.
+    structure_ : pandas.DataFrame
+        Decoder gate probabilities (blocks x views); the fixed mask when not learned.
+    decoder_mask_, encoder_mask_ : pandas.DataFrame
+        The masks used (blocks x views, boolean): thresholded gates when learned.
+    categories_ : dict
+        The labels of each categorical view.
+    net_ : skorch.NeuralNet
+        The trained net.
+    history_ : skorch.History
+        Per-epoch ``train_reconstruction`` (and per view), ``train_kl`` and ``train_gates``.
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklatent import StructuredVAE
+    >>> X = np.random.RandomState(0).normal(size=(200, 6))
+    >>> model = StructuredVAE(views={"a": [0, 1, 2], "b": [3, 4, 5]},
+    ...                       latent_blocks={"shared": 2, "private_a": 1},
+    ...                       decoder_mask={"a": ["shared", "private_a"], "b": ["shared"]},
+    ...                       max_epochs=3, random_state=0).fit(X)
+    >>> list(model.get_feature_names_out())
+    ['shared0', 'shared1', 'private_a0']
+    """
+
+    _parameter_constraints = {
+        **_SHARED_PARAMETER_CONSTRAINTS,
+        "views": [dict, None],
+        "latent_blocks": [dict, None],
+        "decoder_mask": _MASK,
+        "encoder_mask": _MASK,
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "sparsity": [Interval(Real, 0, None, closed="left")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "decoder_variance": [
+            StrOptions({"learned", "learned_per_sample"}),
+            Interval(Real, 0, None, closed="neither"),
+        ],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+    }
+
+    def __init__(
+        self,
+        views=None,
+        latent_blocks=None,
+        *,
+        decoder_mask=None,
+        encoder_mask=None,
+        n_components=8,
+        beta=1.0,
+        sparsity=0.01,
+        temperature=0.5,
+        decoder_variance="learned",
+        hidden_layer_sizes=(64,),
+        activation="relu",
+        max_epochs=50,
+        batch_size=128,
+        lr=1e-3,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+        validation_fraction=None,
+        early_stopping=False,
+        n_iter_no_change=10,
+        tol=1e-4,
+    ):
+        self.views = views
+        self.latent_blocks = latent_blocks
+        self.decoder_mask = decoder_mask
+        self.encoder_mask = encoder_mask
+        self.n_components = n_components
+        self.beta = beta
+        self.sparsity = sparsity
+        self.temperature = temperature
+        self.decoder_variance = decoder_variance
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+
+    # ---- structure ---------------------------------------------------------------------------
+    def _parse_structure(self):
+        names = getattr(self, "feature_names_in_", None)
+        self.views_ = parse_views(self.views, self.n_features_in_, names)
+        self.block_names_, self.block_sizes_ = parse_blocks(self.latent_blocks, self.n_components)
+        view_names = [view["name"] for view in self.views_]
+        masks = {}
+        for kind, mask in (("decoder", self.decoder_mask), ("encoder", self.encoder_mask)):
+            masks[kind] = parse_mask(
+                None if isinstance(mask, str) else mask, self.block_names_, view_names, kind=kind
+            )
+        check_structure(masks["decoder"], masks["encoder"])
+        return masks
+
+    @property
+    def _n_features_out(self):
+        return sum(self.block_sizes_)
+
+    def get_feature_names_out(self, input_features=None):
+        """Block-aware names of the code's columns: ``<block><i>`` (``<block>_<i>`` after a digit).
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+        """
+        check_is_fitted(self, "net_")
+        names = []
+        for block, size in zip(self.block_names_, self.block_sizes_, strict=True):
+            names += _dimension_names(block, size)
+        return np.asarray(names, dtype=object)
+
+    def _make_module(self):
+        masks = self._masks_for_module
+        specs = [
+            {
+                "name": view["name"],
+                "n_features": len(view["columns"]),
+                "likelihood": view["likelihood"],
+                "n_categories": len(self.categories_.get(view["name"], ())),
+            }
+            for view in self.views_
+        ]
+        return StructuredModule(
+            specs,
+            self.block_sizes_,
+            torch.as_tensor(masks["decoder"].to_numpy(), dtype=torch.float32),
+            torch.as_tensor(masks["encoder"].to_numpy(), dtype=torch.float32),
+            learn_decoder=isinstance(self.decoder_mask, str),
+            learn_encoder=isinstance(self.encoder_mask, str),
+            hidden_layer_sizes=self._hidden_layer_sizes,
+            activation=self.activation,
+            decoder_variance=self.decoder_variance,
+            temperature=self.temperature,
+        )
+
+    def _make_objective(self):
+        names = [view["name"] for view in self.views_]
+        return StructuredObjective(names, beta=self.beta, sparsity=self.sparsity)
+
+    # ---- data --------------------------------------------------------------------------------
+    def _validate_X(self, X, *, reset):
+        from ..utils._sklearn_compat import validate_data
+
+        return validate_data(
+            self, X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan", reset=reset
+        )
+
+    def _view_tensors(self, X, *, fitting):
+        """Per-view tensors (missing entries filled), presence flags and categorical labels."""
+        tensors, present = {}, []
+        for view in self.views_:
+            block = X[:, view["columns"]]
+            # A view's expert reads all of its columns: with any of them NaN, the view is
+            # missing in that row and drops out of the posterior and the reconstruction.
+            row_missing = np.isnan(block).any(axis=1)
+            present.append(~row_missing)
+            name = view["name"]
+            if view["likelihood"] == "categorical":
+                values = block[:, 0]
+                if fitting:
+                    self.categories_[name] = np.unique(values[~row_missing])
+                labels = np.searchsorted(self.categories_[name], np.nan_to_num(values))
+                labels = np.clip(labels, 0, len(self.categories_[name]) - 1)
+                unseen = ~row_missing & (self.categories_[name][labels] != values)
+                if unseen.any():
+                    raise ValueError(f"View {name!r} holds labels not seen in fit.")
+                tensors[f"labels_{name}"] = torch.as_tensor(labels, dtype=torch.long)
+            else:
+                if view["likelihood"] == "bernoulli" and (
+                    np.nanmin(block, initial=0) < 0 or np.nanmax(block, initial=1) > 1
+                ):
+                    raise ValueError(f"Bernoulli view {name!r} needs values in [0, 1].")
+                tensors[f"X_{name}"] = as_float_tensor(np.nan_to_num(block), "cpu")
+        present = np.column_stack(present)
+        if not present.any(axis=1).all():
+            row = np.flatnonzero(~present.any(axis=1))[0]
+            raise ValueError(f"Row {row} has every view missing (all NaN): nothing to encode.")
+        tensors["present"] = torch.as_tensor(present, dtype=torch.float32)
+        return tensors
+
+    # ---- public API --------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit experts, decoders and (when learned) the masks to the views of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data; a view with NaN in a row (all of its columns, typically) is missing in that
+            row.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : StructuredVAE
+            The fitted estimator.
+        """
+        X = self._validate_X(X, reset=True)
+        self._masks_for_module = self._parse_structure()
+        self.categories_ = {}
+        tensors = self._view_tensors(X, fitting=True)
+        self._fit_net(tensors)
+        self._read_structure()
+        return self
+
+    def _read_structure(self):
+        module = self.net_.module_
+        view_names = [view["name"] for view in self.views_]
+
+        def frame(values):
+            return pd.DataFrame(
+                values.detach().cpu().numpy(), index=self.block_names_, columns=view_names
+            )
+
+        self.structure_ = frame(module.decoder_gates.probabilities())
+        self.decoder_mask_ = self.structure_ > 0.5
+        self.encoder_mask_ = frame(module.encoder_gates.probabilities()) > 0.5
+
+    def transform(self, X):
+        """Posterior means of every latent block, from the views observed in each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data; missing views (NaN in a row) are left out of that row's posterior.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, total block size)
+            The blocks' codes side by side, named by :meth:`get_feature_names_out`.
+        """
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X, reset=False)
+        tensors = {
+            k: v.to(self.net_.device) for k, v in self._view_tensors(X, fitting=False).items()
+        }
+        return self._apply(tensors, lambda module, b: module.encode(b), X.dtype)
+
+    def inverse_transform(self, X):
+        """Decode codes into every view: decoder means (most likely label for categorical views).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, total block size)
+            Codes, as :meth:`transform` returns.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, ``n_features_in_``)
+            Each view's columns filled from its decoder; columns in no view are NaN.
+        """
+        from sklearn.utils import check_array
+
+        check_is_fitted(self, "net_")
+        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
+        if Z.shape[1] != self._n_features_out:
+            raise ValueError(f"inverse_transform expects {self._n_features_out} columns.")
+        module = self.net_.module_
+        module.eval()
+        with torch.no_grad():
+            params = module.decode(self._to_tensor(Z))
+        out = np.full((len(Z), self.n_features_in_), np.nan, dtype=Z.dtype)
+        for view in self.views_:
+            p = params[view["name"]]
+            if "class_logits" in p:
+                labels = p["class_logits"].argmax(dim=1).cpu().numpy()
+                out[:, view["columns"][0]] = self.categories_[view["name"]][labels]
+            else:
+                mean = torch.sigmoid(p["logits"]) if "logits" in p else p["mean"]
+                out[:, view["columns"]] = mean.cpu().numpy()
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags

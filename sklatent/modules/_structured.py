@@ -1,0 +1,192 @@
+"""Latent blocks and observed views linked by mask variables (our formulation of paper 000).
+
+Each view has an expert (an encoder of that view alone) and a decoder. Block ``k``'s posterior is
+the product of the prior and the experts of the views that inform it, weighted by the encoder
+mask; each view is decoded from the blocks the decoder mask names. Masks are fixed 0/1 matrices or
+learned relaxed-Bernoulli gates.
+"""
+
+import torch
+from torch import nn
+
+from ._mlp import make_mlp
+from ._vae import POSTERIOR_LOGVAR_BOUNDS, Decoder
+
+
+class MaskGates(nn.Module):
+    """A 0/1 mask, fixed or learned as relaxed Bernoulli gates (binary concrete).
+
+    Parameters
+    ----------
+    mask : torch.Tensor of shape (n_rows, n_cols)
+        The fixed mask, or the initial connectivity when learned (1 = start mostly on).
+    learned : bool
+        Learn the gates.
+    temperature : float
+        Temperature of the relaxed Bernoulli samples drawn in training.
+    """
+
+    def __init__(self, mask, learned, temperature):
+        super().__init__()
+        self.learned = learned
+        self.temperature = temperature
+        if learned:
+            # Start every gate at probability sigmoid(2) = 0.88: connected, but free to close.
+            self.logits = nn.Parameter(torch.full(mask.shape, 2.0))
+        else:
+            self.register_buffer("mask", mask.float())
+
+    def probabilities(self):
+        return torch.sigmoid(self.logits) if self.learned else self.mask
+
+    def forward(self):
+        """Gate values: relaxed samples in training, the thresholded graph in evaluation."""
+        if not self.learned:
+            return self.mask
+        if not self.training:
+            return (self.logits > 0).float()
+        u = torch.rand_like(self.logits).clamp(1e-6, 1 - 1e-6)
+        noise = torch.log(u) - torch.log1p(-u)
+        return torch.sigmoid((self.logits + noise) / self.temperature)
+
+
+class StructuredModule(nn.Module):
+    """Experts, product-of-experts posteriors per block, and masked decoders per view.
+
+    ``forward(batch)`` reads ``batch["X_<view>"]`` (the view's columns, missing entries filled)
+    or ``batch["labels_<view>"]`` (class indices of a categorical view), and ``batch["present"]``
+    (rows by views, 1 where the view is observed), and returns ``{"mean", "logvar", "z",
+    "views": {name: decoder params}, "gate_probabilities": [...]}``.
+
+    Parameters
+    ----------
+    views : list of dict
+        One dict per view: ``name``, ``n_features`` (its width), ``likelihood``
+        (``"gaussian"``, ``"bernoulli"`` or ``"categorical"``) and ``n_categories``.
+    block_sizes : list of int
+        Width of each latent block.
+    decoder_mask : torch.Tensor of shape (n_blocks, n_views)
+        1 where a block generates a view.
+    encoder_mask : torch.Tensor of shape (n_blocks, n_views)
+        1 where a view informs a block.
+    learn_decoder, learn_encoder : bool
+        Learn the respective mask as gates.
+    hidden_layer_sizes, activation, decoder_variance, temperature
+        Architecture of experts and decoders, the Gaussian decoders' variance, and the gates'
+        temperature.
+    """
+
+    def __init__(
+        self,
+        views,
+        block_sizes,
+        decoder_mask,
+        encoder_mask,
+        *,
+        learn_decoder=False,
+        learn_encoder=False,
+        hidden_layer_sizes=(64,),
+        activation="relu",
+        decoder_variance="learned",
+        temperature=0.5,
+    ):
+        super().__init__()
+        self.views = views
+        n_latent = sum(block_sizes)
+        # Which block each latent dimension belongs to, to expand block masks to dimensions.
+        self.register_buffer(
+            "block_of_dim",
+            torch.repeat_interleave(torch.arange(len(block_sizes)), torch.tensor(block_sizes)),
+        )
+        self.experts = nn.ModuleDict(
+            {
+                v["name"]: make_mlp(_input_width(v), hidden_layer_sizes, 2 * n_latent, activation)
+                for v in views
+            }
+        )
+        self.decoders = nn.ModuleDict(
+            {
+                v["name"]: _decoder(v, n_latent, hidden_layer_sizes, activation, decoder_variance)
+                for v in views
+            }
+        )
+        self.decoder_gates = MaskGates(decoder_mask, learn_decoder, temperature)
+        self.encoder_gates = MaskGates(encoder_mask, learn_encoder, temperature)
+
+    def view_input(self, batch, index):
+        """The columns of view ``index`` (one-hot labels for a categorical view)."""
+        view = self.views[index]
+        if view["likelihood"] == "categorical":
+            labels = batch[f"labels_{view['name']}"]
+            return nn.functional.one_hot(labels, view["n_categories"]).float()
+        return batch[f"X_{view['name']}"]
+
+    def posterior(self, batch):
+        """Product of the prior N(0, I) and the present, mask-weighted experts, per dimension."""
+        weights = self.encoder_gates()[self.block_of_dim]  # (n_latent, n_views)
+        precision = torch.ones_like(batch["present"][:, :1]).expand(-1, len(self.block_of_dim))
+        weighted_mean = torch.zeros_like(precision)
+        for index, view in enumerate(self.views):
+            mean, logvar = self.experts[view["name"]](self.view_input(batch, index)).chunk(2, -1)
+            logvar = logvar.clamp(*POSTERIOR_LOGVAR_BOUNDS)
+            # A missing view (present = 0) drops out of the product for that row.
+            expert_precision = (
+                torch.exp(-logvar) * weights[:, index] * batch["present"][:, index : index + 1]
+            )
+            precision = precision + expert_precision
+            weighted_mean = weighted_mean + expert_precision * mean
+        return weighted_mean / precision, -torch.log(precision)
+
+    def forward(self, batch, eps=None):
+        mean, logvar = self.posterior(batch)
+        if eps is None and self.training:
+            eps = torch.randn_like(mean)
+        z = mean if eps is None else mean + eps * torch.exp(0.5 * logvar)
+        return {
+            "mean": mean,
+            "logvar": logvar,
+            "z": z,
+            "views": self.decode(z),
+            "gate_probabilities": [
+                gates.probabilities()
+                for gates in (self.decoder_gates, self.encoder_gates)
+                if gates.learned
+            ],
+        }
+
+    def decode(self, z):
+        """Decoder parameters of every view from the latents its (gated) parent blocks hold."""
+        gates = self.decoder_gates()[self.block_of_dim]  # (n_latent, n_views)
+        return {
+            view["name"]: self.decoders[view["name"]](z * gates[:, index])
+            for index, view in enumerate(self.views)
+        }
+
+    def encode(self, batch):
+        return self.posterior(batch)[0]
+
+
+def _input_width(view):
+    return view["n_categories"] if view["likelihood"] == "categorical" else view["n_features"]
+
+
+class _CategoricalDecoder(nn.Module):
+    def __init__(self, n_latent, n_categories, hidden_layer_sizes, activation):
+        super().__init__()
+        self.net = make_mlp(n_latent, hidden_layer_sizes, n_categories, activation)
+
+    def forward(self, z):
+        return {"class_logits": self.net(z)}
+
+
+def _decoder(view, n_latent, hidden_layer_sizes, activation, decoder_variance):
+    if view["likelihood"] == "categorical":
+        return _CategoricalDecoder(n_latent, view["n_categories"], hidden_layer_sizes, activation)
+    return Decoder(
+        n_latent,
+        view["n_features"],
+        hidden_layer_sizes,
+        activation,
+        view["likelihood"],
+        decoder_variance,
+    )

@@ -1,0 +1,66 @@
+"""The multivariate information bottleneck over views and latent blocks (paper 000)."""
+
+from ..information import gaussian_kl_standard, reconstruction_nll
+from ._base import Objective
+
+
+class StructuredObjective(Objective):
+    r"""Our formulation of the structured bottleneck of Zhang, Koyama & Ishiguro (2020).
+
+    .. math::
+
+        \mathcal L = \sum_v \mathbb E_q\big[-m_v \log p(x_v \mid z \odot A_v)\big]
+                     + \beta \sum_k \mathrm{KL}\big(q(z_k \mid x) \,\|\, N(0, I)\big)
+                     + \lambda \sum_{\text{learned gates}} \sigma(\ell)
+
+    where :math:`m_v` is 1 for rows where view :math:`v` is observed. The decoder terms bound the
+    "explain" informations :math:`I(X_v; Z_{pa(v)})` from below, the KL terms bound the
+    "compress" informations from above; the last term (weight ``sparsity`` :math:`\lambda`) is
+    the expected number of open gates when a mask is learned.
+
+    Parameters
+    ----------
+    view_names : list of str
+        Names of the views, for the per-view reconstruction terms.
+    beta : float
+        Weight of the KL terms.
+    sparsity : float
+        Weight of the gate penalty.
+    """
+
+    weight_names = ("beta", "sparsity")
+
+    def __init__(self, view_names, beta=1.0, sparsity=0.0):
+        super().__init__()
+        self.view_names = list(view_names)
+        self.beta = beta
+        self.sparsity = sparsity
+        self.term_names = (
+            "reconstruction",
+            "kl",
+            "gates",
+            *(f"reconstruction_{name}" for name in self.view_names),
+        )
+
+    def per_sample(self, outputs, batch):
+        """Per-row reconstruction NLL of each observed view and the KL of all blocks."""
+        terms = {}
+        for index, name in enumerate(self.view_names):
+            target = batch.get(f"labels_{name}", None)
+            if target is None:
+                target = batch[f"X_{name}"]
+            terms[f"reconstruction_{name}"] = batch["present"][:, index] * reconstruction_nll(
+                target, outputs["views"][name]
+            )
+        terms["kl"] = gaussian_kl_standard(outputs["mean"], outputs["logvar"])
+        return terms
+
+    def forward(self, outputs, batch):
+        terms = {name: value.mean() for name, value in self.per_sample(outputs, batch).items()}
+        terms["reconstruction"] = sum(terms[f"reconstruction_{n}"] for n in self.view_names)
+        gates = outputs["gate_probabilities"]
+        terms["gates"] = sum(p.sum() for p in gates) if gates else terms["kl"].new_zeros(())
+        terms["loss"] = (
+            terms["reconstruction"] + self.beta * terms["kl"] + self.sparsity * terms["gates"]
+        )
+        return terms
