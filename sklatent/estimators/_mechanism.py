@@ -55,9 +55,13 @@ class MechanismEncoder(LatentTransformer):
       offsets generate unless they generate a dense set.
     - a callable ``m(z, actions)`` in torch: up to the maps that commute with ``m``.
 
-    A linear map or learned offsets are also satisfied by the constant encoder :math:`f \equiv 0`;
-    the unit-variance term (weight ``collapse_weight`` :math:`\lambda`) rules that out. Known
-    translations fix the scale themselves, so the term is off for them.
+    A linear map or learned offsets are also satisfied by the constant encoder :math:`f \equiv 0`
+    and by low-rank codes (ten copies of one affine signal with matching offsets; powers of one
+    latent under a diagonal map): the unit-variance term (weight ``collapse_weight``
+    :math:`\lambda`) and the collinearity term
+    :math:`-\gamma \log\det \widehat{\operatorname{Corr}}(f(x))` (weight
+    ``collinearity_weight`` :math:`\gamma`) rule those out. Known translations fix the scale
+    and rank themselves, so both terms are off for them.
 
     Parameters
     ----------
@@ -71,6 +75,10 @@ class MechanismEncoder(LatentTransformer):
     collapse_weight : float, default=1.0
         Weight :math:`\lambda \ge 0` of the unit-variance (non-collapse) term; used by every
         mechanism except known translations.
+    collinearity_weight : float, default=0.1
+        Weight :math:`\gamma \ge 0` of the collinearity term; used by every mechanism except
+        known translations. It also pulls against latents that are truly correlated: lower it
+        when they are.
     hidden_layer_sizes : tuple of int, default=(100, 100)
         Hidden widths of the encoder.
     activation : str, default="leaky_relu"
@@ -128,6 +136,7 @@ class MechanismEncoder(LatentTransformer):
         "mechanism": [StrOptions(_MECHANISMS), callable],
         "transition_matrix": ["array-like", None],
         "collapse_weight": [Interval(Real, 0, None, closed="left")],
+        "collinearity_weight": [Interval(Real, 0, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
     }
 
@@ -138,6 +147,7 @@ class MechanismEncoder(LatentTransformer):
         mechanism="translation",
         transition_matrix=None,
         collapse_weight=1.0,
+        collinearity_weight=0.1,
         hidden_layer_sizes=(100, 100),
         activation="leaky_relu",
         max_epochs=100,
@@ -156,6 +166,7 @@ class MechanismEncoder(LatentTransformer):
         self.mechanism = mechanism
         self.transition_matrix = transition_matrix
         self.collapse_weight = collapse_weight
+        self.collinearity_weight = collinearity_weight
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.max_epochs = max_epochs
@@ -192,8 +203,11 @@ class MechanismEncoder(LatentTransformer):
         )
 
     def _make_objective(self):
-        weight = self.collapse_weight if self.collapse_term_active_ else 0.0
-        return MechanismObjective(collapse_weight=weight)
+        active = self.collapse_term_active_
+        return MechanismObjective(
+            collapse_weight=self.collapse_weight if active else 0.0,
+            collinearity_weight=self.collinearity_weight if active else 0.0,
+        )
 
     def _check_transition_matrix(self):
         if self.transition_matrix is None:

@@ -6,11 +6,12 @@ modules or training.
 
 from ._kl import gaussian_kl_standard, gaussian_kl_standard_per_dim
 from ._likelihood import bernoulli_nll, categorical_nll, gaussian_nll, reconstruction_nll
-from ._moments import unit_variance_penalty
+from ._moments import collinearity_penalty, unit_variance_penalty
 
 __all__ = [
     "bernoulli_nll",
     "categorical_nll",
+    "collinearity_penalty",
     "gaussian_kl_standard",
     "gaussian_kl_standard_per_dim",
     "gaussian_nll",

@@ -1,5 +1,7 @@
 """Moment constraints: the non-collapse terms of objectives that a constant code would satisfy."""
 
+import torch
+
 
 def unit_variance_penalty(z):
     r"""Squared distance of each code dimension's batch variance from one.
@@ -23,3 +25,33 @@ def unit_variance_penalty(z):
         A scalar.
     """
     return (z.var(dim=0) - 1.0).pow(2).sum()
+
+
+def collinearity_penalty(z):
+    r"""Negative log-determinant of the batch correlation matrix of the code.
+
+    .. math::
+
+        \Gamma(z) = -\log\det \widehat{\operatorname{Corr}}(z) \;\ge\; 0
+
+    Zero for uncorrelated dimensions, unbounded as two of them become collinear: it rules out the
+    low-rank codes (copies of one or two signals) that per-dimension variance constraints allow.
+    It also pulls against latents that are truly correlated, so keep its weight small there.
+
+    Parameters
+    ----------
+    z : torch.Tensor of shape (n_samples, n_components)
+        A batch of codes; more rows than columns.
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar.
+    """
+    centred = z - z.mean(dim=0)
+    covariance = centred.T @ centred / (len(z) - 1)
+    scale = torch.sqrt(torch.diagonal(covariance).clamp_min(1e-12))
+    correlation = covariance / (scale[:, None] * scale[None, :])
+    eye = torch.eye(len(correlation), dtype=z.dtype, device=z.device)
+    # A small ridge keeps the log-determinant finite for an exactly singular batch.
+    return -torch.logdet(correlation + 1e-6 * eye)

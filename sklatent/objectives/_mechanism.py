@@ -1,6 +1,6 @@
 """Identification from known mechanisms: equivariance of the encoder to the mechanism."""
 
-from ..information import unit_variance_penalty
+from ..information import collinearity_penalty, unit_variance_penalty
 from ._base import Objective
 
 
@@ -11,24 +11,31 @@ class MechanismObjective(Objective):
 
         \mathcal L = \mathbb E\,\big\|f(x') - m(f(x), a)\big\|^2
                      + \lambda\, \sum_j \big(\widehat{\operatorname{Var}}(f_j(x)) - 1\big)^2
+                     - \gamma \log\det \widehat{\operatorname{Corr}}(f(x))
 
-    The first term makes the encoder :math:`f` commute with the mechanism :math:`m`; the second,
-    weighted by ``collapse_weight`` :math:`\lambda`, rules out the constant encoder where the
-    mechanism admits it (a linear map, learned offsets). With ``collapse_weight=0`` the term is
-    still recorded but does not act.
+    The first term makes the encoder :math:`f` commute with the mechanism :math:`m`. Where the
+    mechanism admits a collapsed solution (a linear map, learned offsets), the second term,
+    weighted by ``collapse_weight`` :math:`\lambda`, rules out the constant encoder, and the
+    third, weighted by ``collinearity_weight`` :math:`\gamma`, rules out low-rank codes (copies
+    of one signal with matching offsets, or powers of one latent under a diagonal linear map,
+    have zero equivariance loss and unit variances). A weight of 0 records a term without
+    letting it act.
 
     Parameters
     ----------
     collapse_weight : float
         Weight :math:`\lambda` of the unit-variance term.
+    collinearity_weight : float
+        Weight :math:`\gamma` of the collinearity term.
     """
 
-    term_names = ("equivariance", "collapse")
-    weight_names = ("collapse_weight",)
+    term_names = ("equivariance", "collapse", "collinearity")
+    weight_names = ("collapse_weight", "collinearity_weight")
 
-    def __init__(self, collapse_weight=1.0):
+    def __init__(self, collapse_weight=1.0, collinearity_weight=0.0):
         super().__init__()
         self.collapse_weight = collapse_weight
+        self.collinearity_weight = collinearity_weight
 
     @staticmethod
     def per_sample_equivariance(outputs):
@@ -37,11 +44,15 @@ class MechanismObjective(Objective):
 
     def forward(self, outputs, batch):
         equivariance = self.per_sample_equivariance(outputs).mean()
-        # A batch of one row has no variance; it contributes no collapse signal.
+        # Too few rows for a variance (or a full-rank correlation): no signal from this batch.
         z = outputs["z"]
         collapse = unit_variance_penalty(z) if len(z) > 1 else z.new_zeros(())
+        collinearity = collinearity_penalty(z) if len(z) > z.shape[1] else z.new_zeros(())
         return {
             "equivariance": equivariance,
             "collapse": collapse,
-            "loss": equivariance + self.collapse_weight * collapse,
+            "collinearity": collinearity,
+            "loss": equivariance
+            + self.collapse_weight * collapse
+            + self.collinearity_weight * collinearity,
         }

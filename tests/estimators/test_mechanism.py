@@ -10,7 +10,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklatent import MechanismEncoder
 from sklatent.datasets import make_mechanism_pairs
-from sklatent.metrics import mean_correlation_coefficient
+from sklatent.metrics import linear_identifiability, mean_correlation_coefficient
 
 FAST = {"hidden_layer_sizes": (32, 32), "lr": 3e-3, "random_state": 0}
 
@@ -39,7 +39,7 @@ def test_known_translations_identify_the_latents(translations):
 def test_linear_mechanism_collapses_without_the_variance_term():
     data = make_mechanism_pairs(800, 3, "linear", random_state=0)
     kwargs = {"mechanism": "linear", "transition_matrix": data.mechanism_matrix, "max_epochs": 40}
-    collapsed = MechanismEncoder(3, collapse_weight=0.0, **kwargs, **FAST)
+    collapsed = MechanismEncoder(3, collapse_weight=0.0, collinearity_weight=0.0, **kwargs, **FAST)
     kept = MechanismEncoder(3, collapse_weight=1.0, **kwargs, **FAST)
     collapsed_codes = collapsed.fit(data.X, X_next=data.X_next).transform(data.X)
     kept_codes = kept.fit(data.X, X_next=data.X_next).transform(data.X)
@@ -157,3 +157,18 @@ def test_global_torch_state_untouched(translations):
         translations.X, X_next=translations.X_next, actions=translations.actions
     )
     assert torch.equal(state, torch.get_rng_state())
+
+
+def test_collinearity_term_lifts_unknown_offsets_to_an_affine_map():
+    data = make_mechanism_pairs(3000, 4, "translation_unknown", random_state=0)
+    held_out = make_mechanism_pairs(2000, 4, "translation_unknown", random_state=1)
+    settings = {"mechanism": "translation_unknown", "max_epochs": 40, "batch_size": 256}
+    scores = {}
+    for weight in (0.0, 0.1):
+        enc = MechanismEncoder(4, collinearity_weight=weight, **settings, **FAST)
+        enc.fit(data.X, X_next=data.X_next, actions=data.actions)
+        codes = enc.transform(data.mixing(held_out.latents))
+        scores[weight] = linear_identifiability(held_out.latents, codes)
+    # Measured: affine R^2 0.936 without the term, 0.981 with it.
+    assert scores[0.1] > 0.97
+    assert scores[0.1] > scores[0.0] + 0.02

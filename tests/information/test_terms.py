@@ -8,10 +8,12 @@ from scipy import stats
 from sklatent.information import (
     bernoulli_nll,
     categorical_nll,
+    collinearity_penalty,
     gaussian_kl_standard,
     gaussian_kl_standard_per_dim,
     gaussian_nll,
     reconstruction_nll,
+    unit_variance_penalty,
 )
 
 RNG = np.random.RandomState(0)
@@ -75,3 +77,21 @@ def test_categorical_nll_matches_log_softmax():
     expected = -log_p[torch.arange(4), labels]
     torch.testing.assert_close(categorical_nll(labels, logits), expected)
     torch.testing.assert_close(reconstruction_nll(labels, {"class_logits": logits}), expected)
+
+
+def test_collinearity_penalty_matches_the_gaussian_closed_form():
+    generator = torch.Generator().manual_seed(0)
+    rho = 0.6
+    chol = torch.linalg.cholesky(torch.tensor([[1.0, rho], [rho, 1.0]], dtype=torch.float64))
+    z = torch.randn(50_000, 2, generator=generator, dtype=torch.float64) @ chol.T
+    assert collinearity_penalty(z).item() == pytest.approx(-np.log(1 - rho**2), abs=0.02)
+    independent = torch.randn(50_000, 3, generator=generator, dtype=torch.float64)
+    assert abs(collinearity_penalty(independent).item()) < 0.01
+    copies = torch.cat([independent[:, :1]] * 3, dim=1)
+    assert collinearity_penalty(copies).item() > 10
+
+
+def test_unit_variance_penalty_is_zero_at_unit_variance():
+    z = torch.tensor([[1.0, 2.0], [-1.0, -2.0]])
+    # Sample variances 2 and 8: (2 - 1)^2 + (8 - 1)^2.
+    assert unit_variance_penalty(z).item() == pytest.approx(50.0)
