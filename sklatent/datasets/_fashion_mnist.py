@@ -177,7 +177,7 @@ def load_fashion_mnist(path=None, *, kind="train", return_X_y=False):
     """
     if kind not in _PREFIXES:
         raise ValueError(f"kind must be one of {list(_PREFIXES)}, got {kind!r}.")
-    directory = DEFAULT_PATH if path is None else Path(os.fspath(path))
+    directory = DEFAULT_PATH if path is None else Path(os.fspath(path)).expanduser()
     prefix = _PREFIXES[kind]
     image_file = _find_file(directory, f"{prefix}-images-idx3-ubyte")
     label_file = _find_file(directory, f"{prefix}-labels-idx1-ubyte")

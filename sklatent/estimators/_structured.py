@@ -227,8 +227,8 @@ class StructuredVAE(LatentTransformer):
         return StructuredModule(
             specs,
             self.block_sizes_,
-            torch.as_tensor(masks["decoder"].to_numpy(), dtype=torch.float32),
-            torch.as_tensor(masks["encoder"].to_numpy(), dtype=torch.float32),
+            torch.tensor(masks["decoder"].to_numpy(dtype=np.float32)),
+            torch.tensor(masks["encoder"].to_numpy(dtype=np.float32)),
             learn_decoder=isinstance(self.decoder_mask, str),
             learn_encoder=isinstance(self.encoder_mask, str),
             hidden_layer_sizes=self._hidden_layer_sizes,

@@ -16,6 +16,8 @@ class Objective(nn.Module):
 
     term_names = ()
     weight_names = ()
+    #: A sentence naming a cause of divergence specific to the objective, added to the error.
+    divergence_hint = ""
 
     def weights(self):
         """The current value of each weight named in :attr:`weight_names`."""

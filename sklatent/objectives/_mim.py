@@ -33,9 +33,9 @@ class MIMObjective(Objective):
     information, no posterior collapse), which is why the posterior variance needs a floor. The
     q-terms are scaled by ``warmup_factor`` (0 to 1 over the warm-up epochs, set by the engine).
 
-    S-MIM averages the MIM loss over both joints,
-    :math:`-\tfrac12 \mathbb E_{\frac12(p + q)}[\log p(x \mid z) + \log P(z) + \log q(z \mid x)]`,
-    using one draw :math:`z \sim N(0, I)`, :math:`x \sim p(x \mid z)` per row once the warm-up
+    S-MIM minimises
+    :math:`-\mathbb E_{\frac12(p + q)}[\log p(x \mid z) + \log P(z) + \log q(z \mid x)]`,
+    twice the paper's MIM loss without its :math:`\log q(x)` term, using one draw :math:`z \sim N(0, I)`, :math:`x \sim p(x \mid z)` per row once the warm-up
     is over (A-MIM before). The paper's :math:`\log q(x)` term, the data density at decoder
     samples, has no estimate here and is left out: this is our formulation of the symmetric half.
 
@@ -47,6 +47,10 @@ class MIMObjective(Objective):
 
     term_names = ("reconstruction", "prior_nll", "posterior_nll", "decoder_joint")
     weight_names = ()
+    divergence_hint = (
+        "the posterior term is unbounded below without a variance floor: keep "
+        "min_posterior_variance > 0"
+    )
 
     def __init__(self, symmetric=False):
         super().__init__()

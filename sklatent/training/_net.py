@@ -104,6 +104,11 @@ class LatentNet(NeuralNet):
             f"The learning rate (lr={self.lr!r}) is the likely cause: lower it"
             + (f", or reduce the objective's weights ({weights})" if weights else "")
             + "; data far from unit scale also overflow (standardize X)."
+            + (
+                f" Also: {self.criterion_.divergence_hint}."
+                if self.criterion_.divergence_hint
+                else ""
+            )
         )
 
     def train_step_single(self, batch, **fit_params):
