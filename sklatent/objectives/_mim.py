@@ -35,9 +35,10 @@ class MIMObjective(Objective):
 
     S-MIM minimises
     :math:`-\mathbb E_{\frac12(p + q)}[\log p(x \mid z) + \log P(z) + \log q(z \mid x)]`,
-    twice the paper's MIM loss without its :math:`\log q(x)` term, using one draw :math:`z \sim N(0, I)`, :math:`x \sim p(x \mid z)` per row once the warm-up
-    is over (A-MIM before). The paper's :math:`\log q(x)` term, the data density at decoder
-    samples, has no estimate here and is left out: this is our formulation of the symmetric half.
+    twice the paper's MIM loss without its :math:`\log q(x)` term, with one draw
+    :math:`z \sim N(0, I)`, :math:`x \sim p(x \mid z)` per row once the warm-up is over (A-MIM
+    before). That term, the data density at decoder samples, has no estimate here: leaving it
+    out is our formulation of the symmetric half.
 
     Parameters
     ----------
