@@ -14,6 +14,7 @@ from ._base import _SHARED_PARAMETER_CONSTRAINTS, LatentTransformer
 from ._structured_spec import check_structure, parse_blocks, parse_mask, parse_views
 
 _MASK = [dict, pd.DataFrame, StrOptions({"learn"}), None]
+_GATE_LR_FACTOR = 30.0
 
 
 def _dimension_names(block, size):
@@ -236,6 +237,11 @@ class StructuredVAE(LatentTransformer):
             decoder_variance=self.decoder_variance,
             temperature=self.temperature,
         )
+
+    def _net_kwargs(self):
+        # Gates are a handful of logits that must travel several units; the networks' step size
+        # would need thousands of steps, so the gates take larger steps (skorch param groups).
+        return {"optimizer__param_groups": [("*_gates.logits", {"lr": self.lr * _GATE_LR_FACTOR})]}
 
     def _make_objective(self):
         names = [view["name"] for view in self.views_]
