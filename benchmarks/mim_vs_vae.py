@@ -21,7 +21,10 @@ and the data; the only difference is the objective. Every number is a mean ± sd
   bound* on the negative log-likelihood, not the exact NLL.
 - AU: :func:`sklatent.metrics.active_units` (threshold 0.01) on the held-out rows; "min var" is
   the smallest per-dimension variance of the posterior means (the threshold is calibrated for
-  codes on the N(0, I) scale; A-MIM's codes are much smaller, see RESULTS.md).
+  codes on the N(0, I) scale; A-MIM's codes are much smaller, see RESULTS.md); "post sd" is
+  the median posterior sd and "min SNR" the smallest per-dimension ratio Var(posterior mean) /
+  E[posterior variance], a scale-free activity measure (a collapsed dimension has SNR << 1).
+  "MI mu raw" is the posterior-mean estimate without standardising.
 
 Experiments:
 
@@ -46,7 +49,7 @@ MIM's kNN-5 >= 0.95 (mean), and MIM keeps both units active for every seed on ev
 decoder-variance axis. The script always exits 0: it is a report.
 
     .venv/bin/python benchmarks/mim_vs_vae.py \\
-        --fashion-mnist /usr/share/datasets/fashion-mnist        # ~10 min on 1 thread
+        --fashion-mnist /usr/share/datasets/fashion-mnist        # ~8-9 min on 1 thread
     .venv/bin/python benchmarks/mim_vs_vae.py --quick            # smoke run, ~20 s
 """
 
@@ -132,6 +135,8 @@ def evaluate(est, X, y, seed, fit_s):
         "au": n_active,
         "min_var": float(variances.min()),
         "post_sd": float(np.median(sd)),
+        # scale-free activity: spread of the means over the mean posterior variance, per dim
+        "min_snr": float(np.min(variances / np.mean(sd**2, axis=0))),
         "fit_s": fit_s,
     }
 
@@ -182,6 +187,11 @@ def au_cell(runs, n_components):
 def min_var_cell(runs):
     v = values(runs, "min_var")
     return f"{v.mean():.4f} (min {v.min():.4f})" if v.size else "diverged"
+
+
+def snr_cell(runs):
+    v = values(runs, "min_snr")
+    return f"{np.median(v):.2g} (min {v.min():.2g})" if v.size else "diverged"
 
 
 # ---- data ----------------------------------------------------------------------------------
@@ -333,7 +343,8 @@ def main(argv=None):
     )
 
     axis_h = 50 if 50 in args.hidden else args.hidden[0]
-    header = ["model", "dec. var", "MI q", "MI mu", "kNN-5", "recon", "AU", "min var", "post sd"]
+    header = ["model", "dec. var", "MI q", "MI mu", "kNN-5", "recon", "AU", "MI mu raw"]
+    header += ["min var", "post sd", "min SNR"]
     rows = [
         [
             name,
@@ -343,8 +354,10 @@ def main(argv=None):
             pm(r, "knn", 3),
             pm(r, "recon", 3),
             au_cell(r, 2),
+            pm(r, "mi_mu_raw"),
             min_var_cell(r),
             pm(r, "post_sd", 3),
+            snr_cell(r),
         ]
         for dv in DECODER_VARIANCES
         for name in MODELS
@@ -352,8 +365,10 @@ def main(argv=None):
     ]
     print(
         f"\n## toy4 decoder-variance axis, hidden {axis_h}, z = 2 (data variance per "
-        f"dimension {data_var:.2f}); min var = smallest per-dimension variance of the codes, "
-        "post sd = median posterior sd"
+        f"dimension {data_var:.2f}); MI mu raw = KSG on unstandardised (x, posterior mean); "
+        "min var = smallest per-dimension variance of the codes (mean over seeds, min); "
+        "post sd = median posterior sd; min SNR = smallest per-dimension Var(mean) / "
+        "E[posterior var] (median over seeds, min)"
     )
     print(format_table(header, rows))
 
@@ -383,7 +398,8 @@ def main(argv=None):
     images = run_images(args, tuple(image_arrays))
     args.epochs = saved_epochs
     X_img, y_img = image_arrays[1], image_arrays[2]
-    header = ["model", "z", "MI q", "MI mu", "kNN-5", "recon", "-ELBO", "AU", "fit s"]
+    header = ["model", "z", "MI q", "MI mu", "kNN-5", "recon", "-ELBO", "AU", "post sd"]
+    header += ["min SNR", "fit s"]
     rows = [
         [
             m,
@@ -394,6 +410,8 @@ def main(argv=None):
             pm(r, "recon", 3),
             pm(r, "nelbo"),
             au_cell(r, z),
+            pm(r, "post_sd", 3),
+            snr_cell(r),
             f"{mean_of(r, 'fit_s'):.1f}",
         ]
         for m in MODELS
