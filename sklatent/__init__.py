@@ -5,7 +5,13 @@ into a :class:`~sklearn.pipeline.Pipeline` and tune with
 :class:`~sklearn.model_selection.GridSearchCV`.
 """
 
-from .estimators import BetaVAE, MechanismEncoder, MutualInformationMachine, StructuredVAE
+from .estimators import (
+    BetaVAE,
+    MechanismEncoder,
+    MultiViewEncoder,
+    MutualInformationMachine,
+    StructuredVAE,
+)
 from .exceptions import ModelFileError, TrainingDivergedError
 from .utils._persistence import load, save
 
@@ -15,6 +21,7 @@ __all__ = [
     "BetaVAE",
     "MechanismEncoder",
     "ModelFileError",
+    "MultiViewEncoder",
     "MutualInformationMachine",
     "StructuredVAE",
     "TrainingDivergedError",

@@ -4,12 +4,14 @@ from ._base import LatentTransformer
 from ._beta_vae import BetaVAE
 from ._mechanism import MechanismEncoder
 from ._mim import MutualInformationMachine
+from ._multiview import MultiViewEncoder
 from ._structured import StructuredVAE
 
 __all__ = [
     "BetaVAE",
     "LatentTransformer",
     "MechanismEncoder",
+    "MultiViewEncoder",
     "MutualInformationMachine",
     "StructuredVAE",
 ]

@@ -18,7 +18,8 @@ _GATE_LR_FACTOR = 30.0
 
 
 def _dimension_names(block, size):
-    separator = "_" if block[-1:].isdigit() else ""
+    # "shared" -> shared0; "private_a", "z1" -> private_a_0, z1_0 (a separator where needed).
+    separator = "_" if "_" in block or block[-1:].isdigit() else ""
     return [f"{block}{separator}{i}" for i in range(size)]
 
 
@@ -110,7 +111,7 @@ class StructuredVAE(LatentTransformer):
     ...                       decoder_mask={"a": ["shared", "private_a"], "b": ["shared"]},
     ...                       max_epochs=3, random_state=0).fit(X)
     >>> list(model.get_feature_names_out())
-    ['shared0', 'shared1', 'private_a0']
+    ['shared0', 'shared1', 'private_a_0']
     """
 
     _parameter_constraints = {
@@ -179,13 +180,21 @@ class StructuredVAE(LatentTransformer):
         self.tol = tol
 
     # ---- structure ---------------------------------------------------------------------------
+    def _structure_spec(self, view_names):
+        """(latent_blocks, decoder_mask, encoder_mask) from the parameters; presets override it."""
+        blocks = {"z": self.n_components} if self.latent_blocks is None else self.latent_blocks
+        return blocks, self.decoder_mask, self.encoder_mask
+
     def _parse_structure(self):
         names = getattr(self, "feature_names_in_", None)
         self.views_ = parse_views(self.views, self.n_features_in_, names)
-        self.block_names_, self.block_sizes_ = parse_blocks(self.latent_blocks, self.n_components)
         view_names = [view["name"] for view in self.views_]
+        blocks, decoder_mask, encoder_mask = self._structure_spec(view_names)
+        self.block_names_, self.block_sizes_ = parse_blocks(blocks)
+        self._learned = {}
         masks = {}
-        for kind, mask in (("decoder", self.decoder_mask), ("encoder", self.encoder_mask)):
+        for kind, mask in (("decoder", decoder_mask), ("encoder", encoder_mask)):
+            self._learned[kind] = isinstance(mask, str)
             masks[kind] = parse_mask(
                 None if isinstance(mask, str) else mask, self.block_names_, view_names, kind=kind
             )
@@ -230,8 +239,8 @@ class StructuredVAE(LatentTransformer):
             self.block_sizes_,
             torch.tensor(masks["decoder"].to_numpy(dtype=np.float32)),
             torch.tensor(masks["encoder"].to_numpy(dtype=np.float32)),
-            learn_decoder=isinstance(self.decoder_mask, str),
-            learn_encoder=isinstance(self.encoder_mask, str),
+            learn_decoder=self._learned["decoder"],
+            learn_encoder=self._learned["encoder"],
             hidden_layer_sizes=self._hidden_layer_sizes,
             activation=self.activation,
             decoder_variance=self.decoder_variance,
@@ -245,7 +254,8 @@ class StructuredVAE(LatentTransformer):
 
     def _make_objective(self):
         names = [view["name"] for view in self.views_]
-        return StructuredObjective(names, beta=self.beta, sparsity=self.sparsity)
+        sparsity = self.sparsity if any(self._learned.values()) else 0.0
+        return StructuredObjective(names, beta=self.beta, sparsity=sparsity)
 
     # ---- data --------------------------------------------------------------------------------
     def _validate_X(self, X, *, reset):
@@ -342,10 +352,35 @@ class StructuredVAE(LatentTransformer):
         """
         check_is_fitted(self, "net_")
         X = self._validate_X(X, reset=False)
-        tensors = {
-            k: v.to(self.net_.device) for k, v in self._view_tensors(X, fitting=False).items()
-        }
+        return self._encode_views(X)
+
+    def _encode_views(self, X, sources=None):
+        """Codes of every block from the views observed in each row (only ``sources`` if given)."""
+        tensors = self._view_tensors(X, fitting=False)
+        if sources is not None:
+            keep = torch.tensor([view["name"] in sources for view in self.views_])
+            tensors["present"] = tensors["present"] * keep
+            if not tensors["present"].any(dim=1).all():
+                raise ValueError(f"Some rows have none of the source views {sources} observed.")
+        tensors = {name: value.to(self.net_.device) for name, value in tensors.items()}
         return self._apply(tensors, lambda module, b: module.encode(b), X.dtype)
+
+    def _decode_views(self, Z):
+        """Decoder means of each view (labels for categorical views) from full codes ``Z``."""
+        module = self.net_.module_
+        module.eval()
+        with torch.no_grad():
+            params = module.decode(self._to_tensor(Z))
+        decoded = {}
+        for view in self.views_:
+            p = params[view["name"]]
+            if "class_logits" in p:
+                labels = p["class_logits"].argmax(dim=1).cpu().numpy()
+                decoded[view["name"]] = self.categories_[view["name"]][labels][:, None]
+            else:
+                mean = torch.sigmoid(p["logits"]) if "logits" in p else p["mean"]
+                decoded[view["name"]] = mean.cpu().numpy()
+        return {name: values.astype(Z.dtype) for name, values in decoded.items()}
 
     def inverse_transform(self, X):
         """Decode codes into every view: decoder means (most likely label for categorical views).
@@ -366,19 +401,10 @@ class StructuredVAE(LatentTransformer):
         Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
         if Z.shape[1] != self._n_features_out:
             raise ValueError(f"inverse_transform expects {self._n_features_out} columns.")
-        module = self.net_.module_
-        module.eval()
-        with torch.no_grad():
-            params = module.decode(self._to_tensor(Z))
+        decoded = self._decode_views(Z)
         out = np.full((len(Z), self.n_features_in_), np.nan, dtype=Z.dtype)
         for view in self.views_:
-            p = params[view["name"]]
-            if "class_logits" in p:
-                labels = p["class_logits"].argmax(dim=1).cpu().numpy()
-                out[:, view["columns"][0]] = self.categories_[view["name"]][labels]
-            else:
-                mean = torch.sigmoid(p["logits"]) if "logits" in p else p["mean"]
-                out[:, view["columns"]] = mean.cpu().numpy()
+            out[:, view["columns"]] = decoded[view["name"]]
         return out
 
     def __sklearn_tags__(self):

@@ -54,10 +54,8 @@ def parse_views(views, n_features, feature_names):
     return parsed
 
 
-def parse_blocks(latent_blocks, n_components):
-    """``latent_blocks`` as (names, sizes); one block ``"z"`` of ``n_components`` by default."""
-    if latent_blocks is None:
-        return ["z"], [n_components]
+def parse_blocks(latent_blocks):
+    """``latent_blocks`` (block name -> size) as a list of names and a list of sizes."""
     if not isinstance(latent_blocks, dict) or not latent_blocks:
         raise ValueError("latent_blocks must be a non-empty dict: block name -> size.")
     for name, size in latent_blocks.items():

@@ -1,0 +1,233 @@
+"""MultiViewEncoder: shared and private latents over views, a StructuredVAE preset."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils import check_array
+
+from ..utils._sklearn_compat import Interval, StrOptions, check_is_fitted
+from ._structured import StructuredVAE
+
+_STRUCTURED = StructuredVAE._parameter_constraints
+
+
+class MultiViewEncoder(StructuredVAE):
+    r"""Shared and private latents over views: the shared/private preset of :class:`StructuredVAE`.
+
+    Every view :math:`v` is generated from ``[shared, private_<v>]``; the shared block is
+    informed by every view (a product of experts, so any subset of views infers it) and each
+    private block by its own view only. ``transform`` returns the shared block, the part of the
+    views that they have in common; ``predict_view`` predicts one view from others through it.
+    The structure is our formulation of the shared/private special case of Zhang, Koyama &
+    Ishiguro (2020).
+
+    Parameters
+    ----------
+    n_shared : int, default=2
+        Size of the shared block.
+    n_private : int, default=1
+        Size of each view's private block.
+    views : dict, default=None
+        View name -> columns of ``X`` (or a dict with ``columns`` and ``likelihood``), as in
+        :class:`StructuredVAE`. None: one view ``"X"``.
+    output : {"shared", "all"}, default="shared"
+        What :meth:`transform` returns: the shared block, or every block.
+    beta, decoder_variance, hidden_layer_sizes, activation : see StructuredVAE
+        As in :class:`StructuredVAE`.
+    max_epochs, batch_size, lr, device, random_state, verbose, callbacks : see BetaVAE
+        The shared training parameters, as in :class:`~sklatent.BetaVAE`.
+    validation_fraction, early_stopping, n_iter_no_change, tol : see BetaVAE
+        Validation split and early stopping, as in :class:`~sklatent.BetaVAE`.
+
+    Attributes
+    ----------
+    views_, structure_, decoder_mask_, encoder_mask_, categories_, net_, history_
+        As in :class:`StructuredVAE`.
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklatent import MultiViewEncoder
+    >>> rng = np.random.RandomState(0)
+    >>> common = rng.normal(size=(300, 1))
+    >>> a, b = common + 0.1 * rng.normal(size=(300, 3)), -common + rng.normal(size=(300, 2))
+    >>> X = np.hstack([a, b])
+    >>> enc = MultiViewEncoder(1, 1, views={"a": [0, 1, 2], "b": [3, 4]}, max_epochs=3,
+    ...                        random_state=0).fit(X)
+    >>> list(enc.get_feature_names_out())
+    ['shared0']
+    >>> enc.predict_view(X, source="a", target="b").shape
+    (300, 2)
+    """
+
+    _parameter_constraints = {
+        **{
+            name: _STRUCTURED[name]
+            for name in _STRUCTURED
+            if name
+            not in {
+                "latent_blocks",
+                "decoder_mask",
+                "encoder_mask",
+                "sparsity",
+                "temperature",
+                "n_components",
+            }
+        },
+        "n_shared": [Interval(Integral, 1, None, closed="left")],
+        "n_private": [Interval(Integral, 0, None, closed="left")],
+        "output": [StrOptions({"shared", "all"})],
+    }
+
+    def __init__(
+        self,
+        n_shared=2,
+        n_private=1,
+        *,
+        views=None,
+        output="shared",
+        beta=1.0,
+        decoder_variance="learned",
+        hidden_layer_sizes=(64,),
+        activation="relu",
+        max_epochs=50,
+        batch_size=128,
+        lr=1e-3,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+        validation_fraction=None,
+        early_stopping=False,
+        n_iter_no_change=10,
+        tol=1e-4,
+    ):
+        self.n_shared = n_shared
+        self.n_private = n_private
+        self.views = views
+        self.output = output
+        self.beta = beta
+        self.decoder_variance = decoder_variance
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+
+    # The preset fixes the structure: no learned gates, so no sparsity or temperature.
+    sparsity = 0.0
+    temperature = 1.0
+
+    def _structure_spec(self, view_names):
+        private = {f"private_{v}": v for v in view_names} if self.n_private else {}
+        blocks = {"shared": self.n_shared, **{name: self.n_private for name in private}}
+        decoder = {v: ["shared", *([f"private_{v}"] if self.n_private else [])] for v in view_names}
+        encoder = {"shared": list(view_names), **{name: [v] for name, v in private.items()}}
+        return blocks, decoder, encoder
+
+    @property
+    def _n_features_out(self):
+        return self.n_shared if self.output == "shared" else sum(self.block_sizes_)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the code's columns: ``shared0...`` (and ``private_<view>_0...`` with "all").
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+        """
+        names = super().get_feature_names_out()
+        return names[: self.n_shared] if self.output == "shared" else names
+
+    def transform(self, X):
+        """Codes of the shared block (``output="shared"``) or of every block (``"all"``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data; a view with NaN in a row is left out of that row's posterior.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_shared) or (n_samples, total block size)
+        """
+        Z = super().transform(X)
+        return Z[:, : self.n_shared] if self.output == "shared" else Z
+
+    def _full_codes(self, Z):
+        """Codes of every block; private blocks at their prior mean (0) when only shared given."""
+        if self.output == "shared":
+            private = np.zeros((len(Z), sum(self.block_sizes_) - self.n_shared), dtype=Z.dtype)
+            return np.hstack([Z, private])
+        return Z
+
+    def inverse_transform(self, X, view=None):
+        """Generate views from codes (private blocks at 0 when ``output="shared"``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_out)
+            Codes, as :meth:`transform` returns.
+        view : str, default=None
+            The view to generate; None generates every view into the columns of ``X``.
+
+        Returns
+        -------
+        X_original : ndarray
+            Shape (n_samples, ``n_features_in_``) with NaN outside the views, or
+            (n_samples, n_columns of ``view``).
+        """
+        check_is_fitted(self, "net_")
+        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
+        if Z.shape[1] != self._n_features_out:
+            raise ValueError(f"inverse_transform expects {self._n_features_out} columns.")
+        full = self._full_codes(Z)
+        if view is None:
+            return super().inverse_transform(full)
+        return self._decode_views(full)[self._check_view(view)]
+
+    def predict_view(self, X, *, source, target):
+        """Predict view ``target`` from views ``source`` through the shared block.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data; only the columns of the ``source`` views are read.
+        source : str or list of str
+            The views to infer the shared block from.
+        target : str
+            The view to predict (its private block at the prior mean).
+
+        Returns
+        -------
+        X_target : ndarray of shape (n_samples, n_columns of ``target``)
+        """
+        check_is_fitted(self, "net_")
+        sources = [source] if isinstance(source, str) else list(source)
+        for name in [*sources, target]:
+            self._check_view(name)
+        X = self._validate_X(X, reset=False)
+        codes = self._encode_views(X, sources=sources)
+        codes[:, self.n_shared :] = 0.0
+        return self._decode_views(codes)[target]
+
+    def _check_view(self, name):
+        names = [view["name"] for view in self.views_]
+        if name not in names:
+            raise ValueError(f"Unknown view {name!r}; the views are {names}.")
+        return name
