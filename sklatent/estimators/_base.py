@@ -1,6 +1,7 @@
 """What every sklatent estimator shares: training parameters, validation, fitting and encoding."""
 
 import copy
+from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
@@ -43,7 +44,9 @@ def _check_hidden_layer_sizes(hidden_layer_sizes):
     return tuple(int(size) for size in sizes)
 
 
-class LatentTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class LatentTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator, metaclass=ABCMeta
+):
     """Base class of the sklatent estimators: a transformer that owns a trained skorch net.
 
     Subclasses set ``_parameter_constraints`` (starting from ``_SHARED_PARAMETER_CONSTRAINTS``),
@@ -59,11 +62,13 @@ class LatentTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     _net_class = LatentNet
 
     # ---- hooks for subclasses ----------------------------------------------------------------
+    @abstractmethod
     def _make_module(self):
-        raise NotImplementedError  # pragma: no cover - every estimator defines it
+        """The torch module for the current parameters and fitted input width."""
 
+    @abstractmethod
     def _make_objective(self):
-        raise NotImplementedError  # pragma: no cover - every estimator defines it
+        """The :class:`~sklatent.objectives.Objective` for the current parameters."""
 
     def _net_kwargs(self):
         """Extra keyword arguments for the net class (the critic of an adversarial net)."""

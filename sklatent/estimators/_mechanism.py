@@ -22,7 +22,7 @@ from ..utils._sklearn_compat import (
     check_is_fitted,
 )
 from ..utils._torch import as_float_tensor
-from ..utils._validation import check_auxiliary
+from ..utils._validation import check_auxiliary, encode_labels
 from ._base import _SHARED_PARAMETER_CONSTRAINTS, LatentTransformer
 
 _MECHANISMS = {"translation", "linear", "translation_unknown"}
@@ -237,13 +237,7 @@ class MechanismEncoder(LatentTransformer):
             )
             if fitting:
                 self.action_labels_ = np.unique(labels)
-            index = np.searchsorted(self.action_labels_, labels)
-            index = np.clip(index, 0, len(self.action_labels_) - 1)
-            unknown = self.action_labels_[index] != labels
-            if unknown.any():
-                raise ValueError(
-                    f"actions holds labels not seen in fit: {np.unique(labels[unknown])[:5]}."
-                )
+            index = encode_labels(labels, self.action_labels_, name="actions")
             return torch.as_tensor(index, dtype=torch.long)
         shape = True if self.mechanism == "translation" else None
         values = check_auxiliary(actions, name="actions", n_samples=n_samples, ensure_2d=shape)

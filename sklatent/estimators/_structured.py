@@ -9,9 +9,14 @@ import torch
 from ..modules import ACTIVATIONS, StructuredModule
 from ..objectives import StructuredObjective
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
-from ..utils._torch import as_float_tensor
 from ._base import _SHARED_PARAMETER_CONSTRAINTS, LatentTransformer
-from ._structured_spec import check_structure, parse_blocks, parse_mask, parse_views
+from ._structured_spec import (
+    check_structure,
+    parse_blocks,
+    parse_mask,
+    parse_views,
+    view_tensors,
+)
 
 _MASK = [dict, pd.DataFrame, StrOptions({"learn"}), None]
 _GATE_LR_FACTOR = 30.0
@@ -266,37 +271,9 @@ class StructuredVAE(LatentTransformer):
         )
 
     def _view_tensors(self, X, *, fitting):
-        """Per-view tensors (missing entries filled), presence flags and categorical labels."""
-        tensors, present = {}, []
-        for view in self.views_:
-            block = X[:, view["columns"]]
-            # A view's expert reads all of its columns: with any of them NaN, the view is
-            # missing in that row and drops out of the posterior and the reconstruction.
-            row_missing = np.isnan(block).any(axis=1)
-            present.append(~row_missing)
-            name = view["name"]
-            if view["likelihood"] == "categorical":
-                values = block[:, 0]
-                if fitting:
-                    self.categories_[name] = np.unique(values[~row_missing])
-                labels = np.searchsorted(self.categories_[name], np.nan_to_num(values))
-                labels = np.clip(labels, 0, len(self.categories_[name]) - 1)
-                unseen = ~row_missing & (self.categories_[name][labels] != values)
-                if unseen.any():
-                    raise ValueError(f"View {name!r} holds labels not seen in fit.")
-                tensors[f"labels_{name}"] = torch.as_tensor(labels, dtype=torch.long)
-            else:
-                if view["likelihood"] == "bernoulli" and (
-                    np.nanmin(block, initial=0) < 0 or np.nanmax(block, initial=1) > 1
-                ):
-                    raise ValueError(f"Bernoulli view {name!r} needs values in [0, 1].")
-                tensors[f"X_{name}"] = as_float_tensor(np.nan_to_num(block), "cpu")
-        present = np.column_stack(present)
-        if not present.any(axis=1).all():
-            row = np.flatnonzero(~present.any(axis=1))[0]
-            raise ValueError(f"Row {row} has every view missing (all NaN): nothing to encode.")
-        tensors["present"] = torch.as_tensor(present, dtype=torch.float32)
-        return tensors
+        if fitting:
+            self.categories_ = {}
+        return view_tensors(self.views_, self.categories_, X, fitting=fitting)
 
     # ---- public API --------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -318,7 +295,6 @@ class StructuredVAE(LatentTransformer):
         """
         X = self._validate_X(X, reset=True)
         self._masks_for_module = self._parse_structure()
-        self.categories_ = {}
         tensors = self._view_tensors(X, fitting=True)
         self._fit_net(tensors)
         self._read_structure()

@@ -2,6 +2,10 @@
 
 import numpy as np
 import pandas as pd
+import torch
+
+from ..utils._torch import as_float_tensor
+from ..utils._validation import encode_labels
 
 LIKELIHOODS = ("gaussian", "bernoulli", "categorical")
 
@@ -108,3 +112,37 @@ def check_structure(decoder, encoder):
     blind = [b for b in encoder.index if not encoder.loc[b].any()]
     if blind:
         raise ValueError(f"Latent blocks {blind} are informed by no view in encoder_mask.")
+
+
+def view_tensors(views, categories, X, *, fitting):
+    """Per-view tensors (missing entries filled), presence flags and categorical labels.
+
+    A view's expert reads all of its columns: with any of them NaN, the view is missing in that
+    row and drops out of the posterior and the reconstruction. ``categories`` (view name -> the
+    sorted labels seen in fit) is filled in when ``fitting``.
+    """
+    tensors, present = {}, []
+    for view in views:
+        name, block = view["name"], X[:, view["columns"]]
+        row_missing = np.isnan(block).any(axis=1)
+        present.append(~row_missing)
+        if view["likelihood"] == "categorical":
+            values = block[:, 0]
+            if fitting:
+                categories[name] = np.unique(values[~row_missing])
+            labels = encode_labels(
+                values, categories[name], name=f"View {name!r}", ignore=row_missing
+            )
+            tensors[f"labels_{name}"] = torch.as_tensor(labels)
+            continue
+        if view["likelihood"] == "bernoulli" and (
+            np.nanmin(block, initial=0) < 0 or np.nanmax(block, initial=1) > 1
+        ):
+            raise ValueError(f"Bernoulli view {name!r} needs values in [0, 1].")
+        tensors[f"X_{name}"] = as_float_tensor(np.nan_to_num(block), "cpu")
+    present = np.column_stack(present)
+    if not present.any(axis=1).all():
+        row = np.flatnonzero(~present.any(axis=1))[0]
+        raise ValueError(f"Row {row} has every view missing (all NaN): nothing to encode.")
+    tensors["present"] = torch.as_tensor(present, dtype=torch.float32)
+    return tensors

@@ -53,3 +53,36 @@ def check_auxiliary(value, *, name, n_samples, ensure_2d=True, dtype="numeric"):
             raise ValueError(f"{name} must be 1-D (one value per row), got shape {array.shape}.")
         array = array[:, 0]
     return np.asarray(array)
+
+
+def encode_labels(labels, categories, *, name, ignore=None):
+    """Positions of ``labels`` in the sorted ``categories`` seen in fit.
+
+    Parameters
+    ----------
+    labels : ndarray of shape (n_samples,)
+        Labels to encode.
+    categories : ndarray
+        The sorted labels seen in fit (``np.unique`` of the training labels).
+    name : str
+        The argument's name, for the error message.
+    ignore : ndarray of bool, default=None
+        Rows whose label is not checked (missing entries); they get index 0.
+
+    Returns
+    -------
+    ndarray of int64
+
+    Raises
+    ------
+    ValueError
+        If a checked label was not seen in fit.
+    """
+    index = np.clip(np.searchsorted(categories, labels), 0, len(categories) - 1)
+    unseen = categories[index] != labels
+    if ignore is not None:
+        unseen &= ~ignore
+        index = np.where(ignore, 0, index)
+    if unseen.any():
+        raise ValueError(f"{name} holds labels not seen in fit: {np.unique(labels[unseen])[:5]}.")
+    return index.astype(np.int64)
