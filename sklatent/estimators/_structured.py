@@ -80,6 +80,11 @@ class StructuredVAE(LatentTransformer):
         Weight of the expected number of open gates (learned masks only).
     temperature : float, default=0.5
         Temperature of the relaxed Bernoulli gates.
+    view_dropout : float in [0, 1), default=0.0
+        In training, the probability of hiding each observed view from the posterior (at least
+        one view stays per row) while still reconstructing it: the experts learn to infer the
+        code from subsets of views, so codes degrade less when views are missing at transform
+        time.
     decoder_variance : "learned", "learned_per_sample" or float, default="learned"
         Variance of the Gaussian views' decoders, as in :class:`~sklatent.BetaVAE`.
     hidden_layer_sizes, activation : see BetaVAE
@@ -128,6 +133,7 @@ class StructuredVAE(LatentTransformer):
         "beta": [Interval(Real, 0, None, closed="left")],
         "sparsity": [Interval(Real, 0, None, closed="left")],
         "temperature": [Interval(Real, 0, None, closed="neither")],
+        "view_dropout": [Interval(Real, 0, 1, closed="left")],
         "decoder_variance": [
             StrOptions({"learned", "learned_per_sample"}),
             Interval(Real, 0, None, closed="neither"),
@@ -146,6 +152,7 @@ class StructuredVAE(LatentTransformer):
         beta=1.0,
         sparsity=0.01,
         temperature=0.5,
+        view_dropout=0.0,
         decoder_variance="learned",
         hidden_layer_sizes=(64,),
         activation="relu",
@@ -169,6 +176,7 @@ class StructuredVAE(LatentTransformer):
         self.beta = beta
         self.sparsity = sparsity
         self.temperature = temperature
+        self.view_dropout = view_dropout
         self.decoder_variance = decoder_variance
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -250,6 +258,7 @@ class StructuredVAE(LatentTransformer):
             activation=self.activation,
             decoder_variance=self.decoder_variance,
             temperature=self.temperature,
+            view_dropout=self.view_dropout,
         )
 
     def _net_kwargs(self):

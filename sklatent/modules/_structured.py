@@ -74,6 +74,8 @@ class StructuredModule(nn.Module):
     hidden_layer_sizes, activation, decoder_variance, temperature
         Architecture of experts and decoders, the Gaussian decoders' variance, and the gates'
         temperature.
+    view_dropout : float, default=0.0
+        Probability of hiding each observed view from the posterior in a training step.
     """
 
     def __init__(
@@ -89,9 +91,11 @@ class StructuredModule(nn.Module):
         activation="relu",
         decoder_variance="learned",
         temperature=0.5,
+        view_dropout=0.0,
     ):
         super().__init__()
         self.views = views
+        self.view_dropout = view_dropout
         n_latent = sum(block_sizes)
         # Which block each latent dimension belongs to, to expand block masks to dimensions.
         self.register_buffer(
@@ -121,17 +125,27 @@ class StructuredModule(nn.Module):
             return nn.functional.one_hot(labels, view["n_categories"]).float()
         return batch[f"X_{view['name']}"]
 
+    def _encoder_presence(self, present):
+        """Views the posterior may read: in training, each observed view is hidden with
+        probability ``view_dropout`` (keeping at least one per row), so the experts learn to
+        infer the code from subsets of views; the reconstruction still covers every view."""
+        if not (self.training and self.view_dropout > 0):
+            return present
+        kept = present * (torch.rand_like(present) >= self.view_dropout)
+        return torch.where(kept.sum(dim=1, keepdim=True) > 0, kept, present)
+
     def posterior(self, batch):
         """Product of the prior N(0, I) and the present, mask-weighted experts, per dimension."""
         weights = self.encoder_gates()[self.block_of_dim]  # (n_latent, n_views)
-        precision = torch.ones_like(batch["present"][:, :1]).expand(-1, len(self.block_of_dim))
+        present = self._encoder_presence(batch["present"])
+        precision = torch.ones_like(present[:, :1]).expand(-1, len(self.block_of_dim))
         weighted_mean = torch.zeros_like(precision)
         for index, view in enumerate(self.views):
             mean, logvar = self.experts[view["name"]](self.view_input(batch, index)).chunk(2, -1)
             logvar = logvar.clamp(*POSTERIOR_LOGVAR_BOUNDS)
             # A missing view (present = 0) drops out of the product for that row.
             expert_precision = (
-                torch.exp(-logvar) * weights[:, index] * batch["present"][:, index : index + 1]
+                torch.exp(-logvar) * weights[:, index] * present[:, index : index + 1]
             )
             precision = precision + expert_precision
             weighted_mean = weighted_mean + expert_precision * mean
