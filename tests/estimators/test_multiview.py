@@ -35,10 +35,10 @@ def test_shared_block_carries_the_common_factors(encoder):
     def r2(target):
         return LinearRegression().fit(codes, target).score(codes, target)
 
-    # Measured (view_dropout=0.5): common factors 0.95; without view dropout 0.81, with a's own
-    # factor leaking into the shared block (R² 0.33), a known weakness of shared/private models.
-    assert r2(COMMON) > 0.75
-    assert r2(COMMON) > r2(OWN_A) + 0.3
+    # Measured (view_dropout=0.5): common factors 0.95, own factors 0.05 and 0.00. Without view
+    # dropout: 0.81, and a's own factor leaks into the shared block (0.33).
+    assert r2(COMMON) > 0.85
+    assert r2(OWN_A) < 0.2
     assert r2(OWN_B) < 0.1
 
 
