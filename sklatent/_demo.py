@@ -126,7 +126,8 @@ def run_demo(*, n_train=None, max_epochs=15, betas=(0.1, 1.0, 4.0), random_state
     out(
         "cv_accuracy: 3-fold GridSearchCV over beta; KL: nats per row the code keeps; "
         "probe_auc_sex: a gradient-boosting probe reading sex from the representation "
-        "(0.5 = no leakage). Dropping the sex column does not hide it; the planned FairEncoder is for that."
+        "(0.5 = no leakage). Dropping the sex column does not hide it; the planned "
+        "FairEncoder is for that."
     )
     out(f"total time {time.perf_counter() - start:.0f} s")
     return table
