@@ -7,6 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import check_array
 
 from ..training import LatentNet, RandomSplit, TensorData, training_callbacks
 from ..utils._sklearn_compat import Interval, check_is_fitted, validate_data
@@ -150,6 +151,22 @@ class LatentTransformer(
     def _to_tensor(self, X):
         return as_float_tensor(X, self.net_.device)
 
+    def _validated_rows(self, X):
+        """Check fitted and ``X`` like the fit's; return ``(X, {"X": tensor on the device})``."""
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X, reset=False)
+        return X, {"X": self._to_tensor(X)}
+
+    def _validated_codes(self, X, n_columns):
+        """Check the estimator is fitted and ``X`` holds codes of ``n_columns`` columns."""
+        check_is_fitted(self, "net_")
+        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
+        if Z.shape[1] != n_columns:
+            raise ValueError(
+                f"inverse_transform expects codes with {n_columns} columns, got {Z.shape[1]}."
+            )
+        return Z
+
     def _apply(self, tensors, fn, dtype):
         """Run ``fn(module, batch)`` over all rows and return a numpy array of ``dtype``."""
         return self.net_.apply(tensors, fn).cpu().numpy().astype(dtype, copy=False)
@@ -167,9 +184,8 @@ class LatentTransformer(
         Z : ndarray of shape (n_samples, n_components)
             The codes, in the float dtype of ``X``.
         """
-        check_is_fitted(self, "net_")
-        X = self._validate_X(X, reset=False)
-        return self._apply({"X": self._to_tensor(X)}, lambda module, b: module.encode(b), X.dtype)
+        X, tensors = self._validated_rows(X)
+        return self._apply(tensors, lambda module, b: module.encode(b), X.dtype)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -387,9 +387,7 @@ class MechanismEncoder(LatentTransformer):
         Z_next : ndarray of shape (n_samples, n_components)
             Predicted latents, in the float dtype of ``X``.
         """
-        check_is_fitted(self, "net_")
-        X = self._validate_X(X, reset=False)
-        tensors = {"X": self._to_tensor(X)}
+        X, tensors = self._validated_rows(X)
         actions = self._check_actions(actions, len(X), fitting=False)
         if actions is not None:
             tensors["actions"] = actions.to(self.net_.device)

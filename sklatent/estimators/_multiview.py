@@ -3,7 +3,6 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils import check_array
 
 from ..utils._sklearn_compat import Interval, StrOptions, check_is_fitted
 from ._structured import StructuredVAE
@@ -200,10 +199,7 @@ class MultiViewEncoder(StructuredVAE):
             Shape (n_samples, ``n_features_in_``) with NaN outside the views, or
             (n_samples, n_columns of ``view``).
         """
-        check_is_fitted(self, "net_")
-        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
-        if Z.shape[1] != self._n_features_out:
-            raise ValueError(f"inverse_transform expects {self._n_features_out} columns.")
+        Z = self._validated_codes(X, self._n_features_out)
         full = self._full_codes(Z)
         if view is None:
             return super().inverse_transform(full)

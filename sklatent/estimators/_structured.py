@@ -380,12 +380,8 @@ class StructuredVAE(LatentTransformer):
         X_original : ndarray of shape (n_samples, ``n_features_in_``)
             Each view's columns filled from its decoder; columns in no view are NaN.
         """
-        from sklearn.utils import check_array
 
-        check_is_fitted(self, "net_")
-        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
-        if Z.shape[1] != self._n_features_out:
-            raise ValueError(f"inverse_transform expects {self._n_features_out} columns.")
+        Z = self._validated_codes(X, self._n_features_out)
         decoded = self._decode_views(Z)
         out = np.full((len(Z), self.n_features_in_), np.nan, dtype=Z.dtype)
         for view in self.views_:

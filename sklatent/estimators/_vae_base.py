@@ -4,7 +4,7 @@ from numbers import Real
 
 import numpy as np
 import torch
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_random_state
 
 from ..modules import ACTIVATIONS, VAEModule
 from ..objectives import BetaVAEObjective
@@ -94,13 +94,7 @@ class VariationalTransformer(LatentTransformer):
         X_original : ndarray of shape (n_samples, ``n_features_in_``)
             Decoder means, in the float dtype of the codes.
         """
-        check_is_fitted(self, "net_")
-        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
-        if Z.shape[1] != self.n_components:
-            raise ValueError(
-                f"inverse_transform expects codes with {self.n_components} columns "
-                f"(n_components), got {Z.shape[1]}."
-            )
+        Z = self._validated_codes(X, self.n_components)
         return self._apply({"Z": self._to_tensor(Z)}, lambda module, b: module.decode(b), Z.dtype)
 
     def sample(self, n_samples=1, random_state=None):
@@ -153,10 +147,9 @@ class VariationalTransformer(LatentTransformer):
         variance : ndarray of shape (n_samples, n_components)
             Posterior variances.
         """
-        check_is_fitted(self, "net_")
-        X = self._validate_X(X, reset=False)
+        X, tensors = self._validated_rows(X)
         both = self._apply(
-            {"X": self._to_tensor(X)},
+            tensors,
             lambda module, b: torch.cat(module.encoder(b["X"]), dim=1),
             np.float64,
         )
@@ -179,8 +172,7 @@ class VariationalTransformer(LatentTransformer):
         elbo : ndarray of shape (n_samples,)
             A lower bound on :math:`\\log p(x)` per row; higher is better.
         """
-        check_is_fitted(self, "net_")
-        X = self._validate_X(X, reset=False)
+        X, tensors = self._validated_rows(X)
         draws = torch.randn(
             _N_ELBO_DRAWS, self.n_components, generator=torch.Generator().manual_seed(0)
         ).to(self.net_.device)
@@ -195,7 +187,7 @@ class VariationalTransformer(LatentTransformer):
                 total = total - terms["reconstruction"] - terms["kl"]
             return total / len(draws)
 
-        return self._apply({"X": self._to_tensor(X)}, elbo, X.dtype)
+        return self._apply(tensors, elbo, X.dtype)
 
     def score(self, X, y=None):
         """Mean ELBO of ``X`` (see :meth:`score_samples`); higher is better.
