@@ -4,17 +4,22 @@ The objectives in :mod:`sklatent.objectives` compose these; nothing here knows a
 modules or training.
 """
 
+from ._independence import adversary_information, group_mmd, normalized_hsic, within_strata
 from ._kl import gaussian_kl_standard, gaussian_kl_standard_per_dim
 from ._likelihood import bernoulli_nll, categorical_nll, gaussian_nll, reconstruction_nll
 from ._moments import collinearity_penalty, unit_variance_penalty
 
 __all__ = [
+    "adversary_information",
     "bernoulli_nll",
     "categorical_nll",
     "collinearity_penalty",
     "gaussian_kl_standard",
     "gaussian_kl_standard_per_dim",
     "gaussian_nll",
+    "group_mmd",
+    "normalized_hsic",
     "reconstruction_nll",
     "unit_variance_penalty",
+    "within_strata",
 ]

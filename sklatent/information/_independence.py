@@ -1,0 +1,183 @@
+"""Dependence between codes and a discrete variable: kernel estimators and the adversary's bound.
+
+Each estimator takes a batch of codes ``z`` and integer group labels ``groups`` (the sensitive
+attribute, or an environment) and returns a scalar that is zero when ``z`` is independent of the
+groups. Conditional independence given a third discrete variable (the label, for equalized odds)
+is the frequency-weighted average of the estimator within each of its strata:
+:func:`within_strata`.
+"""
+
+import torch
+
+# Bandwidths of the multi-scale Gaussian kernel, as multiples of the median squared distance: the
+# broad ones see shifts of the whole group, the narrow ones the fine differences a tree probe
+# reads back.
+_BANDWIDTH_SCALES = (0.0625, 0.25, 1.0, 4.0, 16.0)
+
+
+def _kernel(z):
+    """Sum of Gaussian kernels at bandwidths relative to the batch's median squared distance.
+
+    The bandwidth follows the spread of the codes (a fixed bandwidth is either blind to codes
+    that shrank or saturated by codes that grew) and is detached: the encoder cannot lower the
+    penalty by moving the bandwidth.
+    """
+    squared = torch.cdist(z, z).pow(2)
+    median = squared.detach().flatten().median().clamp_min(1e-8)
+    return sum(torch.exp(-squared / (scale * median)) for scale in _BANDWIDTH_SCALES)
+
+
+def group_mmd(z, groups, n_groups):
+    r"""Squared maximum mean discrepancy between each group's codes and all codes (unbiased).
+
+    .. math::
+
+        \mathrm{MMD}(z, s) = \sum_a \hat p(a)\, \mathrm{MMD}^2_u\big(q(z \mid s=a),\, q(z)\big)
+
+    with a multi-scale Gaussian kernel. For two groups, the population value is
+    :math:`p(1-p)\,\mathrm{MMD}^2(q(z \mid s=0), q(z \mid s=1))`, the penalty of the
+    Variational Fair Autoencoder (Louizos et al. 2016); against the pooled codes it extends to
+    any number of groups. Each mean of the kernel leaves out the pairs of a row with itself
+    (U-statistics, Gretton et al. 2012): the biased estimate adds a term that shrinks as codes
+    crowd together, which rewards clumped, less informative codes even where the groups are
+    already alike. Groups with fewer than two rows in the batch are skipped.
+
+    Parameters
+    ----------
+    z : torch.Tensor of shape (n_samples, n_components)
+        Codes.
+    groups : torch.Tensor of shape (n_samples,)
+        Integer group labels in ``[0, n_groups)``.
+    n_groups : int
+        Number of groups.
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar whose expectation is zero when every group's codes are distributed as all
+        codes (an unbiased estimate: it can be slightly negative).
+    """
+    n = len(z)
+    kernel = _kernel(z)
+    kernel = kernel - torch.diag_embed(torch.diagonal(kernel))  # leave out each row's self-pair
+    to_others = kernel.sum(dim=1)  # similarity of each row to every other row
+    total = to_others.sum() / (n * (n - 1))
+    mmd = z.new_zeros(())
+    for group in range(n_groups):
+        rows = groups == group
+        n_rows = int(rows.sum())
+        if n_rows < 2:
+            continue
+        within = kernel[rows][:, rows].sum() / (n_rows * (n_rows - 1))
+        cross = to_others[rows].sum() / (n_rows * (n - 1))
+        mmd = mmd + (n_rows / n) * (within - 2 * cross + total)
+    return mmd
+
+
+def normalized_hsic(z, groups, n_groups):
+    r"""Normalised Hilbert-Schmidt independence criterion between codes and group labels.
+
+    .. math::
+
+        \mathrm{nHSIC}(z, s) = \frac{\operatorname{tr}(K H L H)}
+            {\sqrt{\operatorname{tr}(K H K H)\,\operatorname{tr}(L H L H)}}
+
+    with :math:`K` the multi-scale Gaussian kernel of the codes, :math:`L` the delta kernel of the
+    groups (one-hot inner products) and :math:`H` the centring matrix (Gretton et al. 2005). The
+    normalisation (centred kernel alignment) makes the value lie in [0, 1] whatever the scale of
+    the codes, so one ``independence_weight`` means the same on every data set.
+
+    Parameters
+    ----------
+    z : torch.Tensor of shape (n_samples, n_components)
+        Codes.
+    groups : torch.Tensor of shape (n_samples,)
+        Integer group labels in ``[0, n_groups)``.
+    n_groups : int
+        Number of groups.
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar in [0, 1], zero when the codes are independent of the groups.
+    """
+    one_hot = torch.nn.functional.one_hot(groups, n_groups).to(z.dtype)
+    kernel_z = _centre(_kernel(z))
+    kernel_s = _centre(one_hot @ one_hot.T)
+    cross = (kernel_z * kernel_s).sum()
+    scale = torch.sqrt((kernel_z * kernel_z).sum() * (kernel_s * kernel_s).sum())
+    return cross / scale.clamp_min(1e-12)
+
+
+def _centre(kernel):
+    return (
+        kernel
+        - kernel.mean(dim=0, keepdim=True)
+        - kernel.mean(dim=1, keepdim=True)
+        + (kernel.mean())
+    )
+
+
+def adversary_information(log_probabilities, group_log_prior):
+    r"""The information about the groups that an adversary reads from the codes.
+
+    .. math::
+
+        \hat I(z; s) = \mathbb E_z\Big[\mathrm{KL}\big(q_\phi(s \mid z) \,\|\, p(s)\big)\Big]
+
+    where :math:`q_\phi` is a critic trained (by cross-entropy) to predict :math:`s` from
+    :math:`z`: for a calibrated critic this is :math:`I(z; s)`. It is zero only when the critic's
+    prediction is the group frequencies on every row, so the encoder lowers it by making the
+    critic unsure. Maximising the critic's cross-entropy instead (a gradient-reversal adversary)
+    is also satisfied by a critic that is confidently *wrong*, which an encoder reaches by
+    moving the sensitive information rather than removing it.
+
+    Parameters
+    ----------
+    log_probabilities : torch.Tensor of shape (n_samples, n_groups)
+        The critic's log-probabilities of each group.
+    group_log_prior : torch.Tensor of shape (n_samples, n_groups) or (n_groups,)
+        Log-frequencies of the groups in the training data; per row when they depend on a
+        condition (the frequencies within the row's class, for :math:`I(z; s \mid y)`).
+
+    Returns
+    -------
+    torch.Tensor
+        A non-negative scalar, zero when the critic predicts the group frequencies.
+    """
+    probabilities = log_probabilities.exp()
+    prior = group_log_prior.expand_as(log_probabilities)
+    return (probabilities * (log_probabilities - prior)).sum(dim=1).mean()
+
+
+def within_strata(estimator, z, groups, n_groups, strata, n_strata):
+    r"""Conditional dependence given a discrete variable: the estimator within each stratum.
+
+    .. math:: D(z, s \mid y) = \sum_c \hat p(y=c)\, D(z, s \mid y=c)
+
+    Used for equalized odds (:math:`z \perp s \mid y`). Strata with fewer than four rows in the
+    batch are skipped.
+
+    Parameters
+    ----------
+    estimator : callable
+        ``estimator(z, groups, n_groups)``, such as :func:`group_mmd` or :func:`normalized_hsic`.
+    z, groups, n_groups
+        As for the estimator.
+    strata : torch.Tensor of shape (n_samples,)
+        Integer labels of the conditioning variable in ``[0, n_strata)``.
+    n_strata : int
+        Number of strata.
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar.
+    """
+    total = z.new_zeros(())
+    for stratum in range(n_strata):
+        rows = strata == stratum
+        n_rows = int(rows.sum())
+        if n_rows >= 4:
+            total = total + (n_rows / len(z)) * estimator(z[rows], groups[rows], n_groups)
+    return total

@@ -1,0 +1,94 @@
+"""Dependence estimators between codes and groups, against closed forms and known answers."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from sklatent.information import (
+    adversary_information,
+    group_mmd,
+    normalized_hsic,
+    within_strata,
+)
+from sklatent.information._independence import _kernel
+
+torch.manual_seed(0)
+N = 400
+GROUPS = torch.as_tensor(np.random.RandomState(0).binomial(1, 0.3, N))
+
+
+def _codes(shift):
+    """Codes whose mean moves by ``shift`` in group 1."""
+    return torch.randn(N, 3, generator=torch.Generator().manual_seed(1)) + shift * GROUPS[:, None]
+
+
+def test_group_mmd_is_unbiased_where_the_biased_estimate_is_not():
+    # Groups drawn at random: the population MMD is 0. The U-statistic averages to 0 over
+    # draws; the V-statistic (self-pairs kept) stays positive, a pull towards clumped codes.
+    z = _codes(0.0).double()
+    kernel = _kernel(z)
+    generator = torch.Generator().manual_seed(3)
+    unbiased, biased = [], []
+    for _ in range(30):
+        groups = torch.randint(0, 2, (N,), generator=generator)
+        unbiased.append(float(group_mmd(z, groups, 2)))
+        a, b = groups == 0, groups == 1
+        v_stat = kernel[a][:, a].mean() + kernel[b][:, b].mean() - 2 * kernel[a][:, b].mean()
+        biased.append(float(v_stat) / 4)
+    assert abs(np.mean(unbiased)) < 3 * np.std(unbiased) / np.sqrt(30)
+    assert np.mean(biased) > 3 * np.std(unbiased)  # measured: 4.6 sd
+
+
+def test_group_mmd_grows_with_the_shift_and_vanishes_for_a_constant_code():
+    values = [float(group_mmd(_codes(shift), GROUPS, 2)) for shift in (0.0, 0.5, 2.0)]
+    assert values[0] < 0.02 < values[1] < values[2]
+    assert float(group_mmd(torch.ones(N, 3), GROUPS, 2)) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_group_mmd_does_not_depend_on_the_scale_of_the_codes():
+    z = _codes(1.0)
+    assert float(group_mmd(10 * z, GROUPS, 2)) == pytest.approx(
+        float(group_mmd(z, GROUPS, 2)), rel=1e-5
+    )
+
+
+def test_group_mmd_skips_groups_with_one_row():
+    groups = torch.zeros(N, dtype=torch.long)
+    groups[0] = 1
+    assert torch.isfinite(group_mmd(_codes(0.0), groups, 2))
+
+
+def test_normalized_hsic_is_in_unit_range_and_orders_dependence():
+    independent = float(normalized_hsic(_codes(0.0), GROUPS, 2))
+    dependent = float(normalized_hsic(_codes(3.0), GROUPS, 2))
+    assert 0 <= independent < 0.05 < 0.5 < dependent <= 1
+    one_hot = torch.nn.functional.one_hot(GROUPS, 2).float()
+    assert float(normalized_hsic(one_hot, GROUPS, 2)) > 0.9
+
+
+def test_adversary_information_spans_zero_to_the_entropy():
+    p = GROUPS.float().mean()
+    log_prior = torch.log(torch.stack([1 - p, p]))
+    entropy = -float((1 - p) * torch.log(1 - p) + p * torch.log(p))
+    uninformed = log_prior.expand(N, 2)
+    assert float(adversary_information(uninformed, log_prior)) == pytest.approx(0, abs=1e-6)
+    # A critic that is certain on every row, with the groups' frequencies: I = H(s).
+    certain = torch.log(torch.nn.functional.one_hot(GROUPS, 2).float().clamp_min(1e-12))
+    assert float(adversary_information(certain, log_prior)) == pytest.approx(entropy, abs=1e-4)
+    # A critic confidently wrong is far from the frequencies too: no way out for the encoder.
+    wrong = torch.log(torch.nn.functional.one_hot(1 - GROUPS, 2).float().clamp_min(1e-12))
+    assert float(adversary_information(wrong, log_prior)) > entropy
+    assert math.isfinite(entropy)
+
+
+def test_within_strata_ignores_dependence_explained_by_the_condition():
+    # s depends on z only through y: z and s are dependent, but independent given y.
+    generator = torch.Generator().manual_seed(2)
+    strata = torch.randint(0, 2, (N,), generator=generator)
+    groups = torch.where(torch.rand(N, generator=generator) < 0.8, strata, 1 - strata)
+    z = torch.randn(N, 2, generator=generator) + 2.0 * strata[:, None]
+    unconditional = float(group_mmd(z, groups, 2))
+    conditional = float(within_strata(group_mmd, z, groups, 2, strata, 2))
+    assert conditional < 0.2 * unconditional
