@@ -123,6 +123,10 @@ def view_tensors(views, categories, X, *, fitting):
     """
     tensors, present = {}, []
     for view in views:
+        if view["columns"] is None:
+            # A variable passed to fit besides X (a label): the estimator fills it in.
+            present.append(np.zeros(len(X), dtype=bool))
+            continue
         name, block = view["name"], X[:, view["columns"]]
         row_missing = np.isnan(block).any(axis=1)
         present.append(~row_missing)
@@ -141,7 +145,7 @@ def view_tensors(views, categories, X, *, fitting):
             raise ValueError(f"Bernoulli view {name!r} needs values in [0, 1].")
         tensors[f"X_{name}"] = as_float_tensor(np.nan_to_num(block), "cpu")
     present = np.column_stack(present)
-    if not present.any(axis=1).all():
+    if not present[:, [view["columns"] is not None for view in views]].any(axis=1).all():
         row = np.flatnonzero(~present.any(axis=1))[0]
         raise ValueError(f"Row {row} has every view missing (all NaN): nothing to encode.")
     tensors["present"] = torch.as_tensor(present, dtype=torch.float32)

@@ -51,7 +51,7 @@ class MaskGates(nn.Module):
 
 
 class StructuredModule(nn.Module):
-    """Experts, product-of-experts posteriors per block, and masked decoders per view.
+    r"""Experts, product-of-experts posteriors per block, and masked decoders per view.
 
     ``forward(batch)`` reads ``batch["X_<view>"]`` (the view's columns, missing entries filled)
     or ``batch["labels_<view>"]`` (class indices of a categorical view), and ``batch["present"]``
@@ -62,7 +62,11 @@ class StructuredModule(nn.Module):
     ----------
     views : list of dict
         One dict per view: ``name``, ``n_features`` (its width), ``likelihood``
-        (``"gaussian"``, ``"bernoulli"`` or ``"categorical"``) and ``n_categories``.
+        (``"gaussian"``, ``"bernoulli"`` or ``"categorical"``) and ``n_categories``; optionally
+        ``expert`` (False for a view that is only generated, never read by the posterior, such
+        as a label that ``transform`` does not receive) and ``conditions`` (names of observed
+        variables fed to the view's decoder beside the latents: a conditional decoder
+        :math:`p(x_v | z, s)`).
     block_sizes : list of int
         Width of each latent block.
     decoder_mask : torch.Tensor of shape (n_blocks, n_views)
@@ -76,6 +80,9 @@ class StructuredModule(nn.Module):
         temperature.
     view_dropout : float, default=0.0
         Probability of hiding each observed view from the posterior in a training step.
+    condition_widths : dict, default=None
+        Width of each conditioning variable (``batch["condition_<name>"]``, e.g. a one-hot
+        sensitive attribute) named in a view's ``conditions``.
     """
 
     def __init__(
@@ -92,10 +99,12 @@ class StructuredModule(nn.Module):
         decoder_variance="learned",
         temperature=0.5,
         view_dropout=0.0,
+        condition_widths=None,
     ):
         super().__init__()
         self.views = views
         self.view_dropout = view_dropout
+        self.condition_widths = dict(condition_widths or {})
         n_latent = sum(block_sizes)
         # Which block each latent dimension belongs to, to expand block masks to dimensions.
         self.register_buffer(
@@ -106,11 +115,18 @@ class StructuredModule(nn.Module):
             {
                 v["name"]: make_mlp(_input_width(v), hidden_layer_sizes, 2 * n_latent, activation)
                 for v in views
+                if v.get("expert", True)
             }
         )
         self.decoders = nn.ModuleDict(
             {
-                v["name"]: _decoder(v, n_latent, hidden_layer_sizes, activation, decoder_variance)
+                v["name"]: _decoder(
+                    v,
+                    n_latent + sum(self.condition_widths[c] for c in v.get("conditions", ())),
+                    hidden_layer_sizes,
+                    activation,
+                    decoder_variance,
+                )
                 for v in views
             }
         )
@@ -141,6 +157,8 @@ class StructuredModule(nn.Module):
         precision = torch.ones_like(present[:, :1]).expand(-1, len(self.block_of_dim))
         weighted_mean = torch.zeros_like(precision)
         for index, view in enumerate(self.views):
+            if view["name"] not in self.experts:
+                continue
             mean, logvar = self.experts[view["name"]](self.view_input(batch, index)).chunk(2, -1)
             logvar = logvar.clamp(*POSTERIOR_LOGVAR_BOUNDS)
             # A missing view (present = 0) drops out of the product for that row.
@@ -160,7 +178,7 @@ class StructuredModule(nn.Module):
             "mean": mean,
             "logvar": logvar,
             "z": z,
-            "views": self.decode(z),
+            "views": self.decode(z, self.conditions(batch)),
             "gate_probabilities": [
                 gates.probabilities()
                 for gates in (self.decoder_gates, self.encoder_gates)
@@ -168,13 +186,20 @@ class StructuredModule(nn.Module):
             ],
         }
 
-    def decode(self, z):
-        """Decoder parameters of every view from the latents its (gated) parent blocks hold."""
+    def conditions(self, batch):
+        """The conditioning variables of the batch, by name."""
+        return {name: batch[f"condition_{name}"] for name in self.condition_widths}
+
+    def decode(self, z, conditions=None):
+        """Decoder parameters of every view from the latents its (gated) parent blocks hold,
+        beside the conditioning variables it names."""
         gates = self.decoder_gates()[self.block_of_dim]  # (n_latent, n_views)
-        return {
-            view["name"]: self.decoders[view["name"]](z * gates[:, index])
-            for index, view in enumerate(self.views)
-        }
+        decoded = {}
+        for index, view in enumerate(self.views):
+            inputs = [z * gates[:, index]]
+            inputs += [conditions[name] for name in view.get("conditions", ())]
+            decoded[view["name"]] = self.decoders[view["name"]](torch.cat(inputs, dim=1))
+        return decoded
 
     def encode(self, batch):
         return self.posterior(batch)[0]
@@ -193,11 +218,11 @@ class _CategoricalDecoder(nn.Module):
         return {"class_logits": self.net(z)}
 
 
-def _decoder(view, n_latent, hidden_layer_sizes, activation, decoder_variance):
+def _decoder(view, n_inputs, hidden_layer_sizes, activation, decoder_variance):
     if view["likelihood"] == "categorical":
-        return _CategoricalDecoder(n_latent, view["n_categories"], hidden_layer_sizes, activation)
+        return _CategoricalDecoder(n_inputs, view["n_categories"], hidden_layer_sizes, activation)
     return Decoder(
-        n_latent,
+        n_inputs,
         view["n_features"],
         hidden_layer_sizes,
         activation,

@@ -9,11 +9,12 @@ class StructuredObjective(Objective):
 
     .. math::
 
-        \mathcal L = \sum_v \mathbb E_q\big[-m_v \log p(x_v \mid z \odot A_v)\big]
+        \mathcal L = \sum_v w_v \mathbb E_q\big[-m_v \log p(x_v \mid z \odot A_v)\big]
                      + \beta \sum_k \mathrm{KL}\big(q(z_k \mid x) \,\|\, N(0, I)\big)
                      + \lambda \sum_{\text{learned gates}} \sigma(\ell)
 
-    where :math:`m_v` is 1 for rows where view :math:`v` is observed. The decoder terms bound the
+    where :math:`m_v` is 1 for rows where view :math:`v` is observed and :math:`w_v` the view's
+    weight (1 unless ``view_weights`` says otherwise). The decoder terms bound the
     "explain" informations :math:`I(X_v; Z_{pa(v)})` from below, the KL terms bound the
     "compress" informations from above; the last term (weight ``sparsity`` :math:`\lambda`) is
     the expected number of open gates when a mask is learned.
@@ -26,15 +27,19 @@ class StructuredObjective(Objective):
         Weight of the KL terms.
     sparsity : float
         Weight of the gate penalty.
+    view_weights : dict, default=None
+        Weight of a view's reconstruction term in the loss (1 for views not named): how much
+        the code must explain that view, such as a label the code should predict.
     """
 
     weight_names = ("beta", "sparsity")
 
-    def __init__(self, view_names, beta=1.0, sparsity=0.0):
+    def __init__(self, view_names, beta=1.0, sparsity=0.0, view_weights=None):
         super().__init__()
         self.view_names = list(view_names)
         self.beta = beta
         self.sparsity = sparsity
+        self.view_weights = {name: 1.0 for name in self.view_names} | dict(view_weights or {})
         self.term_names = (
             "reconstruction",
             "kl",
@@ -57,7 +62,9 @@ class StructuredObjective(Objective):
 
     def forward(self, outputs, batch):
         terms = {name: value.mean() for name, value in self.per_sample(outputs, batch).items()}
-        terms["reconstruction"] = sum(terms[f"reconstruction_{n}"] for n in self.view_names)
+        terms["reconstruction"] = sum(
+            self.view_weights[name] * terms[f"reconstruction_{name}"] for name in self.view_names
+        )
         gates = outputs["gate_probabilities"]
         terms["gates"] = sum(p.sum() for p in gates) if gates else terms["kl"].new_zeros(())
         terms["loss"] = (
