@@ -61,6 +61,9 @@ class LatentTransformer(
     """
 
     _net_class = LatentNet
+    #: Private attributes set in ``fit`` that ``_make_module``/``_make_objective`` read; saved by
+    #: :func:`sklatent.save` beside the public fitted attributes.
+    _persisted_state = ()
 
     # ---- hooks for subclasses ----------------------------------------------------------------
     @abstractmethod

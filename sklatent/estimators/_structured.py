@@ -141,6 +141,8 @@ class StructuredVAE(LatentTransformer):
         "activation": [StrOptions(set(ACTIVATIONS))],
     }
 
+    _persisted_state = ("_masks_for_module", "_learned")
+
     def __init__(
         self,
         views=None,
@@ -241,9 +243,11 @@ class StructuredVAE(LatentTransformer):
         specs = [
             {
                 "name": view["name"],
-                "n_features": len(view["columns"]),
+                "n_features": view.get("n_features") or len(view["columns"]),
                 "likelihood": view["likelihood"],
                 "n_categories": len(self.categories_.get(view["name"], ())),
+                "expert": view.get("expert", True),
+                "conditions": view.get("conditions", ()),
             }
             for view in self.views_
         ]
@@ -259,7 +263,12 @@ class StructuredVAE(LatentTransformer):
             decoder_variance=self.decoder_variance,
             temperature=self.temperature,
             view_dropout=self.view_dropout,
+            **self._module_kwargs(),
         )
+
+    def _module_kwargs(self):
+        """Extra arguments of the module that presets set (conditioning variables)."""
+        return {}
 
     def _net_kwargs(self):
         # Gates are a handful of logits that must travel several units; the networks' step size

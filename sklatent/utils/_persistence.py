@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
 from ..exceptions import ModelFileError
@@ -42,6 +43,14 @@ def _encode(value):
         )
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if isinstance(value, dict):
+        return {"__dict__": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    if isinstance(value, pd.DataFrame):
+        return {
+            "__frame__": _encode(value.to_numpy()),
+            "index": _encode(list(value.index)),
+            "columns": _encode(list(value.columns)),
+        }
     if isinstance(value, torch.device):
         return str(value)
     raise TypeError(type(value).__name__)
@@ -52,6 +61,14 @@ def _decode(value):
         return np.asarray(value["__ndarray__"], dtype=value["dtype"])
     if isinstance(value, dict) and "__tuple__" in value:
         return tuple(_decode(v) for v in value["__tuple__"])
+    if isinstance(value, dict) and "__dict__" in value:
+        return {_decode(k): _decode(v) for k, v in value["__dict__"]}
+    if isinstance(value, dict) and "__frame__" in value:
+        return pd.DataFrame(
+            _decode(value["__frame__"]),
+            index=_decode(value["index"]),
+            columns=_decode(value["columns"]),
+        )
     if isinstance(value, dict):
         return {key: _decode(v) for key, v in value.items()}
     if isinstance(value, list):
@@ -107,10 +124,12 @@ def save(estimator, path):
             stacklevel=2,
         )
     net = estimator.net_
+    # Fitted attributes, and the private state the estimator needs to rebuild its module.
     fitted = {
         name: _encode(value)
         for name, value in vars(estimator).items()
-        if name.endswith("_") and not name.startswith("_") and name != "net_"
+        if (name.endswith("_") and not name.startswith("_") and name != "net_")
+        or name in estimator._persisted_state
     }
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)

@@ -79,3 +79,39 @@ def test_saving_an_unfitted_or_foreign_estimator_fails(tmp_path):
         sklatent.save(BetaVAE(), tmp_path)
     with pytest.raises(TypeError, match="sklatent estimator"):
         sklatent.save(PCA().fit(X), tmp_path)
+
+
+def _structured_estimators():
+    from sklatent import FairEncoder, MultiViewEncoder, StructuredVAE
+
+    views = {"a": [0, 1], "b": [2, 3]}
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 4))
+    y, s = (X[:, 0] > 0).astype(int), rng.randint(0, 3, 120)
+    common = {"max_epochs": 2, "random_state": 0}
+    return [
+        (StructuredVAE(views=views, decoder_mask="learn", **common), X, {}),
+        (MultiViewEncoder(views=views, **common), X, {}),
+        (
+            FairEncoder(2, criterion="equalized_odds", **common),
+            X,
+            {"y": y, "sensitive_features": s},
+        ),
+        (FairEncoder(2, independence="adversarial", **common), X, {"sensitive_features": s}),
+    ]
+
+
+@pytest.mark.parametrize(("estimator", "X", "fit_args"), _structured_estimators())
+def test_structured_estimators_round_trip(tmp_path, estimator, X, fit_args):
+    # Their fitted state holds dicts, DataFrames and private module settings (masks, groups).
+    estimator.fit(X, **fit_args)
+    sklatent.save(estimator, tmp_path)
+    loaded = sklatent.load(tmp_path)
+    np.testing.assert_allclose(loaded.transform(X), estimator.transform(X))
+    pd.testing.assert_frame_equal(loaded.structure_, estimator.structure_)
+    if "sensitive_features" in fit_args:
+        codes, s = estimator.transform(X), fit_args["sensitive_features"]
+        np.testing.assert_allclose(
+            loaded.inverse_transform(codes, sensitive_features=s),
+            estimator.inverse_transform(codes, sensitive_features=s),
+        )
