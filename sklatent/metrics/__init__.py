@@ -4,14 +4,26 @@ The metrics of the estimator issues (leakage probes, disentanglement scores, mut
 estimators) land here with the estimators that need them.
 """
 
+from ._fairness import (
+    best_under_budget,
+    demographic_parity_scorer,
+    equalized_odds_scorer,
+    leakage_scorer,
+    sensitive_leakage,
+)
 from ._identifiability import linear_identifiability, mean_correlation_coefficient
 from ._latent_report import latent_report
 from ._mutual_information import active_units, mutual_information_ksg
 
 __all__ = [
     "active_units",
+    "best_under_budget",
+    "demographic_parity_scorer",
+    "equalized_odds_scorer",
     "latent_report",
+    "leakage_scorer",
     "linear_identifiability",
     "mean_correlation_coefficient",
     "mutual_information_ksg",
+    "sensitive_leakage",
 ]

@@ -6,6 +6,7 @@ one place means a future rename is mended here and nowhere else.
 
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils.metadata_routing import _MetadataRequester
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Interval",
     "Options",
     "StrOptions",
+    "_MetadataRequester",
     "_fit_context",
     "check_is_fitted",
     "validate_data",

@@ -1,0 +1,317 @@
+"""Leakage probe and fairness scorers: known outcomes, routing through GridSearchCV, errors."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn
+from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
+from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_predict
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from sklatent.metrics import (
+    best_under_budget,
+    demographic_parity_scorer,
+    equalized_odds_scorer,
+    leakage_scorer,
+    sensitive_leakage,
+)
+
+
+@pytest.fixture(autouse=True)
+def _one_openmp_thread():
+    # The gradient-boosting probe spin-waits on its OpenMP threads when the two shared cores are
+    # busy (minutes instead of seconds); one thread keeps every test at a few seconds.
+    with threadpool_limits(1, user_api="openmp"):
+        yield
+
+
+def _binary(n=600, seed=0):
+    return np.random.default_rng(seed).integers(0, 2, size=n)
+
+
+# --------------------------------------------------------------------------- sensitive_leakage
+
+
+def test_code_holding_s_leaks_completely():
+    s = _binary()
+    noise = np.random.default_rng(1).normal(size=(600, 3))
+    Z = np.column_stack([s + 0.1 * noise[:, 0], noise[:, 1:]])
+    result = sensitive_leakage(Z, s, random_state=0)
+    assert result.roc_auc > 0.99
+    assert result.accuracy > 0.99
+    assert result.majority_rate == pytest.approx(np.bincount(s).max() / len(s))
+    assert result.n_groups == 2
+
+
+def test_code_independent_of_s_is_at_chance():
+    s = _binary(1000)
+    Z = np.random.default_rng(2).normal(size=(1000, 3))
+    result = sensitive_leakage(Z, s, random_state=0)
+    assert abs(result.roc_auc - 0.5) < 0.06
+    assert result.accuracy < result.majority_rate + 0.06
+
+
+def test_non_linear_leakage_escapes_a_linear_probe_but_not_the_default():
+    rng = np.random.default_rng(3)
+    Z = rng.normal(size=(800, 2))
+    s = (np.abs(Z[:, 0]) > 0.7).astype(int)  # no linear correlation with Z, fully determined
+    linear = sensitive_leakage(Z, s, probe=LogisticRegression(), random_state=0)
+    default = sensitive_leakage(Z, s, random_state=0)
+    assert linear.roc_auc < 0.6
+    assert default.roc_auc > 0.95
+
+
+def test_multi_valued_s_is_macro_one_vs_rest_auc():
+    rng = np.random.default_rng(4)
+    s = rng.choice(["a", "b", "c"], size=600)
+    Z = np.column_stack([(s == "a") + 0.8 * rng.normal(size=600), rng.normal(size=600)])
+    Z[:, 1] += 0.8 * (s == "b")
+    result = sensitive_leakage(Z, s, random_state=0)
+    assert result.n_groups == 3
+    # the same probe and folds by hand: scikit-learn's multi-class OvR macro AUC
+    proba = cross_val_predict(
+        HistGradientBoostingClassifier(random_state=0),
+        Z,
+        s,
+        cv=StratifiedKFold(5, shuffle=True, random_state=0),
+        method="predict_proba",
+    )
+    assert result.roc_auc == pytest.approx(
+        roc_auc_score(s, proba, multi_class="ovr", average="macro"), abs=1e-6
+    )
+    assert 0.6 < result.roc_auc < 1.0
+
+
+def test_several_columns_combine_into_intersectional_groups():
+    rng = np.random.default_rng(5)
+    s = pd.DataFrame({"sex": rng.choice(["f", "m"], 800), "race": rng.integers(0, 2, 800)})
+    noise = 0.1 * rng.normal(size=(800, 2))
+    both = np.column_stack([(s["sex"] == "f") + noise[:, 0], s["race"] + noise[:, 1]])
+    one = both[:, :1]
+    result_both = sensitive_leakage(both, s, random_state=0)
+    assert result_both.n_groups == 4
+    assert result_both.roc_auc > 0.99
+    # a code that holds only sex separates half of the four intersectional groups
+    assert sensitive_leakage(one, s, random_state=0).roc_auc < 0.9
+    # a 2-D array gives the same groups as the DataFrame
+    same = sensitive_leakage(both, s.to_numpy(), random_state=0)
+    assert same.roc_auc == pytest.approx(result_both.roc_auc)
+
+
+def test_series_with_a_shuffled_index_is_read_by_position():
+    s = _binary(400, seed=6)
+    Z = np.column_stack([s + 0.1 * np.random.default_rng(7).normal(size=400)])
+    series = pd.Series(s, index=np.random.default_rng(8).permutation(400))
+    assert sensitive_leakage(Z[:, 0], series, random_state=0).roc_auc > 0.99
+
+
+def test_train_test_mode_fits_on_train_and_scores_on_test():
+    rng = np.random.default_rng(9)
+    s_train, s_test = _binary(500, seed=10), _binary(300, seed=11)
+    Z_train = np.column_stack([s_train + 0.3 * rng.normal(size=500), rng.normal(size=500)])
+    Z_test = np.column_stack([s_test + 0.3 * rng.normal(size=300), rng.normal(size=300)])
+    result = sensitive_leakage(
+        Z_train, s_train, Z_test=Z_test, sensitive_features_test=s_test, random_state=0
+    )
+    probe = HistGradientBoostingClassifier(random_state=0).fit(Z_train, s_train)
+    expected = roc_auc_score(s_test, probe.predict_proba(Z_test)[:, 1])
+    assert result.roc_auc == pytest.approx(expected)
+    assert result.accuracy == pytest.approx(probe.score(Z_test, s_test))
+    assert result.majority_rate == pytest.approx(np.bincount(s_test).max() / 300)
+    # test codes that forgot s: the probe learned on train codes is at chance
+    scrambled = sensitive_leakage(
+        Z_train, s_train, Z_test=rng.normal(size=(300, 2)), sensitive_features_test=s_test
+    )
+    assert abs(scrambled.roc_auc - 0.5) < 0.1
+
+
+def test_string_groups_keep_their_identity_across_train_and_test():
+    s_train = np.array(["x", "y"] * 100)
+    s_test = np.array(["y", "x"] * 50)  # first seen in the other order
+    Z_train = (s_train == "x").astype(float)[:, None]
+    Z_test = (s_test == "x").astype(float)[:, None]
+    result = sensitive_leakage(Z_train, s_train, Z_test=Z_test, sensitive_features_test=s_test)
+    assert result.roc_auc == 1.0 and result.accuracy == 1.0
+
+
+def test_inputs_are_not_modified():
+    rng = np.random.default_rng(12)
+    Z = rng.normal(size=(200, 2))
+    s = pd.DataFrame({"a": rng.choice(["u", "v"], 200), "b": rng.integers(0, 2, 200)})
+    Z_copy, s_copy = Z.copy(), s.copy()
+    sensitive_leakage(Z, s, random_state=0)
+    np.testing.assert_array_equal(Z, Z_copy)
+    pd.testing.assert_frame_equal(s, s_copy)
+
+
+@pytest.mark.parametrize(
+    ("Z", "s", "match"),
+    [
+        (np.zeros((10, 2)), np.zeros(10), "single group"),
+        (np.zeros((10, 2)), np.arange(9) % 2, "same number of rows"),
+        (np.full((10, 2), np.nan), np.arange(10) % 2, "NaN"),
+        (np.zeros((10, 2)), np.array(["a", None] * 5, dtype=object), "missing values"),
+    ],
+    ids=["single-group", "lengths", "nan-in-Z", "missing-s"],
+)
+def test_invalid_inputs_raise(Z, s, match):
+    with pytest.raises(ValueError, match=match):
+        sensitive_leakage(Z, s)
+
+
+def test_invalid_test_pairs_raise():
+    Z, s = np.zeros((20, 1)), np.arange(20) % 2
+    with pytest.raises(ValueError, match="both Z_test and sensitive_features_test"):
+        sensitive_leakage(Z, s, Z_test=Z)
+    with pytest.raises(ValueError, match="absent from sensitive_features"):
+        sensitive_leakage(Z, s, Z_test=Z, sensitive_features_test=np.arange(20) % 3)
+    with pytest.raises(ValueError, match="sensitive_features_test holds a single group"):
+        sensitive_leakage(Z, s, Z_test=Z, sensitive_features_test=np.zeros(20))
+    with pytest.raises(ValueError, match="same number of rows"):
+        sensitive_leakage(Z, s, Z_test=np.zeros((20, 2)), sensitive_features_test=s)
+
+
+# --------------------------------------------------------------------------- scorers
+
+
+def _fairness_data(n=360):
+    """y is rare and correlates with s: a weak model predicts all 0 (parity), a strong one not."""
+    rng = np.random.default_rng(13)
+    s = rng.integers(0, 2, size=n)
+    X = rng.normal(size=(n, 4))
+    X[:, 0] += s
+    y = (X[:, 0] + X[:, 1] + 0.5 * rng.normal(size=n) > 1.5).astype(int)
+    return X, y, s
+
+
+def _search(n_jobs=1):
+    return GridSearchCV(
+        make_pipeline(StandardScaler(), LogisticRegression()),
+        {"logisticregression__C": [1e-4, 1e-2, 1.0]},
+        scoring={
+            "accuracy": "accuracy",
+            "dp": demographic_parity_scorer(),
+            "leakage": leakage_scorer(),
+        },
+        refit=best_under_budget("dp", 0.05),
+        cv=StratifiedKFold(3),
+        n_jobs=n_jobs,
+    )
+
+
+def test_grid_search_routes_each_fold_its_sensitive_features():
+    X, y, s = _fairness_data()
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = _search().fit(X, y, sensitive_features=s)
+    results = search.cv_results_
+    for name in ("accuracy", "dp", "leakage"):
+        assert np.all(np.isfinite(results[f"mean_test_{name}"]))
+    assert np.all(results["mean_test_dp"] <= 0)
+    feasible = np.flatnonzero(results["mean_test_dp"] >= -0.05)
+    assert 0 < feasible.size < len(results["params"])  # the budget binds
+    assert search.best_index_ in feasible
+    assert results["mean_test_accuracy"][search.best_index_] == max(
+        results["mean_test_accuracy"][feasible]
+    )
+
+    # split 0 of the last candidate by hand: the scorers saw the rows of that test fold
+    train, test = next(StratifiedKFold(3).split(X, y))
+    pipe = clone(search.estimator).set_params(**results["params"][-1]).fit(X[train], y[train])
+    y_pred = pipe.predict(X[test])
+    expected_dp = demographic_parity_difference(y[test], y_pred, sensitive_features=s[test])
+    assert expected_dp > 0.05
+    assert results["split0_test_dp"][-1] == pytest.approx(-expected_dp)
+    expected_leakage = sensitive_leakage(
+        pipe[:-1].transform(X[test]), s[test], cv=3, random_state=0
+    )
+    assert results["split0_test_leakage"][-1] == pytest.approx(-expected_leakage.roc_auc)
+    pickle.loads(pickle.dumps(search))  # the refit callable does not block pickling
+
+
+def test_grid_search_with_two_jobs_matches_one_job():
+    X, y, s = _fairness_data()
+    with sklearn.config_context(enable_metadata_routing=True):
+        one = _search(n_jobs=1).fit(X, y, sensitive_features=s)
+        two = _search(n_jobs=2).fit(X, y, sensitive_features=s)
+    for name in ("dp", "leakage", "accuracy"):
+        np.testing.assert_allclose(
+            two.cv_results_[f"mean_test_{name}"], one.cv_results_[f"mean_test_{name}"]
+        )
+    assert two.best_index_ == one.best_index_
+
+
+def test_equalized_odds_scorer_matches_fairlearn():
+    X, y, s = _fairness_data()
+    model = LogisticRegression().fit(X, y)
+    scorer = equalized_odds_scorer()
+    with sklearn.config_context(enable_metadata_routing=True):
+        value = scorer(model, X, y, sensitive_features=s)
+    assert value == pytest.approx(
+        -equalized_odds_difference(y, model.predict(X), sensitive_features=s)
+    )
+
+
+def test_leakage_scorer_accepts_a_transformer_and_an_alias():
+    X, _, s = _fairness_data()
+    scaler = StandardScaler().fit(X)
+    expected = -sensitive_leakage(scaler.transform(X), s, cv=3, random_state=0).roc_auc
+    assert leakage_scorer()(scaler, X, sensitive_features=s) == pytest.approx(expected)
+    with sklearn.config_context(enable_metadata_routing=True):
+        scorer = leakage_scorer().set_score_request(sensitive_features="group")
+        routing = scorer.get_metadata_routing()
+    assert routing.score.requests == {"sensitive_features": "group"}
+
+
+@pytest.mark.parametrize("make", [demographic_parity_scorer, equalized_odds_scorer, leakage_scorer])
+def test_scorers_without_sensitive_features_say_how_to_route_them(make):
+    X, y, _ = _fairness_data()
+    pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+    with pytest.raises(ValueError, match="enable_metadata_routing=True"):
+        make()(pipe, X, y)
+    # routing off: a search scores without them and, with error_score="raise", says so
+    search = GridSearchCV(
+        pipe,
+        {"logisticregression__C": [1.0]},
+        scoring={"f": make()},
+        refit=False,
+        cv=2,
+        error_score="raise",
+    )
+    with pytest.raises(ValueError, match="set_score_request"):
+        search.fit(X, y)
+
+
+# --------------------------------------------------------------------------- best_under_budget
+
+
+def test_best_under_budget_picks_most_useful_feasible_candidate_with_ties_to_the_fairer():
+    refit = best_under_budget("leak", 0.6, utility="auc")
+    results = {
+        "mean_test_auc": [0.95, 0.80, 0.80, np.nan, 0.70],
+        "mean_test_leak": [-0.90, -0.58, -0.52, -0.50, -0.55],
+    }
+    assert refit(results) == 2
+
+
+def test_best_under_budget_falls_back_to_the_fairest_with_a_warning():
+    refit = best_under_budget("dp", 0.01)
+    results = {"mean_test_accuracy": [0.9, 0.8], "mean_test_dp": [-0.3, np.nan]}
+    with pytest.warns(UserWarning, match="No candidate meets the budget"):
+        assert refit(results) == 0
+
+
+def test_best_under_budget_errors():
+    with pytest.raises(ValueError, match=r"no 'mean_test_dp'.*'accuracy'"):
+        best_under_budget("dp", 0.05)({"mean_test_accuracy": [1.0]})
+    with pytest.raises(ValueError, match="NaN"):
+        best_under_budget("dp", 0.05)({"mean_test_accuracy": [1.0], "mean_test_dp": [np.nan]})
+    with pytest.raises(ValueError, match="budget"):
+        best_under_budget("dp", "small")
