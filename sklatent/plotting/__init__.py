@@ -1,5 +1,6 @@
 """scikit-learn style Displays (``from_estimator`` / ``plot``); matplotlib is imported lazily."""
 
+from ._tradeoff import TradeoffDisplay
 from ._training_curve import TrainingCurveDisplay
 
-__all__ = ["TrainingCurveDisplay"]
+__all__ = ["TradeoffDisplay", "TrainingCurveDisplay"]

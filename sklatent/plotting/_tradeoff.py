@@ -1,0 +1,459 @@
+"""Utility against fairness cost: every candidate as a point and the Pareto front as a step line."""
+
+from numbers import Integral, Real
+
+import numpy as np
+
+from ..utils._sklearn_compat import check_is_fitted
+
+_COST_NAMES = {
+    "leakage": "leakage (probe ROC AUC of s)",
+    "demographic_parity": "demographic parity difference",
+    "equalized_odds": "equalized odds difference",
+}
+
+
+def pareto_front(cost, utility):
+    """Mask of the candidates no other candidate dominates (lower cost, higher utility).
+
+    Candidate ``j`` dominates ``i`` when ``cost[j] <= cost[i]`` and ``utility[j] >= utility[i]``
+    with at least one inequality strict. Exact duplicates do not dominate each other, so all
+    copies of a front point are on the front. A candidate with a NaN cost or utility (a failed
+    fit scored ``error_score=np.nan``) is never on the front and dominates nothing.
+
+    Parameters
+    ----------
+    cost : array-like of shape (n_candidates,)
+        Lower is better.
+    utility : array-like of shape (n_candidates,)
+        Higher is better.
+
+    Returns
+    -------
+    mask : ndarray of bool of shape (n_candidates,)
+        True for the non-dominated candidates.
+
+    Examples
+    --------
+    >>> from sklatent.plotting._tradeoff import pareto_front
+    >>> pareto_front(cost=[0.1, 0.2, 0.2, 0.3], utility=[0.7, 0.9, 0.8, 0.85])
+    array([ True,  True, False, False])
+    """
+    cost = np.asarray(cost, dtype=float)
+    utility = np.asarray(utility, dtype=float)
+    if cost.ndim != 1 or cost.shape != utility.shape:
+        raise ValueError(
+            "cost and utility must be 1d arrays of the same length; "
+            f"got shapes {cost.shape} and {utility.shape}."
+        )
+    mask = np.zeros(cost.shape, dtype=bool)
+    valid = np.flatnonzero(~(np.isnan(cost) | np.isnan(utility)))
+    if valid.size == 0:
+        return mask
+    c, u = cost[valid], utility[valid]
+    # Sort by cost, best utility first within equal costs. A point survives when it has the best
+    # utility of its cost group and beats (strictly) every point of strictly lower cost.
+    order = np.lexsort((-u, c))
+    c, u = c[order], u[order]
+    group_start = np.searchsorted(c, c, side="left")
+    best_before = np.maximum.accumulate(u)[np.maximum(group_start - 1, 0)]
+    keep = (u == u[group_start]) & ((group_start == 0) | (u > best_before))
+    mask[valid[order[keep]]] = True
+    return mask
+
+
+def _format_value(value):
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, Integral):
+        return str(int(value))
+    if isinstance(value, Real):
+        return f"{value:g}"
+    if isinstance(value, str):
+        return value
+    return repr(value)
+
+
+def _format_params(params):
+    """``"beta=1, independence_weight=10"`` per candidate: short names, varying params only.
+
+    A parameter is shown by its last ``__`` component (``fairencoder__beta`` -> ``beta``) unless
+    two parameters of the search would then share a name; parameters with the same value in every
+    candidate are left out (all are kept when none varies).
+    """
+    params = [dict(p) for p in params]
+    formatted = [{key: _format_value(value) for key, value in p.items()} for p in params]
+    keys = list(dict.fromkeys(key for p in formatted for key in p))
+    varying = [key for key in keys if len({p.get(key, "\0missing") for p in formatted}) > 1] or keys
+    short = {key: key.rsplit("__", 1)[-1] for key in keys}
+    if len(set(short.values())) < len(short):
+        short = {key: key for key in keys}
+    return [", ".join(f"{short[key]}={p[key]}" for key in varying if key in p) for p in formatted]
+
+
+class TradeoffDisplay:
+    """Utility against fairness cost, with the Pareto front, in the style of scikit-learn Displays.
+
+    Every candidate (a hyper-parameter setting of a grid search, or a method) is a point; the
+    candidates no other one beats on both axes (see :func:`pareto_front`) are ringed and joined
+    by a step line: at any cost budget on the x axis, the line gives the best utility reachable
+    within it. Build it with :meth:`from_cv_results` or :meth:`from_estimators`; the constructor
+    takes precomputed values.
+
+    Parameters
+    ----------
+    cost : array-like of shape (n_candidates,)
+        Fairness cost, lower is better (probe ROC AUC of the sensitive attribute, demographic
+        parity difference, ...). Drawn on the x axis.
+    utility : array-like of shape (n_candidates,)
+        Utility, higher is better (accuracy, ...). Drawn on the y axis.
+    labels : list of str, default=None
+        One name per candidate, written next to the points by ``plot(annotate=...)``.
+    cost_name : str, default="cost"
+        x-axis label.
+    utility_name : str, default="utility"
+        y-axis label.
+
+    Attributes
+    ----------
+    front_mask_ : ndarray of bool of shape (n_candidates,)
+        True for the Pareto-front candidates.
+    ax_ : matplotlib Axes
+        The axes drawn on.
+    figure_ : matplotlib Figure
+        The figure holding ``ax_``.
+    scatter_ : matplotlib PathCollection
+        All candidates.
+    front_line_ : matplotlib Line2D
+        The Pareto front, sorted by cost, drawn as a step line with ringed markers.
+    annotations_ : list of matplotlib Annotation
+        The labels written, empty unless ``annotate``.
+
+    See Also
+    --------
+    pareto_front : The mask of non-dominated candidates.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sklatent.plotting import TradeoffDisplay
+    >>> X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    >>> search = GridSearchCV(
+    ...     LogisticRegression(), {"C": [0.01, 1.0, 100.0]},
+    ...     scoring=["accuracy", "neg_log_loss"], refit=False, cv=3,
+    ... ).fit(X, y)
+    >>> display = TradeoffDisplay.from_cv_results(search, x="neg_log_loss", y="accuracy")
+    >>> display.labels
+    ['C=0.01', 'C=1', 'C=100']
+    >>> display.ax_.get_xlabel()
+    'log_loss'
+    """
+
+    def __init__(self, cost, utility, *, labels=None, cost_name="cost", utility_name="utility"):
+        self.cost = cost
+        self.utility = utility
+        self.labels = labels
+        self.cost_name = cost_name
+        self.utility_name = utility_name
+
+    @classmethod
+    def from_cv_results(
+        cls,
+        search_or_cv_results,
+        *,
+        x,
+        y,
+        negate_x=None,
+        cost_name=None,
+        utility_name=None,
+        ax=None,
+        annotate=False,
+        front_kw=None,
+        scatter_kw=None,
+    ):
+        """Plot the trade-off between two scorers of a multi-metric search.
+
+        Parameters
+        ----------
+        search_or_cv_results : fitted search estimator or dict
+            A fitted :class:`~sklearn.model_selection.GridSearchCV` (or any search with
+            ``cv_results_``), or its ``cv_results_`` dict (a DataFrame of it works too).
+        x : str
+            Scorer giving the cost: its ``mean_test_<x>`` is the x axis.
+        y : str
+            Scorer giving the utility (greater is better): its ``mean_test_<y>`` is the y axis.
+        negate_x : bool, default=None
+            Whether to plot minus the ``x`` scores. scikit-learn scorers are greater-is-better,
+            so a scorer of a cost returns the cost negated (``neg_log_loss``, or a
+            ``make_scorer(demographic_parity_difference, greater_is_better=False)``); negating
+            gives back the cost, lower is better. None negates when every (non-NaN) score is
+            <= 0, which such a scorer always gives; pass False for a cost scorer that returns
+            the cost itself (then its search's ``refit``/``rank_test_`` treat it as a utility).
+        cost_name : str, default=None
+            x-axis label; None uses ``x``, with a ``neg_`` prefix dropped (or ``" (negated)"``
+            appended) when negated.
+        utility_name : str, default=None
+            y-axis label; None uses ``y``.
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure when None.
+        annotate : bool or "front", default=False
+            Passed to :meth:`plot`.
+        front_kw, scatter_kw : dict, default=None
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        display : TradeoffDisplay
+            With ``labels`` the candidates' parameters, as ``"beta=1, independence_weight=10"``:
+            parameters named without their ``step__`` prefix (unless that is ambiguous), those
+            equal in every candidate left out.
+        """
+        cv_results = getattr(search_or_cv_results, "cv_results_", None)
+        if cv_results is None:
+            if hasattr(search_or_cv_results, "fit"):
+                check_is_fitted(search_or_cv_results, "cv_results_")
+            cv_results = search_or_cv_results
+        scores = _mean_test_scores(cv_results, x, "x")
+        utility = _mean_test_scores(cv_results, y, "y")
+        if negate_x is None:
+            finite = scores[~np.isnan(scores)]
+            negate_x = finite.size > 0 and bool(np.all(finite <= 0))
+        cost = -scores if negate_x else scores
+        if cost_name is None:
+            cost_name = x
+            if negate_x:
+                cost_name = x[len("neg_") :] if x.startswith("neg_") else f"{x} (negated)"
+        labels = _format_params(cv_results["params"]) if "params" in cv_results else None
+        display = cls(
+            cost,
+            utility,
+            labels=labels,
+            cost_name=cost_name,
+            utility_name=y if utility_name is None else utility_name,
+        )
+        return display.plot(ax=ax, annotate=annotate, front_kw=front_kw, scatter_kw=scatter_kw)
+
+    @classmethod
+    def from_estimators(
+        cls,
+        estimators,
+        X,
+        y,
+        *,
+        sensitive_features,
+        cost="leakage",
+        utility="accuracy",
+        names=None,
+        random_state=None,
+        cost_name=None,
+        utility_name=None,
+        ax=None,
+        annotate=True,
+        front_kw=None,
+        scatter_kw=None,
+    ):
+        """Compare fitted pipelines (one per method) on held-out data.
+
+        Parameters
+        ----------
+        estimators : list of fitted estimators
+            Each a fitted :class:`~sklearn.pipeline.Pipeline` ending in a classifier, such as
+            ``make_pipeline(StandardScaler(), FairEncoder(), LogisticRegression())``.
+        X : array-like of shape (n_samples, n_features)
+            Evaluation data, best held out from the fits.
+        y : array-like of shape (n_samples,)
+            Targets.
+        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_sensitive)
+            Sensitive attribute(s) of the rows of ``X``.
+        cost : {"leakage", "demographic_parity", "equalized_odds"} or callable, \
+                default="leakage"
+            Fairness cost, lower is better:
+
+            - ``"leakage"``: ``sensitive_leakage(Z, sensitive_features)["roc_auc"]``, the
+              cross-validated ROC AUC of a probe predicting the sensitive attribute from the
+              codes ``Z`` that the pipeline's steps before the classifier give for ``X``
+              (0.5: nothing leaks);
+            - ``"demographic_parity"`` / ``"equalized_odds"``: fairlearn's
+              :func:`~fairlearn.metrics.demographic_parity_difference` /
+              :func:`~fairlearn.metrics.equalized_odds_difference` of the pipeline's
+              predictions;
+            - a callable ``cost(estimator, X, y, *, sensitive_features) -> float``.
+        utility : str or callable, default="accuracy"
+            A scikit-learn scorer name (see :func:`~sklearn.metrics.get_scorer`) or a callable
+            ``utility(estimator, X, y) -> float``, greater is better.
+        names : list of str, default=None
+            One label per estimator; None names a pipeline after the class of its step before
+            the classifier (``"FairEncoder"``), numbering repeats.
+        random_state : int, RandomState instance or None, default=None
+            Passed to the leakage probe; an int measures every estimator on the same folds.
+        cost_name, utility_name : str, default=None
+            Axis labels; None describes ``cost`` and ``utility``.
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure when None.
+        annotate : bool or "front", default=True
+            Passed to :meth:`plot`; on by default since a handful of methods are compared.
+        front_kw, scatter_kw : dict, default=None
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        display : TradeoffDisplay
+        """
+        from sklearn.metrics import get_scorer
+
+        estimators = list(estimators)
+        if not estimators:
+            raise ValueError("estimators is empty; pass at least one fitted estimator.")
+        if names is None:
+            names = _default_names(estimators)
+        elif len(names) != len(estimators):
+            raise ValueError(f"Got {len(names)} names for {len(estimators)} estimators.")
+        if callable(cost):
+            cost_fn = cost
+        elif cost in _COST_NAMES:
+            cost_fn = _builtin_cost(cost, random_state)
+        else:
+            raise ValueError(f"cost={cost!r} is not one of {sorted(_COST_NAMES)} or a callable.")
+        utility_fn = get_scorer(utility) if isinstance(utility, str) else utility
+        costs, utilities = [], []
+        for estimator in estimators:
+            check_is_fitted(estimator)
+            costs.append(float(cost_fn(estimator, X, y, sensitive_features=sensitive_features)))
+            utilities.append(float(utility_fn(estimator, X, y)))
+        if cost_name is None:
+            cost_name = _COST_NAMES.get(cost) if isinstance(cost, str) else None
+            cost_name = cost_name or getattr(cost, "__name__", "cost")
+        if utility_name is None:
+            utility_name = utility if isinstance(utility, str) else None
+            utility_name = utility_name or getattr(utility, "__name__", "utility")
+        display = cls(
+            np.asarray(costs),
+            np.asarray(utilities),
+            labels=list(names),
+            cost_name=cost_name,
+            utility_name=utility_name,
+        )
+        return display.plot(ax=ax, annotate=annotate, front_kw=front_kw, scatter_kw=scatter_kw)
+
+    def plot(self, ax=None, *, annotate=False, front_kw=None, scatter_kw=None):
+        """Draw the candidates and the Pareto front.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure when None.
+        annotate : bool or "front", default=False
+            Write ``labels`` next to every point (True) or the front points only ("front").
+        front_kw : dict, default=None
+            Keyword arguments of :meth:`matplotlib.axes.Axes.plot` for the front line,
+            overriding ``drawstyle="steps-post"``, ringed ``"o"`` markers, color ``"C1"``.
+        scatter_kw : dict, default=None
+            Keyword arguments of :meth:`matplotlib.axes.Axes.scatter` for the candidates,
+            overriding color ``"C0"``.
+
+        Returns
+        -------
+        display : TradeoffDisplay
+            With ``front_mask_``, ``ax_``, ``figure_``, ``scatter_``, ``front_line_`` and
+            ``annotations_`` set.
+        """
+        import matplotlib.pyplot as plt
+
+        cost = np.asarray(self.cost, dtype=float)
+        utility = np.asarray(self.utility, dtype=float)
+        self.front_mask_ = pareto_front(cost, utility)
+        if annotate not in (False, True, "front"):
+            raise ValueError(f"annotate must be False, True or 'front'; got {annotate!r}.")
+        if annotate and (self.labels is None or len(self.labels) != len(cost)):
+            raise ValueError("annotate needs one label per candidate in labels.")
+        if ax is None:
+            _, ax = plt.subplots()
+
+        scatter_kw = {"color": "C0", "alpha": 0.7, "label": "candidates", **(scatter_kw or {})}
+        self.scatter_ = ax.scatter(cost, utility, **scatter_kw)
+        front = np.flatnonzero(self.front_mask_)
+        front = front[np.lexsort((utility[front], cost[front]))]
+        front_kw = {
+            "color": "C1",
+            "drawstyle": "steps-post",
+            "marker": "o",
+            "markersize": 10,
+            "markerfacecolor": "none",
+            "label": "Pareto front",
+            **(front_kw or {}),
+        }
+        (self.front_line_,) = ax.plot(cost[front], utility[front], **front_kw)
+
+        shown = front if annotate == "front" else np.arange(len(cost)) if annotate else []
+        self.annotations_ = [
+            ax.annotate(
+                str(self.labels[i]),
+                (cost[i], utility[i]),
+                xytext=(4, 4),
+                textcoords="offset points",
+                fontsize="small",
+            )
+            for i in shown
+            if not (np.isnan(cost[i]) or np.isnan(utility[i]))
+        ]
+        ax.set_xlabel(self.cost_name)
+        ax.set_ylabel(self.utility_name)
+        ax.legend()
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+
+def _mean_test_scores(cv_results, name, role):
+    key = f"mean_test_{name}"
+    if key not in cv_results:
+        recorded = sorted(k[len("mean_test_") :] for k in cv_results if k.startswith("mean_test_"))
+        raise ValueError(
+            f"{role}={name!r}: the cv results hold no {key!r}. Pass the name of a scorer of the "
+            f"search's multi-metric scoring; recorded: {recorded}."
+        )
+    return np.asarray(cv_results[key], dtype=float)
+
+
+def _default_names(estimators):
+    names = []
+    for estimator in estimators:
+        steps = getattr(estimator, "steps", None)
+        step = steps[-2][1] if steps is not None and len(steps) > 1 else estimator
+        names.append("passthrough" if step in (None, "passthrough") else type(step).__name__)
+    for name in set(names):
+        indices = [i for i, n in enumerate(names) if n == name]
+        if len(indices) > 1:
+            for k, i in enumerate(indices, 1):
+                names[i] = f"{name} #{k}"
+    return names
+
+
+def _builtin_cost(cost, random_state):
+    if cost == "leakage":
+
+        def leakage(estimator, X, y, *, sensitive_features):
+            from ..metrics import sensitive_leakage
+
+            if not hasattr(estimator, "steps") or len(estimator.steps) < 2:
+                raise ValueError(
+                    'cost="leakage" needs a Pipeline with a step before the classifier to '
+                    f"produce the codes; got {type(estimator).__name__}."
+                )
+            Z = estimator[:-1].transform(X)
+            return sensitive_leakage(Z, sensitive_features, random_state=random_state)["roc_auc"]
+
+        return leakage
+
+    from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
+
+    metric = {
+        "demographic_parity": demographic_parity_difference,
+        "equalized_odds": equalized_odds_difference,
+    }[cost]
+
+    def group_difference(estimator, X, y, *, sensitive_features):
+        return metric(y, estimator.predict(X), sensitive_features=sensitive_features)
+
+    return group_difference
