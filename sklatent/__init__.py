@@ -7,6 +7,7 @@ into a :class:`~sklearn.pipeline.Pipeline` and tune with
 
 from .estimators import (
     BetaVAE,
+    FairEncoder,
     MechanismEncoder,
     MultiViewEncoder,
     MutualInformationMachine,
@@ -19,6 +20,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "BetaVAE",
+    "FairEncoder",
     "MechanismEncoder",
     "ModelFileError",
     "MultiViewEncoder",

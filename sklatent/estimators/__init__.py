@@ -2,6 +2,7 @@
 
 from ._base import LatentTransformer
 from ._beta_vae import BetaVAE
+from ._fair import FairEncoder
 from ._mechanism import MechanismEncoder
 from ._mim import MutualInformationMachine
 from ._multiview import MultiViewEncoder
@@ -9,6 +10,7 @@ from ._structured import StructuredVAE
 
 __all__ = [
     "BetaVAE",
+    "FairEncoder",
     "LatentTransformer",
     "MechanismEncoder",
     "MultiViewEncoder",

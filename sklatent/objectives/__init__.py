@@ -2,12 +2,14 @@
 
 from ._base import Objective
 from ._beta_vae import BetaVAEObjective
+from ._fair import FairObjective
 from ._mechanism import MechanismObjective
 from ._mim import MIMObjective
 from ._structured import StructuredObjective
 
 __all__ = [
     "BetaVAEObjective",
+    "FairObjective",
     "MIMObjective",
     "MechanismObjective",
     "Objective",

@@ -1,0 +1,133 @@
+"""The variables FairEncoder is fitted on besides X: sensitive groups and the label.
+
+Sensitive features become group labels: one group per combination of their values.
+
+Several columns combine into intersectional groups (as fairlearn does); a numeric column with
+more than ``max_levels`` distinct values is continuous and is cut at its training quantiles into
+``n_bins`` bins, because the independence penalties compare codes between groups.
+"""
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.utils.multiclass import type_of_target
+
+from ..utils._torch import as_float_tensor
+from ..utils._validation import check_auxiliary, encode_labels
+
+
+class SensitiveGroups:
+    """Maps sensitive-feature rows to integer groups, learned on the training rows.
+
+    Parameters
+    ----------
+    n_bins : int
+        Bins of a continuous column (training quantiles).
+    max_levels : int
+        A numeric column with more distinct values than this is continuous.
+    """
+
+    def __init__(self, n_bins, max_levels=10):
+        self.n_bins = n_bins
+        self.max_levels = max_levels
+
+    @classmethod
+    def fitted(cls, groups, edges):
+        """The encoder learned in a fit, from its groups and bin edges (a saved model)."""
+        encoder = cls(n_bins=None)
+        encoder.groups_, encoder.edges_ = np.asarray(groups, dtype=object), list(edges)
+        return encoder
+
+    def fit_encode(self, values, n_samples, name="sensitive_features"):
+        """Learn the groups of ``values`` and return each row's group index."""
+        columns = _as_columns(values, n_samples, name)
+        self.edges_ = [self._bin_edges(column) for column in columns]
+        keys = self._keys(columns)
+        self.groups_, index = np.unique(keys, return_inverse=True)
+        if len(self.groups_) < 2:
+            raise ValueError(
+                f"{name} has a single group ({self.groups_[0]!r}): there is nothing for the "
+                "code to be independent of. Pass the sensitive attribute of every row."
+            )
+        return index.astype(np.int64)
+
+    def encode(self, values, n_samples, name="sensitive_features"):
+        """The group index of each row of ``values``; groups unseen in fit are an error."""
+        keys = self._keys(_as_columns(values, n_samples, name))
+        index = np.clip(np.searchsorted(self.groups_, keys), 0, len(self.groups_) - 1)
+        unseen = self.groups_[index] != keys
+        if unseen.any():
+            raise ValueError(f"{name} holds groups not seen in fit: {np.unique(keys[unseen])[:5]}.")
+        return index.astype(np.int64)
+
+    def _bin_edges(self, column):
+        if column.dtype.kind not in "biuf" or len(np.unique(column)) <= self.max_levels:
+            return None
+        quantiles = np.linspace(0, 1, self.n_bins + 1)[1:-1]
+        return np.unique(np.quantile(column.astype(float), quantiles))
+
+    def _keys(self, columns):
+        parts = []
+        for column, edges in zip(columns, self.edges_, strict=True):
+            if edges is not None:
+                # The bin of a continuous value, named by its upper edge's position.
+                column = np.digitize(column.astype(float), edges)
+            parts.append(column.astype(str))
+        keys = parts[0]
+        for part in parts[1:]:
+            keys = np.char.add(np.char.add(keys, "|"), part)
+        return keys.astype(object)
+
+
+def _as_columns(values, n_samples, name):
+    """The columns of one or several sensitive features, each a 1-D array of n_samples."""
+    if isinstance(values, pd.DataFrame):
+        frame = values
+    elif isinstance(values, pd.Series):
+        frame = values.to_frame()
+    else:
+        array = np.asarray(values)
+        frame = pd.DataFrame(array.reshape(len(array), -1) if array.ndim else array)
+    columns = []
+    for _, column in frame.items():
+        values = column.to_numpy()
+        if values.dtype.kind in "biuf":
+            values = check_auxiliary(values, name=name, n_samples=n_samples, ensure_2d=False)
+        else:
+            values = check_auxiliary(
+                values.astype(object), name=name, n_samples=n_samples, ensure_2d=False, dtype=None
+            )
+            if pd.isna(values).any():
+                raise ValueError(f"{name} holds missing values.")
+        columns.append(values)
+    if not columns:
+        raise ValueError(f"{name} has no columns.")
+    return columns
+
+
+def target_view(y, n_samples, categories):
+    """The label as a view (classes or Gaussian values) and its tensors; None without y."""
+    if y is None:
+        return None, None
+    y = check_auxiliary(y, name="y", n_samples=n_samples, ensure_2d=None, dtype=None)
+    kind = type_of_target(y, input_name="y")
+    if kind in ("binary", "multiclass"):
+        categories["y"] = np.unique(y)
+        labels = encode_labels(y, categories["y"], name="y")
+        view = {"likelihood": "categorical", "n_features": 1}
+        tensors = {"labels_y": torch.as_tensor(labels)}
+    else:
+        values = check_auxiliary(y, name="y", n_samples=n_samples, ensure_2d=None)
+        values = values.reshape(n_samples, -1)
+        view = {"likelihood": "gaussian", "n_features": values.shape[1]}
+        tensors = {"X_y": as_float_tensor(values, "cpu")}
+    # The label is generated from the code, never read by it: transform gets X only.
+    return {"name": "y", "columns": None, "expert": False, **view}, tensors
+
+
+def group_log_prior(groups, strata, n_groups):
+    """Log-frequency of each group within each stratum (one stratum: the marginal)."""
+    counts = np.zeros((strata.max() + 1, n_groups))
+    np.add.at(counts, (strata, groups), 1.0)
+    frequencies = counts / counts.sum(axis=1, keepdims=True).clip(min=1.0)
+    return np.log(frequencies.clip(min=1e-12)).astype(np.float32)

@@ -1,0 +1,117 @@
+"""The structured bottleneck of the fair preset plus a penalty on the dependence of z on s."""
+
+import torch
+
+from ..information import (
+    adversary_information,
+    group_mmd,
+    normalized_hsic,
+    within_strata,
+)
+from ._structured import StructuredObjective
+
+_KERNEL_ESTIMATORS = {"mmd": group_mmd, "hsic": normalized_hsic}
+
+
+class FairObjective(StructuredObjective):
+    r"""Our fair preset of the structured bottleneck: x from (z, s), y from z, z kept from s.
+
+    .. math::
+
+        \mathcal L = \mathbb E_q\big[-\log p(x \mid z, s)\big]
+                     + \gamma\, \mathbb E_q\big[-\log p(y \mid z)\big]
+                     + \beta\, \mathrm{KL}\big(q(z \mid x) \,\|\, N(0, I)\big)
+                     + \lambda\, D(\mu(x), s \,[\mid y])
+
+    The first three terms are :class:`StructuredObjective` with the label view weighted by
+    ``target_weight`` :math:`\gamma`. Because the decoder is given :math:`s`, the code need not
+    carry it, but nothing in the bound forbids it to (Louizos et al. 2016): :math:`D` is an
+    explicit dependence penalty, weight ``independence_weight`` :math:`\lambda`, on the code that
+    ``transform`` returns, the posterior mean :math:`\mu(x)` (a penalty on sampled codes alone
+    leaves the mean free to leak). :math:`D` is :func:`~sklatent.information.group_mmd`,
+    :func:`~sklatent.information.normalized_hsic` or the adversary's bound
+    :func:`~sklatent.information.adversary_information`; with ``conditional`` it is taken within
+    each class of :math:`y` (equalized odds: :math:`z \perp s \mid y`).
+
+    Parameters
+    ----------
+    view_names : list of str
+        Names of the views (the features, and ``"y"`` when the code must predict the label).
+    n_groups : int
+        Number of sensitive groups.
+    beta, target_weight, independence_weight : float
+        The weights :math:`\beta`, :math:`\gamma`, :math:`\lambda`.
+    independence : {"mmd", "hsic", "adversarial"}
+        The estimator :math:`D`.
+    n_strata : int or None
+        Number of classes of the label to condition on; None for demographic parity.
+    group_log_prior : torch.Tensor of shape (n_strata or 1, n_groups), default=None
+        Log-frequencies of the groups (within each class when conditional): the entropy the
+        adversary's bound starts from.
+    """
+
+    weight_names = ("beta", "target_weight", "independence_weight")
+    critic_term_names = ("cross_entropy",)
+    divergence_hint = (
+        "A large independence_weight can push the codes apart faster than the reconstruction "
+        "holds them: lower it or lr."
+    )
+
+    def __init__(
+        self,
+        view_names,
+        n_groups,
+        *,
+        beta=1.0,
+        target_weight=1.0,
+        independence_weight=1.0,
+        independence="mmd",
+        n_strata=None,
+        group_log_prior=None,
+    ):
+        view_weights = {"y": target_weight} if "y" in view_names else {}
+        super().__init__(view_names, beta=beta, view_weights=view_weights)
+        self.n_groups = n_groups
+        self.target_weight = target_weight
+        self.independence_weight = independence_weight
+        self.independence = independence
+        self.n_strata = n_strata
+        if group_log_prior is not None:
+            self.register_buffer("group_log_prior", group_log_prior)
+        self.term_names = (*self.term_names, "independence")
+
+    def _strata(self, batch):
+        if self.n_strata is None:
+            return torch.zeros_like(batch["groups"]), 1
+        return batch["strata"], self.n_strata
+
+    def critic_input(self, codes, batch):
+        """What the adversary sees: the codes, and the one-hot label when conditional."""
+        if self.n_strata is None:
+            return codes
+        strata = torch.nn.functional.one_hot(batch["strata"], self.n_strata).to(codes.dtype)
+        return torch.cat([codes, strata], dim=1)
+
+    def dependence(self, outputs, batch, critic=None):
+        """The penalty :math:`D` on the posterior means of the batch."""
+        codes, groups = outputs["mean"], batch["groups"]
+        if self.independence == "adversarial":
+            log_probabilities = torch.log_softmax(critic(self.critic_input(codes, batch)), dim=1)
+            strata, _ = self._strata(batch)
+            # Each row's group frequencies within its stratum: H(s | y) for equalized odds.
+            return adversary_information(log_probabilities, self.group_log_prior[strata])
+        estimator = _KERNEL_ESTIMATORS[self.independence]
+        strata, n_strata = self._strata(batch)
+        return within_strata(estimator, codes, groups, self.n_groups, strata, n_strata)
+
+    def forward(self, outputs, batch, critic=None):
+        terms = super().forward(outputs, batch)
+        terms["independence"] = self.dependence(outputs, batch, critic)
+        terms["loss"] = terms["loss"] + self.independence_weight * terms["independence"]
+        return terms
+
+    def critic_terms(self, outputs, batch, critic):
+        """The adversary's loss: cross-entropy of the groups given the (detached) codes."""
+        logits = critic(self.critic_input(outputs["mean"], batch))
+        loss = torch.nn.functional.cross_entropy(logits, batch["groups"])
+        return {"loss": loss, "cross_entropy": loss}
