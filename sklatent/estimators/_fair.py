@@ -382,8 +382,9 @@ class FairEncoder(StructuredVAE):
 
         Returns
         -------
-        X_features : ndarray of shape (n_samples, n_features_in_ - n_sensitive)
-            Decoder means of the columns the encoder reads.
+        X_features : ndarray of shape (n_samples, n_columns_read)
+            Decoder means of the columns of ``X`` the encoder reads (all but those named by
+            ``sensitive_feature_ids``).
         """
         Z = self._validated_codes(X, self.n_components)
         groups = np.zeros(len(Z), dtype=np.int64)
