@@ -79,8 +79,14 @@ class FairEncoder(StructuredVAE):
         Hidden layers of the adversary (``independence="adversarial"``).
     critic_steps : int, default=1
         Adversary updates per encoder update.
-    decoder_variance : "learned", "learned_per_sample" or float, default="learned"
-        Variance of the features' Gaussian decoder, as in :class:`~sklatent.BetaVAE`.
+    decoder_variance : "learned", "learned_per_sample" or float, default=1.0
+        Variance of the features' Gaussian decoder, as in :class:`~sklatent.BetaVAE`. Fixed at
+        1 by default, the scale of standardised and one-hot columns: a learned variance
+        shrinks on columns the code predicts exactly, which rewards a code that keeps every
+        detail of the one-hot columns, the details from which a probe reads the sensitive
+        attribute back (on Adult with ``beta=1``, ``target_weight=5``,
+        ``independence_weight=10``: probe AUC 0.81 and parity gap 0.077 with the learned
+        variance, 0.60 and 0.008 with 1, at accuracy 0.84 and 0.80).
     hidden_layer_sizes, activation : see BetaVAE
         Architecture of the encoder and decoders.
     max_epochs, batch_size, lr, device, random_state, verbose, callbacks : see BetaVAE
@@ -176,7 +182,7 @@ class FairEncoder(StructuredVAE):
         n_bins=4,
         critic_hidden_layer_sizes=(64,),
         critic_steps=1,
-        decoder_variance="learned",
+        decoder_variance=1.0,
         hidden_layer_sizes=(64,),
         activation="relu",
         max_epochs=30,
