@@ -1,16 +1,7 @@
 """The structured bottleneck of the fair preset plus a penalty on the dependence of z on s."""
 
-import torch
-
-from ..information import (
-    adversary_information,
-    group_mmd,
-    normalized_hsic,
-    within_strata,
-)
+from ._dependence import DependencePenalty
 from ._structured import StructuredObjective
-
-_KERNEL_ESTIMATORS = {"mmd": group_mmd, "hsic": normalized_hsic}
 
 
 class FairObjective(StructuredObjective):
@@ -71,47 +62,19 @@ class FairObjective(StructuredObjective):
     ):
         view_weights = {"y": target_weight} if "y" in view_names else {}
         super().__init__(view_names, beta=beta, view_weights=view_weights)
-        self.n_groups = n_groups
         self.target_weight = target_weight
         self.independence_weight = independence_weight
-        self.independence = independence
-        self.n_strata = n_strata
-        if group_log_prior is not None:
-            self.register_buffer("group_log_prior", group_log_prior)
+        self.penalty = DependencePenalty(independence, n_groups, n_strata, group_log_prior)
         self.term_names = (*self.term_names, "independence")
-
-    def _strata(self, batch):
-        if self.n_strata is None:
-            return torch.zeros_like(batch["groups"]), 1
-        return batch["strata"], self.n_strata
-
-    def critic_input(self, codes, batch):
-        """What the adversary sees: the codes, and the one-hot label when conditional."""
-        if self.n_strata is None:
-            return codes
-        strata = torch.nn.functional.one_hot(batch["strata"], self.n_strata).to(codes.dtype)
-        return torch.cat([codes, strata], dim=1)
-
-    def dependence(self, outputs, batch, critic=None):
-        """The penalty :math:`D` on the posterior means of the batch."""
-        codes, groups = outputs["mean"], batch["groups"]
-        if self.independence == "adversarial":
-            log_probabilities = torch.log_softmax(critic(self.critic_input(codes, batch)), dim=1)
-            strata, _ = self._strata(batch)
-            # Each row's group frequencies within its stratum: H(s | y) for equalized odds.
-            return adversary_information(log_probabilities, self.group_log_prior[strata])
-        estimator = _KERNEL_ESTIMATORS[self.independence]
-        strata, n_strata = self._strata(batch)
-        return within_strata(estimator, codes, groups, self.n_groups, strata, n_strata)
 
     def forward(self, outputs, batch, critic=None):
         terms = super().forward(outputs, batch)
-        terms["independence"] = self.dependence(outputs, batch, critic)
+        # On the posterior mean, the code that transform returns.
+        terms["independence"] = self.penalty(outputs["mean"], batch, critic)
         terms["loss"] = terms["loss"] + self.independence_weight * terms["independence"]
         return terms
 
     def critic_terms(self, outputs, batch, critic):
         """The adversary's loss: cross-entropy of the groups given the (detached) codes."""
-        logits = critic(self.critic_input(outputs["mean"], batch))
-        loss = torch.nn.functional.cross_entropy(logits, batch["groups"])
+        loss = self.penalty.critic_loss(outputs["mean"], batch, critic)
         return {"loss": loss, "cross_entropy": loss}
