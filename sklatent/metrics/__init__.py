@@ -4,6 +4,8 @@ The metrics of the estimator issues (leakage probes, disentanglement scores, mut
 estimators) land here with the estimators that need them.
 """
 
+from ._disentanglement import dci, mutual_information_gap, sap_score
+from ._environments import environment_scores
 from ._fairness import (
     best_under_budget,
     demographic_parity_scorer,
@@ -18,12 +20,16 @@ from ._mutual_information import active_units, mutual_information_ksg
 __all__ = [
     "active_units",
     "best_under_budget",
+    "dci",
     "demographic_parity_scorer",
+    "environment_scores",
     "equalized_odds_scorer",
     "latent_report",
     "leakage_scorer",
     "linear_identifiability",
     "mean_correlation_coefficient",
+    "mutual_information_gap",
     "mutual_information_ksg",
+    "sap_score",
     "sensitive_leakage",
 ]
