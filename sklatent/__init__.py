@@ -8,6 +8,7 @@ into a :class:`~sklearn.pipeline.Pipeline` and tune with
 from .estimators import (
     BetaVAE,
     FairEncoder,
+    InvariantEncoder,
     MechanismEncoder,
     MultiViewEncoder,
     MutualInformationMachine,
@@ -21,6 +22,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "BetaVAE",
     "FairEncoder",
+    "InvariantEncoder",
     "MechanismEncoder",
     "ModelFileError",
     "MultiViewEncoder",

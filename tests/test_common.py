@@ -3,6 +3,7 @@
 import inspect
 
 import pytest
+from sklearn.base import ClassifierMixin
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklatent.estimators
@@ -10,6 +11,8 @@ from sklatent.estimators import LatentTransformer
 
 # Small, fast settings for the checks: they fit dozens of times on tiny data.
 FAST = {"max_epochs": 3, "hidden_layer_sizes": (8,), "n_components": 2}
+# A classifier must also fit well: check_classifiers_train asks for accuracy > 0.83 on blobs.
+CLASSIFIER = {"max_epochs": 30, "lr": 1e-2, "batch_size": 32}
 
 
 def _public_estimators():
@@ -21,7 +24,8 @@ def _public_estimators():
             and cls is not LatentTransformer
         ):
             params = inspect.signature(cls).parameters
-            yield cls(**{key: value for key, value in FAST.items() if key in params})
+            settings = FAST | (CLASSIFIER if issubclass(cls, ClassifierMixin) else {})
+            yield cls(**{key: value for key, value in settings.items() if key in params})
 
 
 ESTIMATORS = list(_public_estimators())

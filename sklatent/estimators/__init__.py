@@ -3,6 +3,7 @@
 from ._base import LatentTransformer
 from ._beta_vae import BetaVAE
 from ._fair import FairEncoder
+from ._invariant import InvariantEncoder
 from ._mechanism import MechanismEncoder
 from ._mim import MutualInformationMachine
 from ._multiview import MultiViewEncoder
@@ -11,6 +12,7 @@ from ._structured import StructuredVAE
 __all__ = [
     "BetaVAE",
     "FairEncoder",
+    "InvariantEncoder",
     "LatentTransformer",
     "MechanismEncoder",
     "MultiViewEncoder",

@@ -13,7 +13,7 @@ from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is
 from ._base import LatentTransformer
 from ._fair_data import SensitiveGroups, group_log_prior, target_view
 from ._structured import StructuredVAE
-from ._structured_spec import parse_views, view_tensors
+from ._structured_spec import one_block_masks, parse_views, view_tensors
 
 _STRUCTURED = StructuredVAE._parameter_constraints
 _BLOCK = "fairencoder"
@@ -245,14 +245,7 @@ class FairEncoder(StructuredVAE):
         self.views_ = views
         self.block_names_, self.block_sizes_ = [_BLOCK], [self.n_components]
         self._learned = {"decoder": False, "encoder": False}
-        names = [view["name"] for view in views]
-        ones = np.ones((1, len(views)), dtype=bool)
-        encoder = ones.copy()
-        encoder[0, 1:] = False  # the label is generated, never read: transform gets X only
-        self._masks_for_module = {
-            "decoder": _frame(ones, names),
-            "encoder": _frame(encoder, names),
-        }
+        self._masks_for_module = one_block_masks(views, _BLOCK)
 
     # ---- module, objective, net --------------------------------------------------------------
     def _module_kwargs(self):
@@ -428,9 +421,3 @@ class FairEncoder(StructuredVAE):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
-
-
-def _frame(values, view_names):
-    import pandas as pd
-
-    return pd.DataFrame(values, index=[_BLOCK], columns=view_names)

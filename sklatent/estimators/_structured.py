@@ -248,6 +248,7 @@ class StructuredVAE(LatentTransformer):
                 "n_categories": len(self.categories_.get(view["name"], ())),
                 "expert": view.get("expert", True),
                 "conditions": view.get("conditions", ()),
+                "decoder": view.get("decoder", True),
             }
             for view in self.views_
         ]

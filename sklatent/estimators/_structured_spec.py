@@ -101,6 +101,18 @@ def parse_mask(mask, blocks, views, *, kind):
     return frame
 
 
+def one_block_masks(views, block):
+    """Masks of a preset with one latent block: it generates every view that has a decoder and
+    is informed by every view that has an expert."""
+    names = [view["name"] for view in views]
+    decoder = [view.get("decoder", True) for view in views]
+    encoder = [view.get("expert", True) for view in views]
+    return {
+        "decoder": pd.DataFrame([decoder], index=[block], columns=names),
+        "encoder": pd.DataFrame([encoder], index=[block], columns=names),
+    }
+
+
 def check_structure(decoder, encoder):
     """Every block must generate a view, every view have a parent, every block be informed."""
     idle = [b for b in decoder.index if not decoder.loc[b].any()]

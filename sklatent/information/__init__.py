@@ -5,6 +5,7 @@ modules or training.
 """
 
 from ._independence import adversary_information, group_mmd, normalized_hsic, within_strata
+from ._invariance import environment_risks, irm_penalty, risk_variance
 from ._kl import gaussian_kl_standard, gaussian_kl_standard_per_dim
 from ._likelihood import bernoulli_nll, categorical_nll, gaussian_nll, reconstruction_nll
 from ._moments import collinearity_penalty, unit_variance_penalty
@@ -14,12 +15,15 @@ __all__ = [
     "bernoulli_nll",
     "categorical_nll",
     "collinearity_penalty",
+    "environment_risks",
     "gaussian_kl_standard",
     "gaussian_kl_standard_per_dim",
     "gaussian_nll",
     "group_mmd",
+    "irm_penalty",
     "normalized_hsic",
     "reconstruction_nll",
+    "risk_variance",
     "unit_variance_penalty",
     "within_strata",
 ]

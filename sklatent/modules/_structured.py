@@ -66,7 +66,7 @@ class StructuredModule(nn.Module):
         ``expert`` (False for a view that is only generated, never read by the posterior, such
         as a label that ``transform`` does not receive) and ``conditions`` (names of observed
         variables fed to the view's decoder beside the latents: a conditional decoder
-        :math:`p(x_v | z, s)`).
+        :math:`p(x_v | z, s)`), and ``decoder`` (False for a view that is read, never generated).
     block_sizes : list of int
         Width of each latent block.
     decoder_mask : torch.Tensor of shape (n_blocks, n_views)
@@ -128,6 +128,7 @@ class StructuredModule(nn.Module):
                     decoder_variance,
                 )
                 for v in views
+                if v.get("decoder", True)
             }
         )
         self.decoder_gates = MaskGates(decoder_mask, learn_decoder, temperature)
@@ -196,6 +197,8 @@ class StructuredModule(nn.Module):
         gates = self.decoder_gates()[self.block_of_dim]  # (n_latent, n_views)
         decoded = {}
         for index, view in enumerate(self.views):
+            if view["name"] not in self.decoders:
+                continue
             inputs = [z * gates[:, index]]
             inputs += [conditions[name] for name in view.get("conditions", ())]
             decoded[view["name"]] = self.decoders[view["name"]](torch.cat(inputs, dim=1))

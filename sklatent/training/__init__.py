@@ -5,13 +5,14 @@ steps. Both batch in-memory tensors by index slices and record every named loss 
 """
 
 from ._adversarial import AdversarialNet, detach_outputs
-from ._callbacks import WarmUp, training_callbacks
+from ._callbacks import Anneal, WarmUp, training_callbacks
 from ._data import IndexBatches, RandomSplit, TensorData
 from ._net import INFERENCE_BATCH_SIZE, LatentNet
 
 __all__ = [
     "INFERENCE_BATCH_SIZE",
     "AdversarialNet",
+    "Anneal",
     "IndexBatches",
     "LatentNet",
     "RandomSplit",

@@ -63,3 +63,22 @@ class WarmUp(Callback):
     def on_epoch_begin(self, net, **kwargs):
         epoch = len(net.history)
         net.criterion_.warmup_factor = 1.0 if self.epochs == 0 else min(1.0, epoch / self.epochs)
+
+
+class Anneal(Callback):
+    """Switch an objective's ``annealed`` flag on after ``epochs`` epochs.
+
+    From epoch ``epochs + 1`` (counted from 1) on, ``net.criterion_.annealed`` is True: the
+    objective applies its full penalty weight (IRM's ``penalty_anneal_iters``, in epochs).
+
+    Parameters
+    ----------
+    epochs : int
+        Epochs with the penalty at weight 1; 0 applies the full weight from the start.
+    """
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_epoch_begin(self, net, **kwargs):
+        net.criterion_.annealed = len(net.history) > self.epochs

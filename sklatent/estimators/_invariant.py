@@ -1,0 +1,367 @@
+"""InvariantEncoder: a representation whose predictor of y holds across environments."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
+
+from ..modules import make_mlp
+from ..objectives import InvariantObjective
+from ..objectives._dependence import ESTIMATORS
+from ..objectives._invariant import PENALTIES
+from ..training import AdversarialNet, Anneal, LatentNet
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
+from ..utils._validation import check_auxiliary
+from ._base import LatentTransformer
+from ._fair_data import group_log_prior, target_view
+from ._structured import StructuredVAE
+from ._structured_spec import one_block_masks, view_tensors
+
+_STRUCTURED = StructuredVAE._parameter_constraints
+_BLOCK = "invariantencoder"
+
+
+class InvariantEncoder(ClassifierMixin, StructuredVAE):
+    r"""A code of ``X`` and a classifier on it whose risk is the same in every environment.
+
+    The invariant preset of :class:`StructuredVAE`: the label is generated from the code by one
+    head shared across environments, :math:`p(y \mid z)`, the features optionally from the code
+    (weight ``reconstruction_weight``), and a penalty pushes the head to be optimal in every
+    environment at once:
+
+    .. math::
+
+        \mathcal L = \mathbb E\big[-\log p(y \mid z)\big]
+                     + \rho\, \mathbb E_q\big[-\log p(x \mid z)\big]
+                     + \beta\, \mathrm{KL}\big(q(z \mid x) \,\|\, N(0, I)\big)
+                     + \lambda\, \Omega.
+
+    ``penalty="irm"`` is IRMv1 (Arjovsky et al. 2019), the squared gradient of each
+    environment's risk with respect to a scale on the logits; ``"rex"`` is the variance of the
+    environments' risks (V-REx, Krueger et al. 2021); ``"conditional_independence"`` asks for
+    :math:`z \perp e \mid y` (our information-theoretic formulation of the invariant special
+    case of Zhang, Koyama & Ishiguro 2020: the label's head then sees the same
+    :math:`p(z \mid y)` everywhere), estimated as in :class:`FairEncoder` (``independence``).
+    The penalty has weight 1 for the first ``anneal_epochs`` epochs and ``penalty_weight``
+    after, when the loss is divided by ``penalty_weight``, as in the IRM reference code (which
+    rescales the loss; DomainBed resets the optimizer instead).
+
+    Like :class:`~sklearn.discriminant_analysis.LinearDiscriminantAnalysis`, it is a classifier
+    that transforms: ``transform`` returns the code (posterior mean), ``predict`` and
+    ``predict_proba`` the head's prediction from it.
+
+    Invariance is not free, and how it is selected matters: the IRM paper tuned its penalty
+    on the test environment; under training-domain validation, DomainBed (Gulrajani &
+    Lopez-Paz 2021) found IRM no better than ERM on average.
+
+    Parameters
+    ----------
+    n_components : int, default=8
+        Size of the code.
+    penalty : {"irm", "rex", "conditional_independence"}, default="irm"
+        The invariance penalty :math:`\Omega`.
+    penalty_weight : float, default=100.0
+        :math:`\lambda`, its weight after the annealing epochs.
+    anneal_epochs : int, default=10
+        Epochs with the penalty at weight 1 before ``penalty_weight`` applies.
+    unbiased : bool, default=False
+        For IRMv1: the product of the gradients of two halves of each environment's rows (an
+        unbiased estimate of the squared gradient) instead of the square.
+    independence : {"mmd", "hsic", "adversarial"}, default="mmd"
+        For ``"conditional_independence"``: the estimator of the dependence, as in
+        :class:`FairEncoder`.
+    reconstruction_weight : float, default=0.0
+        :math:`\rho`: how much the code must also explain ``X``; 0 leaves the features'
+        decoder out.
+    beta : float, default=0.0
+        :math:`\beta`, the weight of the KL term (0: a deterministic code in effect).
+    critic_hidden_layer_sizes, critic_steps : see FairEncoder
+        The adversary, for ``independence="adversarial"``.
+    decoder_variance, hidden_layer_sizes, activation : see FairEncoder
+        Architecture of the encoder, the label's head and the features' decoder.
+    max_epochs, batch_size, lr, device, random_state, verbose, callbacks : see BetaVAE
+        The shared training parameters. The penalties compare environments within a batch:
+        keep each environment present in every batch (large batches, or
+        ``batch_size >= n_samples`` for full-batch training as in the IRM paper).
+    validation_fraction, early_stopping, n_iter_no_change, tol : see BetaVAE
+        Validation split and early stopping, as in :class:`~sklatent.BetaVAE`.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The class labels.
+    environments_ : ndarray
+        The environment labels seen in fit.
+    net_ : skorch.NeuralNet
+        The trained net.
+    history_ : skorch.History
+        Per-epoch ``train_reconstruction_y`` (the risk), ``train_penalty`` and the other terms.
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklatent import InvariantEncoder
+    >>> rng = np.random.RandomState(0)
+    >>> X, y = rng.normal(size=(400, 4)), rng.randint(0, 2, 400)
+    >>> environments = rng.randint(0, 2, 400)
+    >>> clf = InvariantEncoder(n_components=2, max_epochs=3, random_state=0)
+    >>> clf.fit(X, y, environments=environments).transform(X).shape
+    (400, 2)
+    >>> clf.predict(X[:3]).shape
+    (3,)
+    """
+
+    _parameter_constraints = {
+        **{
+            name: _STRUCTURED[name]
+            for name in _STRUCTURED
+            if name
+            not in {
+                "views",
+                "latent_blocks",
+                "decoder_mask",
+                "encoder_mask",
+                "sparsity",
+                "temperature",
+                "view_dropout",
+            }
+        },
+        "penalty": [StrOptions(set(PENALTIES))],
+        "penalty_weight": [Interval(Real, 0, None, closed="left")],
+        "anneal_epochs": [Interval(Integral, 0, None, closed="left")],
+        "unbiased": ["boolean"],
+        "independence": [StrOptions(set(ESTIMATORS))],
+        "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
+        "critic_hidden_layer_sizes": ["array-like"],
+        "critic_steps": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    _persisted_state = (
+        *StructuredVAE._persisted_state,
+        "_n_environments",
+        "_environment_log_prior",
+    )
+
+    # The preset fixes the structure: one block, no learned gates, every view observed.
+    sparsity = 0.0
+    temperature = 1.0
+    view_dropout = 0.0
+
+    def __init__(
+        self,
+        n_components=8,
+        *,
+        penalty="irm",
+        penalty_weight=100.0,
+        anneal_epochs=10,
+        unbiased=False,
+        independence="mmd",
+        reconstruction_weight=0.0,
+        beta=0.0,
+        critic_hidden_layer_sizes=(64,),
+        critic_steps=1,
+        decoder_variance=1.0,
+        hidden_layer_sizes=(64,),
+        activation="relu",
+        max_epochs=50,
+        batch_size=512,
+        lr=1e-3,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+        validation_fraction=None,
+        early_stopping=False,
+        n_iter_no_change=10,
+        tol=1e-4,
+    ):
+        self.n_components = n_components
+        self.penalty = penalty
+        self.penalty_weight = penalty_weight
+        self.anneal_epochs = anneal_epochs
+        self.unbiased = unbiased
+        self.independence = independence
+        self.reconstruction_weight = reconstruction_weight
+        self.beta = beta
+        self.critic_hidden_layer_sizes = critic_hidden_layer_sizes
+        self.critic_steps = critic_steps
+        self.decoder_variance = decoder_variance
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+
+    # ---- module, objective, net --------------------------------------------------------------
+    def _make_objective(self):
+        return InvariantObjective(
+            [view["name"] for view in self.views_ if view.get("decoder", True)],
+            self._n_environments,
+            penalty=self.penalty,
+            penalty_weight=self.penalty_weight,
+            beta=self.beta,
+            reconstruction_weight=self.reconstruction_weight,
+            unbiased=self.unbiased,
+            independence=self.independence,
+            n_classes=len(self.classes_),
+            environment_log_prior=torch.as_tensor(self._environment_log_prior),
+        )
+
+    def _objective_callbacks(self):
+        return [Anneal(self.anneal_epochs)]
+
+    @property
+    def _uses_critic(self):
+        return self.penalty == "conditional_independence" and self.independence == "adversarial"
+
+    @property
+    def _net_class(self):
+        return AdversarialNet if self._uses_critic else LatentNet
+
+    def _net_kwargs(self):
+        if not self._uses_critic:
+            return {}
+        hidden = tuple(int(size) for size in self.critic_hidden_layer_sizes)
+        critic_inputs = self.n_components + len(self.classes_)
+        return {
+            "critic": make_mlp(critic_inputs, hidden, self._n_environments, self.activation),
+            "critic_steps": self.critic_steps,
+        }
+
+    # ---- fitting -----------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, *, environments=None):
+        """Fit the code and the label's head with the invariance penalty across environments.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        environments : array-like of shape (n_samples,), default=None
+            The environment of each row (any labels). Without it, a warning is raised and the
+            whole data set is one environment: the penalty vanishes and the fit is ERM. To use
+            scikit-learn's ``groups`` (e.g. with ``GroupKFold``), route them as
+            ``set_fit_request(environments="groups")``.
+
+        Returns
+        -------
+        self : InvariantEncoder
+            The fitted estimator.
+        """
+        X = LatentTransformer._validate_X(self, X, reset=True)
+        n_samples = len(X)
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        self.categories_ = {}
+        y_view, y_tensors = target_view(y, n_samples, self.categories_)
+        self.classes_ = self.categories_["y"]
+        if environments is None:
+            warnings.warn(
+                "InvariantEncoder got no environments: the data are one environment and the "
+                "fit is empirical risk minimisation.",
+                UserWarning,
+                stacklevel=2,
+            )
+            environments = np.zeros(n_samples, dtype=np.int64)
+        environments = check_auxiliary(
+            environments, name="environments", n_samples=n_samples, ensure_2d=False, dtype=None
+        )
+        self.environments_, groups = np.unique(environments, return_inverse=True)
+        self._n_environments = len(self.environments_)
+
+        x_view = {"name": "x", "columns": list(range(self.n_features_in_))}
+        x_view |= {"likelihood": "gaussian", "decoder": self.reconstruction_weight > 0}
+        self.views_ = [x_view, y_view]
+        self.block_names_, self.block_sizes_ = [_BLOCK], [self.n_components]
+        self._learned = {"decoder": False, "encoder": False}
+        self._masks_for_module = one_block_masks(self.views_, _BLOCK)
+
+        tensors = view_tensors(self.views_, self.categories_, X, fitting=False)
+        tensors.update(y_tensors)
+        tensors["present"][:, 1] = 1.0
+        tensors["groups"] = torch.as_tensor(groups.astype(np.int64))
+        tensors["strata"] = y_tensors["labels_y"]
+        labels = y_tensors["labels_y"].numpy()
+        self._environment_log_prior = group_log_prior(groups, labels, self._n_environments)
+        self._fit_net(tensors)
+        self._read_structure()
+        return self
+
+    # ---- prediction --------------------------------------------------------------------------
+    def predict_proba(self, X):
+        """Class probabilities from the label's head on the code of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns ordered as ``classes_``.
+        """
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X, reset=False)
+        tensors = self._view_tensors(X, fitting=False)
+        tensors = {name: value.to(self.net_.device) for name, value in tensors.items()}
+
+        def head(module, batch):
+            logits = module.decoders["y"](module.encode(batch))["class_logits"]
+            return torch.softmax(logits, dim=1)
+
+        return self._apply(tensors, head, np.float64)
+
+    def predict(self, X):
+        """The most probable class of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)  # checks fitted before classes_ is read
+        return self.classes_[proba.argmax(axis=1)]
+
+    def _validate_X(self, X, *, reset):
+        return LatentTransformer._validate_X(self, X, reset=reset)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the code's columns: ``invariantencoder0``, ``invariantencoder1``...
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+        """
+        check_is_fitted(self, "net_")
+        return np.asarray([f"{_BLOCK}{i}" for i in range(self.n_components)], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags

@@ -1,0 +1,96 @@
+"""Penalties on how a predictor's risk differs across environments (IRMv1 and REx)."""
+
+import torch
+
+
+def environment_risks(losses, environments, n_environments):
+    """Mean loss of each environment present in the batch.
+
+    Parameters
+    ----------
+    losses : torch.Tensor of shape (n_samples,)
+        Per-row losses.
+    environments : torch.Tensor of shape (n_samples,)
+        Integer environment labels in ``[0, n_environments)``.
+    n_environments : int
+        Number of environments.
+
+    Returns
+    -------
+    torch.Tensor of shape (n_present,)
+        The risks of the environments with at least one row in the batch.
+    """
+    risks = [
+        losses[environments == environment].mean()
+        for environment in range(n_environments)
+        if bool((environments == environment).any())
+    ]
+    return torch.stack(risks)
+
+
+def risk_variance(losses, environments, n_environments):
+    r"""Variance of the per-environment risks (V-REx, Krueger et al. 2021).
+
+    .. math:: \mathrm{REx} = \operatorname{Var}_e\big(R_e\big)
+
+    Parameters
+    ----------
+    losses, environments, n_environments
+        As for :func:`environment_risks`.
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar, zero when every environment has the same risk (and with one environment).
+    """
+    risks = environment_risks(losses, environments, n_environments)
+    return ((risks - risks.mean()) ** 2).mean()
+
+
+def irm_penalty(logits, targets, environments, n_environments, *, unbiased=False):
+    r"""IRMv1: squared gradient of each environment's risk with respect to a scale on the logits.
+
+    .. math::
+
+        \mathrm{IRM} = \sum_e \big\|\nabla_{w \mid w=1} R_e(w \cdot f)\big\|^2
+
+    (Arjovsky et al. 2019, eq. IRMv1): zero when the classifier on top of the representation is
+    simultaneously optimal in every environment. With ``unbiased=True`` each environment's rows
+    are split in two halves and the product of the halves' gradients replaces the square, an
+    unbiased estimate of the squared expected gradient (as in DomainBed's implementation and the
+    paper's reference code).
+
+    Parameters
+    ----------
+    logits : torch.Tensor of shape (n_samples, n_classes)
+        The predictor's logits.
+    targets : torch.Tensor of shape (n_samples,)
+        Class indices.
+    environments : torch.Tensor of shape (n_samples,)
+        Integer environment labels in ``[0, n_environments)``.
+    n_environments : int
+        Number of environments.
+    unbiased : bool, default=False
+        Use the two-halves estimate.
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar.
+    """
+    scale = torch.ones((), device=logits.device, dtype=logits.dtype, requires_grad=True)
+
+    def gradient(rows):
+        risk = torch.nn.functional.cross_entropy(logits[rows] * scale, targets[rows])
+        return torch.autograd.grad(risk, scale, create_graph=True)[0]
+
+    penalty = logits.new_zeros(())
+    for environment in range(n_environments):
+        rows = torch.nonzero(environments == environment).squeeze(1)
+        if unbiased:
+            if len(rows) < 2:
+                continue
+            penalty = penalty + gradient(rows[0::2]) * gradient(rows[1::2])
+        elif len(rows):
+            penalty = penalty + gradient(rows) ** 2
+    return penalty

@@ -1,0 +1,111 @@
+"""The invariant preset: a label head shared across environments plus an invariance penalty."""
+
+from ..information import irm_penalty, risk_variance
+from ._dependence import DependencePenalty
+from ._structured import StructuredObjective
+
+PENALTIES = ("irm", "rex", "conditional_independence")
+
+
+class InvariantObjective(StructuredObjective):
+    r"""Risk of one label head across environments, plus a penalty on how it varies.
+
+    .. math::
+
+        \mathcal L = \mathbb E\big[-\log p(y \mid z)\big]
+                     + \rho\, \mathbb E_q\big[-\log p(x \mid z)\big]
+                     + \beta\, \mathrm{KL}\big(q(z \mid x) \,\|\, N(0, I)\big)
+                     + \lambda_t\, \Omega
+
+    with :math:`\rho` the ``reconstruction_weight`` (the features' term is left out at 0) and
+    :math:`\Omega` one of: ``"irm"``, IRMv1's squared gradient of each environment's risk with
+    respect to a scale on the logits (:func:`~sklatent.information.irm_penalty`); ``"rex"``, the
+    variance of the environments' risks (:func:`~sklatent.information.risk_variance`);
+    ``"conditional_independence"``, the dependence of the code on the environment given the
+    label, :math:`I(z; e \mid y)` (our information-theoretic formulation of the invariant
+    special case of paper 000, estimated by the fair preset's
+    :class:`~sklatent.objectives.DependencePenalty` within each class). As in the IRM reference
+    code, the penalty weight is 1 until the objective is ``annealed`` (set by the engine's
+    :class:`~sklatent.training.Anneal` after ``anneal_epochs``) and :math:`\lambda` after, when
+    the whole loss is divided by :math:`\lambda` to keep the gradients' scale.
+
+    Parameters
+    ----------
+    view_names : list of str
+        The decoded views: ``"y"``, and ``"x"`` unless the reconstruction is off.
+    n_environments : int
+        Number of environments.
+    penalty : {"irm", "rex", "conditional_independence"}
+        The penalty :math:`\Omega`.
+    penalty_weight, beta, reconstruction_weight : float
+        :math:`\lambda`, :math:`\beta`, :math:`\rho`.
+    unbiased : bool, default=False
+        IRMv1's two-halves estimate.
+    independence : {"mmd", "hsic", "adversarial"}, default="mmd"
+        The estimator of :math:`I(z; e \mid y)`.
+    n_classes : int, default=None
+        Number of classes of the label (the strata of the conditional penalty).
+    environment_log_prior : torch.Tensor, default=None
+        Log-frequencies of the environments within each class (adversarial estimator).
+    """
+
+    weight_names = ("beta", "reconstruction_weight", "penalty_weight")
+    critic_term_names = ("cross_entropy",)
+
+    def __init__(
+        self,
+        view_names,
+        n_environments,
+        *,
+        penalty="irm",
+        penalty_weight=1.0,
+        beta=1.0,
+        reconstruction_weight=1.0,
+        unbiased=False,
+        independence="mmd",
+        n_classes=None,
+        environment_log_prior=None,
+    ):
+        weights = {"x": reconstruction_weight} if "x" in view_names else {}
+        super().__init__(view_names, beta=beta, view_weights=weights)
+        self.n_environments = n_environments
+        self.penalty = penalty
+        self.penalty_weight = penalty_weight
+        self.reconstruction_weight = reconstruction_weight
+        self.unbiased = unbiased
+        self.dependence = DependencePenalty(
+            independence, n_environments, n_classes, environment_log_prior
+        )
+        self.annealed = False
+        self.term_names = (*self.term_names, "penalty")
+
+    def invariance_penalty(self, outputs, batch, critic=None):
+        """The penalty :math:`\\Omega` on a batch."""
+        environments = batch["groups"]
+        if self.n_environments < 2:
+            # Invariance across one environment asks nothing (IRMv1's gradient would not vanish:
+            # it would only slow down the fit of the scale of the logits).
+            return outputs["mean"].new_zeros(())
+        if self.penalty == "irm":
+            logits = outputs["views"]["y"]["class_logits"]
+            return irm_penalty(
+                logits, batch["labels_y"], environments, self.n_environments, unbiased=self.unbiased
+            )
+        if self.penalty == "rex":
+            losses = self.per_sample(outputs, batch)["reconstruction_y"]
+            return risk_variance(losses, environments, self.n_environments)
+        return self.dependence(outputs["mean"], batch, critic)
+
+    def forward(self, outputs, batch, critic=None):
+        terms = super().forward(outputs, batch)
+        terms["penalty"] = self.invariance_penalty(outputs, batch, critic)
+        weight = self.penalty_weight if self.annealed and self.n_environments > 1 else 1.0
+        loss = terms["loss"] + weight * terms["penalty"]
+        # IRM's reference code: once the penalty dominates, rescale so the step size holds.
+        terms["loss"] = loss / weight if weight > 1.0 else loss
+        return terms
+
+    def critic_terms(self, outputs, batch, critic):
+        """The adversary's loss (``independence="adversarial"``)."""
+        loss = self.dependence.critic_loss(outputs["mean"], batch, critic)
+        return {"loss": loss, "cross_entropy": loss}

@@ -1,0 +1,49 @@
+"""IRMv1 and REx penalties against closed forms."""
+
+import pytest
+import torch
+
+from sklatent.information import environment_risks, irm_penalty, risk_variance
+
+generator = torch.Generator().manual_seed(0)
+LOGITS = torch.randn(60, 3, generator=generator, dtype=torch.float64)
+TARGETS = torch.randint(0, 3, (60,), generator=generator)
+ENVIRONMENTS = torch.arange(60) % 2
+
+
+def _scale_gradient(rows):
+    # d/dw CE(w * l, t) at w = 1 is the mean over rows of (softmax(l) - onehot(t)) . l.
+    logits, targets = LOGITS[rows], TARGETS[rows]
+    residual = torch.softmax(logits, dim=1) - torch.nn.functional.one_hot(targets, 3)
+    return (residual * logits).sum(dim=1).mean()
+
+
+def test_irm_penalty_is_the_squared_scale_gradient_per_environment():
+    expected = sum(_scale_gradient(ENVIRONMENTS == e) ** 2 for e in range(2))
+    assert float(irm_penalty(LOGITS, TARGETS, ENVIRONMENTS, 2)) == pytest.approx(float(expected))
+
+
+def test_unbiased_irm_penalty_multiplies_the_two_halves():
+    expected = 0.0
+    for environment in range(2):
+        rows = torch.nonzero(ENVIRONMENTS == environment).squeeze(1)
+        expected += _scale_gradient(rows[0::2]) * _scale_gradient(rows[1::2])
+    value = irm_penalty(LOGITS, TARGETS, ENVIRONMENTS, 2, unbiased=True)
+    assert float(value) == pytest.approx(float(expected))
+
+
+def test_irm_penalty_is_differentiable_in_the_logits():
+    logits = LOGITS.clone().requires_grad_(True)
+    irm_penalty(logits, TARGETS, ENVIRONMENTS, 2).backward()
+    assert torch.isfinite(logits.grad).all() and logits.grad.abs().sum() > 0
+
+
+def test_risk_variance_of_known_risks():
+    losses = torch.tensor([1.0, 1.0, 3.0, 3.0, 5.0])
+    environments = torch.tensor([0, 0, 1, 1, 2])
+    torch.testing.assert_close(
+        environment_risks(losses, environments, 4), torch.tensor([1.0, 3, 5])
+    )
+    # Risks 1, 3, 5 (environment 3 absent): population variance 8 / 3.
+    assert float(risk_variance(losses, environments, 4)) == pytest.approx(8 / 3)
+    assert float(risk_variance(losses, torch.zeros(5, dtype=torch.long), 1)) == 0.0
