@@ -81,6 +81,10 @@ class InvariantEncoder(ClassifierMixin, StructuredVAE):
         :math:`\beta`, the weight of the KL term (0: a deterministic code in effect).
     critic_hidden_layer_sizes, critic_steps : see FairEncoder
         The adversary, for ``independence="adversarial"``.
+    alpha : float, default=0.0
+        L2 penalty (Adam's weight decay) on the encoder's and heads' weights, as
+        :class:`~sklearn.neural_network.MLPClassifier` names it. How ERM is regularised decides
+        how much it leans on a spurious feature, so compare penalties at the same ``alpha``.
     decoder_variance, hidden_layer_sizes, activation : see FairEncoder
         Architecture of the encoder, the label's head and the features' decoder.
     max_epochs, batch_size, lr, device, random_state, verbose, callbacks : see BetaVAE
@@ -140,6 +144,7 @@ class InvariantEncoder(ClassifierMixin, StructuredVAE):
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
         "critic_hidden_layer_sizes": ["array-like"],
         "critic_steps": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
     }
 
     _persisted_state = (
@@ -166,6 +171,7 @@ class InvariantEncoder(ClassifierMixin, StructuredVAE):
         beta=0.0,
         critic_hidden_layer_sizes=(64,),
         critic_steps=1,
+        alpha=0.0,
         decoder_variance=1.0,
         hidden_layer_sizes=(64,),
         activation="relu",
@@ -191,6 +197,7 @@ class InvariantEncoder(ClassifierMixin, StructuredVAE):
         self.beta = beta
         self.critic_hidden_layer_sizes = critic_hidden_layer_sizes
         self.critic_steps = critic_steps
+        self.alpha = alpha
         self.decoder_variance = decoder_variance
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -233,11 +240,12 @@ class InvariantEncoder(ClassifierMixin, StructuredVAE):
         return AdversarialNet if self._uses_critic else LatentNet
 
     def _net_kwargs(self):
+        kwargs = {"optimizer__weight_decay": self.alpha}
         if not self._uses_critic:
-            return {}
+            return kwargs
         hidden = tuple(int(size) for size in self.critic_hidden_layer_sizes)
         critic_inputs = self.n_components + len(self.classes_)
-        return {
+        return kwargs | {
             "critic": make_mlp(critic_inputs, hidden, self._n_environments, self.activation),
             "critic_steps": self.critic_steps,
         }
@@ -271,6 +279,7 @@ class InvariantEncoder(ClassifierMixin, StructuredVAE):
         self.categories_ = {}
         y_view, y_tensors = target_view(y, n_samples, self.categories_)
         self.classes_ = self.categories_["y"]
+        environments_given = environments is not None
         if environments is None:
             warnings.warn(
                 "InvariantEncoder got no environments: the data are one environment and the "
@@ -284,6 +293,7 @@ class InvariantEncoder(ClassifierMixin, StructuredVAE):
         )
         self.environments_, groups = np.unique(environments, return_inverse=True)
         self._n_environments = len(self.environments_)
+        _check_environments(self.environments_, groups, y, given=environments_given)
 
         x_view = {"name": "x", "columns": list(range(self.n_features_in_))}
         x_view |= {"likelihood": "gaussian", "decoder": self.reconstruction_weight > 0}
@@ -365,3 +375,20 @@ class InvariantEncoder(ClassifierMixin, StructuredVAE):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+def _check_environments(names, groups, y, *, given):
+    """Invariance needs several environments, each with every class."""
+    names = names.tolist()  # plain Python values, for the messages
+    if given and len(names) < 2:
+        raise ValueError(
+            f"environments holds a single environment ({names[0]!r}): invariance across one "
+            "environment asks nothing. Pass environments=None to fit ERM on purpose."
+        )
+    for index, name in enumerate(names):
+        classes = np.unique(y[groups == index]).tolist()
+        if given and len(classes) < 2:
+            raise ValueError(
+                f"Environment {name!r} holds a single class ({classes[0]!r}): its risk cannot "
+                "be compared with the others'. Merge it with another environment."
+            )

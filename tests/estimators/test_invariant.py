@@ -85,3 +85,11 @@ def test_without_environments_it_warns_and_fits_erm():
 def test_environments_of_another_length_are_an_error():
     with pytest.raises(ValueError, match="environments has 10 rows but X has"):
         InvariantEncoder(**SMALL).fit(X, Y, environments=ENV[:10])
+
+
+def test_one_environment_or_an_environment_with_one_class_is_an_error():
+    with pytest.raises(ValueError, match="single environment"):
+        InvariantEncoder(**SMALL).fit(X, Y, environments=np.zeros(len(X)))
+    environments = np.where((ENV == 2) & (Y == 0), 0, ENV)  # environment 2 keeps only class 1
+    with pytest.raises(ValueError, match="Environment 2 holds a single class"):
+        InvariantEncoder(**SMALL).fit(X, Y, environments=environments)

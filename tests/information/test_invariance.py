@@ -47,3 +47,14 @@ def test_risk_variance_of_known_risks():
     # Risks 1, 3, 5 (environment 3 absent): population variance 8 / 3.
     assert float(risk_variance(losses, environments, 4)) == pytest.approx(8 / 3)
     assert float(risk_variance(losses, torch.zeros(5, dtype=torch.long), 1)) == 0.0
+
+
+def test_irm_penalty_vanishes_for_a_head_optimal_in_every_environment():
+    # Four rows per environment with logit log 3 (probability 0.75): exactly calibrated when
+    # three of the four are positive, so no rescaling of the logits lowers the risk.
+    logits = torch.tensor([[0.0, float(torch.log(torch.tensor(3.0)))]] * 8, dtype=torch.float64)
+    environments = torch.tensor([0, 0, 0, 0, 1, 1, 1, 1])
+    calibrated = torch.tensor([1, 1, 1, 0, 0, 1, 1, 1])
+    assert float(irm_penalty(logits, calibrated, environments, 2)) == pytest.approx(0, abs=1e-12)
+    miscalibrated = torch.tensor([1, 1, 1, 0, 0, 0, 1, 1])  # environment 1: half positive
+    assert float(irm_penalty(logits, miscalibrated, environments, 2)) > 0.01
