@@ -7,6 +7,7 @@ into a :class:`~sklearn.pipeline.Pipeline` and tune with
 
 from .estimators import (
     BetaVAE,
+    DisentangledEncoder,
     FairEncoder,
     InvariantEncoder,
     MechanismEncoder,
@@ -21,6 +22,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "BetaVAE",
+    "DisentangledEncoder",
     "FairEncoder",
     "InvariantEncoder",
     "MechanismEncoder",

@@ -2,6 +2,7 @@
 
 from ._base import LatentTransformer
 from ._beta_vae import BetaVAE
+from ._disentangled import DisentangledEncoder
 from ._fair import FairEncoder
 from ._invariant import InvariantEncoder
 from ._mechanism import MechanismEncoder
@@ -11,6 +12,7 @@ from ._structured import StructuredVAE
 
 __all__ = [
     "BetaVAE",
+    "DisentangledEncoder",
     "FairEncoder",
     "InvariantEncoder",
     "LatentTransformer",

@@ -9,6 +9,7 @@ from ._invariance import environment_risks, irm_penalty, risk_variance
 from ._kl import gaussian_kl_standard, gaussian_kl_standard_per_dim
 from ._likelihood import bernoulli_nll, categorical_nll, gaussian_nll, reconstruction_nll
 from ._moments import collinearity_penalty, unit_variance_penalty
+from ._permutation import permute_within_strata, two_sample_mmd
 
 __all__ = [
     "adversary_information",
@@ -22,8 +23,10 @@ __all__ = [
     "group_mmd",
     "irm_penalty",
     "normalized_hsic",
+    "permute_within_strata",
     "reconstruction_nll",
     "risk_variance",
+    "two_sample_mmd",
     "unit_variance_penalty",
     "within_strata",
 ]

@@ -1,5 +1,6 @@
 """torch modules: a batch dict in, a dict of distribution parameters and codes out; no losses."""
 
+from ._critics import PermutationCritics
 from ._mechanism import (
     CallableMechanism,
     LearnedOffsets,
@@ -21,6 +22,7 @@ __all__ = [
     "LinearMap",
     "MaskGates",
     "MechanismModule",
+    "PermutationCritics",
     "StructuredModule",
     "Translation",
     "VAEModule",

@@ -3,6 +3,7 @@
 from ._base import Objective
 from ._beta_vae import BetaVAEObjective
 from ._dependence import DependencePenalty
+from ._disentangled import DisentangledObjective
 from ._fair import FairObjective
 from ._invariant import InvariantObjective
 from ._mechanism import MechanismObjective
@@ -12,6 +13,7 @@ from ._structured import StructuredObjective
 __all__ = [
     "BetaVAEObjective",
     "DependencePenalty",
+    "DisentangledObjective",
     "FairObjective",
     "InvariantObjective",
     "MIMObjective",

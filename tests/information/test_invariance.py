@@ -58,3 +58,24 @@ def test_irm_penalty_vanishes_for_a_head_optimal_in_every_environment():
     assert float(irm_penalty(logits, calibrated, environments, 2)) == pytest.approx(0, abs=1e-12)
     miscalibrated = torch.tensor([1, 1, 1, 0, 0, 0, 1, 1])  # environment 1: half positive
     assert float(irm_penalty(logits, miscalibrated, environments, 2)) > 0.01
+
+
+def test_conditional_permutation_stays_within_strata():
+    from sklatent.information import permute_within_strata
+
+    strata = torch.tensor([0, 0, 0, 1, 1, 2, -1, 0])
+    index, usable = permute_within_strata(strata, torch.Generator().manual_seed(0))
+    assert torch.equal(strata[index], strata)  # every row swapped with one of its stratum
+    assert sorted(index.tolist()) == list(range(8))  # a permutation
+    # Stratum 2 has one row and -1 is missing: they stay put and are not usable.
+    assert usable.tolist() == [True, True, True, True, True, False, False, True]
+    assert index[5] == 5 and index[6] == 6
+
+
+def test_two_sample_mmd_separates_shifted_samples():
+    from sklatent.information import two_sample_mmd
+
+    generator = torch.Generator().manual_seed(1)
+    a, b = torch.randn(300, 2, generator=generator), torch.randn(300, 2, generator=generator)
+    assert abs(float(two_sample_mmd(a, b))) < 0.02
+    assert float(two_sample_mmd(a, b + 1.0)) > 0.1

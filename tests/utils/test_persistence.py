@@ -82,7 +82,13 @@ def test_saving_an_unfitted_or_foreign_estimator_fails(tmp_path):
 
 
 def _structured_estimators():
-    from sklatent import FairEncoder, MultiViewEncoder, StructuredVAE
+    from sklatent import (
+        DisentangledEncoder,
+        FairEncoder,
+        InvariantEncoder,
+        MultiViewEncoder,
+        StructuredVAE,
+    )
 
     views = {"a": [0, 1], "b": [2, 3]}
     rng = np.random.RandomState(0)
@@ -98,6 +104,8 @@ def _structured_estimators():
             {"y": y, "sensitive_features": s},
         ),
         (FairEncoder(2, independence="adversarial", **common), X, {"sensitive_features": s}),
+        (InvariantEncoder(2, **common), X, {"y": y, "environments": s}),
+        (DisentangledEncoder(1, **common), X, {"y": np.c_[y, X[:, 1]]}),
     ]
 
 
@@ -108,6 +116,8 @@ def test_structured_estimators_round_trip(tmp_path, estimator, X, fit_args):
     sklatent.save(estimator, tmp_path)
     loaded = sklatent.load(tmp_path)
     np.testing.assert_allclose(loaded.transform(X), estimator.transform(X))
+    if hasattr(estimator, "predict"):
+        np.testing.assert_array_equal(loaded.predict(X), estimator.predict(X))
     pd.testing.assert_frame_equal(loaded.structure_, estimator.structure_)
     if "sensitive_features" in fit_args:
         codes, s = estimator.transform(X), fit_args["sensitive_features"]

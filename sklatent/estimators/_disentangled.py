@@ -1,0 +1,439 @@
+"""DisentangledEncoder: one latent subspace per attribute, robust to correlation shift."""
+
+import itertools
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..modules import PermutationCritics
+from ..objectives import DisentangledObjective
+from ..training import AdversarialNet, LatentNet
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
+from ._base import LatentTransformer
+from ._disentangled_data import attribute_tensors, parse_attributes
+from ._structured import StructuredVAE
+from ._structured_spec import view_tensors
+
+_STRUCTURED = StructuredVAE._parameter_constraints
+_FREE = "free"
+
+
+class DisentangledEncoder(StructuredVAE):
+    r"""One latent subspace per attribute, kept apart given the attributes (paper 001).
+
+    Each attribute :math:`s_k` (a column of ``y``) gets its own subspace :math:`z_k` of the code
+    and a readout that predicts it from :math:`z_k` alone. With correlated attributes, a readout
+    can cheat by reading :math:`s_k` off another attribute's subspace, and that breaks when the
+    correlation changes. Funke et al. (2022) penalise the conditional mutual information
+    :math:`I(z_k; z_{-k} \mid s_k)`: given the attribute's value, its subspace must tell nothing
+    about the rest, which still allows the subspaces to be correlated exactly as much as the
+    attributes are. (Penalising :math:`I(z_k; z_{-k})` instead, ``"unconditional"``, fights
+    the attributes' own correlation and costs accuracy even in distribution.)
+
+    .. math::
+
+        \mathcal L = \sum_k \mathbb E\big[-\log p(s_k \mid z_k)\big]
+                     + \lambda \sum_k \widehat I\big(z_k; z_{-k} \mid s_k\big)
+                     + \big[\mathbb E_q(-\log p(x \mid z)) + \beta\, \mathrm{KL}\big]_{\beta > 0}
+
+    The dependence is estimated from fake rows where :math:`z_{-k}` is permuted among the rows
+    with the same value of :math:`s_k`, by a discriminator per attribute (the paper's adversary,
+    trained on detached codes through :class:`~sklatent.training.AdversarialNet`) or by the
+    MMD between real and permuted rows (no adversary). A preset of :class:`StructuredVAE`: the
+    attributes are views generated from their blocks only.
+
+    Parameters
+    ----------
+    subspace_sizes : int or list of int, default=2
+        Size of each attribute's subspace (one size for all, or one per attribute).
+    n_free : int, default=0
+        Size of a free subspace for unlabelled variation (only the features' decoder reads it;
+        used when ``beta > 0``).
+    attribute_types : str, list or dict, default=None
+        ``"categorical"`` or ``"continuous"`` per attribute (dict by name, list by position, or
+        one string for all); None infers: floats that are not whole numbers are continuous.
+    independence : {"conditional", "unconditional", "none"}, default="conditional"
+        The penalty: :math:`I(z_k; z_{-k} \mid s_k)`, :math:`I(z_k; z_{-k})` (the MI baseline),
+        or none (readouts only).
+    critic : {"adversarial", "mmd"}, default="adversarial"
+        The estimator of the dependence.
+    cmi_weight : float, default=1.0
+        :math:`\lambda`.
+    n_bins : int, default=10
+        Quantile bins of a continuous attribute, to condition on.
+    beta : float, default=0.0
+        Weight of the KL term of the optional reconstruction of ``X``; 0 leaves the features'
+        decoder out.
+    critic_hidden_layer_sizes : tuple of int, default=(50, 50)
+        Hidden layers of each discriminator (the paper's).
+    critic_lr : float, default=None
+        The discriminators' learning rate (``lr`` when None).
+    critic_steps : int, default=1
+        Discriminator updates per encoder update.
+    decoder_variance, hidden_layer_sizes, activation : see StructuredVAE
+        Architecture of the encoder and decoders.
+    max_epochs, batch_size, lr, device, random_state, verbose, callbacks : see BetaVAE
+        The shared training parameters. Conditional permutations need at least two rows per
+        attribute value in a batch (groups of one are skipped): keep batches in the hundreds.
+    validation_fraction, early_stopping, n_iter_no_change, tol : see BetaVAE
+        Validation split and early stopping.
+
+    Attributes
+    ----------
+    attributes_ : list of str
+        The attributes' names (a DataFrame's columns, else ``attr0``, ``attr1``...).
+    attribute_types_ : dict
+        ``"categorical"`` or ``"continuous"`` per attribute.
+    categories_ : dict
+        The values of each categorical attribute.
+    net_ : skorch.NeuralNet
+        The trained net.
+    history_ : skorch.History
+        Per-epoch readout terms (``train_reconstruction_<attribute>``), ``train_cmi`` and, for
+        the adversary, ``train_critic_cross_entropy``.
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklatent import DisentangledEncoder
+    >>> rng = np.random.RandomState(0)
+    >>> y = rng.randint(0, 2, size=(400, 2))
+    >>> X = np.hstack([y, rng.normal(size=(400, 3))]) + 0.1 * rng.normal(size=(400, 5))
+    >>> enc = DisentangledEncoder(subspace_sizes=2, max_epochs=3, random_state=0).fit(X, y)
+    >>> list(enc.get_feature_names_out())
+    ['attr0_0', 'attr0_1', 'attr1_0', 'attr1_1']
+    >>> enc.predict(X[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints = {
+        **{
+            name: _STRUCTURED[name]
+            for name in _STRUCTURED
+            if name
+            not in {
+                "views",
+                "latent_blocks",
+                "decoder_mask",
+                "encoder_mask",
+                "sparsity",
+                "temperature",
+                "view_dropout",
+                "n_components",
+            }
+        },
+        "subspace_sizes": [Interval(Integral, 1, None, closed="left"), list, tuple],
+        "n_free": [Interval(Integral, 0, None, closed="left")],
+        "attribute_types": [str, list, tuple, dict, None],
+        "independence": [StrOptions({"conditional", "unconditional", "none"})],
+        "critic": [StrOptions({"adversarial", "mmd"})],
+        "cmi_weight": [Interval(Real, 0, None, closed="left")],
+        "n_bins": [Interval(Integral, 2, None, closed="left")],
+        "critic_hidden_layer_sizes": ["array-like"],
+        "critic_lr": [Interval(Real, 0, None, closed="neither"), None],
+        "critic_steps": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    _persisted_state = (*StructuredVAE._persisted_state, "_edges", "_n_strata")
+
+    # The preset fixes the structure: no learned gates, every view observed.
+    sparsity = 0.0
+    temperature = 1.0
+    view_dropout = 0.0
+
+    def __init__(
+        self,
+        subspace_sizes=2,
+        *,
+        n_free=0,
+        attribute_types=None,
+        independence="conditional",
+        critic="adversarial",
+        cmi_weight=1.0,
+        n_bins=10,
+        beta=0.0,
+        critic_hidden_layer_sizes=(50, 50),
+        critic_lr=None,
+        critic_steps=1,
+        decoder_variance=1.0,
+        hidden_layer_sizes=(64,),
+        activation="relu",
+        max_epochs=50,
+        batch_size=256,
+        lr=1e-3,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+        validation_fraction=None,
+        early_stopping=False,
+        n_iter_no_change=10,
+        tol=1e-4,
+    ):
+        self.subspace_sizes = subspace_sizes
+        self.n_free = n_free
+        self.attribute_types = attribute_types
+        self.independence = independence
+        self.critic = critic
+        self.cmi_weight = cmi_weight
+        self.n_bins = n_bins
+        self.beta = beta
+        self.critic_hidden_layer_sizes = critic_hidden_layer_sizes
+        self.critic_lr = critic_lr
+        self.critic_steps = critic_steps
+        self.decoder_variance = decoder_variance
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+
+    # ---- structure ---------------------------------------------------------------------------
+    def _sizes(self, n_attributes):
+        sizes = self.subspace_sizes
+        if isinstance(sizes, Integral):
+            return [int(sizes)] * n_attributes
+        if len(sizes) != n_attributes or any(int(s) < 1 for s in sizes):
+            raise ValueError(
+                f"subspace_sizes needs one positive size per attribute ({n_attributes}), "
+                f"got {sizes!r}."
+            )
+        return [int(s) for s in sizes]
+
+    def _build_structure(self, attributes):
+        names = [attribute["name"] for attribute in attributes]
+        reconstruct = self.beta > 0
+        x_view = {"name": "x", "columns": list(range(self.n_features_in_))}
+        x_view |= {"likelihood": "gaussian", "decoder": reconstruct}
+        self.views_ = [x_view] + [
+            {
+                "name": attribute["name"],
+                "columns": None,
+                "expert": False,
+                "likelihood": "categorical" if attribute["kind"] == "categorical" else "gaussian",
+                "n_features": 1,
+            }
+            for attribute in attributes
+        ]
+        sizes = self._sizes(len(attributes))
+        free = [_FREE] if self.n_free and reconstruct else []
+        self.block_names_ = names + free
+        self.block_sizes_ = sizes + ([self.n_free] if free else [])
+        views = [view["name"] for view in self.views_]
+        decoder = pd.DataFrame(False, index=self.block_names_, columns=views)
+        decoder["x"] = reconstruct
+        for name in names:
+            decoder.loc[name, name] = True  # each readout reads its own subspace only
+        encoder = pd.DataFrame(False, index=self.block_names_, columns=views)
+        encoder["x"] = True
+        self._learned = {"decoder": False, "encoder": False}
+        self._masks_for_module = {"decoder": decoder, "encoder": encoder}
+
+    @property
+    def _subspaces(self):
+        bounds = np.cumsum([0, *self.block_sizes_])
+        return [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+
+    # ---- module, objective, net --------------------------------------------------------------
+    def _make_objective(self):
+        n_attributes = len(self.attributes_)
+        return DisentangledObjective(
+            [view["name"] for view in self.views_ if view.get("decoder", True)],
+            self._subspaces[:n_attributes],
+            self._n_strata,
+            independence=self.independence,
+            critic=self.critic,
+            beta=self.beta,
+            cmi_weight=self.cmi_weight,
+        )
+
+    @property
+    def _uses_critic(self):
+        return self.independence != "none" and self.critic == "adversarial"
+
+    @property
+    def _net_class(self):
+        return AdversarialNet if self._uses_critic else LatentNet
+
+    def _net_kwargs(self):
+        if not self._uses_critic:
+            return {}
+        width = sum(self.block_sizes_)
+        conditional = self.independence == "conditional"
+        widths = [width + (n if conditional else 0) for n in self._n_strata]
+        hidden = tuple(int(size) for size in self.critic_hidden_layer_sizes)
+        return {
+            "critic": PermutationCritics(widths, hidden, self.activation),
+            "critic_steps": self.critic_steps,
+            "critic_optimizer__lr": self.critic_lr or self.lr,
+        }
+
+    # ---- fitting -----------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the subspaces, their readouts and (with a penalty) the discriminators.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like or DataFrame of shape (n_samples, n_attributes)
+            One column per attribute (a 1-D ``y`` is one attribute). Missing labels: ``-1``
+            or NaN for a categorical attribute, NaN for a continuous one; such rows drop out of
+            that attribute's readout and penalty.
+
+        Returns
+        -------
+        self : DisentangledEncoder
+            The fitted estimator.
+        """
+        if y is None:
+            raise ValueError(
+                "DisentangledEncoder requires y to be passed, but the target y is None: "
+                "y holds the attributes, one column each."
+            )
+        X = LatentTransformer._validate_X(self, X, reset=True)
+        attributes = parse_attributes(y, self.attribute_types, len(X))
+        self.attributes_ = [attribute["name"] for attribute in attributes]
+        self.attribute_types_ = {a["name"]: a["kind"] for a in attributes}
+        self._build_structure(attributes)
+        self.categories_, self._edges, self._n_strata = {}, {}, []
+        tensors = view_tensors(self.views_, self.categories_, X, fitting=False)
+        for index, attribute in enumerate(attributes):
+            targets, strata, present, fitted = attribute_tensors(attribute, self.n_bins)
+            tensors.update(targets)
+            tensors[f"strata_{index}"] = torch.as_tensor(strata, dtype=torch.long)
+            tensors["present"][:, index + 1] = torch.as_tensor(present, dtype=torch.float32)
+            if attribute["kind"] == "categorical":
+                self.categories_[attribute["name"]] = fitted
+                self._n_strata.append(len(fitted))
+            else:
+                self._edges[attribute["name"]] = fitted
+                self._n_strata.append(len(fitted) + 1)
+        self._fit_net(tensors)
+        self._read_structure()
+        return self
+
+    # ---- prediction --------------------------------------------------------------------------
+    def _readouts(self, X):
+        """Each attribute's readout parameters from its own subspace of the code of ``X``."""
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X, reset=False)
+        module = self.net_.module_
+        module.eval()
+        with torch.no_grad():
+            params = module.decode(self._to_tensor(self._encode_views(X)))
+        return {name: params[name] for name in self.attributes_}
+
+    def predict_proba(self, X):
+        """Class probabilities of each categorical attribute, from its own subspace.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+
+        Returns
+        -------
+        proba : list of ndarray
+            One (n_samples, n_classes) array per categorical attribute, in the order of
+            ``attributes_`` (continuous attributes are left out).
+        """
+        readouts = self._readouts(X)
+        return [
+            torch.softmax(readouts[name]["class_logits"], dim=1).cpu().numpy()
+            for name in self.attributes_
+            if self.attribute_types_[name] == "categorical"
+        ]
+
+    def predict(self, X):
+        """Each attribute predicted from its own subspace only.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples, n_attributes)
+            Labels of categorical attributes, values of continuous ones.
+        """
+        readouts = self._readouts(X)
+        columns = []
+        for name in self.attributes_:
+            if self.attribute_types_[name] == "categorical":
+                labels = readouts[name]["class_logits"].argmax(dim=1).cpu().numpy()
+                columns.append(self.categories_[name][labels])
+            else:
+                columns.append(readouts[name]["mean"][:, 0].cpu().numpy())
+        if all(column.dtype.kind in "biuf" for column in columns):
+            return np.column_stack(columns)
+        return np.column_stack([column.astype(object) for column in columns])
+
+    def score(self, X, y):
+        """Mean over attributes of accuracy (categorical) or R² (continuous), on observed labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+        y : array-like or DataFrame of shape (n_samples, n_attributes)
+            True attributes, missing entries marked as in :meth:`fit`.
+
+        Returns
+        -------
+        score : float
+        """
+        from sklearn.metrics import accuracy_score, r2_score
+
+        predicted = self.predict(X)
+        attributes = parse_attributes(y, self.attribute_types_, len(predicted))
+        scores = []
+        for index, attribute in enumerate(attributes):
+            observed = ~attribute["missing"]
+            truth, guess = attribute["values"][observed], predicted[observed, index]
+            if self.attribute_types_[attribute["name"]] == "categorical":
+                scores.append(accuracy_score(truth.astype(str), guess.astype(str)))
+            else:
+                scores.append(r2_score(truth.astype(float), guess.astype(float)))
+        return float(np.mean(scores))
+
+    def _validate_X(self, X, *, reset):
+        return LatentTransformer._validate_X(self, X, reset=reset)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the code's columns: ``<attribute>_0``... (``free_0``... last).
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+        """
+        check_is_fitted(self, "net_")
+        names = []
+        for block, size in zip(self.block_names_, self.block_sizes_, strict=True):
+            names += [f"{block}_{i}" for i in range(size)]
+        return np.asarray(names, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.target_tags.required = True
+        return tags

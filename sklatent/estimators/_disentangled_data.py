@@ -1,0 +1,102 @@
+"""The attributes DisentangledEncoder is fitted on: types, labels, missing entries, strata."""
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..utils._torch import as_float_tensor
+from ..utils._validation import check_auxiliary, encode_labels
+
+KINDS = ("categorical", "continuous")
+
+
+def _is_continuous(values):
+    """Floats that are not all whole numbers (missing entries aside) are a continuous attribute."""
+    if values.dtype.kind != "f":
+        return False
+    observed = values[~np.isnan(values)]
+    return bool(np.any(observed != np.round(observed)))
+
+
+def _missing(values, kind):
+    if kind == "continuous":
+        return np.isnan(values.astype(float))
+    if values.dtype.kind in "biuf":
+        return np.isnan(values.astype(float)) | (values == -1)
+    return pd.isna(values)
+
+
+def parse_attributes(y, attribute_types, n_samples):
+    """Names, kinds and columns of the attributes in ``y`` (one column per attribute)."""
+    frame = y if isinstance(y, pd.DataFrame) else None
+    if frame is None:
+        array = check_auxiliary(y, name="y", n_samples=n_samples, ensure_2d=None, dtype=None)
+        array = array.reshape(n_samples, -1)
+        frame = pd.DataFrame(array, columns=[f"attr{k}" for k in range(array.shape[1])])
+    elif len(frame) != n_samples:
+        raise ValueError(f"y has {len(frame)} rows but X has {n_samples}.")
+    names = [str(name) for name in frame.columns]
+    if len(set(names)) != len(names):
+        raise ValueError(f"y has duplicate attribute names: {names}.")
+    if isinstance(attribute_types, dict):
+        unknown = set(attribute_types) - set(names)
+        if unknown:
+            raise ValueError(f"attribute_types names unknown attributes {sorted(unknown)}.")
+    attributes = []
+    for index, name in enumerate(names):
+        values = frame.iloc[:, index].to_numpy()
+        if values.dtype.kind == "O":
+            numeric = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy()
+            if not np.isnan(numeric[~pd.isna(values)]).any():
+                values = numeric
+        kind = _declared_kind(attribute_types, name, index)
+        kind = kind or ("continuous" if _is_continuous(values) else "categorical")
+        if kind not in KINDS:
+            raise ValueError(f"Attribute {name!r}: type must be one of {KINDS}, got {kind!r}.")
+        if kind == "continuous" and values.dtype.kind not in "biuf":
+            raise ValueError(f"Continuous attribute {name!r} holds non-numeric values.")
+        missing = _missing(values, kind)
+        if missing.all():
+            raise ValueError(f"Attribute {name!r} has no observed value.")
+        attributes.append({"name": name, "kind": kind, "values": values, "missing": missing})
+    return attributes
+
+
+def _declared_kind(attribute_types, name, index):
+    if attribute_types is None:
+        return None
+    if isinstance(attribute_types, dict):
+        return attribute_types.get(name)
+    if isinstance(attribute_types, str):
+        return attribute_types
+    return list(attribute_types)[index]
+
+
+def attribute_tensors(attribute, n_bins, fitted=None):
+    """Readout targets and conditioning strata of one attribute; learns categories/bins.
+
+    Returns the tensors (``labels_<name>`` or ``X_<name>``, ``strata``), the presence mask and
+    the fitted state (``categories`` or ``edges``) to reuse on new data.
+    """
+    name, values, missing = attribute["name"], attribute["values"], attribute["missing"]
+    observed = values[~missing]
+    if attribute["kind"] == "categorical":
+        categories = fitted if fitted is not None else np.unique(observed)
+        if fitted is None and len(categories) < 2:
+            raise ValueError(
+                f"Attribute {name!r} has one class ({categories.tolist()[0]!r}), a single "
+                "value: there is nothing for its subspace to encode."
+            )
+        filled = values.copy()  # missing entries (None, NaN, -1) get a placeholder label
+        filled[missing] = categories[0]
+        labels = encode_labels(filled, categories, name=f"Attribute {name!r}", ignore=missing)
+        strata = np.where(missing, -1, labels)
+        return {f"labels_{name}": torch.as_tensor(labels)}, strata, ~missing, categories
+    values = values.astype(float)
+    if fitted is None:
+        if np.unique(observed).size < 2:
+            raise ValueError(f"Attribute {name!r} is constant: nothing to encode.")
+        fitted = np.unique(np.quantile(observed, np.linspace(0, 1, n_bins + 1)[1:-1]))
+    strata = np.where(missing, -1, np.digitize(np.nan_to_num(values), fitted))
+    target = as_float_tensor(np.nan_to_num(values)[:, None], "cpu")
+    return {f"X_{name}": target}, strata, ~missing, fitted
