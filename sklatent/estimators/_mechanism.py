@@ -78,7 +78,12 @@ class MechanismEncoder(LatentTransformer):
     collinearity_weight : float, default=0.1
         Weight :math:`\gamma \ge 0` of the collinearity term; used by every mechanism except
         known translations. It also pulls against latents that are truly correlated: lower it
-        when they are.
+        when they are, and use ``reconstruction_weight`` instead.
+    reconstruction_weight : float, default=0.0
+        Weight :math:`\rho \ge 0` of an optional decoder's reconstruction of ``X`` from the
+        code (0: no decoder). An encoder from which ``X`` can be recovered is injective, so it
+        cannot collapse or repeat a latent; unlike the collinearity term, it does not push
+        correlated latents apart.
     hidden_layer_sizes : tuple of int, default=(100, 100)
         Hidden widths of the encoder.
     activation : str, default="leaky_relu"
@@ -137,6 +142,7 @@ class MechanismEncoder(LatentTransformer):
         "transition_matrix": ["array-like", None],
         "collapse_weight": [Interval(Real, 0, None, closed="left")],
         "collinearity_weight": [Interval(Real, 0, None, closed="left")],
+        "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
     }
 
@@ -148,6 +154,7 @@ class MechanismEncoder(LatentTransformer):
         transition_matrix=None,
         collapse_weight=1.0,
         collinearity_weight=0.1,
+        reconstruction_weight=0.0,
         hidden_layer_sizes=(100, 100),
         activation="leaky_relu",
         max_epochs=100,
@@ -167,6 +174,7 @@ class MechanismEncoder(LatentTransformer):
         self.transition_matrix = transition_matrix
         self.collapse_weight = collapse_weight
         self.collinearity_weight = collinearity_weight
+        self.reconstruction_weight = reconstruction_weight
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.max_epochs = max_epochs
@@ -200,6 +208,7 @@ class MechanismEncoder(LatentTransformer):
             self._hidden_layer_sizes,
             self.activation,
             self._make_mechanism(),
+            decoder=self.reconstruction_weight > 0,
         )
 
     def _make_objective(self):
@@ -207,6 +216,7 @@ class MechanismEncoder(LatentTransformer):
         return MechanismObjective(
             collapse_weight=self.collapse_weight if active else 0.0,
             collinearity_weight=self.collinearity_weight if active else 0.0,
+            reconstruction_weight=self.reconstruction_weight,
         )
 
     def _check_transition_matrix(self):

@@ -64,20 +64,33 @@ class MechanismModule(nn.Module):
     mechanism : torch.nn.Module
         One of :class:`Translation`, :class:`LinearMap`, :class:`LearnedOffsets`,
         :class:`CallableMechanism`.
+    decoder : bool, default=False
+        Add a decoder ``g`` (the encoder's hidden widths reversed) so that ``g(f(x))`` can be
+        compared with ``x``: an injective encoder cannot collapse or repeat a latent.
     """
 
-    def __init__(self, n_features, n_components, hidden_layer_sizes, activation, mechanism):
+    def __init__(
+        self, n_features, n_components, hidden_layer_sizes, activation, mechanism, decoder=False
+    ):
         super().__init__()
         self.encoder = make_mlp(n_features, hidden_layer_sizes, n_components, activation)
         self.mechanism = mechanism
+        self.decoder = (
+            make_mlp(n_components, hidden_layer_sizes[::-1], n_features, activation)
+            if decoder
+            else None
+        )
 
     def forward(self, batch):
         z = self.encoder(batch["X"])
-        return {
+        outputs = {
             "z": z,
             "z_next": self.encoder(batch["X_next"]),
             "z_predicted": self.mechanism(z, batch.get("actions")),
         }
+        if self.decoder is not None:
+            outputs["X_reconstructed"] = self.decoder(z)
+        return outputs
 
     def encode(self, batch):
         """The identified latents ``f(x)``."""

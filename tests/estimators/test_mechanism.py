@@ -172,3 +172,19 @@ def test_collinearity_term_lifts_unknown_offsets_to_an_affine_map():
     # Measured: affine R^2 0.936 without the term, 0.981 with it.
     assert scores[0.1] > 0.97
     assert scores[0.1] > scores[0.0] + 0.02
+
+
+def test_reconstruction_term_trains_a_decoder_of_the_code():
+    data = make_mechanism_pairs(800, 3, "linear", random_state=0)
+    kwargs = {"mechanism": "linear", "transition_matrix": data.mechanism_matrix, "max_epochs": 20}
+    enc = MechanismEncoder(3, reconstruction_weight=1.0, **kwargs, **FAST)
+    enc.fit(data.X, X_next=data.X_next)
+    assert enc.net_.module_.decoder is not None
+    errors = enc.history_[:, "train_reconstruction"]
+    assert errors[-1] < 0.5 * errors[0]
+    # Without the weight there is no decoder and the term is recorded as zero.
+    plain = MechanismEncoder(3, **{**kwargs, "max_epochs": 2}, **FAST).fit(
+        data.X, X_next=data.X_next
+    )
+    assert plain.net_.module_.decoder is None
+    assert plain.history_[-1, "train_reconstruction"] == 0.0
