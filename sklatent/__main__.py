@@ -1,7 +1,12 @@
-"""Command line: ``sklatent demo`` (or ``python -m sklatent demo``)."""
+"""Command line: ``sklatent demo``, ``sklatent fit``, ``sklatent transform``.
+
+Also run as ``python -m sklatent``. ``sklatent COMMAND --help`` describes each command.
+"""
 
 import argparse
 import sys
+
+from ._cli import add_commands, run
 
 
 def main(argv=None):
@@ -36,7 +41,13 @@ def main(argv=None):
         default="fairness_tradeoff.png",
         help="file for the trade-off plot (default fairness_tradeoff.png; '' for none)",
     )
-    args = parser.parse_args(argv)
+    add_commands(commands)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (status 2) and --help (0): a status, not an exit
+        return exc.code
+    if args.command in ("fit", "transform"):
+        return run(args)
     if args.command == "demo":
         import torch
 

@@ -1,0 +1,252 @@
+"""Tables in and out of the command line, and the preprocessing it saves beside a model.
+
+The preprocessing is plain data written as ``preprocessing.json``: the feature columns in order,
+the mean and scale of each numeric one, the categories of each other one. Reading it back runs no
+code, like :func:`sklatent.load`.
+"""
+
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+PREPROCESSING = "preprocessing.json"
+_FORMAT = "sklatent-cli-preprocessing"
+_FORMAT_VERSION = 1
+_CSV = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz")
+_TSV = (".tsv", ".tsv.gz")
+_PARQUET = (".parquet", ".pq")
+
+
+class CommandLineError(Exception):
+    """An error a shell user can act on: printed as ``sklatent: error: ...``, exit ``status``."""
+
+    def __init__(self, message, status=2):
+        super().__init__(message)
+        self.status = status
+
+
+def _table_format(path):
+    name = str(path).lower()
+    for kind, suffixes in (("csv", _CSV), ("tsv", _TSV), ("parquet", _PARQUET)):
+        if name.endswith(suffixes):
+            return kind
+    raise CommandLineError(
+        f"cannot tell the format of {path} from its name: use a .csv, .tsv or .parquet file"
+    )
+
+
+def check_parquet_engine(path):
+    """Raise a CommandLineError before any work when ``path`` is Parquet and no engine is here."""
+    if _table_format(path) == "parquet" and not parquet_engine_available():
+        raise _parquet_engine_missing(path)
+
+
+def parquet_engine_available():
+    return any(importlib.util.find_spec(engine) for engine in ("pyarrow", "fastparquet"))
+
+
+def _parquet_engine_missing(path):
+    return CommandLineError(
+        f"reading or writing Parquet ({path}) needs pyarrow, which is not installed: "
+        "`pip install pyarrow`, or use a .csv file"
+    )
+
+
+def read_table(path, str_columns=()):
+    """Read a CSV/TSV/Parquet file into a DataFrame; ``str_columns`` are read as text (CSV)."""
+    kind = _table_format(path)
+    path = Path(path)
+    if not path.is_file():
+        what = "it is a folder" if path.is_dir() else "no such file"
+        raise CommandLineError(f"cannot read {path}: {what}")
+    check_parquet_engine(path)
+    try:
+        if kind == "parquet":
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(
+                path,
+                sep="\t" if kind == "tsv" else ",",
+                dtype={column: str for column in str_columns},
+                low_memory=False,
+            )
+    except ImportError as exc:
+        raise _parquet_engine_missing(path) from exc
+    except (OSError, ValueError) as exc:  # pandas' ParserError and pyarrow's errors are both
+        raise CommandLineError(f"cannot read {path}: {exc}") from exc
+    if len(frame) == 0:
+        raise CommandLineError(f"{path} holds no rows")
+    frame.columns = [str(column) for column in frame.columns]
+    return frame
+
+
+def write_table(frame, path):
+    """Write ``frame`` (without its index) as CSV/TSV/Parquet, by the name of ``path``."""
+    kind = _table_format(path)
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "parquet":
+            frame.to_parquet(path, index=False)
+        else:
+            frame.to_csv(path, sep="\t" if kind == "tsv" else ",", index=False)
+    except ImportError as exc:
+        raise _parquet_engine_missing(path) from exc
+    except OSError as exc:
+        raise CommandLineError(f"cannot write {path}: {exc}") from exc
+
+
+def check_columns(frame, columns, option, path):
+    """Raise a CommandLineError naming the ``columns`` of ``option`` that ``frame`` lacks."""
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise CommandLineError(
+            f"{option}: no column {', '.join(map(repr, missing))} in {path} "
+            f"(its columns: {', '.join(frame.columns)})"
+        )
+
+
+def _is_numeric(series):
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _as_text(series):
+    """Category labels as text, missing values kept missing (compared as text at transform)."""
+    return (
+        series.astype(object)
+        .where(series.notna(), None)
+        .map(lambda value: None if value is None else str(value))
+    )
+
+
+def fit_preprocessing(frame, *, features, max_categories, **roles):
+    """Learn the standardisation of numeric ``features`` and the categories of the others.
+
+    ``roles`` (target, sensitive, environments, dropped) are recorded for ``transform``.
+    """
+    columns = []
+    for name in features:
+        series = frame[name]
+        if _is_numeric(series):
+            values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+            seen = values[np.isfinite(values)]
+            mean = float(seen.mean()) if len(seen) else 0.0
+            scale = float(seen.std()) if len(seen) else 1.0
+            columns.append({"name": name, "kind": "numeric", "mean": mean, "scale": scale or 1.0})
+            continue
+        categories = sorted(set(_as_text(series).dropna()))
+        if len(categories) > max_categories:
+            raise CommandLineError(
+                f"column {name!r} has {len(categories)} distinct values, more than "
+                f"--max-categories {max_categories}: drop it with --drop {name} (an identifier?) "
+                "or raise --max-categories"
+            )
+        columns.append({"name": name, "kind": "categorical", "categories": categories})
+    return {"format": _FORMAT, "format_version": _FORMAT_VERSION, "columns": columns, **roles}
+
+
+def feature_names(spec):
+    """Names of the preprocessed features: numeric columns, then ``column=category`` per one-hot."""
+    names = []
+    for column in spec["columns"]:
+        if column["kind"] == "numeric":
+            names.append(column["name"])
+        else:
+            names.extend(f"{column['name']}={category}" for category in column["categories"])
+    return names
+
+
+def apply_preprocessing(frame, spec, path="the data"):
+    """The float32 feature matrix of ``frame``, as a DataFrame named by :func:`feature_names`.
+
+    Missing numeric values become the training mean (0 after scaling); missing or unseen
+    categories become all zeros.
+    """
+    needed = [column["name"] for column in spec["columns"]]
+    missing = [name for name in needed if name not in frame.columns]
+    if missing:
+        raise CommandLineError(
+            f"{path} lacks {len(missing)} column(s) the model was fitted on: "
+            f"{', '.join(map(repr, missing))}",
+            status=3,
+        )
+    blocks = []
+    for column in spec["columns"]:
+        series = frame[column["name"]]
+        if column["kind"] == "numeric":
+            values = pd.to_numeric(series, errors="coerce")
+            bad = values.isna() & series.notna()
+            if bad.any():
+                raise CommandLineError(
+                    f"column {column['name']!r} of {path} holds non-numeric values "
+                    f"({', '.join(map(repr, series[bad].unique()[:3]))}) but was numeric when "
+                    "the model was fitted",
+                    status=3,
+                )
+            values = values.to_numpy(dtype=np.float64, na_value=np.nan)
+            scaled = (values - column["mean"]) / column["scale"]
+            blocks.append(np.nan_to_num(scaled, nan=0.0, posinf=0.0, neginf=0.0)[:, None])
+        else:
+            # -1 for a missing or unseen category: its row stays all zeros.
+            codes = pd.Index(column["categories"], dtype=object).get_indexer(_as_text(series))
+            onehot = np.zeros((len(frame), len(column["categories"])))
+            rows = np.flatnonzero(codes >= 0)
+            onehot[rows, codes[rows]] = 1.0
+            blocks.append(onehot)
+    X = np.hstack(blocks) if blocks else np.zeros((len(frame), 0))
+    return pd.DataFrame(X.astype(np.float32), columns=feature_names(spec))
+
+
+def save_preprocessing(spec, folder):
+    (Path(folder) / PREPROCESSING).write_text(json.dumps(spec, indent=1, allow_nan=False))
+
+
+def _valid_spec(spec):
+    def text_list(value):
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+    def number(value):
+        return isinstance(value, (int, float)) and math.isfinite(value)
+
+    if not (
+        isinstance(spec, dict)
+        and spec.get("format") == _FORMAT
+        and spec.get("format_version") == _FORMAT_VERSION
+        and isinstance(spec.get("columns"), list)
+        and all(text_list(spec.get(role, [])) for role in ("target", "sensitive", "dropped"))
+        and (spec.get("environments") is None or isinstance(spec["environments"], str))
+    ):
+        return False
+    for column in spec["columns"]:
+        if not isinstance(column, dict) or not isinstance(column.get("name"), str):
+            return False
+        numeric = column.get("kind") == "numeric"
+        if numeric and not (number(column.get("mean")) and number(column.get("scale"))):
+            return False
+        if not numeric and not (
+            column.get("kind") == "categorical" and text_list(column.get("categories"))
+        ):
+            return False
+        if numeric and column["scale"] == 0:
+            return False
+    return True
+
+
+def load_preprocessing(folder):
+    """Read and check the ``preprocessing.json`` that ``sklatent fit`` saved in ``folder``."""
+    path = Path(folder) / PREPROCESSING
+    try:
+        spec = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CommandLineError(
+            f"{folder} holds a sklatent model but no readable {PREPROCESSING}: it was not "
+            f"written by `sklatent fit` ({exc})",
+            status=3,
+        ) from exc
+    if not _valid_spec(spec):
+        raise CommandLineError(f"{path} is not a preprocessing file of `sklatent fit`", status=3)
+    return spec

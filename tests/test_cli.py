@@ -1,0 +1,209 @@
+"""``sklatent fit`` / ``sklatent transform``: round trip on Adult, and the shell's error paths."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sklatent
+from sklatent import _cli_data
+from sklatent.__main__ import main
+from sklatent._cli import parse_params
+from sklatent._cli_data import apply_preprocessing, load_preprocessing
+from sklatent.datasets import load_adult
+
+COLUMNS = ["age", "workclass", "education", "hours_per_week", "sex", "income"]
+FAST = ["--param", "max_epochs=2", "--param", "n_components=2", "--param", "random_state=0"]
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    """A FairEncoder fitted by the command line on 600 Adult rows, and a 50-row test file."""
+    folder = tmp_path_factory.mktemp("cli")
+    train = load_adult(split="train").frame[COLUMNS].iloc[:600]
+    train.to_csv(folder / "train.csv", index=False)
+    # Other order, an extra column, target and sensitive columns present (and ignored).
+    test = load_adult(split="test").frame[["race", *COLUMNS[::-1]]].iloc[:50]
+    test.to_csv(folder / "test.csv", index=False)
+    fit = ["fit", "--estimator", "FairEncoder", "--data", str(folder / "train.csv")]
+    roles = ["--target", "income", "--sensitive", "sex"]
+    assert main([*fit, *roles, "--out", str(folder / "model"), *FAST]) == 0
+    return folder
+
+
+def _transform(folder, data, out):
+    return main(["transform", "--model", str(folder / "model"), "--data", str(data), "--out", out])
+
+
+def _python_codes(folder, frame):
+    """What a Python user gets: load the model and the preprocessing, transform."""
+    estimator = sklatent.load(folder / "model")
+    return estimator.transform(apply_preprocessing(frame, load_preprocessing(folder / "model")))
+
+
+def test_fit_saves_a_model_and_plain_preprocessing(fitted):
+    assert type(sklatent.load(fitted / "model")).__name__ == "FairEncoder"
+    spec = json.loads((fitted / "model" / "preprocessing.json").read_text())
+    assert spec["target"] == ["income"] and spec["sensitive"] == ["sex"]
+    kinds = {column["name"]: column["kind"] for column in spec["columns"]}
+    assert kinds == {
+        "age": "numeric",
+        "workclass": "categorical",
+        "education": "categorical",
+        "hours_per_week": "numeric",
+    }
+
+
+def test_fit_reports_progress_on_stderr(tmp_path, fitted, capsys):
+    out = tmp_path / "model"
+    args = ["fit", "--estimator", "BetaVAE", "--data", str(fitted / "train.csv")]
+    assert main([*args, "--drop", "sex", "--drop", "income", "--out", str(out), *FAST]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    for line in ("read 600 rows", "fitting BetaVAE...", f"saved to {out}"):
+        assert line in captured.err
+
+
+def test_transform_writes_codes_in_row_order_equal_to_python(fitted, tmp_path, capsys):
+    assert _transform(fitted, fitted / "test.csv", str(tmp_path / "codes.csv")) == 0
+    assert "wrote 50 rows x 2 codes" in capsys.readouterr().err
+    codes = pd.read_csv(tmp_path / "codes.csv")
+    assert list(codes.columns) == ["fairencoder0", "fairencoder1"] and codes.shape == (50, 2)
+    test = pd.read_csv(fitted / "test.csv")
+    np.testing.assert_allclose(codes.to_numpy(), _python_codes(fitted, test), atol=1e-6)
+    # Row order is the input's: reversed rows give reversed codes.
+    test.iloc[::-1].to_csv(tmp_path / "reversed.csv", index=False)
+    assert _transform(fitted, tmp_path / "reversed.csv", str(tmp_path / "reversed_codes.csv")) == 0
+    reversed_codes = pd.read_csv(tmp_path / "reversed_codes.csv").to_numpy()
+    np.testing.assert_allclose(reversed_codes, codes.to_numpy()[::-1], atol=1e-6)
+
+
+def test_parquet_round_trip(fitted, tmp_path):
+    pytest.importorskip("pyarrow")
+    pd.read_csv(fitted / "test.csv").to_parquet(tmp_path / "test.parquet")
+    assert _transform(fitted, tmp_path / "test.parquet", str(tmp_path / "codes.parquet")) == 0
+    assert _transform(fitted, fitted / "test.csv", str(tmp_path / "codes.csv")) == 0
+    codes = pd.read_parquet(tmp_path / "codes.parquet")
+    assert list(codes.columns) == ["fairencoder0", "fairencoder1"]
+    np.testing.assert_allclose(codes, pd.read_csv(tmp_path / "codes.csv"), atol=1e-6)
+
+
+def test_parquet_without_pyarrow_is_a_clear_error(fitted, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(_cli_data, "parquet_engine_available", lambda: False)
+    assert _transform(fitted, fitted / "test.csv", str(tmp_path / "codes.parquet")) == 2
+    assert "pip install pyarrow" in capsys.readouterr().err
+
+
+def test_unseen_categories_and_missing_values_are_zeros(fitted):
+    spec = load_preprocessing(fitted / "model")
+    frame = pd.DataFrame(
+        {
+            "age": [np.nan, 40.0],
+            "workclass": ["Astronaut", None],
+            "education": ["Bachelors", "Bachelors"],
+            "hours_per_week": [40, 40],
+        }
+    )
+    X = apply_preprocessing(frame, spec)
+    workclass = [name for name in X.columns if name.startswith("workclass=")]
+    assert X.loc[0, "age"] == 0.0 and (X[workclass].to_numpy() == 0).all()
+    assert X.loc[:, "education=Bachelors"].tolist() == [1.0, 1.0]
+
+
+def test_params_are_python_literals_or_text():
+    params = parse_params(
+        ["beta=0.5", "hidden_layer_sizes=(8, 4)", "device=cpu", "random_state=None"],
+        sklatent.FairEncoder,
+    )
+    assert params == {
+        "beta": 0.5,
+        "hidden_layer_sizes": (8, 4),
+        "device": "cpu",
+        "random_state": None,
+    }
+
+
+def _error(capsys):
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("extra", "status", "fragment"),
+    [
+        (["--param", "bta=1"], 2, "valid ones: activation, batch_size, beta"),
+        (["--param", "beta"], 2, "expected NAME=VALUE"),
+        (["--param", "beta=-1"], 2, "'beta' parameter of FairEncoder"),
+        (["--target", "salary"], 2, "--target: no column 'salary'"),
+        (["--sensitive", "gender"], 2, "--sensitive: no column 'gender'"),
+        (["--environments", "sex"], 2, "FairEncoder.fit takes no environments"),
+    ],
+)
+def test_fit_errors(fitted, tmp_path, capsys, extra, status, fragment):
+    args = ["fit", "--estimator", "FairEncoder", "--data", str(fitted / "train.csv")]
+    assert main([*args, "--out", str(tmp_path / "model"), *extra]) == status
+    assert fragment in _error(capsys)
+    assert not (tmp_path / "model").exists()
+
+
+def test_unreadable_data_files(fitted, tmp_path, capsys):
+    fit = ["fit", "--estimator", "FairEncoder", "--out", str(tmp_path / "model"), "--data"]
+    assert main([*fit, str(tmp_path / "nowhere.csv")]) == 2
+    assert "nowhere.csv: no such file" in _error(capsys)
+    (tmp_path / "data.xlsx").write_text("x")
+    assert main([*fit, str(tmp_path / "data.xlsx")]) == 2
+    assert "use a .csv, .tsv or .parquet file" in _error(capsys)
+    (tmp_path / "empty.csv").write_text("")
+    assert main([*fit, str(tmp_path / "empty.csv")]) == 2
+    assert "cannot read" in _error(capsys)
+    assert _transform(fitted, tmp_path / "nowhere.csv", str(tmp_path / "codes.csv")) == 2
+    assert "no such file" in _error(capsys)
+
+
+def test_transform_data_missing_columns_are_named(fitted, tmp_path, capsys):
+    pd.read_csv(fitted / "test.csv").drop(columns=["age", "education"]).to_csv(
+        tmp_path / "partial.csv", index=False
+    )
+    assert _transform(fitted, tmp_path / "partial.csv", str(tmp_path / "codes.csv")) == 3
+    assert "lacks 2 column(s) the model was fitted on: 'age', 'education'" in _error(capsys)
+    assert not (tmp_path / "codes.csv").exists()
+
+
+def test_transform_numeric_column_holding_text(fitted, tmp_path, capsys):
+    test = pd.read_csv(fitted / "test.csv")
+    test["age"] = test["age"].astype(str).where(test.index > 0, "forty")
+    test.to_csv(tmp_path / "text.csv", index=False)
+    assert _transform(fitted, tmp_path / "text.csv", str(tmp_path / "codes.csv")) == 3
+    assert "column 'age'" in _error(capsys)
+
+
+def test_model_folders_that_are_not_models(fitted, tmp_path, capsys):
+    def transform(model):
+        args = ["transform", "--model", str(model), "--data", str(fitted / "test.csv")]
+        return main([*args, "--out", str(tmp_path / "codes.csv")])
+
+    (tmp_path / "folder").mkdir()
+    assert transform(tmp_path / "folder") == 3
+    assert "is not a sklatent model" in _error(capsys)
+    assert transform(tmp_path / "nowhere") == 2
+    assert "no such folder" in _error(capsys)
+    # A sklatent model saved from Python, without the command line's preprocessing.
+    sklatent.save(sklatent.load(fitted / "model"), tmp_path / "bare")
+    assert transform(tmp_path / "bare") == 3
+    assert "not written by `sklatent fit`" in _error(capsys)
+
+
+def test_out_folder_holding_other_files_is_refused(fitted, tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    args = ["fit", "--estimator", "FairEncoder", "--data", str(fitted / "train.csv")]
+    assert main([*args, "--out", str(tmp_path)]) == 2
+    assert "refusing to write into it" in _error(capsys)
+
+
+def test_usage_errors_and_demo_still_parse(capsys):
+    assert main(["fit", "--estimator", "PCA", "--data", "x.csv", "--out", "m"]) == 2
+    assert "invalid choice: 'PCA'" in capsys.readouterr().err
+    assert main(["demo", "--help"]) == 0
+    assert "--n-train" in capsys.readouterr().out
