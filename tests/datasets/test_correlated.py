@@ -209,7 +209,8 @@ def test_mnist_source():
     X, y = make_digit_pairs(0.9, n_samples=500, source="mnist", random_state=0)
     assert X.shape == (500, 28 * 56)
     assert set(np.unique(y).tolist()) == {3, 8}
-    assert np.mean(y[:, 0] == y[:, 1]) == pytest.approx(0.95, abs=0.002)
+    # Each of the four cells' counts is rounded (500 x 0.475 = 237.5 -> 238): within 2 rows.
+    assert np.mean(y[:, 0] == y[:, 1]) == pytest.approx(0.95, abs=2 / 500 + 1e-9)
     hashes = {}
     for split in ("train", "test"):
         X, _ = make_digit_pairs(0.0, n_samples=1000, source="mnist", split=split, random_state=1)
