@@ -83,7 +83,8 @@ class InvariantEncoder(ClassifierMixin, StructuredVAE):
         The adversary, for ``independence="adversarial"``.
     alpha : float, default=0.0
         L2 penalty (Adam's weight decay) on the encoder's and heads' weights, as
-        :class:`~sklearn.neural_network.MLPClassifier` names it. How ERM is regularised decides
+        :class:`~sklearn.neural_network.MLPClassifier` names it; once the loss is divided by
+        ``penalty_weight``, so is the decay, as in the IRM reference code. How ERM is regularised decides
         how much it leans on a spurious feature, so compare penalties at the same ``alpha``.
     decoder_variance, hidden_layer_sizes, activation : see FairEncoder
         Architecture of the encoder, the label's head and the features' decoder.

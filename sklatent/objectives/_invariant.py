@@ -100,10 +100,17 @@ class InvariantObjective(StructuredObjective):
         terms = super().forward(outputs, batch)
         terms["penalty"] = self.invariance_penalty(outputs, batch, critic)
         weight = self.penalty_weight if self.annealed and self.n_environments > 1 else 1.0
-        loss = terms["loss"] + weight * terms["penalty"]
         # IRM's reference code: once the penalty dominates, rescale so the step size holds.
-        terms["loss"] = loss / weight if weight > 1.0 else loss
+        terms["loss"] = (terms["loss"] + weight * terms["penalty"]) * self.loss_scale
         return terms
+
+    @property
+    def loss_scale(self):
+        """The factor the loss is multiplied by: ``1 / penalty_weight`` once annealed (when the
+        weight exceeds 1), else 1. The engine scales the L2 weight decay by it too, as the
+        reference code divides its L2 term with the rest of the loss."""
+        weight = self.penalty_weight if self.annealed and self.n_environments > 1 else 1.0
+        return 1.0 / weight if weight > 1.0 else 1.0
 
     def critic_terms(self, outputs, batch, critic):
         """The adversary's loss (``independence="adversarial"``)."""

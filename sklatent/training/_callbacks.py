@@ -69,7 +69,10 @@ class Anneal(Callback):
     """Switch an objective's ``annealed`` flag on after ``epochs`` epochs.
 
     From epoch ``epochs + 1`` (counted from 1) on, ``net.criterion_.annealed`` is True: the
-    objective applies its full penalty weight (IRM's ``penalty_anneal_iters``, in epochs).
+    objective applies its full penalty weight (IRM's ``penalty_anneal_iters``, in epochs). When
+    the objective then scales its loss down (``criterion_.loss_scale``), the optimizer's weight
+    decay, an L2 term of the loss in effect, is scaled with it: otherwise it would outweigh the
+    scaled-down risk by the same factor.
 
     Parameters
     ----------
@@ -80,5 +83,15 @@ class Anneal(Callback):
     def __init__(self, epochs):
         self.epochs = epochs
 
+    def on_train_begin(self, net, **kwargs):
+        self.weight_decays_ = [group.get("weight_decay", 0.0) for group in _groups(net)]
+
     def on_epoch_begin(self, net, **kwargs):
         net.criterion_.annealed = len(net.history) > self.epochs
+        scale = getattr(net.criterion_, "loss_scale", 1.0)
+        for group, weight_decay in zip(_groups(net), self.weight_decays_, strict=True):
+            group["weight_decay"] = weight_decay * scale
+
+
+def _groups(net):
+    return net.optimizer_.param_groups

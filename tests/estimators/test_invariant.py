@@ -93,3 +93,12 @@ def test_one_environment_or_an_environment_with_one_class_is_an_error():
     environments = np.where((ENV == 2) & (Y == 0), 0, ENV)  # environment 2 keeps only class 1
     with pytest.raises(ValueError, match="Environment 2 holds a single class"):
         InvariantEncoder(**SMALL).fit(X, Y, environments=environments)
+
+
+def test_weight_decay_is_scaled_with_the_loss_after_annealing():
+    # IRM's reference code divides its L2 term with the rest of the loss; with Adam's weight
+    # decay that means dividing the decay too, or it outweighs the risk by penalty_weight.
+    model = InvariantEncoder(**{**SMALL, "alpha": 0.01, "penalty_weight": 100.0})
+    model.set_params(anneal_epochs=1, max_epochs=2).fit(X, Y, environments=ENV)
+    decays = [group["weight_decay"] for group in model.net_.optimizer_.param_groups]
+    assert decays == pytest.approx([0.01 / 100.0] * len(decays))
