@@ -11,16 +11,15 @@ from ..modules import PermutationCritics
 from ..objectives import DisentangledObjective
 from ..training import AdversarialNet, LatentNet
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
-from ._base import LatentTransformer
 from ._disentangled_data import attribute_tensors, parse_attributes
-from ._structured import StructuredVAE
+from ._structured import StructuredVAE, _TablePreset
 from ._structured_spec import view_tensors
 
 _STRUCTURED = StructuredVAE._parameter_constraints
 _FREE = "free"
 
 
-class DisentangledEncoder(StructuredVAE):
+class DisentangledEncoder(_TablePreset):
     r"""One latent subspace per attribute, kept apart given the attributes (paper 001).
 
     Each attribute :math:`s_k` (a column of ``y``) gets its own subspace :math:`z_k` of the code
@@ -304,7 +303,7 @@ class DisentangledEncoder(StructuredVAE):
                 "DisentangledEncoder requires y to be passed, but the target y is None: "
                 "y holds the attributes, one column each."
             )
-        X = LatentTransformer._validate_X(self, X, reset=True)
+        X = self._validate_X(X, reset=True)
         attributes = parse_attributes(y, self.attribute_types, len(X))
         self.attributes_ = [attribute["name"] for attribute in attributes]
         self.attribute_types_ = {a["name"]: a["kind"] for a in attributes}
@@ -411,9 +410,6 @@ class DisentangledEncoder(StructuredVAE):
                 scores.append(r2_score(truth.astype(float), guess.astype(float)))
         return float(np.mean(scores))
 
-    def _validate_X(self, X, *, reset):
-        return LatentTransformer._validate_X(self, X, reset=reset)
-
     def get_feature_names_out(self, input_features=None):
         """Names of the code's columns: ``<attribute>_0``... (``free_0``... last).
 
@@ -434,6 +430,5 @@ class DisentangledEncoder(StructuredVAE):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
         tags.target_tags.required = True
         return tags

@@ -9,17 +9,16 @@ import torch
 from ..modules import make_mlp
 from ..objectives import FairObjective
 from ..training import AdversarialNet, LatentNet
-from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
-from ._base import LatentTransformer
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ._fair_data import SensitiveGroups, group_log_prior, target_view
-from ._structured import StructuredVAE
+from ._structured import StructuredVAE, _TablePreset
 from ._structured_spec import one_block_masks, parse_views, view_tensors
 
 _STRUCTURED = StructuredVAE._parameter_constraints
 _BLOCK = "fairencoder"
 
 
-class FairEncoder(StructuredVAE):
+class FairEncoder(_TablePreset):
     r"""Codes that keep what the features say about the task but not the sensitive attribute.
 
     The fair preset of :class:`StructuredVAE` (our formulation of the fair special case of Zhang,
@@ -300,7 +299,7 @@ class FairEncoder(StructuredVAE):
         self : FairEncoder
             The fitted estimator.
         """
-        X = LatentTransformer._validate_X(self, X, reset=True)
+        X = self._validate_X(X, reset=True)
         n_samples = len(X)
         sensitive_columns = self._sensitive_columns()
         if sensitive_columns and sensitive_features is not None:
@@ -398,26 +397,3 @@ class FairEncoder(StructuredVAE):
                 self._to_tensor(Z), {"s": condition.float().to(self.net_.device)}
             )
         return params["x"]["mean"].cpu().numpy().astype(Z.dtype)
-
-    def _validate_X(self, X, *, reset):
-        return LatentTransformer._validate_X(self, X, reset=reset)
-
-    def get_feature_names_out(self, input_features=None):
-        """Names of the code's columns: ``fairencoder0``, ``fairencoder1``...
-
-        Parameters
-        ----------
-        input_features : None
-            Ignored.
-
-        Returns
-        -------
-        feature_names_out : ndarray of str
-        """
-        check_is_fitted(self, "net_")
-        return np.asarray([f"{_BLOCK}{i}" for i in range(self.n_components)], dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        return tags

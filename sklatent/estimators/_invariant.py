@@ -16,16 +16,15 @@ from ..objectives._invariant import PENALTIES
 from ..training import AdversarialNet, Anneal, LatentNet
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
 from ..utils._validation import check_auxiliary
-from ._base import LatentTransformer
 from ._fair_data import group_log_prior, target_view
-from ._structured import StructuredVAE
+from ._structured import StructuredVAE, _TablePreset
 from ._structured_spec import one_block_masks, view_tensors
 
 _STRUCTURED = StructuredVAE._parameter_constraints
 _BLOCK = "invariantencoder"
 
 
-class InvariantEncoder(ClassifierMixin, StructuredVAE):
+class InvariantEncoder(ClassifierMixin, _TablePreset):
     r"""A code of ``X`` and a classifier on it whose risk is the same in every environment.
 
     The invariant preset of :class:`StructuredVAE`: the label is generated from the code by one
@@ -84,8 +83,9 @@ class InvariantEncoder(ClassifierMixin, StructuredVAE):
     alpha : float, default=0.0
         L2 penalty (Adam's weight decay) on the encoder's and heads' weights, as
         :class:`~sklearn.neural_network.MLPClassifier` names it; once the loss is divided by
-        ``penalty_weight``, so is the decay, as in the IRM reference code. How ERM is regularised decides
-        how much it leans on a spurious feature, so compare penalties at the same ``alpha``.
+        ``penalty_weight``, so is the decay, as in the IRM reference code. How ERM is
+        regularised decides how much it leans on a spurious feature, so compare penalties at
+        the same ``alpha``.
     decoder_variance, hidden_layer_sizes, activation : see FairEncoder
         Architecture of the encoder, the label's head and the features' decoder.
     max_epochs, batch_size, lr, device, random_state, verbose, callbacks : see BetaVAE
@@ -273,7 +273,7 @@ class InvariantEncoder(ClassifierMixin, StructuredVAE):
         self : InvariantEncoder
             The fitted estimator.
         """
-        X = LatentTransformer._validate_X(self, X, reset=True)
+        X = self._validate_X(X, reset=True)
         n_samples = len(X)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
@@ -353,29 +353,6 @@ class InvariantEncoder(ClassifierMixin, StructuredVAE):
         """
         proba = self.predict_proba(X)  # checks fitted before classes_ is read
         return self.classes_[proba.argmax(axis=1)]
-
-    def _validate_X(self, X, *, reset):
-        return LatentTransformer._validate_X(self, X, reset=reset)
-
-    def get_feature_names_out(self, input_features=None):
-        """Names of the code's columns: ``invariantencoder0``, ``invariantencoder1``...
-
-        Parameters
-        ----------
-        input_features : None
-            Ignored.
-
-        Returns
-        -------
-        feature_names_out : ndarray of str
-        """
-        check_is_fitted(self, "net_")
-        return np.asarray([f"{_BLOCK}{i}" for i in range(self.n_components)], dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        return tags
 
 
 def _check_environments(names, groups, y, *, given):
