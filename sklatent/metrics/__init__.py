@@ -6,15 +6,15 @@ estimators) land here with the estimators that need them.
 
 from ._disentanglement import dci, mutual_information_gap, sap_score
 from ._environments import environment_scores
-from ._fairness import (
+from ._fairness_scorers import (
     best_under_budget,
     demographic_parity_scorer,
     equalized_odds_scorer,
     leakage_scorer,
-    sensitive_leakage,
 )
 from ._identifiability import linear_identifiability, mean_correlation_coefficient
 from ._latent_report import latent_report
+from ._leakage import sensitive_leakage
 from ._mutual_information import active_units, mutual_information_ksg
 
 __all__ = [

@@ -1,0 +1,195 @@
+"""How much a code reveals of a sensitive attribute.
+
+:func:`sensitive_leakage` trains a classifier (the *probe*) to predict the sensitive group from
+the code: a fair representation leaves it at chance. A linear probe certifies nothing (a tree
+reads fairlearn's ``CorrelationRemover`` output back perfectly): the default probe is
+non-linear.
+"""
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.utils import Bunch, check_array
+
+__all__ = ["sensitive_leakage"]
+
+
+def _group_table(sensitive_features, name):
+    """The sensitive features as a 2-D object array: one column per attribute, never a view."""
+    table = np.array(sensitive_features, dtype=object)  # a copy: the caller's data stays as is
+    if table.ndim == 1:
+        table = table.reshape(-1, 1)
+    if table.ndim != 2 or table.shape[1] == 0:
+        raise ValueError(f"{name} must be 1-D or 2-D, got shape {np.shape(sensitive_features)}.")
+    if pd.isna(table).any():
+        raise ValueError(f"{name} contains missing values (NaN or None); give them a group label.")
+    return table
+
+
+def _encode_groups(table):
+    """One integer label per row; several columns form intersectional groups, as in fairlearn."""
+    keys = table[:, 0] if table.shape[1] == 1 else pd.MultiIndex.from_arrays(list(table.T))
+    codes, uniques = pd.factorize(keys)
+    return codes, list(uniques)
+
+
+def _check_codes(Z, name):
+    Z = check_array(Z, dtype=np.float64, ensure_2d=False, ensure_min_samples=2, input_name=name)
+    return Z.reshape(-1, 1) if Z.ndim == 1 else Z
+
+
+def _probe_scores(probe_classes, proba, groups):
+    """Macro one-vs-rest ROC AUC over the groups present, accuracy and majority share."""
+    present = [k for k in range(len(probe_classes)) if np.any(groups == probe_classes[k])]
+    # With two groups both one-vs-rest AUCs equal the binary AUC, so one formula serves both.
+    auc = np.mean([roc_auc_score(groups == probe_classes[k], proba[:, k]) for k in present])
+    predicted = np.asarray(probe_classes)[np.argmax(proba, axis=1)]
+    return Bunch(
+        roc_auc=float(auc),
+        accuracy=float(np.mean(predicted == groups)),
+        majority_rate=float(np.bincount(groups).max() / len(groups)),
+    )
+
+
+def _check_several_groups(names, name):
+    if len(names) < 2:
+        raise ValueError(
+            f"{name} holds a single group ({names[0]!r}): there is nothing to predict, so "
+            "leakage is undefined."
+        )
+
+
+def sensitive_leakage(
+    Z,
+    sensitive_features,
+    *,
+    probe=None,
+    cv=5,
+    random_state=None,
+    Z_test=None,
+    sensitive_features_test=None,
+):
+    """Cross-validated accuracy and ROC AUC of a probe that predicts the sensitive group from Z.
+
+    A representation that carries no information about the sensitive attribute leaves every
+    probe at chance: ROC AUC 0.5 and accuracy equal to ``majority_rate``. By default the probe
+    is fitted and scored with stratified k-fold cross-validation on ``(Z, sensitive_features)``;
+    with ``Z_test`` and ``sensitive_features_test`` it is fitted on the first pair and scored on
+    the second (probe trained on train codes, scored on test codes).
+
+    Parameters
+    ----------
+    Z : array-like of shape (n_samples, n_components) or (n_samples,)
+        Codes, e.g. the output of ``transform``. A 1-D vector is one column.
+    sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels (strings, integers, a pandas Series). Several columns (a 2-D array or a
+        DataFrame) are combined into one intersectional group per row, as fairlearn does.
+    probe : classifier with ``predict_proba``, default=None
+        Cloned before fitting. None means
+        ``HistGradientBoostingClassifier(random_state=random_state)``.
+    cv : int or cross-validation splitter, default=5
+        An int is the number of folds of
+        ``StratifiedKFold(shuffle=True, random_state=random_state)``. Ignored with ``Z_test``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the fold shuffling and the default probe.
+    Z_test : array-like of shape (n_test, n_components), default=None
+        Codes to score the probe on. Give it together with ``sensitive_features_test``.
+    sensitive_features_test : array-like of shape (n_test,) or (n_test, n_attributes), \
+default=None
+        Sensitive features of ``Z_test``, with the same columns as ``sensitive_features``.
+
+    Returns
+    -------
+    result : :class:`~sklearn.utils.Bunch`
+        ``roc_auc`` (binary ROC AUC; with more than two groups the macro average of the
+        one-vs-rest AUCs of the groups present in the scored data), ``accuracy`` (of the most
+        probable group), ``majority_rate`` (share of the most frequent group in the scored data,
+        the accuracy of a probe that always guesses it) and ``n_groups`` (number of groups).
+
+    Raises
+    ------
+    ValueError
+        If the numbers of rows disagree, if there is a single sensitive group, if ``Z`` holds
+        NaN or infinity, if the sensitive features hold missing values, if only one of
+        ``Z_test`` and ``sensitive_features_test`` is given, or if the test data hold a group
+        the training data lack.
+
+    See Also
+    --------
+    leakage_scorer : The same probe as a scorer for model selection.
+
+    Notes
+    -----
+    The default probe is non-linear on purpose: a linear probe at chance certifies nothing, as
+    a code can hide the group from every hyperplane and still reveal it to a shallow tree (for
+    instance, the output of fairlearn's ``CorrelationRemover``, which removes only linear
+    correlation, can leave a depth-3 tree at ROC AUC 1.0). A probe can only show leakage, never
+    prove its absence: a low score is evidence only about probes of that capacity.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklatent.metrics import sensitive_leakage
+    >>> rng = np.random.default_rng(0)
+    >>> s = rng.integers(0, 2, size=400)
+    >>> Z = np.column_stack([s + 0.1 * rng.normal(size=400), rng.normal(size=400)])
+    >>> result = sensitive_leakage(Z, s, random_state=0)
+    >>> round(result.roc_auc, 2), result.n_groups
+    (1.0, 2)
+    >>> Z_fair = rng.normal(size=(400, 2))
+    >>> bool(abs(sensitive_leakage(Z_fair, s, random_state=0).roc_auc - 0.5) < 0.1)
+    True
+    """
+    if (Z_test is None) != (sensitive_features_test is None):
+        raise ValueError("Give both Z_test and sensitive_features_test, or neither.")
+    Z = _check_codes(Z, "Z")
+    table = _group_table(sensitive_features, "sensitive_features")
+    if Z.shape[0] != table.shape[0]:
+        raise ValueError(
+            f"Z and sensitive_features must have the same number of rows, got {Z.shape[0]} "
+            f"and {table.shape[0]}."
+        )
+    if probe is None:
+        probe = HistGradientBoostingClassifier(random_state=random_state)
+    if not hasattr(probe, "predict_proba"):
+        raise TypeError(f"probe must be a classifier with predict_proba, got {probe!r}.")
+
+    if Z_test is None:
+        groups, names = _encode_groups(table)
+        _check_several_groups(names, "sensitive_features")
+        if isinstance(cv, numbers.Integral):
+            cv = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
+        proba = cross_val_predict(probe, Z, groups, cv=cv, method="predict_proba")
+        # cross_val_predict orders the columns by sorted label, and the labels are 0..n-1.
+        result = _probe_scores(np.arange(len(names)), proba, groups)
+        result.n_groups = len(names)
+        return result
+
+    Z_test = _check_codes(Z_test, "Z_test")
+    table_test = _group_table(sensitive_features_test, "sensitive_features_test")
+    if Z_test.shape != (table_test.shape[0], Z.shape[1]) or table_test.shape[1] != table.shape[1]:
+        raise ValueError(
+            f"Z_test and sensitive_features_test must have the same number of rows and the "
+            f"columns of Z and sensitive_features, got shapes {Z_test.shape} and "
+            f"{table_test.shape} for training shapes {Z.shape} and {table.shape}."
+        )
+    # Encode both together so that a group has the same label in training and test data.
+    groups_all, names = _encode_groups(np.vstack([table, table_test]))
+    groups, groups_test = groups_all[: len(table)], groups_all[len(table) :]
+    _check_several_groups([names[k] for k in np.unique(groups)], "sensitive_features")
+    unseen = sorted(set(np.unique(groups_test)) - set(np.unique(groups)))
+    if unseen:
+        raise ValueError(
+            "sensitive_features_test holds groups absent from sensitive_features, which the "
+            f"probe cannot predict: {[names[k] for k in unseen]}."
+        )
+    _check_several_groups([names[k] for k in np.unique(groups_test)], "sensitive_features_test")
+    fitted = clone(probe).fit(Z, groups)
+    result = _probe_scores(fitted.classes_, fitted.predict_proba(Z_test), groups_test)
+    result.n_groups = len(np.unique(groups))
+    return result
