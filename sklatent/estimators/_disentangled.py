@@ -4,19 +4,17 @@ import itertools
 from numbers import Integral, Real
 
 import numpy as np
-import pandas as pd
 import torch
 
 from ..modules import PermutationCritics
 from ..objectives import DisentangledObjective
 from ..training import AdversarialNet, LatentNet
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
-from ._disentangled_data import attribute_tensors, parse_attributes
+from ._disentangled_data import attribute_tensors, parse_attributes, subspace_structure
 from ._structured import StructuredVAE, _TablePreset
 from ._structured_spec import view_tensors
 
 _STRUCTURED = StructuredVAE._parameter_constraints
-_FREE = "free"
 
 
 class DisentangledEncoder(_TablePreset):
@@ -212,33 +210,13 @@ class DisentangledEncoder(_TablePreset):
         return [int(s) for s in sizes]
 
     def _build_structure(self, attributes):
-        names = [attribute["name"] for attribute in attributes]
-        reconstruct = self.beta > 0
-        x_view = {"name": "x", "columns": list(range(self.n_features_in_))}
-        x_view |= {"likelihood": "gaussian", "decoder": reconstruct}
-        self.views_ = [x_view] + [
-            {
-                "name": attribute["name"],
-                "columns": None,
-                "expert": False,
-                "likelihood": "categorical" if attribute["kind"] == "categorical" else "gaussian",
-                "n_features": 1,
-            }
-            for attribute in attributes
-        ]
-        sizes = self._sizes(len(attributes))
-        free = [_FREE] if self.n_free and reconstruct else []
-        self.block_names_ = names + free
-        self.block_sizes_ = sizes + ([self.n_free] if free else [])
-        views = [view["name"] for view in self.views_]
-        decoder = pd.DataFrame(False, index=self.block_names_, columns=views)
-        decoder["x"] = reconstruct
-        for name in names:
-            decoder.loc[name, name] = True  # each readout reads its own subspace only
-        encoder = pd.DataFrame(False, index=self.block_names_, columns=views)
-        encoder["x"] = True
+        free = self.n_free if self.beta > 0 else 0
+        self.views_, blocks, masks = subspace_structure(
+            attributes, self._sizes(len(attributes)), free, self.n_features_in_, self.beta > 0
+        )
+        self.block_names_, self.block_sizes_ = list(blocks), list(blocks.values())
         self._learned = {"decoder": False, "encoder": False}
-        self._masks_for_module = {"decoder": decoder, "encoder": encoder}
+        self._masks_for_module = masks
 
     @property
     def _subspaces(self):

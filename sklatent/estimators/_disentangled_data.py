@@ -100,3 +100,31 @@ def attribute_tensors(attribute, n_bins, fitted=None):
     strata = np.where(missing, -1, np.digitize(np.nan_to_num(values), fitted))
     target = as_float_tensor(np.nan_to_num(values)[:, None], "cpu")
     return {f"X_{name}": target}, strata, ~missing, fitted
+
+
+def subspace_structure(attributes, sizes, n_free, n_features, reconstruct):
+    """Views, blocks and masks of the disentangled preset: one block per attribute, whose
+    readout reads that block only, plus an optional ``"free"`` block; every block is inferred
+    from ``X`` and, when ``reconstruct``, generates it."""
+    names = [attribute["name"] for attribute in attributes]
+    x_view = {"name": "x", "columns": list(range(n_features))}
+    x_view |= {"likelihood": "gaussian", "decoder": reconstruct}
+    views = [x_view] + [
+        {
+            "name": attribute["name"],
+            "columns": None,
+            "expert": False,
+            "likelihood": "categorical" if attribute["kind"] == "categorical" else "gaussian",
+            "n_features": 1,
+        }
+        for attribute in attributes
+    ]
+    blocks = dict(zip(names, sizes, strict=True)) | ({"free": n_free} if n_free else {})
+    view_names = [view["name"] for view in views]
+    decoder = pd.DataFrame(False, index=list(blocks), columns=view_names)
+    decoder["x"] = reconstruct
+    for name in names:
+        decoder.loc[name, name] = True  # each readout reads its own subspace only
+    encoder = pd.DataFrame(False, index=list(blocks), columns=view_names)
+    encoder["x"] = True
+    return views, blocks, {"decoder": decoder, "encoder": encoder}
