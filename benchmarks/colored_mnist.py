@@ -99,6 +99,9 @@ MODELS = {
     ),
     "grayscale oracle": dict(penalty="irm", penalty_weight=0.0),
 }
+# The same CI schedule at other weights, for the test-environment (oracle) selection rule only.
+for _weight in (300.0, 3000.0):
+    MODELS[f"CI-MMD ({_weight:g})"] = {**MODELS["CI-MMD (1000)"], "penalty_weight": _weight}
 PENALTY_MODELS = ["ERM", "IRMv1 (91257)", "REx (1e4)", "CI-MMD (1000)"]
 
 
