@@ -11,13 +11,14 @@ from ..objectives import DisentangledObjective
 from ..training import AdversarialNet, LatentNet
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
 from ._disentangled_data import attribute_tensors, parse_attributes, subspace_structure
-from ._structured import StructuredVAE, _TablePreset
+from ._structured import StructuredVAE
 from ._structured_spec import view_tensors
+from ._table_preset import TablePreset
 
 _STRUCTURED = StructuredVAE._parameter_constraints
 
 
-class DisentangledEncoder(_TablePreset):
+class DisentangledEncoder(TablePreset):
     r"""One latent subspace per attribute, kept apart given the attributes (paper 001).
 
     Each attribute :math:`s_k` (a column of ``y``) gets its own subspace :math:`z_k` of the code

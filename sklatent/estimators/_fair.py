@@ -11,14 +11,15 @@ from ..objectives import FairObjective
 from ..training import AdversarialNet, LatentNet
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ._fair_data import SensitiveGroups, group_log_prior, target_view
-from ._structured import StructuredVAE, _TablePreset
+from ._structured import StructuredVAE
 from ._structured_spec import one_block_masks, parse_views, view_tensors
+from ._table_preset import TablePreset
 
 _STRUCTURED = StructuredVAE._parameter_constraints
 _BLOCK = "fairencoder"
 
 
-class FairEncoder(_TablePreset):
+class FairEncoder(TablePreset):
     r"""Codes that keep what the features say about the task but not the sensitive attribute.
 
     The fair preset of :class:`StructuredVAE` (our formulation of the fair special case of Zhang,

@@ -17,14 +17,15 @@ from ..training import AdversarialNet, Anneal, LatentNet
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
 from ..utils._validation import check_auxiliary
 from ._fair_data import group_log_prior, target_view
-from ._structured import StructuredVAE, _TablePreset
+from ._structured import StructuredVAE
 from ._structured_spec import one_block_masks, view_tensors
+from ._table_preset import TablePreset
 
 _STRUCTURED = StructuredVAE._parameter_constraints
 _BLOCK = "invariantencoder"
 
 
-class InvariantEncoder(ClassifierMixin, _TablePreset):
+class InvariantEncoder(ClassifierMixin, TablePreset):
     r"""A code of ``X`` and a classifier on it whose risk is the same in every environment.
 
     The invariant preset of :class:`StructuredVAE`: the label is generated from the code by one

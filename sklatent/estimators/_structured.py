@@ -402,17 +402,3 @@ class StructuredVAE(LatentTransformer):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
-
-
-class _TablePreset(StructuredVAE):
-    """Base of the presets that read all of ``X`` as one complete view (fair, invariant,
-    disentangled): a missing value is an error there, as in the other estimators, rather than a
-    missing view."""
-
-    def _validate_X(self, X, *, reset):
-        return LatentTransformer._validate_X(self, X, reset=reset)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        return tags

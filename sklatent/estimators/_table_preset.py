@@ -1,0 +1,18 @@
+"""The base of the presets that read all of ``X`` as one complete view."""
+
+from ._base import LatentTransformer
+from ._structured import StructuredVAE
+
+
+class TablePreset(StructuredVAE):
+    """Base of the presets that read all of ``X`` as one complete view (fair, invariant,
+    disentangled): a missing value is an error there, as in the other estimators, rather than a
+    missing view."""
+
+    def _validate_X(self, X, *, reset):
+        return LatentTransformer._validate_X(self, X, reset=reset)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
