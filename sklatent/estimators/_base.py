@@ -9,8 +9,8 @@ import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array
 
-from ..training import LatentNet, RandomSplit, TensorData, training_callbacks
-from ..utils._sklearn_compat import Interval, check_is_fitted, validate_data
+from ..training import LatentNet, RandomSplit, TensorData, accelerated, training_callbacks
+from ..utils._sklearn_compat import HasMethods, Interval, check_is_fitted, validate_data
 from ..utils._torch import as_float_tensor, resolve_device, seeded, torch_seed
 
 _SHARED_PARAMETER_CONSTRAINTS = {
@@ -20,6 +20,7 @@ _SHARED_PARAMETER_CONSTRAINTS = {
     "batch_size": [Interval(Integral, 1, None, closed="left")],
     "lr": [Interval(Real, 0, None, closed="neither")],
     "device": [str, torch.device],
+    "accelerator": [HasMethods(["prepare", "backward", "autocast"]), None],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
     "callbacks": [list, None],
@@ -91,13 +92,20 @@ class LatentTransformer(
         return self.n_components
 
     # ---- fitting -----------------------------------------------------------------------------
-    def _build_net(self, seed, device):
-        """The skorch net for the current parameters, not yet initialised."""
+    def _build_net(self, seed, device, *, accelerator=None):
+        """The skorch net for the current parameters, not yet initialised.
+
+        With an ``accelerator`` the net is skorch's accelerated variant and the accelerator
+        places the modules, so the net itself gets no device.
+        """
         early_stopping = self.early_stopping
         fraction = self.validation_fraction
         if fraction is None and early_stopping:
             fraction = DEFAULT_VALIDATION_FRACTION
-        return self._net_class(
+        net_class, placement = self._net_class, {"device": device}
+        if accelerator is not None:
+            net_class, placement = accelerated(net_class), {"accelerator": accelerator}
+        return net_class(
             self._make_module(),
             self._make_objective(),
             seed=seed,
@@ -114,28 +122,43 @@ class LatentTransformer(
                 # skorch initialises callbacks in place: train copies, the user's stay untouched.
                 extra=[*self._objective_callbacks(), *copy.deepcopy(self.callbacks or [])],
             ),
-            device=device,
             verbose=int(self.verbose),
+            **placement,
             **self._net_kwargs(),
         )
+
+    def _training_device(self):
+        """The device of this fit: the accelerator's when there is one, else ``device``'s."""
+        if self.accelerator is None:
+            return resolve_device(self.device)
+        if not (isinstance(self.device, str) and self.device == "auto"):
+            raise ValueError(
+                f"device={self.device!r} and an accelerator were both given: the accelerator "
+                "places the model; leave device='auto'."
+            )
+        return self.accelerator.device
 
     def _fit_net(self, tensors):
         """Train a fresh net on ``tensors`` (a dict of device tensors) and keep it as ``net_``."""
         self._hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
-        device = resolve_device(self.device)
+        device = self._training_device()
         seed = torch_seed(self.random_state)
         tensors = {name: value.to(device) for name, value in tensors.items()}
         with seeded(seed, device):
-            net = self._build_net(seed, device)
+            net = self._build_net(seed, device, accelerator=self.accelerator)
             net.fit(TensorData(tensors))
         self.net_ = net
         self.n_iter_ = len(net.history)
         return self
 
     def _restore_net(self, state_dicts):
-        """Rebuild ``net_`` from saved weights (see :func:`sklatent.load`)."""
+        """Rebuild ``net_`` from saved weights (see :func:`sklatent.load`).
+
+        The restored net is a plain one on the training device: an accelerator matters for
+        training only.
+        """
         self._hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
-        device = resolve_device(self.device)
+        device = self._training_device()
         with seeded(0, device):
             net = self._build_net(0, device).initialize()
         modules = net.torch_modules()
@@ -145,6 +168,12 @@ class LatentTransformer(
         return self
 
     @property
+    def _device(self):
+        """The device of the trained modules, where inputs of ``transform`` go."""
+        accelerator = getattr(self.net_, "accelerator", None)
+        return self.net_.device if accelerator is None else accelerator.device
+
+    @property
     def history_(self):
         """The training history: one row per epoch with each loss term (skorch ``History``)."""
         check_is_fitted(self, "net_")
@@ -152,7 +181,7 @@ class LatentTransformer(
 
     # ---- encoding ----------------------------------------------------------------------------
     def _to_tensor(self, X):
-        return as_float_tensor(X, self.net_.device)
+        return as_float_tensor(X, self._device)
 
     def _validated_rows(self, X):
         """Check fitted and ``X`` like the fit's; return ``(X, {"X": tensor on the device})``."""

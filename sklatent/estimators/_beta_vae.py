@@ -47,6 +47,11 @@ class BetaVAE(VariationalTransformer):
         Adam learning rate.
     device : str or torch.device, default="auto"
         ``"auto"`` trains on CUDA when a GPU is visible and on the CPU otherwise.
+    accelerator : accelerate.Accelerator, default=None
+        Train through a Hugging Face ``Accelerator`` (skorch's ``AccelerateMixin``): mixed
+        precision, and one large fit on several GPUs when the script runs under
+        ``accelerate launch`` (each process trains on its share of every batch). The accelerator
+        places the model, so leave ``device="auto"``. See :ref:`accelerate`.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, sampling and batch order: the same int gives identical results on
         the CPU, in one process or across joblib workers.
@@ -119,6 +124,7 @@ class BetaVAE(VariationalTransformer):
         batch_size=128,
         lr=1e-3,
         device="auto",
+        accelerator=None,
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -137,6 +143,7 @@ class BetaVAE(VariationalTransformer):
         self.batch_size = batch_size
         self.lr = lr
         self.device = device
+        self.accelerator = accelerator
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks

@@ -72,7 +72,7 @@ class DisentangledEncoder(TablePreset):
         Discriminator updates per encoder update.
     decoder_variance, hidden_layer_sizes, activation : see StructuredVAE
         Architecture of the encoder and decoders.
-    max_epochs, batch_size, lr, device, random_state, verbose, callbacks : see BetaVAE
+    max_epochs, batch_size, lr, device, accelerator, random_state, verbose, callbacks : see BetaVAE
         The shared training parameters. Conditional permutations need at least two rows per
         attribute value in a batch (groups of one are skipped): keep batches in the hundreds.
     validation_fraction, early_stopping, n_iter_no_change, tol : see BetaVAE
@@ -164,6 +164,7 @@ class DisentangledEncoder(TablePreset):
         batch_size=256,
         lr=1e-3,
         device="auto",
+        accelerator=None,
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -190,6 +191,7 @@ class DisentangledEncoder(TablePreset):
         self.batch_size = batch_size
         self.lr = lr
         self.device = device
+        self.accelerator = accelerator
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks

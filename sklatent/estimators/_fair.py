@@ -89,7 +89,7 @@ class FairEncoder(TablePreset):
         variance, 0.60 and 0.008 with 1, at accuracy 0.84 and 0.80).
     hidden_layer_sizes, activation : see BetaVAE
         Architecture of the encoder and decoders.
-    max_epochs, batch_size, lr, device, random_state, verbose, callbacks : see BetaVAE
+    max_epochs, batch_size, lr, device, accelerator, random_state, verbose, callbacks : see BetaVAE
         The shared training parameters, as in :class:`~sklatent.BetaVAE`. The kernel
         estimators compare groups within a batch: keep ``batch_size`` in the hundreds.
     validation_fraction, early_stopping, n_iter_no_change, tol : see BetaVAE
@@ -189,6 +189,7 @@ class FairEncoder(TablePreset):
         batch_size=256,
         lr=1e-3,
         device="auto",
+        accelerator=None,
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -214,6 +215,7 @@ class FairEncoder(TablePreset):
         self.batch_size = batch_size
         self.lr = lr
         self.device = device
+        self.accelerator = accelerator
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
@@ -394,7 +396,5 @@ class FairEncoder(TablePreset):
         module = self.net_.module_
         module.eval()
         with torch.no_grad():
-            params = module.decode(
-                self._to_tensor(Z), {"s": condition.float().to(self.net_.device)}
-            )
+            params = module.decode(self._to_tensor(Z), {"s": condition.float().to(self._device)})
         return params["x"]["mean"].cpu().numpy().astype(Z.dtype)

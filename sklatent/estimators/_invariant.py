@@ -89,7 +89,7 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         the same ``alpha``.
     decoder_variance, hidden_layer_sizes, activation : see FairEncoder
         Architecture of the encoder, the label's head and the features' decoder.
-    max_epochs, batch_size, lr, device, random_state, verbose, callbacks : see BetaVAE
+    max_epochs, batch_size, lr, device, accelerator, random_state, verbose, callbacks : see BetaVAE
         The shared training parameters. The penalties compare environments within a batch:
         keep each environment present in every batch (large batches, or
         ``batch_size >= n_samples`` for full-batch training as in the IRM paper).
@@ -181,6 +181,7 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         batch_size=512,
         lr=1e-3,
         device="auto",
+        accelerator=None,
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -207,6 +208,7 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         self.batch_size = batch_size
         self.lr = lr
         self.device = device
+        self.accelerator = accelerator
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
@@ -332,7 +334,7 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         check_is_fitted(self, "net_")
         X = self._validate_X(X, reset=False)
         tensors = self._view_tensors(X, fitting=False)
-        tensors = {name: value.to(self.net_.device) for name, value in tensors.items()}
+        tensors = {name: value.to(self._device) for name, value in tensors.items()}
 
         def head(module, batch):
             logits = module.decoders["y"](module.encode(batch))["class_logits"]

@@ -88,7 +88,7 @@ class MechanismEncoder(LatentTransformer):
         Hidden widths of the encoder.
     activation : str, default="leaky_relu"
         Hidden activation.
-    max_epochs, batch_size, lr, device, random_state, verbose, callbacks : see BetaVAE
+    max_epochs, batch_size, lr, device, accelerator, random_state, verbose, callbacks : see BetaVAE
         The shared training parameters, as in :class:`~sklatent.BetaVAE`.
     validation_fraction, early_stopping, n_iter_no_change, tol : see BetaVAE
         Validation split and early stopping, as in :class:`~sklatent.BetaVAE`.
@@ -161,6 +161,7 @@ class MechanismEncoder(LatentTransformer):
         batch_size=128,
         lr=1e-3,
         device="auto",
+        accelerator=None,
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -181,6 +182,7 @@ class MechanismEncoder(LatentTransformer):
         self.batch_size = batch_size
         self.lr = lr
         self.device = device
+        self.accelerator = accelerator
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
@@ -374,7 +376,7 @@ class MechanismEncoder(LatentTransformer):
         tensors = {"X": self._to_tensor(X), "X_next": self._to_tensor(X_next)}
         actions = self._check_actions(actions, len(X), fitting=False)
         if actions is not None:
-            tensors["actions"] = actions.to(self.net_.device)
+            tensors["actions"] = actions.to(self._device)
         errors = self._apply(
             tensors,
             lambda module, b: MechanismObjective.per_sample_equivariance(module(b)),
@@ -400,7 +402,7 @@ class MechanismEncoder(LatentTransformer):
         X, tensors = self._validated_rows(X)
         actions = self._check_actions(actions, len(X), fitting=False)
         if actions is not None:
-            tensors["actions"] = actions.to(self.net_.device)
+            tensors["actions"] = actions.to(self._device)
         elif self.mechanism == "translation_unknown":
             raise ValueError("mechanism='translation_unknown' needs actions to predict.")
         return self._apply(tensors, lambda module, b: module.predict_next(b), X.dtype)

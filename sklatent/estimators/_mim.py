@@ -49,7 +49,7 @@ class MutualInformationMachine(VariationalTransformer):
         Epochs over which the weight of the two q-terms ramps linearly up to 1.
     likelihood, decoder_variance, hidden_layer_sizes, activation : see BetaVAE
         Decoder distribution and architecture, as in :class:`~sklatent.BetaVAE`.
-    max_epochs, batch_size, lr, device, random_state, verbose, callbacks : see BetaVAE
+    max_epochs, batch_size, lr, device, accelerator, random_state, verbose, callbacks : see BetaVAE
         The shared training parameters, as in :class:`~sklatent.BetaVAE`.
     validation_fraction, early_stopping, n_iter_no_change, tol : see BetaVAE
         Validation split and early stopping, as in :class:`~sklatent.BetaVAE`.
@@ -111,6 +111,7 @@ class MutualInformationMachine(VariationalTransformer):
         batch_size=128,
         lr=1e-3,
         device="auto",
+        accelerator=None,
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -132,6 +133,7 @@ class MutualInformationMachine(VariationalTransformer):
         self.batch_size = batch_size
         self.lr = lr
         self.device = device
+        self.accelerator = accelerator
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks

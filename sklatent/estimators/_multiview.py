@@ -39,7 +39,7 @@ class MultiViewEncoder(StructuredVAE):
         R² of the common factors 0.81 -> 0.95, with 0 -> 0.5).
     beta, decoder_variance, hidden_layer_sizes, activation : see StructuredVAE
         As in :class:`StructuredVAE`.
-    max_epochs, batch_size, lr, device, random_state, verbose, callbacks : see BetaVAE
+    max_epochs, batch_size, lr, device, accelerator, random_state, verbose, callbacks : see BetaVAE
         The shared training parameters, as in :class:`~sklatent.BetaVAE`.
     validation_fraction, early_stopping, n_iter_no_change, tol : see BetaVAE
         Validation split and early stopping, as in :class:`~sklatent.BetaVAE`.
@@ -102,6 +102,7 @@ class MultiViewEncoder(StructuredVAE):
         batch_size=128,
         lr=1e-3,
         device="auto",
+        accelerator=None,
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -123,6 +124,7 @@ class MultiViewEncoder(StructuredVAE):
         self.batch_size = batch_size
         self.lr = lr
         self.device = device
+        self.accelerator = accelerator
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks

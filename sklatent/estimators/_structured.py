@@ -89,7 +89,7 @@ class StructuredVAE(LatentTransformer):
         Variance of the Gaussian views' decoders, as in :class:`~sklatent.BetaVAE`.
     hidden_layer_sizes, activation : see BetaVAE
         Architecture of every expert and decoder.
-    max_epochs, batch_size, lr, device, random_state, verbose, callbacks : see BetaVAE
+    max_epochs, batch_size, lr, device, accelerator, random_state, verbose, callbacks : see BetaVAE
         The shared training parameters, as in :class:`~sklatent.BetaVAE`.
     validation_fraction, early_stopping, n_iter_no_change, tol : see BetaVAE
         Validation split and early stopping, as in :class:`~sklatent.BetaVAE`.
@@ -162,6 +162,7 @@ class StructuredVAE(LatentTransformer):
         batch_size=128,
         lr=1e-3,
         device="auto",
+        accelerator=None,
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -186,6 +187,7 @@ class StructuredVAE(LatentTransformer):
         self.batch_size = batch_size
         self.lr = lr
         self.device = device
+        self.accelerator = accelerator
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
@@ -357,7 +359,7 @@ class StructuredVAE(LatentTransformer):
             tensors["present"] = tensors["present"] * keep
             if not tensors["present"].any(dim=1).all():
                 raise ValueError(f"Some rows have none of the source views {sources} observed.")
-        tensors = {name: value.to(self.net_.device) for name, value in tensors.items()}
+        tensors = {name: value.to(self._device) for name, value in tensors.items()}
         return self._apply(tensors, lambda module, b: module.encode(b), X.dtype)
 
     def _decode_views(self, Z):

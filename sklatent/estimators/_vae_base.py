@@ -175,7 +175,7 @@ class VariationalTransformer(LatentTransformer):
         X, tensors = self._validated_rows(X)
         draws = torch.randn(
             _N_ELBO_DRAWS, self.n_components, generator=torch.Generator().manual_seed(0)
-        ).to(self.net_.device)
+        ).to(self._device)
 
         def elbo(module, batch):
             total = 0.0

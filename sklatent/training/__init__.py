@@ -4,6 +4,12 @@
 steps. Both batch in-memory tensors by index slices and record every named loss term.
 """
 
+from ._accelerate import (
+    AcceleratedAdversarialNet,
+    AcceleratedLatentNet,
+    ProcessShards,
+    accelerated,
+)
 from ._adversarial import AdversarialNet, detach_outputs
 from ._callbacks import Anneal, WarmUp, training_callbacks
 from ._data import IndexBatches, RandomSplit, TensorData
@@ -11,13 +17,17 @@ from ._net import INFERENCE_BATCH_SIZE, LatentNet
 
 __all__ = [
     "INFERENCE_BATCH_SIZE",
+    "AcceleratedAdversarialNet",
+    "AcceleratedLatentNet",
     "AdversarialNet",
     "Anneal",
     "IndexBatches",
     "LatentNet",
+    "ProcessShards",
     "RandomSplit",
     "TensorData",
     "WarmUp",
+    "accelerated",
     "detach_outputs",
     "training_callbacks",
 ]

@@ -89,10 +89,11 @@ class AdversarialNet(LatentNet):
         return terms["loss"]
 
     def train_step(self, batch, **fit_params):
-        outputs = self.module_(batch)
         self.optimizer_.zero_grad()
-        loss = self.get_loss(outputs, X=batch, training=True)
-        loss.backward()
+        with self.forward_context():
+            outputs = self.module_(batch)
+            loss = self.get_loss(outputs, X=batch, training=True)
+        self.backward(loss)
         self.notify(
             "on_grad_computed",
             named_parameters=TeeGenerator(self.module_.named_parameters()),
@@ -105,9 +106,10 @@ class AdversarialNet(LatentNet):
         names = [f"critic_{name}" for name in self.critic_term_names()]
         for _ in range(self.critic_steps):
             self.critic_optimizer_.zero_grad()
-            terms = self.criterion_.critic_terms(detached, batch, self.critic_)
+            with self.forward_context():
+                terms = self.criterion_.critic_terms(detached, batch, self.critic_)
             terms = {"loss": terms["loss"], **{f"critic_{k}": v for k, v in terms.items()}}
             self.record_terms(terms, names, "train")
-            terms["loss"].backward()
+            self.backward(terms["loss"])
             self.critic_optimizer_.step()
         return {"loss": loss, "y_pred": outputs}

@@ -1,5 +1,6 @@
 """The training engine: skorch's loop with tensor batching and named loss terms."""
 
+import contextlib
 import math
 
 import torch
@@ -111,10 +112,19 @@ class LatentNet(NeuralNet):
             )
         )
 
-    def train_step_single(self, batch, **fit_params):
-        outputs = self.module_(batch)
-        loss = self.get_loss(outputs, X=batch, training=True)
+    def forward_context(self):
+        """Context of every training forward pass (mixed precision under an accelerator)."""
+        return contextlib.nullcontext()
+
+    def backward(self, loss):
+        """Back-propagate ``loss`` (an accelerator scales it for mixed precision)."""
         loss.backward()
+
+    def train_step_single(self, batch, **fit_params):
+        with self.forward_context():
+            outputs = self.module_(batch)
+            loss = self.get_loss(outputs, X=batch, training=True)
+        self.backward(loss)
         return {"loss": loss, "y_pred": outputs}
 
     def validation_step(self, batch, **fit_params):
