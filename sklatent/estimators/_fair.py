@@ -6,10 +6,11 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 
-from ..modules import make_mlp
 from ..objectives import FairObjective
+from ..objectives._dependence import CRITIC_ESTIMATORS, ESTIMATORS
 from ..training import AdversarialNet, LatentNet
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
+from ._critics import dependence_critic
 from ._fair_data import SensitiveGroups, group_log_prior, target_view
 from ._structured import StructuredVAE
 from ._structured_spec import one_block_masks, parse_views, view_tensors
@@ -58,13 +59,16 @@ class FairEncoder(TablePreset):
     criterion : {"demographic_parity", "equalized_odds"}, default="demographic_parity"
         Independence of the code from :math:`s`, or conditional independence given the label
         (needs ``y`` with class labels).
-    independence : {"mmd", "hsic", "adversarial"}, default="mmd"
+    independence : {"mmd", "hsic", "adversarial", "permutation"}, default="mmd"
         The dependence estimator :math:`D`: the maximum mean discrepancy between each group's
         codes and all codes (:func:`~sklatent.information.group_mmd`), the normalised HSIC
         (:func:`~sklatent.information.normalized_hsic`), both with a multi-scale Gaussian
         kernel, or an adversary, an MLP trained to predict :math:`s` from the code, whose
         bound on :math:`I(z; s)` the encoder minimises
-        (:func:`~sklatent.information.adversary_information`).
+        (:func:`~sklatent.information.adversary_information`), or ``"permutation"``: the
+        conditional-permutation critic that :class:`DisentangledEncoder` uses, which tells real
+        :math:`(z, s)` pairs from pairs with :math:`s` permuted (within each label for
+        equalized odds) and whose labels the encoder is trained with swapped.
     independence_weight : float, default=10.0
         :math:`\lambda`, the weight of :math:`D`. The trade-off knob: tune it with a grid
         search and :class:`~sklatent.plotting.TradeoffDisplay`.
@@ -76,7 +80,8 @@ class FairEncoder(TablePreset):
     n_bins : int, default=4
         Quantile bins of a continuous sensitive feature.
     critic_hidden_layer_sizes : tuple of int, default=(64,)
-        Hidden layers of the adversary (``independence="adversarial"``).
+        Hidden layers of the adversary or critic (``independence="adversarial"`` or
+        ``"permutation"``).
     critic_steps : int, default=1
         Adversary updates per encoder update.
     decoder_variance : "learned", "learned_per_sample" or float, default=1.0
@@ -148,7 +153,7 @@ class FairEncoder(TablePreset):
         },
         "sensitive_feature_ids": ["array-like", str, Integral, None],
         "criterion": [StrOptions({"demographic_parity", "equalized_odds"})],
-        "independence": [StrOptions({"mmd", "hsic", "adversarial"})],
+        "independence": [StrOptions(set(ESTIMATORS))],
         "independence_weight": [Interval(Real, 0, None, closed="left")],
         "target_weight": [Interval(Real, 0, None, closed="left")],
         "n_bins": [Interval(Integral, 2, None, closed="left")],
@@ -267,17 +272,20 @@ class FairEncoder(TablePreset):
 
     @property
     def _net_class(self):
-        return AdversarialNet if self.independence == "adversarial" else LatentNet
+        return AdversarialNet if self.independence in CRITIC_ESTIMATORS else LatentNet
 
     def _net_kwargs(self):
-        if self.independence != "adversarial":
+        if self.independence not in CRITIC_ESTIMATORS:
             return {}
-        critic_inputs = self.n_components + (self._n_strata or 0)
-        hidden = tuple(int(size) for size in self.critic_hidden_layer_sizes)
-        return {
-            "critic": make_mlp(critic_inputs, hidden, self._n_groups, self.activation),
-            "critic_steps": self.critic_steps,
-        }
+        critic = dependence_critic(
+            self.independence,
+            n_components=self.n_components,
+            n_groups=self._n_groups,
+            n_strata=self._n_strata,
+            hidden_layer_sizes=self.critic_hidden_layer_sizes,
+            activation=self.activation,
+        )
+        return {"critic": critic, "critic_steps": self.critic_steps}
 
     # ---- public API --------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)

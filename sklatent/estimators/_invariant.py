@@ -9,13 +9,13 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
-from ..modules import make_mlp
 from ..objectives import InvariantObjective
-from ..objectives._dependence import ESTIMATORS
+from ..objectives._dependence import CRITIC_ESTIMATORS, ESTIMATORS
 from ..objectives._invariant import PENALTIES
 from ..training import AdversarialNet, Anneal, LatentNet
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
 from ..utils._validation import check_auxiliary
+from ._critics import dependence_critic
 from ._fair_data import group_log_prior, target_view
 from ._structured import StructuredVAE
 from ._structured_spec import one_block_masks, view_tensors
@@ -71,16 +71,19 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
     unbiased : bool, default=False
         For IRMv1: the product of the gradients of two halves of each environment's rows (an
         unbiased estimate of the squared gradient) instead of the square.
-    independence : {"mmd", "hsic", "adversarial"}, default="mmd"
-        For ``"conditional_independence"``: the estimator of the dependence, as in
-        :class:`FairEncoder`.
+    independence : {"mmd", "hsic", "adversarial", "permutation"}, default="mmd"
+        For ``"conditional_independence"``: the estimator of :math:`I(z; e \mid y)`, as in
+        :class:`FairEncoder`. ``"permutation"`` is :class:`DisentangledEncoder`'s
+        conditional-permutation critic (one implementation,
+        :func:`~sklatent.information.permutation_pairs`): it tells real :math:`(z, e, y)` rows
+        from rows whose environment was permuted among the rows of the same class.
     reconstruction_weight : float, default=0.0
         :math:`\rho`: how much the code must also explain ``X``; 0 leaves the features'
         decoder out.
     beta : float, default=0.0
         :math:`\beta`, the weight of the KL term (0: a deterministic code in effect).
     critic_hidden_layer_sizes, critic_steps : see FairEncoder
-        The adversary, for ``independence="adversarial"``.
+        The adversary or critic, for ``independence="adversarial"`` or ``"permutation"``.
     alpha : float, default=0.0
         L2 penalty (Adam's weight decay) on the encoder's and heads' weights, as
         :class:`~sklearn.neural_network.MLPClassifier` names it; once the loss is divided by
@@ -237,7 +240,7 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
 
     @property
     def _uses_critic(self):
-        return self.penalty == "conditional_independence" and self.independence == "adversarial"
+        return self.penalty == "conditional_independence" and self.independence in CRITIC_ESTIMATORS
 
     @property
     def _net_class(self):
@@ -247,12 +250,15 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         kwargs = {"optimizer__weight_decay": self.alpha}
         if not self._uses_critic:
             return kwargs
-        hidden = tuple(int(size) for size in self.critic_hidden_layer_sizes)
-        critic_inputs = self.n_components + len(self.classes_)
-        return kwargs | {
-            "critic": make_mlp(critic_inputs, hidden, self._n_environments, self.activation),
-            "critic_steps": self.critic_steps,
-        }
+        critic = dependence_critic(
+            self.independence,
+            n_components=self.n_components,
+            n_groups=self._n_environments,
+            n_strata=len(self.classes_),
+            hidden_layer_sizes=self.critic_hidden_layer_sizes,
+            activation=self.activation,
+        )
+        return kwargs | {"critic": critic, "critic_steps": self.critic_steps}
 
     # ---- fitting -----------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)

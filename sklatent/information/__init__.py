@@ -9,13 +9,20 @@ from ._invariance import environment_risks, irm_penalty, risk_variance
 from ._kl import gaussian_kl_standard, gaussian_kl_standard_per_dim
 from ._likelihood import bernoulli_nll, categorical_nll, gaussian_nll, reconstruction_nll
 from ._moments import collinearity_penalty, unit_variance_penalty
-from ._permutation import permute_within_strata, two_sample_mmd
+from ._permutation import (
+    discrimination_loss,
+    permutation_pairs,
+    permute_within_strata,
+    stratified_two_sample_mmd,
+    two_sample_mmd,
+)
 
 __all__ = [
     "adversary_information",
     "bernoulli_nll",
     "categorical_nll",
     "collinearity_penalty",
+    "discrimination_loss",
     "environment_risks",
     "gaussian_kl_standard",
     "gaussian_kl_standard_per_dim",
@@ -23,9 +30,11 @@ __all__ = [
     "group_mmd",
     "irm_penalty",
     "normalized_hsic",
+    "permutation_pairs",
     "permute_within_strata",
     "reconstruction_nll",
     "risk_variance",
+    "stratified_two_sample_mmd",
     "two_sample_mmd",
     "unit_variance_penalty",
     "within_strata",

@@ -9,10 +9,19 @@ adversary, train the critic with :meth:`DependencePenalty.critic_loss`.
 import torch
 from torch import nn
 
-from ..information import adversary_information, group_mmd, normalized_hsic, within_strata
+from ..information import (
+    adversary_information,
+    discrimination_loss,
+    group_mmd,
+    normalized_hsic,
+    permutation_pairs,
+    within_strata,
+)
 
 _KERNEL_ESTIMATORS = {"mmd": group_mmd, "hsic": normalized_hsic}
-ESTIMATORS = (*_KERNEL_ESTIMATORS, "adversarial")
+#: Estimators that train a critic beside the encoder.
+CRITIC_ESTIMATORS = ("adversarial", "permutation")
+ESTIMATORS = (*_KERNEL_ESTIMATORS, *CRITIC_ESTIMATORS)
 
 
 class DependencePenalty(nn.Module):
@@ -20,10 +29,16 @@ class DependencePenalty(nn.Module):
 
     Parameters
     ----------
-    estimator : {"mmd", "hsic", "adversarial"}
+    estimator : {"mmd", "hsic", "adversarial", "permutation"}
         :func:`~sklatent.information.group_mmd`, :func:`~sklatent.information.normalized_hsic`
-        (both taken within each stratum by :func:`~sklatent.information.within_strata`), or the
-        information a critic reads, :func:`~sklatent.information.adversary_information`.
+        (both taken within each stratum by :func:`~sklatent.information.within_strata`), the
+        information a critic reads, :func:`~sklatent.information.adversary_information`, or
+        the conditional-permutation critic of paper 001 that
+        :class:`~sklatent.objectives.DisentangledObjective` uses: it tells real rows
+        :math:`(z, g, c)` from rows whose group was permuted among the rows of the same
+        condition (:func:`~sklatent.information.permutation_pairs`), and the encoder is trained
+        with its labels swapped (:func:`~sklatent.information.discrimination_loss`). The critic
+        is then a :class:`~sklatent.modules.PermutationCritics` with one critic.
     n_groups : int
         Number of groups.
     n_strata : int or None
@@ -52,6 +67,16 @@ class DependencePenalty(nn.Module):
         strata = nn.functional.one_hot(batch["strata"], self.n_strata).to(codes.dtype)
         return torch.cat([codes, strata], dim=1)
 
+    def permutation_inputs(self, codes, batch):
+        """Real rows ``[z, g, c]`` and rows with ``g`` permuted within each condition ``c``."""
+        strata, n_strata = self._strata(batch)
+        groups = nn.functional.one_hot(batch["groups"], self.n_groups).to(codes.dtype)
+        real, fake, strata = permutation_pairs(codes, groups, strata)
+        if self.n_strata is None:
+            return real, fake
+        condition = nn.functional.one_hot(strata, n_strata).to(codes.dtype)
+        return torch.cat([real, condition], dim=1), torch.cat([fake, condition], dim=1)
+
     def forward(self, codes, batch, critic=None):
         """The penalty on a batch of codes."""
         strata, n_strata = self._strata(batch)
@@ -59,10 +84,22 @@ class DependencePenalty(nn.Module):
             log_probabilities = torch.log_softmax(critic(self.critic_input(codes, batch)), dim=1)
             # Each row's group frequencies within its stratum: H(g | c) when conditional.
             return adversary_information(log_probabilities, self.group_log_prior[strata])
+        if self.estimator == "permutation":
+            real, fake = self.permutation_inputs(codes, batch)
+            if len(real) < 2:
+                return codes.new_zeros(())
+            return discrimination_loss(critic(0, real), critic(0, fake), swapped=True)
         estimator = _KERNEL_ESTIMATORS[self.estimator]
         return within_strata(estimator, codes, batch["groups"], self.n_groups, strata, n_strata)
 
     def critic_loss(self, codes, batch, critic):
-        """The adversary's loss: cross-entropy of the groups given the (detached) codes."""
+        """The critic's loss on (detached) codes: the groups' cross-entropy for the adversary,
+        real-vs-permuted cross-entropy for the permutation critic."""
+        if self.estimator == "permutation":
+            real, fake = self.permutation_inputs(codes, batch)
+            # Zero, yet attached to the critic, for batches where no row could be permuted.
+            if len(real) < 2:
+                return sum(0.0 * parameter.sum() for parameter in critic.parameters())
+            return discrimination_loss(critic(0, real), critic(0, fake))
         logits = critic(self.critic_input(codes, batch))
         return nn.functional.cross_entropy(logits, batch["groups"])

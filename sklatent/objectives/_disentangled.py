@@ -1,10 +1,9 @@
 """Adversarial conditional-MI disentanglement (paper 001) on the structured bottleneck."""
 
 import torch
-from torch.nn.functional import binary_cross_entropy_with_logits as bce
 from torch.nn.functional import one_hot
 
-from ..information import permute_within_strata, two_sample_mmd
+from ..information import discrimination_loss, permutation_pairs, stratified_two_sample_mmd
 from ._structured import StructuredObjective
 
 
@@ -21,11 +20,11 @@ class DisentangledObjective(StructuredObjective):
     structured decoder mask), rows with a missing label drop out of its term, and the features'
     term is present only when the features are reconstructed. The dependence is estimated from
     fake rows where :math:`z_{-k}` is permuted among the rows sharing the value of :math:`s_k`
-    (:func:`~sklatent.information.permute_within_strata`; across the whole batch for the
+    (:func:`~sklatent.information.permutation_pairs`; across the whole batch for the
     unconditional baseline, which targets :math:`I(z_k; z_{-k})`): with ``critic="adversarial"``
     a discriminator per attribute tells real rows from fake ones and the encoder is trained with
     the labels swapped, as in the paper; with ``"mmd"`` the estimate is the MMD between real and
-    fake rows within each value (:func:`~sklatent.information.two_sample_mmd`), with no
+    fake rows within each value (:func:`~sklatent.information.stratified_two_sample_mmd`), with no
     adversary.
 
     Parameters
@@ -75,16 +74,14 @@ class DisentangledObjective(StructuredObjective):
             if conditional
             else torch.zeros_like(batch["present"][:, 0], dtype=torch.long)
         )
-        permutation, usable = permute_within_strata(strata)
         own = codes[:, self.subspaces[index]]
         keep = torch.ones(codes.shape[1], dtype=torch.bool, device=codes.device)
         keep[self.subspaces[index]] = False
-        rest = codes[:, keep]
-        real, fake = torch.cat([own, rest], 1), torch.cat([own, rest[permutation]], 1)
+        real, fake, strata = permutation_pairs(own, codes[:, keep], strata)
         if conditional and self.critic == "adversarial":
-            condition = one_hot(strata.clamp_min(0), self.n_strata[index]).to(codes.dtype)
+            condition = one_hot(strata, self.n_strata[index]).to(codes.dtype)
             real, fake = torch.cat([real, condition], 1), torch.cat([fake, condition], 1)
-        return real[usable], fake[usable], strata[usable]
+        return real, fake, strata
 
     def dependence(self, codes, batch, critic):
         """The encoder's penalty, summed over attributes."""
@@ -95,18 +92,10 @@ class DisentangledObjective(StructuredObjective):
                 continue
             if self.critic == "adversarial":
                 # Paper 001: the encoder is trained with the discriminator's labels swapped.
-                fake_logits, real_logits = critic(index, fake), critic(index, real)
-                total = (
-                    total
-                    + bce(fake_logits, torch.ones_like(fake_logits))
-                    + bce(real_logits, torch.zeros_like(real_logits))
-                )
-                continue
-            for value in torch.unique(strata):
-                rows = strata == value
-                if int(rows.sum()) >= 2:
-                    share = rows.float().mean()
-                    total = total + share * two_sample_mmd(real[rows], fake[rows])
+                real_logits, fake_logits = critic(index, real), critic(index, fake)
+                total = total + discrimination_loss(real_logits, fake_logits, swapped=True)
+            else:
+                total = total + stratified_two_sample_mmd(real, fake, strata)
         return total
 
     def forward(self, outputs, batch, critic=None):
@@ -127,9 +116,5 @@ class DisentangledObjective(StructuredObjective):
             if len(real) < 2:
                 continue
             real_logits, fake_logits = critic(index, real), critic(index, fake)
-            total = (
-                total
-                + bce(real_logits, torch.ones_like(real_logits))
-                + bce(fake_logits, torch.zeros_like(fake_logits))
-            )
+            total = total + discrimination_loss(real_logits, fake_logits)
         return {"loss": total, "cross_entropy": total}
