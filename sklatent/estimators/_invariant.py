@@ -96,6 +96,9 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         The shared training parameters. The penalties compare environments within a batch:
         keep each environment present in every batch (large batches, or
         ``batch_size >= n_samples`` for full-batch training as in the IRM paper).
+    stratify_batches : bool, default=True
+        Draw minibatches that hold each environment's share of the rows (to within a row), so
+        that no environment goes missing from a batch by chance; False draws them at random.
     validation_fraction, early_stopping, n_iter_no_change, tol : see BetaVAE
         Validation split and early stopping, as in :class:`~sklatent.BetaVAE`.
 
@@ -149,6 +152,7 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
         "critic_hidden_layer_sizes": ["array-like"],
         "critic_steps": [Interval(Integral, 1, None, closed="left")],
+        "stratify_batches": ["boolean"],
         "alpha": [Interval(Real, 0, None, closed="left")],
     }
 
@@ -182,6 +186,7 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         activation="relu",
         max_epochs=50,
         batch_size=512,
+        stratify_batches=True,
         lr=1e-3,
         device="auto",
         accelerator=None,
@@ -209,6 +214,7 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         self.activation = activation
         self.max_epochs = max_epochs
         self.batch_size = batch_size
+        self.stratify_batches = stratify_batches
         self.lr = lr
         self.device = device
         self.accelerator = accelerator
@@ -247,7 +253,10 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         return AdversarialNet if self._uses_critic else LatentNet
 
     def _net_kwargs(self):
-        kwargs = {"optimizer__weight_decay": self.alpha}
+        kwargs = {
+            "optimizer__weight_decay": self.alpha,
+            "stratify_by": "groups" if self.stratify_batches else None,
+        }
         if not self._uses_critic:
             return kwargs
         critic = dependence_critic(

@@ -12,7 +12,7 @@ from ._accelerate import (
 )
 from ._adversarial import AdversarialNet, detach_outputs
 from ._callbacks import Anneal, WarmUp, training_callbacks
-from ._data import IndexBatches, RandomSplit, TensorData
+from ._data import IndexBatches, RandomSplit, TensorData, stratified_order
 from ._net import INFERENCE_BATCH_SIZE, LatentNet
 
 __all__ = [
@@ -29,5 +29,6 @@ __all__ = [
     "WarmUp",
     "accelerated",
     "detach_outputs",
+    "stratified_order",
     "training_callbacks",
 ]

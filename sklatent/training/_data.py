@@ -34,6 +34,35 @@ class TensorData:
         return TensorData({name: value[index] for name, value in self.tensors.items()})
 
 
+def stratified_order(strata, generator=None):
+    """A random order of the rows in which every stretch holds each stratum in proportion.
+
+    Rows are shuffled, then interleaved by their rank within their stratum relative to its
+    size, so that consecutive batches of any size hold each stratum's share of the rows (to
+    within one row).
+
+    Parameters
+    ----------
+    strata : torch.Tensor of shape (n_samples,)
+        Integer stratum of each row (an environment).
+    generator : torch.Generator, default=None
+        Source of the shuffle.
+
+    Returns
+    -------
+    torch.Tensor of shape (n_samples,)
+        A permutation of the row indices, on the CPU.
+    """
+    strata = strata.cpu()
+    order = torch.randperm(len(strata), generator=generator)
+    shuffled = strata[order]
+    position = torch.empty(len(strata), dtype=torch.float64)
+    for value in torch.unique(shuffled):
+        rows = torch.nonzero(shuffled == value).squeeze(1)
+        position[rows] = (torch.arange(len(rows), dtype=torch.float64) + 0.5) / len(rows)
+    return order[torch.argsort(position, stable=True)]
+
+
 class IndexBatches:
     """Iterable over the batches of a :class:`TensorData`, each a dict of tensors.
 
@@ -47,13 +76,17 @@ class IndexBatches:
         Draw a new permutation every pass (training) or keep the order (inference).
     generator : torch.Generator or None
         The source of the permutations; seeded by the net so a fit is reproducible.
+    strata : torch.Tensor of shape (n_samples,), default=None
+        When shuffling, keep each stratum's share of the rows in every batch
+        (:func:`stratified_order`).
     """
 
-    def __init__(self, data, batch_size, shuffle=False, generator=None):
+    def __init__(self, data, batch_size, shuffle=False, generator=None, strata=None):
         self.data = data
         self.batch_size = max(1, min(batch_size, len(data)))
         self.shuffle = shuffle
         self.generator = generator
+        self.strata = strata
 
     def __len__(self):
         return math.ceil(len(self.data) / self.batch_size)
@@ -64,7 +97,10 @@ class IndexBatches:
             for start in range(0, n, size):
                 yield {name: value[start : start + size] for name, value in tensors.items()}
             return
-        order = torch.randperm(n, generator=self.generator)
+        if self.strata is None:
+            order = torch.randperm(n, generator=self.generator)
+        else:
+            order = stratified_order(self.strata, self.generator)
         device = next(iter(tensors.values())).device
         order = order.to(device)
         for start in range(0, n, size):

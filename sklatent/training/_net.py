@@ -40,13 +40,17 @@ class LatentNet(NeuralNet):
         The objective, ``criterion(outputs, batch) -> {"loss": ..., <term>: ...}``.
     seed : int, default=0
         Seed of the batch permutations (initialisation and sampling are seeded by the caller).
+    stratify_by : str, default=None
+        Name of an integer tensor of the data (``"groups"``): training batches then hold each
+        of its values in proportion (:func:`~sklatent.training.stratified_order`).
     **kwargs
         Everything :class:`skorch.NeuralNet` accepts (``optimizer``, ``lr``, ``max_epochs``,
         ``batch_size``, ``train_split``, ``callbacks``, ``device``, ``verbose``, ...).
     """
 
-    def __init__(self, module, criterion, *, seed=0, **kwargs):
+    def __init__(self, module, criterion, *, seed=0, stratify_by=None, **kwargs):
         self.seed = seed
+        self.stratify_by = stratify_by
         super().__init__(module, criterion, **kwargs)
 
     # ---- callbacks -------------------------------------------------------------------------
@@ -74,7 +78,10 @@ class LatentNet(NeuralNet):
     def get_iterator(self, dataset, training=False):
         generator = torch.Generator().manual_seed(self.seed) if training else None
         batch_size = self.batch_size if training else max(self.batch_size, INFERENCE_BATCH_SIZE)
-        return IndexBatches(dataset, batch_size, shuffle=training, generator=generator)
+        strata = dataset.tensors[self.stratify_by] if training and self.stratify_by else None
+        return IndexBatches(
+            dataset, batch_size, shuffle=training, generator=generator, strata=strata
+        )
 
     # ---- steps -------------------------------------------------------------------------------
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):

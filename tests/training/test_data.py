@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from sklatent.training import IndexBatches, RandomSplit, TensorData
+from sklatent.training import IndexBatches, RandomSplit, TensorData, stratified_order
 
 
 def _data(n=10):
@@ -54,3 +54,24 @@ def test_random_split_sizes_and_disjointness():
 def test_random_split_needs_rows_on_both_sides():
     with pytest.raises(ValueError, match="validation_fraction"):
         RandomSplit(0.1, seed=0)(_data(3))
+
+
+def test_stratified_batches_hold_each_stratum_in_proportion():
+    # 700 rows of one environment, 200 of a second and 100 of a third.
+    strata = torch.cat([torch.zeros(700), torch.ones(200), torch.full((100,), 2)]).long()
+    data = TensorData({"X": torch.arange(1000.0)[:, None], "groups": strata})
+    generator = torch.Generator().manual_seed(0)
+    batches = list(IndexBatches(data, 50, shuffle=True, generator=generator, strata=strata))
+    seen = torch.cat([batch["X"].flatten() for batch in batches])
+    assert sorted(seen.tolist()) == list(range(1000))  # every row once
+    for batch in batches:
+        counts = torch.bincount(batch["groups"], minlength=3)
+        assert (counts - torch.tensor([35, 10, 5])).abs().max() <= 1
+
+
+def test_stratified_order_is_random_within_each_stratum():
+    strata = torch.tensor([0] * 50 + [1] * 50)
+    first = stratified_order(strata, torch.Generator().manual_seed(0))
+    second = stratified_order(strata, torch.Generator().manual_seed(1))
+    assert not torch.equal(first, second)
+    assert torch.equal(first, stratified_order(strata, torch.Generator().manual_seed(0)))
