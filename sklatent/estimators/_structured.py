@@ -11,9 +11,12 @@ from ..objectives import StructuredObjective
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
 from ._base import _SHARED_PARAMETER_CONSTRAINTS, LatentTransformer
 from ._structured_spec import (
-    check_structure,
+    check_conditions_observed,
+    condition_tensors,
+    condition_widths,
+    decoder_means,
     parse_blocks,
-    parse_mask,
+    parse_masks,
     parse_views,
     view_tensors,
 )
@@ -54,16 +57,32 @@ class StructuredVAE(LatentTransformer):
     thresholding the gate probabilities at 0.5. Zhang, Koyama & Ishiguro (2020) published no
     code: the experts, gates and penalties here are our formulation of their abstract.
 
+    A view may also be decoded from its parent blocks *and* the observed values of other views,
+    :math:`p(x_v \mid z \odot A_v, x_c)` (its ``conditions``), be generated but never read by
+    the posterior (``expert=False``), or be read but never generated (``decoder=False``).
+
     Special cases: one view and one block is a VAE (``beta`` = 1) or beta-VAE; every view
     informing a shared block is the product-of-experts multimodal VAE; each view decoding from
-    [shared, its private block] is :class:`MultiViewEncoder`'s shared/private model.
+    [shared, its private block] is :class:`MultiViewEncoder`'s shared/private model; a view
+    ``x`` conditioned on a view ``c`` without decoder is the conditional VAE
+    :math:`p(x \mid z, c)`. The user guide has the table (:ref:`structured_vae`).
 
     Parameters
     ----------
     views : dict, default=None
-        View name -> its columns of ``X`` (indices, names, a slice), or -> ``{"columns": ...,
-        "likelihood": "gaussian" | "bernoulli" | "categorical"}`` (categorical: one column of
-        labels). None: one Gaussian view ``"X"`` of every column.
+        View name -> its columns of ``X`` (indices, names, a slice), or -> a dict with keys
+
+        - ``"columns"`` (required);
+        - ``"likelihood"``: ``"gaussian"`` (default), ``"bernoulli"`` or ``"categorical"``
+          (one column of labels);
+        - ``"conditions"``: names of other views whose observed values the view's decoder
+          reads beside the latents (a categorical one as one-hot labels). In ``fit`` they
+          must be observed wherever the view is;
+        - ``"expert"`` (default True): False for a view that informs no block, only generated;
+        - ``"decoder"`` (default True): False for a view that is read (or only conditions
+          others) but never generated; it must have no parent block in ``decoder_mask``.
+
+        None: one Gaussian view ``"X"`` of every column.
     latent_blocks : dict, default=None
         Block name -> size. None: one block ``"z"`` of ``n_components``.
     decoder_mask : dict, DataFrame, "learn" or None, default=None
@@ -97,7 +116,8 @@ class StructuredVAE(LatentTransformer):
     Attributes
     ----------
     views_ : list of dict
-        The parsed views: ``name``, ``columns``, ``likelihood``.
+        The parsed views (those with a decoder first): ``name``, ``columns``, ``likelihood``,
+        ``conditions``, ``expert``, ``decoder``.
     structure_ : pandas.DataFrame
         Decoder gate probabilities (blocks x views); the fixed mask when not learned.
     decoder_mask_, encoder_mask_ : pandas.DataFrame
@@ -204,19 +224,14 @@ class StructuredVAE(LatentTransformer):
 
     def _parse_structure(self):
         names = getattr(self, "feature_names_in_", None)
-        self.views_ = parse_views(self.views, self.n_features_in_, names)
-        view_names = [view["name"] for view in self.views_]
-        blocks, decoder_mask, encoder_mask = self._structure_spec(view_names)
+        views = parse_views(self.views, self.n_features_in_, names)
+        # The objective reads the presence of its i-th reconstructed view from column i of the
+        # batch's presence flags: the views without a decoder go last.
+        self.views_ = sorted(views, key=lambda view: not view["decoder"])
+        blocks, decoder, encoder = self._structure_spec([view["name"] for view in self.views_])
         self.block_names_, self.block_sizes_ = parse_blocks(blocks)
-        self._learned = {}
-        masks = {}
-        for kind, mask in (("decoder", decoder_mask), ("encoder", encoder_mask)):
-            self._learned[kind] = isinstance(mask, str)
-            masks[kind] = parse_mask(
-                None if isinstance(mask, str) else mask, self.block_names_, view_names, kind=kind
-            )
-        check_structure(masks["decoder"], masks["encoder"])
-        return masks
+        self._learned = {"decoder": isinstance(decoder, str), "encoder": isinstance(encoder, str)}
+        return parse_masks(decoder, encoder, self.block_names_, self.views_)
 
     @property
     def _n_features_out(self):
@@ -270,8 +285,8 @@ class StructuredVAE(LatentTransformer):
         )
 
     def _module_kwargs(self):
-        """Extra arguments of the module that presets set (conditioning variables)."""
-        return {}
+        """Extra arguments of the module: the widths of the views that condition decoders."""
+        return {"condition_widths": condition_widths(self.views_, self.categories_)}
 
     def _net_kwargs(self):
         # Gates are a handful of logits that must travel several units; the networks' step size
@@ -279,7 +294,7 @@ class StructuredVAE(LatentTransformer):
         return {"optimizer__param_groups": [("*_gates.logits", {"lr": self.lr * _GATE_LR_FACTOR})]}
 
     def _make_objective(self):
-        names = [view["name"] for view in self.views_]
+        names = [view["name"] for view in self.views_ if view.get("decoder", True)]
         sparsity = self.sparsity if any(self._learned.values()) else 0.0
         return StructuredObjective(names, beta=self.beta, sparsity=sparsity)
 
@@ -317,7 +332,9 @@ class StructuredVAE(LatentTransformer):
         X = self._validate_X(X, reset=True)
         self._masks_for_module = self._parse_structure()
         tensors = self._view_tensors(X, fitting=True)
-        self._fit_net(tensors)
+        conditions, missing = condition_tensors(self.views_, self.categories_, X)
+        check_conditions_observed(self.views_, tensors["present"].numpy(), missing)
+        self._fit_net(tensors | conditions)
         self._read_structure()
         return self
 
@@ -325,14 +342,15 @@ class StructuredVAE(LatentTransformer):
         module = self.net_.module_
         view_names = [view["name"] for view in self.views_]
 
-        def frame(values):
-            return pd.DataFrame(
-                values.detach().cpu().numpy(), index=self.block_names_, columns=view_names
-            )
+        def frame(values, role):
+            # A view without that role has no link, whatever its (unused) gate learned.
+            used = np.array([view.get(role, True) for view in self.views_])
+            values = values.detach().cpu().numpy() * used
+            return pd.DataFrame(values, index=self.block_names_, columns=view_names)
 
-        self.structure_ = frame(module.decoder_gates.probabilities())
+        self.structure_ = frame(module.decoder_gates.probabilities(), "decoder")
         self.decoder_mask_ = self.structure_ > 0.5
-        self.encoder_mask_ = frame(module.encoder_gates.probabilities()) > 0.5
+        self.encoder_mask_ = frame(module.encoder_gates.probabilities(), "expert") > 0.5
 
     def transform(self, X):
         """Posterior means of every latent block, from the views observed in each row.
@@ -362,42 +380,56 @@ class StructuredVAE(LatentTransformer):
         tensors = {name: value.to(self._device) for name, value in tensors.items()}
         return self._apply(tensors, lambda module, b: module.encode(b), X.dtype)
 
-    def _decode_views(self, Z):
-        """Decoder means of each view (labels for categorical views) from full codes ``Z``."""
+    def _decode_views(self, Z, conditions=None):
+        """Decoder means of each view with a decoder (labels for categorical views) from full
+        codes ``Z``, and the ``(tensors, missing rows)`` of its conditions; a view whose
+        conditions are not given or missing in a row is NaN there."""
         module = self.net_.module_
+        tensors, missing = conditions or ({}, {})
+        inputs = {
+            name: tensors.get(f"condition_{name}", torch.zeros(len(Z), width)).to(self._device)
+            for name, width in module.condition_widths.items()
+        }
         module.eval()
         with torch.no_grad():
-            params = module.decode(self._to_tensor(Z))
-        decoded = {}
-        for view in self.views_:
-            p = params[view["name"]]
-            if "class_logits" in p:
-                labels = p["class_logits"].argmax(dim=1).cpu().numpy()
-                decoded[view["name"]] = self.categories_[view["name"]][labels][:, None]
-            else:
-                mean = torch.sigmoid(p["logits"]) if "logits" in p else p["mean"]
-                decoded[view["name"]] = mean.cpu().numpy()
-        return {name: values.astype(Z.dtype) for name, values in decoded.items()}
+            params = module.decode(self._to_tensor(Z), inputs)
+        return decoder_means(self.views_, self.categories_, params, missing, Z.dtype)
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X, *, conditions=None):
         """Decode codes into every view: decoder means (most likely label for categorical views).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, total block size)
             Codes, as :meth:`transform` returns.
+        conditions : array-like of shape (n_samples, n_features), default=None
+            Data laid out like the ``X`` of :meth:`fit`, from which the views named in some
+            view's ``conditions`` are read (other columns are ignored and may be NaN): the
+            observed values a conditional decoder reads, such as the rows that were
+            transformed, or changed values for counterfactuals. Without it, or in rows where a
+            condition is NaN, the conditioned views are NaN. Ignored when no view has
+            conditions.
 
         Returns
         -------
         X_original : ndarray of shape (n_samples, ``n_features_in_``)
-            Each view's columns filled from its decoder; columns in no view are NaN.
+            Each view's columns filled from its decoder; columns of views without a decoder
+            and columns in no view are NaN.
         """
-
         Z = self._validated_codes(X, self._n_features_out)
-        decoded = self._decode_views(Z)
+        given = None
+        if conditions is not None and self.net_.module_.condition_widths:
+            values = self._validate_X(conditions, reset=False)
+            if len(values) != len(Z):
+                raise ValueError(
+                    f"conditions has {len(values)} rows and the codes {len(Z)}: one row each."
+                )
+            given = condition_tensors(self.views_, self.categories_, values)
+        decoded = self._decode_views(Z, given)
         out = np.full((len(Z), self.n_features_in_), np.nan, dtype=Z.dtype)
         for view in self.views_:
-            out[:, view["columns"]] = decoded[view["name"]]
+            if view["name"] in decoded and view["columns"] is not None:
+                out[:, view["columns"]] = decoded[view["name"]]
         return out
 
     def __sklearn_tags__(self):

@@ -33,18 +33,87 @@ def _column_indices(columns, n_features, feature_names, view):
     return indices
 
 
+_VIEW_KEYS = ("columns", "likelihood", "conditions", "expert", "decoder")
+
+
+def _view_entry(name, spec):
+    """The columns, likelihood and role options of one entry of ``views``."""
+    if not isinstance(spec, dict):
+        return spec, "gaussian", {"conditions": [], "expert": True, "decoder": True}
+    unknown = [key for key in spec if key not in _VIEW_KEYS]
+    if unknown:
+        raise ValueError(
+            f"View {name!r} has unknown keys {unknown}; a view dict takes {list(_VIEW_KEYS)}."
+        )
+    if "columns" not in spec:
+        raise ValueError(f"View {name!r} needs its 'columns'.")
+    conditions = spec.get("conditions", [])
+    conditions = [conditions] if isinstance(conditions, str) else list(conditions)
+    options = {
+        "conditions": [str(c) for c in conditions],
+        "expert": spec.get("expert", True),
+        "decoder": spec.get("decoder", True),
+    }
+    for key in ("expert", "decoder"):
+        if not isinstance(options[key], (bool, np.bool_)):
+            raise ValueError(f"View {name!r}: {key!r} must be True or False, not {options[key]!r}.")
+        options[key] = bool(options[key])
+    if options["conditions"] and not options["decoder"]:
+        raise ValueError(
+            f"View {name!r} has conditions but no decoder (decoder=False): conditions are "
+            "inputs of a view's decoder."
+        )
+    return spec["columns"], spec.get("likelihood", "gaussian"), options
+
+
+def _check_conditions(parsed):
+    """Conditions name other views, once each; every view informs or is generated or conditions."""
+    names = [view["name"] for view in parsed]
+    used = set()
+    for view in parsed:
+        conditions = view["conditions"]
+        if len(set(conditions)) != len(conditions):
+            raise ValueError(f"View {view['name']!r} names a condition twice: {conditions}.")
+        for condition in conditions:
+            if condition == view["name"]:
+                raise ValueError(f"View {view['name']!r} is conditioned on itself.")
+            if condition not in names:
+                raise ValueError(
+                    f"View {view['name']!r} is conditioned on {condition!r}, which is not a "
+                    f"view; the views are {names}."
+                )
+        used.update(conditions)
+    for view in parsed:
+        if not (view["expert"] or view["decoder"] or view["name"] in used):
+            raise ValueError(
+                f"View {view['name']!r} has neither an expert nor a decoder (expert=False, "
+                "decoder=False) and conditions no view: it takes no part in the model."
+            )
+
+
 def parse_views(views, n_features, feature_names):
-    """``views`` as a list of ``{"name", "columns", "likelihood"}`` dicts, checked against X."""
+    """``views`` as a list of dicts, checked against X.
+
+    Each dict has ``name``, ``columns`` (indices into X), ``likelihood``, ``conditions`` (the
+    views whose observed values the view's decoder also reads), ``expert`` (the view informs
+    the posterior) and ``decoder`` (the view is generated and reconstructed).
+    """
     if views is None:
-        return [{"name": "X", "columns": list(range(n_features)), "likelihood": "gaussian"}]
+        return [
+            {
+                "name": "X",
+                "columns": list(range(n_features)),
+                "likelihood": "gaussian",
+                "conditions": [],
+                "expert": True,
+                "decoder": True,
+            }
+        ]
     if not isinstance(views, dict) or not views:
         raise ValueError("views must be a non-empty dict: view name -> columns of X.")
     parsed, seen = [], {}
     for name, spec in views.items():
-        likelihood = "gaussian"
-        if isinstance(spec, dict):
-            likelihood = spec.get("likelihood", "gaussian")
-            spec = spec.get("columns")
+        spec, likelihood, options = _view_entry(name, spec)
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"View {name!r}: likelihood must be one of {LIKELIHOODS}.")
         columns = _column_indices(spec, n_features, feature_names, name)
@@ -54,7 +123,8 @@ def parse_views(views, n_features, feature_names):
             if column in seen:
                 raise ValueError(f"Column {column} belongs to views {seen[column]!r} and {name!r}.")
             seen[column] = name
-        parsed.append({"name": str(name), "columns": columns, "likelihood": likelihood})
+        parsed.append({"name": str(name), "columns": columns, "likelihood": likelihood, **options})
+    _check_conditions(parsed)
     return parsed
 
 
@@ -113,17 +183,50 @@ def one_block_masks(views, block):
     }
 
 
-def check_structure(decoder, encoder):
-    """Every block must generate a view, every view have a parent, every block be informed."""
+def apply_view_roles(mask, views, *, kind, given):
+    """Clear the links of views without a decoder (``kind="decoder"``) or without an expert
+    (``kind="encoder"``); a mask the user ``given`` explicitly must not hold such links."""
+    role = "decoder" if kind == "decoder" else "expert"
+    for view in views:
+        if view.get(role, True):
+            continue
+        linked = list(mask.index[mask[view["name"]].to_numpy(dtype=bool)])
+        if given and linked:
+            relation = "gives it parent blocks" if kind == "decoder" else "lets it inform blocks"
+            raise ValueError(
+                f"View {view['name']!r} has no {role} ({role}=False), but {kind}_mask "
+                f"{relation} {linked}."
+            )
+        mask[view["name"]] = False
+    return mask
+
+
+def check_structure(decoder, encoder, views=None):
+    """Every block must generate a view and be informed by one; every view with a decoder
+    needs a parent (``views``, when given, say which views have a decoder)."""
+    decoded = [v["name"] for v in views if v.get("decoder", True)] if views else decoder.columns
     idle = [b for b in decoder.index if not decoder.loc[b].any()]
     if idle:
         raise ValueError(f"Latent blocks {idle} generate no view in decoder_mask.")
-    orphans = [v for v in decoder.columns if not decoder[v].any()]
+    orphans = [v for v in decoded if not decoder[v].any()]
     if orphans:
         raise ValueError(f"Views {orphans} have no parent block in decoder_mask.")
     blind = [b for b in encoder.index if not encoder.loc[b].any()]
     if blind:
         raise ValueError(f"Latent blocks {blind} are informed by no view in encoder_mask.")
+
+
+def parse_masks(decoder_mask, encoder_mask, blocks, views):
+    """Both masks as (blocks x views) boolean DataFrames, checked against the views' roles and
+    the structure; a learned mask (``"learn"``) starts from every allowed link."""
+    names = [view["name"] for view in views]
+    masks = {}
+    for kind, mask in (("decoder", decoder_mask), ("encoder", encoder_mask)):
+        given = not isinstance(mask, str) and mask is not None
+        parsed = parse_mask(mask if given else None, blocks, names, kind=kind)
+        masks[kind] = apply_view_roles(parsed, views, kind=kind, given=given)
+    check_structure(masks["decoder"], masks["encoder"], views)
+    return masks
 
 
 def view_tensors(views, categories, X, *, fitting):
@@ -157,8 +260,89 @@ def view_tensors(views, categories, X, *, fitting):
             raise ValueError(f"Bernoulli view {name!r} needs values in [0, 1].")
         tensors[f"X_{name}"] = as_float_tensor(np.nan_to_num(block), "cpu")
     present = np.column_stack(present)
-    if not present[:, [view["columns"] is not None for view in views]].any(axis=1).all():
-        row = np.flatnonzero(~present.any(axis=1))[0]
-        raise ValueError(f"Row {row} has every view missing (all NaN): nothing to encode.")
+    # Only views with an expert inform the code (a view given besides X has no columns).
+    informative = [view["columns"] is not None and view.get("expert", True) for view in views]
+    observed = present[:, informative].any(axis=1)
+    if not observed.all():
+        row = np.flatnonzero(~observed)[0]
+        raise ValueError(
+            f"Row {row} has every view missing (all NaN) among the views that inform the "
+            "code: nothing to encode."
+        )
     tensors["present"] = torch.as_tensor(present, dtype=torch.float32)
     return tensors
+
+
+def condition_widths(views, categories):
+    """Width of each view that conditions a decoder: its columns, or its number of labels."""
+    used = {name for view in views for name in view.get("conditions", ())}
+    return {
+        view["name"]: (
+            len(categories[view["name"]])
+            if view["likelihood"] == "categorical"
+            else len(view["columns"])
+        )
+        for view in views
+        if view["name"] in used and view["columns"] is not None
+    }
+
+
+def condition_tensors(views, categories, X):
+    """The observed values of the views that condition decoders, and where each is missing.
+
+    Returns ``({"condition_<name>": tensor}, {name: missing rows})``: a Gaussian or Bernoulli
+    view is its columns (missing rows filled with 0), a categorical view its one-hot labels.
+    """
+    widths = condition_widths(views, categories)
+    tensors, missing = {}, {}
+    for view in views:
+        name = view["name"]
+        if name not in widths:
+            continue
+        block = X[:, view["columns"]]
+        rows = np.isnan(block).any(axis=1)
+        if view["likelihood"] == "categorical":
+            labels = encode_labels(
+                block[:, 0], categories[name], name=f"View {name!r}", ignore=rows
+            )
+            value = torch.nn.functional.one_hot(torch.as_tensor(labels), widths[name]).float()
+        else:
+            value = as_float_tensor(np.nan_to_num(block), "cpu")
+        tensors[f"condition_{name}"], missing[name] = value, rows
+    return tensors, missing
+
+
+def check_conditions_observed(views, present, missing):
+    """In fit, a view's conditions must be observed in every row where the view is."""
+    for index, view in enumerate(views):
+        for condition in view.get("conditions", ()):
+            if condition not in missing:
+                continue  # a preset's own conditioning variable, always given
+            rows = np.flatnonzero(np.asarray(present[:, index], dtype=bool) & missing[condition])
+            if len(rows):
+                raise ValueError(
+                    f"View {view['name']!r} is conditioned on view {condition!r}, which is "
+                    f"missing (NaN) in row {rows[0]} where {view['name']!r} is observed "
+                    f"({len(rows)} such rows). Drop those rows, or set {view['name']!r} to NaN "
+                    "there as well."
+                )
+
+
+def decoder_means(views, categories, params, missing, dtype):
+    """Each decoded view's decoder means (most likely labels for a categorical view) as arrays;
+    NaN in rows where a condition of the view is missing or was not given."""
+    decoded = {}
+    for view in views:
+        if view["name"] not in params:
+            continue
+        p = params[view["name"]]
+        if "class_logits" in p:
+            labels = p["class_logits"].argmax(dim=1).cpu().numpy()
+            values = categories[view["name"]][labels][:, None].astype(dtype)
+        else:
+            mean = torch.sigmoid(p["logits"]) if "logits" in p else p["mean"]
+            values = mean.cpu().numpy().astype(dtype)
+        for condition in view.get("conditions", ()):
+            values[missing.get(condition, np.ones(len(values), dtype=bool))] = np.nan
+        decoded[view["name"]] = values
+    return decoded
