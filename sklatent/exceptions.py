@@ -7,6 +7,19 @@ class TrainingDivergedError(FloatingPointError):
     A fit that diverges stops with this error instead of returning NaN codes. The message names the
     terms that became non-finite and the parameters most likely responsible (the learning rate
     first, then the objective's weights).
+
+    Examples
+    --------
+    Data far from unit scale overflow in the first epoch:
+
+    >>> import numpy as np
+    >>> from sklatent import BetaVAE, TrainingDivergedError
+    >>> X = np.full((20, 2), 1e30)
+    >>> try:
+    ...     BetaVAE(n_components=1, max_epochs=2).fit(X)
+    ... except TrainingDivergedError as error:
+    ...     print(str(error).split(":")[0])
+    Training diverged at epoch 1
     """
 
 
@@ -15,4 +28,17 @@ class ModelFileError(ValueError):
 
     This covers foreign files, truncated or tampered weights (their checksum no longer matches)
     and models of an estimator this version does not know.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklatent import ModelFileError, load
+    >>> with tempfile.TemporaryDirectory() as folder:  # an empty folder holds no model
+    ...     try:
+    ...         load(folder)
+    ...     except ModelFileError:
+    ...         print("not a sklatent model")
+    not a sklatent model
+    >>> issubclass(ModelFileError, ValueError)
+    True
     """

@@ -29,6 +29,16 @@ class ProcessShards:
         The batches, identical in every process.
     rank, n_processes : int
         This process's index and the number of processes.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.training import ProcessShards
+    >>> batches = [{"X": torch.arange(6)}, {"X": torch.arange(6, 10)}]
+    >>> [batch["X"].tolist() for batch in ProcessShards(batches, rank=0, n_processes=2)]
+    [[0, 2, 4], [6, 8]]
+    >>> [batch["X"].tolist() for batch in ProcessShards(batches, rank=1, n_processes=2)]
+    [[1, 3, 5], [7, 9]]
     """
 
     def __init__(self, batches, rank, n_processes):
@@ -84,11 +94,50 @@ class _AcceleratedSteps:
 
 
 class AcceleratedLatentNet(_AcceleratedSteps, AccelerateMixin, LatentNet):
-    """:class:`LatentNet` trained through an ``accelerate.Accelerator`` (``accelerator=``)."""
+    """:class:`LatentNet` trained through an ``accelerate.Accelerator`` (``accelerator=``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from accelerate import Accelerator
+    >>> from sklatent.modules import VAEModule
+    >>> from sklatent.objectives import BetaVAEObjective
+    >>> from sklatent.training import AcceleratedLatentNet, TensorData
+    >>> net = AcceleratedLatentNet(VAEModule, BetaVAEObjective(), accelerator=Accelerator(cpu=True),
+    ...                            module__n_features=3, module__n_components=1,
+    ...                            module__hidden_layer_sizes=(), max_epochs=2, train_split=None,
+    ...                            verbose=0)
+    >>> net = net.fit(TensorData({"X": torch.randn(32, 3)}))
+    >>> len(net.history), net.accelerator.device.type
+    (2, 'cpu')
+    """
 
 
 class AcceleratedAdversarialNet(_AcceleratedSteps, AccelerateMixin, AdversarialNet):
-    """:class:`AdversarialNet` trained through an ``accelerate.Accelerator`` (``accelerator=``)."""
+    """:class:`AdversarialNet` trained through an ``accelerate.Accelerator`` (``accelerator=``).
+
+    Examples
+    --------
+    :class:`AdversarialNet`'s example, with an accelerator:
+
+    >>> import torch
+    >>> from accelerate import Accelerator
+    >>> from sklatent.modules import StructuredModule
+    >>> from sklatent.objectives import FairObjective
+    >>> from sklatent.training import AcceleratedAdversarialNet, TensorData
+    >>> module = StructuredModule([{"name": "x", "n_features": 3, "likelihood": "gaussian"}],
+    ...                           [2], torch.ones(1, 1), torch.ones(1, 1), hidden_layer_sizes=(8,))
+    >>> objective = FairObjective(["x"], n_groups=2, independence="adversarial",
+    ...                           group_log_prior=torch.log(torch.tensor([[0.5, 0.5]])))
+    >>> net = AcceleratedAdversarialNet(module, objective, accelerator=Accelerator(cpu=True),
+    ...                                 critic=torch.nn.Linear, critic__in_features=2,
+    ...                                 critic__out_features=2, max_epochs=2, train_split=None,
+    ...                                 verbose=0)
+    >>> X = torch.randn(64, 3)
+    >>> data = {"X_x": X, "present": torch.ones(64, 1), "groups": (X[:, 0] > 0).long()}
+    >>> len(net.fit(TensorData(data)).history)
+    2
+    """
 
 
 _ACCELERATED = {LatentNet: AcceleratedLatentNet, AdversarialNet: AcceleratedAdversarialNet}
@@ -106,5 +155,13 @@ def accelerated(net_class):
     -------
     type
         :class:`AcceleratedLatentNet` or :class:`AcceleratedAdversarialNet`.
+
+    Examples
+    --------
+    >>> from sklatent.training import AcceleratedLatentNet, LatentNet, accelerated
+    >>> accelerated(LatentNet) is AcceleratedLatentNet
+    True
+    >>> issubclass(accelerated(LatentNet), LatentNet)
+    True
     """
     return _ACCELERATED[net_class]

@@ -7,7 +7,17 @@ from ._net import LatentNet, _term_scorings
 
 
 def detach_outputs(outputs):
-    """A copy of a (nested) outputs dict with every tensor detached from the graph."""
+    """A copy of a (nested) outputs dict with every tensor detached from the graph.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.training import detach_outputs
+    >>> z = torch.ones(2, 3, requires_grad=True) * 2
+    >>> detached = detach_outputs({"z": z, "views": {"x": {"mean": z + 1}}, "n": 2})
+    >>> detached["z"].requires_grad, detached["views"]["x"]["mean"].requires_grad, detached["n"]
+    (False, False, 2)
+    """
     if isinstance(outputs, dict):
         return {name: detach_outputs(value) for name, value in outputs.items()}
     return outputs.detach() if isinstance(outputs, torch.Tensor) else outputs
@@ -41,6 +51,28 @@ class AdversarialNet(LatentNet):
         Critic updates per encoder update.
     **kwargs
         As for :class:`LatentNet`, plus ``critic__*`` and ``critic_optimizer__*``.
+
+    Examples
+    --------
+    A fair code: a linear critic guesses the group from the code, which is penalised for what it
+    reads (:class:`~sklatent.objectives.FairObjective` with the adversarial estimator).
+
+    >>> import torch
+    >>> from sklatent.modules import StructuredModule
+    >>> from sklatent.objectives import FairObjective
+    >>> from sklatent.training import AdversarialNet, TensorData
+    >>> _ = torch.manual_seed(0)
+    >>> module = StructuredModule([{"name": "x", "n_features": 3, "likelihood": "gaussian"}],
+    ...                           [2], torch.ones(1, 1), torch.ones(1, 1), hidden_layer_sizes=(8,))
+    >>> objective = FairObjective(["x"], n_groups=2, independence="adversarial",
+    ...                           group_log_prior=torch.log(torch.tensor([[0.5, 0.5]])))
+    >>> net = AdversarialNet(module, objective, critic=torch.nn.Linear, critic__in_features=2,
+    ...                      critic__out_features=2, max_epochs=2, train_split=None, verbose=0)
+    >>> X = torch.randn(64, 3)
+    >>> data = {"X_x": X, "present": torch.ones(64, 1), "groups": (X[:, 0] > 0).long()}
+    >>> net = net.fit(TensorData(data))
+    >>> "train_independence" in net.history[-1], "train_critic_cross_entropy" in net.history[-1]
+    (True, True)
     """
 
     def __init__(

@@ -28,6 +28,18 @@ def training_callbacks(*, early_stopping, n_iter_no_change, tol, verbose, extra=
     -------
     list
         Callbacks for :class:`skorch.NeuralNet`.
+
+    Examples
+    --------
+    >>> from sklatent.training import training_callbacks
+    >>> callbacks = training_callbacks(early_stopping=True, n_iter_no_change=5, tol=1e-4,
+    ...                                verbose=0)
+    >>> [(name, type(callback).__name__) for name, callback in callbacks]
+    [('early_stopping', 'EarlyStopping')]
+    >>> callbacks[0][1].patience, callbacks[0][1].monitor
+    (5, 'valid_loss')
+    >>> training_callbacks(early_stopping=False, n_iter_no_change=5, tol=1e-4, verbose=0)
+    []
     """
     callbacks = []
     if early_stopping:
@@ -55,6 +67,20 @@ class WarmUp(Callback):
     ----------
     epochs : int
         Length of the ramp, in epochs.
+
+    Examples
+    --------
+    Two epochs of a four-epoch warm-up leave the Mutual Information Machine's factor at half:
+
+    >>> import torch
+    >>> from sklatent.modules import VAEModule
+    >>> from sklatent.objectives import MIMObjective
+    >>> from sklatent.training import LatentNet, TensorData, WarmUp
+    >>> net = LatentNet(VAEModule, MIMObjective(), module__n_features=3, module__n_components=1,
+    ...                 module__hidden_layer_sizes=(), max_epochs=2, train_split=None,
+    ...                 callbacks=[WarmUp(epochs=4)], verbose=0)
+    >>> net.fit(TensorData({"X": torch.randn(32, 3)})).criterion_.warmup_factor
+    0.5
     """
 
     def __init__(self, epochs):
@@ -78,6 +104,21 @@ class Anneal(Callback):
     ----------
     epochs : int
         Epochs with the penalty at weight 1; 0 applies the full weight from the start.
+
+    Examples
+    --------
+    With ``epochs=2``, the third epoch runs annealed
+    (:class:`~sklatent.objectives.InvariantObjective` reads the flag; others ignore it):
+
+    >>> import torch
+    >>> from sklatent.modules import VAEModule
+    >>> from sklatent.objectives import BetaVAEObjective
+    >>> from sklatent.training import Anneal, LatentNet, TensorData
+    >>> net = LatentNet(VAEModule, BetaVAEObjective(), module__n_features=3,
+    ...                 module__n_components=1, module__hidden_layer_sizes=(), max_epochs=3,
+    ...                 train_split=None, callbacks=[Anneal(epochs=2)], verbose=0)
+    >>> net.fit(TensorData({"X": torch.randn(32, 3)})).criterion_.annealed
+    True
     """
 
     def __init__(self, epochs):

@@ -17,6 +17,18 @@ class TensorData:
     ----------
     tensors : dict of str to torch.Tensor
         The arrays of one fit (``"X"`` and any auxiliary variables), all on the training device.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.training import TensorData
+    >>> data = TensorData({"X": torch.zeros(5, 3), "groups": torch.tensor([0, 1, 0, 1, 1])})
+    >>> len(data), data.subset(torch.tensor([1, 3])).tensors["groups"].tolist()
+    (5, [1, 1])
+    >>> TensorData({"X": torch.zeros(5, 3), "groups": torch.zeros(4)})
+    Traceback (most recent call last):
+    ...
+    ValueError: All arrays of a fit need the same number of rows, got {'X': 5, 'groups': 4}.
     """
 
     def __init__(self, tensors):
@@ -52,6 +64,18 @@ def stratified_order(strata, generator=None):
     -------
     torch.Tensor of shape (n_samples,)
         A permutation of the row indices, on the CPU.
+
+    Examples
+    --------
+    Six rows of environment 0 and two of environment 1: every four consecutive rows of the
+    order hold three of the first and one of the second.
+
+    >>> import torch
+    >>> from sklatent.training import stratified_order
+    >>> strata = torch.tensor([0, 0, 0, 0, 0, 0, 1, 1])
+    >>> order = stratified_order(strata, torch.Generator().manual_seed(0))
+    >>> sorted(order.tolist()) == list(range(8)), strata[order].view(2, 4).sum(dim=1).tolist()
+    (True, [1, 1])
     """
     strata = strata.cpu()
     order = torch.randperm(len(strata), generator=generator)
@@ -79,6 +103,17 @@ class IndexBatches:
     strata : torch.Tensor of shape (n_samples,), default=None
         When shuffling, keep each stratum's share of the rows in every batch
         (:func:`stratified_order`).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.training import IndexBatches, TensorData
+    >>> data = TensorData({"X": torch.arange(10.0).unsqueeze(1)})
+    >>> [batch["X"].squeeze(1).tolist() for batch in IndexBatches(data, batch_size=4)]
+    [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0], [8.0, 9.0]]
+    >>> batches = IndexBatches(data, 4, shuffle=True, generator=torch.Generator().manual_seed(0))
+    >>> len(batches), sorted(torch.cat([batch["X"] for batch in batches]).squeeze(1).tolist())
+    (3, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
     """
 
     def __init__(self, data, batch_size, shuffle=False, generator=None, strata=None):
@@ -117,6 +152,18 @@ class RandomSplit:
         Share of rows in the validation part, in (0, 1).
     seed : int
         Seed of the permutation, so that the split is the same for the same ``random_state``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.training import RandomSplit, TensorData
+    >>> data = TensorData({"X": torch.arange(10.0).unsqueeze(1)})
+    >>> train, valid = RandomSplit(0.2, seed=0)(data)
+    >>> len(train), len(valid)
+    (8, 2)
+    >>> rows = torch.cat([train.tensors["X"], valid.tensors["X"]]).squeeze(1)
+    >>> sorted(rows.tolist()) == list(range(10))  # disjoint and complete
+    True
     """
 
     def __init__(self, fraction, seed):

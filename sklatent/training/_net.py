@@ -46,6 +46,23 @@ class LatentNet(NeuralNet):
     **kwargs
         Everything :class:`skorch.NeuralNet` accepts (``optimizer``, ``lr``, ``max_epochs``,
         ``batch_size``, ``train_split``, ``callbacks``, ``device``, ``verbose``, ...).
+
+    Examples
+    --------
+    A beta-VAE trained for two epochs; each term of the objective has its history column.
+
+    >>> import torch
+    >>> from sklatent.modules import VAEModule
+    >>> from sklatent.objectives import BetaVAEObjective
+    >>> from sklatent.training import LatentNet, TensorData
+    >>> _ = torch.manual_seed(0)
+    >>> net = LatentNet(VAEModule, BetaVAEObjective(beta=1.0), module__n_features=4,
+    ...                 module__n_components=2, module__hidden_layer_sizes=(8,), max_epochs=2,
+    ...                 batch_size=16, train_split=None, verbose=0)
+    >>> net = net.fit(TensorData({"X": torch.randn(64, 4)}))
+    >>> columns = net.history[-1].keys()
+    >>> [c for c in columns if c.startswith("train_") and not c.endswith(("_best", "_count"))]
+    ['train_loss', 'train_reconstruction', 'train_kl']
     """
 
     def __init__(self, module, criterion, *, seed=0, stratify_by=None, **kwargs):

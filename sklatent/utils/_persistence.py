@@ -171,6 +171,19 @@ def load(path):
     sklatent.ModelFileError
         If the folder does not hold a sklatent model, its weights were altered, or it names an
         estimator this version does not know.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from sklatent import BetaVAE, load, save
+    >>> X = np.random.RandomState(0).normal(size=(50, 4))
+    >>> vae = BetaVAE(n_components=2, max_epochs=2, random_state=0).fit(X)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save(vae, folder)
+    ...     loaded = load(folder)
+    >>> type(loaded).__name__, np.allclose(loaded.transform(X), vae.transform(X))
+    ('BetaVAE', True)
     """
     folder = Path(path)
     try:
