@@ -56,6 +56,19 @@ def group_mmd(z, groups, n_groups):
     torch.Tensor
         A scalar whose expectation is zero when every group's codes are distributed as all
         codes (an unbiased estimate: it can be slightly negative).
+
+    Examples
+    --------
+    Near zero for codes independent of the groups, larger when group 1's codes are shifted:
+
+    >>> import torch
+    >>> from sklatent.information import group_mmd
+    >>> _ = torch.manual_seed(0)
+    >>> z, groups = torch.randn(200, 2), torch.arange(200) % 2
+    >>> abs(float(group_mmd(z, groups, n_groups=2))) < 0.01
+    True
+    >>> float(group_mmd(z + groups.unsqueeze(1), groups, n_groups=2)) > 0.1
+    True
     """
     n = len(z)
     kernel = _kernel(z)
@@ -100,6 +113,17 @@ def normalized_hsic(z, groups, n_groups):
     -------
     torch.Tensor
         A scalar in [0, 1], zero when the codes are independent of the groups.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.information import normalized_hsic
+    >>> _ = torch.manual_seed(0)
+    >>> z, groups = torch.randn(200, 2), torch.arange(200) % 2
+    >>> float(normalized_hsic(z, groups, n_groups=2)) < 0.05
+    True
+    >>> float(normalized_hsic(z + groups.unsqueeze(1), groups, n_groups=2)) > 0.2
+    True
     """
     one_hot = torch.nn.functional.one_hot(groups, n_groups).to(z.dtype)
     kernel_z = _centre(_kernel(z))
@@ -144,6 +168,20 @@ def adversary_information(log_probabilities, group_log_prior):
     -------
     torch.Tensor
         A non-negative scalar, zero when the critic predicts the group frequencies.
+
+    Examples
+    --------
+    Two equally frequent groups: a critic that predicts the frequencies reads nothing, one that
+    is certain on every row reads :math:`\log 2` nats.
+
+    >>> import torch
+    >>> from sklatent.information import adversary_information
+    >>> prior = torch.log(torch.tensor([0.5, 0.5]))
+    >>> round(float(adversary_information(prior.expand(4, 2), prior)), 3)
+    0.0
+    >>> certain = torch.log(torch.tensor([[1.0, 1e-9], [1e-9, 1.0]])).repeat(2, 1)
+    >>> round(float(adversary_information(certain, prior)), 3)
+    0.693
     """
     probabilities = log_probabilities.exp()
     prior = group_log_prior.expand_as(log_probabilities)
@@ -173,6 +211,21 @@ def within_strata(estimator, z, groups, n_groups, strata, n_strata):
     -------
     torch.Tensor
         A scalar.
+
+    Examples
+    --------
+    The codes shift with the group in the same way in both strata (not independent given the
+    stratum), or only through the stratum (independent given it):
+
+    >>> import torch
+    >>> from sklatent.information import group_mmd, within_strata
+    >>> _ = torch.manual_seed(0)
+    >>> z, groups = torch.randn(200, 2), torch.arange(200) % 2
+    >>> strata = torch.arange(200) // 100
+    >>> float(within_strata(group_mmd, z + groups.unsqueeze(1), groups, 2, strata, 2)) > 0.1
+    True
+    >>> abs(float(within_strata(group_mmd, z + strata.unsqueeze(1), groups, 2, strata, 2))) < 0.01
+    True
     """
     total = z.new_zeros(())
     for stratum in range(n_strata):

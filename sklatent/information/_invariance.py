@@ -19,6 +19,16 @@ def environment_risks(losses, environments, n_environments):
     -------
     torch.Tensor of shape (n_present,)
         The risks of the environments with at least one row in the batch.
+
+    Examples
+    --------
+    Environment 1 has no row in this batch:
+
+    >>> import torch
+    >>> from sklatent.information import environment_risks
+    >>> losses = torch.tensor([1.0, 3.0, 0.5, 1.5])
+    >>> environment_risks(losses, torch.tensor([0, 0, 2, 2]), n_environments=3).tolist()
+    [2.0, 1.0]
     """
     risks = [
         losses[environments == environment].mean()
@@ -42,6 +52,16 @@ def risk_variance(losses, environments, n_environments):
     -------
     torch.Tensor
         A scalar, zero when every environment has the same risk (and with one environment).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.information import risk_variance
+    >>> environments = torch.tensor([0, 0, 1, 1])
+    >>> float(risk_variance(torch.tensor([1.0, 3.0, 2.0, 2.0]), environments, 2))
+    0.0
+    >>> float(risk_variance(torch.tensor([1.0, 1.0, 3.0, 3.0]), environments, 2))
+    1.0
     """
     risks = environment_risks(losses, environments, n_environments)
     return ((risks - risks.mean()) ** 2).mean()
@@ -77,6 +97,24 @@ def irm_penalty(logits, targets, environments, n_environments, *, unbiased=False
     -------
     torch.Tensor
         A scalar.
+
+    Examples
+    --------
+    Logits predicting class 1 with probability 0.75 are optimal in an environment where three
+    rows in four are of class 1; in one where half are, rescaling the logits would lower its
+    risk, and the penalty is positive:
+
+    >>> import math
+    >>> import torch
+    >>> from sklatent.information import irm_penalty
+    >>> logits = torch.tensor([[0.0, math.log(3.0)]]).repeat(8, 1)
+    >>> environments = torch.tensor([0, 0, 0, 0, 1, 1, 1, 1])
+    >>> targets = torch.tensor([1, 1, 1, 0, 1, 1, 1, 0])
+    >>> round(irm_penalty(logits, targets, environments, 2).item(), 3)
+    0.0
+    >>> targets = torch.tensor([1, 1, 1, 0, 1, 0, 1, 0])
+    >>> round(irm_penalty(logits, targets, environments, 2).item(), 3)
+    0.075
     """
     scale = torch.ones((), device=logits.device, dtype=logits.dtype, requires_grad=True)
 

@@ -23,6 +23,18 @@ def unit_variance_penalty(z):
     -------
     torch.Tensor
         A scalar.
+
+    Examples
+    --------
+    One per dimension for the collapsed code, near zero for standard normal codes:
+
+    >>> import torch
+    >>> from sklatent.information import unit_variance_penalty
+    >>> _ = torch.manual_seed(0)
+    >>> float(unit_variance_penalty(torch.zeros(100, 3)))
+    3.0
+    >>> float(unit_variance_penalty(torch.randn(100, 3))) < 0.1
+    True
     """
     return (z.var(dim=0) - 1.0).pow(2).sum()
 
@@ -47,6 +59,20 @@ def collinearity_penalty(z):
     -------
     torch.Tensor
         A scalar.
+
+    Examples
+    --------
+    Near zero for independent dimensions, large when the third nearly copies the first:
+
+    >>> import torch
+    >>> from sklatent.information import collinearity_penalty
+    >>> _ = torch.manual_seed(0)
+    >>> z = torch.randn(100, 3)
+    >>> float(collinearity_penalty(z)) < 0.1
+    True
+    >>> z[:, 2] = z[:, 0] + 0.01 * torch.randn(100)
+    >>> float(collinearity_penalty(z)) > 5
+    True
     """
     centred = z - z.mean(dim=0)
     covariance = centred.T @ centred / (len(z) - 1)

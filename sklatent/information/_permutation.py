@@ -28,6 +28,17 @@ def permute_within_strata(strata, generator=None):
     usable : torch.Tensor of bool, shape (n_samples,)
         Rows whose stratum has at least two rows in the batch (a row alone in its stratum, or
         missing, cannot be exchanged and is left out of the critic's loss).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.information import permute_within_strata
+    >>> strata = torch.tensor([0, 0, 0, 1, 1, -1, 2])
+    >>> index, usable = permute_within_strata(strata, torch.Generator().manual_seed(0))
+    >>> bool((strata[index] == strata).all()), sorted(index.tolist()) == list(range(7))
+    (True, True)
+    >>> usable.tolist()
+    [True, True, True, True, True, False, False]
     """
     index = torch.arange(len(strata), device=strata.device)
     usable = torch.zeros(len(strata), dtype=torch.bool, device=strata.device)
@@ -63,6 +74,15 @@ def two_sample_mmd(a, b):
     -------
     torch.Tensor
         A scalar whose expectation is zero when both samples come from one distribution.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.information import two_sample_mmd
+    >>> _ = torch.manual_seed(0)
+    >>> a, b = torch.randn(100, 2), torch.randn(100, 2)
+    >>> abs(float(two_sample_mmd(a, b))) < 0.05, float(two_sample_mmd(a, b + 1.0)) > 0.2
+    (True, True)
     """
     n = len(a)
     kernel = _kernel(torch.cat([a, b]))
@@ -93,6 +113,21 @@ def permutation_pairs(a, b, strata, generator=None):
         The rows that could be exchanged within their stratum, before and after the permutation.
     strata : torch.Tensor of shape (n_usable,)
         Their strata.
+
+    Examples
+    --------
+    The fake rows keep ``a`` and each row's stratum, and draw ``b`` from another row of the
+    stratum; the row alone in stratum 1 is left out:
+
+    >>> import torch
+    >>> from sklatent.information import permutation_pairs
+    >>> a, b = torch.arange(5.0).unsqueeze(1), 10 * torch.arange(5.0).unsqueeze(1)
+    >>> strata = torch.tensor([0, 0, 0, 0, 1])
+    >>> real, fake, kept = permutation_pairs(a, b, strata, torch.Generator().manual_seed(0))
+    >>> tuple(real.shape), kept.tolist(), bool((real[:, 0] == fake[:, 0]).all())
+    ((4, 2), [0, 0, 0, 0], True)
+    >>> sorted(fake[:, 1].tolist())
+    [0.0, 10.0, 20.0, 30.0]
     """
     permutation, usable = permute_within_strata(strata, generator)
     real, fake = torch.cat([a, b], dim=1), torch.cat([a, b[permutation]], dim=1)
@@ -114,6 +149,21 @@ def discrimination_loss(real_logits, fake_logits, *, swapped=False):
     -------
     torch.Tensor
         A scalar: the mean cross-entropy on real rows plus that on permuted rows.
+
+    Examples
+    --------
+    An undecided critic scores :math:`2 \\log 2`; one that tells the rows apart scores near
+    zero, and the encoder's (swapped) loss is then large:
+
+    >>> import torch
+    >>> from sklatent.information import discrimination_loss
+    >>> round(float(discrimination_loss(torch.zeros(4), torch.zeros(4))), 3)
+    1.386
+    >>> real, fake = torch.full((4,), 5.0), torch.full((4,), -5.0)
+    >>> round(float(discrimination_loss(real, fake)), 3)
+    0.013
+    >>> round(float(discrimination_loss(real, fake, swapped=True)), 3)
+    10.013
     """
     real_label, fake_label = (0.0, 1.0) if swapped else (1.0, 0.0)
     bce = torch.nn.functional.binary_cross_entropy_with_logits
@@ -136,6 +186,22 @@ def stratified_two_sample_mmd(real, fake, strata):
     -------
     torch.Tensor
         A scalar.
+
+    Examples
+    --------
+    Within each stratum, ``b`` copies ``a``: permuting ``b`` breaks the pairs, and the real and
+    fake rows differ. With ``b`` independent of ``a`` they look alike:
+
+    >>> import torch
+    >>> from sklatent.information import permutation_pairs, stratified_two_sample_mmd
+    >>> _ = torch.manual_seed(0)
+    >>> a, strata = torch.randn(200, 1), torch.arange(200) % 2
+    >>> real, fake, kept = permutation_pairs(a, a.clone(), strata)
+    >>> float(stratified_two_sample_mmd(real, fake, kept)) > 0.1
+    True
+    >>> real, fake, kept = permutation_pairs(a, torch.randn(200, 1), strata)
+    >>> abs(float(stratified_two_sample_mmd(real, fake, kept))) < 0.05
+    True
     """
     total = real.new_zeros(())
     for value in torch.unique(strata):
