@@ -16,6 +16,16 @@ class PermutationCritics(nn.Module):
         Hidden layers of every critic (paper 001: two layers of 50).
     activation : str
         A key of :data:`~sklatent.modules.ACTIVATIONS`.
+
+    Examples
+    --------
+    Two critics, for inputs of three and of five columns:
+
+    >>> import torch
+    >>> from sklatent.modules import PermutationCritics
+    >>> critics = PermutationCritics([3, 5], hidden_layer_sizes=(8,))
+    >>> tuple(critics(0, torch.randn(10, 3)).shape), tuple(critics(1, torch.randn(10, 5)).shape)
+    ((10,), (10,))
     """
 
     def __init__(self, input_widths, hidden_layer_sizes=(50, 50), activation="relu"):

@@ -7,14 +7,33 @@ from ._mlp import make_mlp
 
 
 class Translation(nn.Module):
-    """Known translation :math:`m(z, a) = z + a`, the action being the offset itself."""
+    """Known translation :math:`m(z, a) = z + a`, the action being the offset itself.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.modules import Translation
+    >>> Translation()(torch.tensor([[1.0, 2.0]]), torch.tensor([[0.5, -1.0]])).tolist()
+    [[1.5, 1.0]]
+    """
 
     def forward(self, z, actions):
         return z if actions is None else z + actions
 
 
 class LinearMap(nn.Module):
-    """Known linear mechanism :math:`m(z) = A z` with a fixed matrix ``A``."""
+    """Known linear mechanism :math:`m(z) = A z` with a fixed matrix ``A``.
+
+    Examples
+    --------
+    A quarter turn; the actions are ignored:
+
+    >>> import torch
+    >>> from sklatent.modules import LinearMap
+    >>> rotation = LinearMap([[0.0, -1.0], [1.0, 0.0]])
+    >>> rotation(torch.tensor([[1.0, 2.0]]), None).tolist()
+    [[-2.0, 1.0]]
+    """
 
     def __init__(self, matrix):
         super().__init__()
@@ -28,6 +47,18 @@ class LearnedOffsets(nn.Module):
     """Translation by an unknown offset per discrete action, :math:`m(z, k) = z + \\delta_k`.
 
     The offsets are learned with the encoder.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.modules import LearnedOffsets
+    >>> _ = torch.manual_seed(0)
+    >>> mechanism = LearnedOffsets(n_actions=3, n_components=2)
+    >>> z, actions = torch.zeros(4, 2), torch.tensor([0, 2, 2, 1])
+    >>> bool(torch.equal(mechanism(z, actions), mechanism.offsets[actions]))
+    True
+    >>> tuple(mechanism.offsets.shape), mechanism.offsets.requires_grad
+    ((3, 2), True)
     """
 
     def __init__(self, n_actions, n_components):
@@ -40,7 +71,16 @@ class LearnedOffsets(nn.Module):
 
 
 class CallableMechanism(nn.Module):
-    """A mechanism given by the user as a torch function ``m(z, actions)``."""
+    """A mechanism given by the user as a torch function ``m(z, actions)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.modules import CallableMechanism
+    >>> scaling = CallableMechanism(lambda z, actions: z * actions)
+    >>> scaling(torch.tensor([[1.0, 2.0]]), torch.tensor([[3.0, 0.5]])).tolist()
+    [[3.0, 1.0]]
+    """
 
     def __init__(self, function):
         super().__init__()
@@ -67,6 +107,17 @@ class MechanismModule(nn.Module):
     decoder : bool, default=False
         Add a decoder ``g`` (the encoder's hidden widths reversed) so that ``g(f(x))`` can be
         compared with ``x``: an injective encoder cannot collapse or repeat a latent.
+
+    Examples
+    --------
+    Pairs of observations before and after a known translation of their latents:
+
+    >>> import torch
+    >>> from sklatent.modules import MechanismModule, Translation
+    >>> module = MechanismModule(4, 2, (8,), "relu", Translation(), decoder=True)
+    >>> batch = {"X": torch.randn(5, 4), "X_next": torch.randn(5, 4), "actions": torch.randn(5, 2)}
+    >>> {name: tuple(value.shape) for name, value in module(batch).items()}
+    {'z': (5, 2), 'z_next': (5, 2), 'z_predicted': (5, 2), 'X_reconstructed': (5, 4)}
     """
 
     def __init__(

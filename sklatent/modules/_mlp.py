@@ -29,6 +29,16 @@ def make_mlp(n_inputs, hidden_layer_sizes, n_outputs, activation="relu"):
     Returns
     -------
     torch.nn.Sequential
+
+    Examples
+    --------
+    >>> from sklatent.modules import make_mlp
+    >>> make_mlp(3, (8,), 2, activation="tanh")
+    Sequential(
+      (0): Linear(in_features=3, out_features=8, bias=True)
+      (1): Tanh()
+      (2): Linear(in_features=8, out_features=2, bias=True)
+    )
     """
     layers = []
     width = n_inputs

@@ -24,6 +24,18 @@ class MaskGates(nn.Module):
         Learn the gates.
     temperature : float
         Temperature of the relaxed Bernoulli samples drawn in training.
+
+    Examples
+    --------
+    Learned gates start open with probability 0.88; in evaluation they are thresholded:
+
+    >>> import torch
+    >>> from sklatent.modules import MaskGates
+    >>> gates = MaskGates(torch.ones(2, 3), learned=True, temperature=0.5)
+    >>> round(gates.probabilities()[0, 0].item(), 3), gates.eval()().tolist()
+    (0.881, [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
+    >>> MaskGates(torch.eye(2), learned=False, temperature=0.5)().tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
     """
 
     def __init__(self, mask, learned, temperature):
@@ -83,6 +95,22 @@ class StructuredModule(nn.Module):
     condition_widths : dict, default=None
         Width of each conditioning variable (``batch["condition_<name>"]``, e.g. a one-hot
         sensitive attribute) named in a view's ``conditions``.
+
+    Examples
+    --------
+    Two views and two blocks: block 0 generates both views, block 1 only ``x``.
+
+    >>> import torch
+    >>> from sklatent.modules import StructuredModule
+    >>> views = [{"name": "x", "n_features": 3, "likelihood": "gaussian"},
+    ...          {"name": "y", "likelihood": "categorical", "n_categories": 2}]
+    >>> module = StructuredModule(views, [2, 1], decoder_mask=torch.tensor([[1, 1], [1, 0]]),
+    ...                           encoder_mask=torch.ones(2, 2), hidden_layer_sizes=(8,))
+    >>> batch = {"X_x": torch.randn(5, 3), "labels_y": torch.tensor([0, 1, 1, 0, 1]),
+    ...          "present": torch.ones(5, 2)}
+    >>> outputs = module(batch)
+    >>> tuple(outputs["z"].shape), {name: sorted(p) for name, p in outputs["views"].items()}
+    ((5, 3), {'x': ['logvar', 'mean'], 'y': ['class_logits']})
     """
 
     def __init__(

@@ -31,6 +31,15 @@ class GaussianEncoder(nn.Module):
         Hidden activation, see :func:`~sklatent.modules.make_mlp`.
     min_logvar : float, default=-30
         Floor of the posterior log-variance (``-inf`` for none).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.modules import GaussianEncoder
+    >>> encoder = GaussianEncoder(n_features=4, n_components=2, hidden_layer_sizes=(8,))
+    >>> mean, logvar = encoder(torch.randn(5, 4))
+    >>> tuple(mean.shape), tuple(logvar.shape)
+    ((5, 2), (5, 2))
     """
 
     def __init__(
@@ -66,6 +75,17 @@ class Decoder(nn.Module):
     decoder_variance : "learned", "learned_per_sample" or float
         Gaussian only: one learned variance per feature, one per sample and feature (the network
         outputs it), or a fixed value.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.modules import Decoder
+    >>> z = torch.randn(5, 2)
+    >>> params = Decoder(n_components=2, n_features=4, hidden_layer_sizes=(8,))(z)
+    >>> {name: tuple(value.shape) for name, value in params.items()}
+    {'mean': (5, 4), 'logvar': (5, 4)}
+    >>> sorted(Decoder(2, 4, (8,), likelihood="bernoulli")(z))
+    ['logits']
     """
 
     def __init__(
@@ -109,7 +129,16 @@ class Decoder(nn.Module):
 
 
 class LearnedGaussianPrior(nn.Module):
-    r"""A learnable diagonal Gaussian prior :math:`p_\theta(z)`, starting at N(0, I)."""
+    r"""A learnable diagonal Gaussian prior :math:`p_\theta(z)`, starting at N(0, I).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.modules import LearnedGaussianPrior
+    >>> mean, logvar = LearnedGaussianPrior(n_components=2)(torch.randn(3, 2))
+    >>> mean.tolist(), logvar.tolist()
+    ([[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
+    """
 
     def __init__(self, n_components):
         super().__init__()
@@ -141,6 +170,19 @@ class VAEModule(nn.Module):
         In training, also draw one pair from the decoding joint per row: :math:`z \sim N(0, I)`,
         :math:`x \sim p(x \mid z)` (reparameterised; Gaussian likelihood only), and encode it,
         under ``outputs["sampled"]`` (symmetric MIM).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.modules import VAEModule
+    >>> module = VAEModule(n_features=4, n_components=2, hidden_layer_sizes=(8,))
+    >>> batch = {"X": torch.randn(5, 4)}
+    >>> outputs = module(batch)
+    >>> sorted(outputs), tuple(outputs["z"].shape), sorted(outputs["x_params"])
+    (['logvar', 'mean', 'x_params', 'z'], (5, 2), ['logvar', 'mean'])
+    >>> outputs = module.eval()(batch)  # in evaluation, the code is the posterior mean
+    >>> bool(torch.equal(outputs["z"], outputs["mean"]))
+    True
     """
 
     def __init__(

@@ -12,6 +12,21 @@ class Objective(nn.Module):
 
     :attr:`weight_names` names the constructor weights of the objective; the engine cites them
     when a loss stops being finite.
+
+    Examples
+    --------
+    A minimal objective: one term, which is also the loss.
+
+    >>> import torch
+    >>> from sklatent.objectives import Objective
+    >>> class CodeEnergy(Objective):
+    ...     term_names = ("energy",)
+    ...     def forward(self, outputs, batch):
+    ...         energy = outputs["z"].pow(2).sum(dim=1).mean()
+    ...         return {"energy": energy, "loss": energy}
+    >>> terms = CodeEnergy()({"z": torch.ones(4, 2)}, batch={})
+    >>> {name: float(value) for name, value in terms.items()}
+    {'energy': 2.0, 'loss': 2.0}
     """
 
     term_names = ()

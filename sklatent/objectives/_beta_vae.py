@@ -20,6 +20,18 @@ class BetaVAEObjective(Objective):
     ----------
     beta : float
         Weight of the KL term.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.modules import VAEModule
+    >>> from sklatent.objectives import BetaVAEObjective
+    >>> _ = torch.manual_seed(0)
+    >>> batch = {"X": torch.randn(16, 4)}
+    >>> outputs = VAEModule(n_features=4, n_components=2, hidden_layer_sizes=(8,))(batch)
+    >>> terms = BetaVAEObjective(beta=4.0)(outputs, batch)
+    >>> sorted(terms), bool(torch.isclose(terms["loss"], terms["reconstruction"] + 4 * terms["kl"]))
+    (['kl', 'loss', 'reconstruction'], True)
     """
 
     term_names = ("reconstruction", "kl")

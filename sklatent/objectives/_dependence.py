@@ -45,6 +45,23 @@ class DependencePenalty(nn.Module):
         Number of values of the condition; None for unconditional independence.
     group_log_prior : torch.Tensor of shape (n_strata or 1, n_groups), default=None
         Log-frequencies of the groups within each stratum (the adversary's reference).
+
+    Examples
+    --------
+    The codes move with the class ``strata``, and group 1 makes a quarter of class 0 and three
+    quarters of class 1: the codes depend on the groups, but not given the class.
+
+    >>> import torch
+    >>> from sklatent.objectives import DependencePenalty
+    >>> _ = torch.manual_seed(0)
+    >>> strata = torch.arange(400) // 200
+    >>> groups = (torch.arange(400) % 4 < 1 + 2 * strata).long()
+    >>> codes = torch.randn(400, 2) + 2 * strata.unsqueeze(1)
+    >>> batch = {"groups": groups, "strata": strata}
+    >>> float(DependencePenalty("mmd", n_groups=2)(codes, batch)) > 0.05
+    True
+    >>> abs(float(DependencePenalty("mmd", n_groups=2, n_strata=2)(codes, batch))) < 0.02
+    True
     """
 
     def __init__(self, estimator, n_groups, n_strata=None, group_log_prior=None):

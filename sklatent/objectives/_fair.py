@@ -39,6 +39,22 @@ class FairObjective(StructuredObjective):
     group_log_prior : torch.Tensor of shape (n_strata or 1, n_groups), default=None
         Log-frequencies of the groups (within each class when conditional): the entropy the
         adversary's bound starts from.
+
+    Examples
+    --------
+    Codes that reveal the group pay the dependence penalty:
+
+    >>> import torch
+    >>> from sklatent.objectives import FairObjective
+    >>> _ = torch.manual_seed(0)
+    >>> groups = torch.arange(200) % 2
+    >>> codes = torch.randn(200, 2) + groups.unsqueeze(1)
+    >>> outputs = {"mean": codes, "logvar": torch.zeros(200, 2), "gate_probabilities": [],
+    ...            "views": {"x": {"mean": codes, "logvar": torch.zeros(200, 2)}}}
+    >>> batch = {"X_x": codes, "present": torch.ones(200, 1), "groups": groups}
+    >>> terms = FairObjective(["x"], n_groups=2, independence="mmd")(outputs, batch)
+    >>> float(terms["independence"]) > 0.1
+    True
     """
 
     weight_names = ("beta", "target_weight", "independence_weight")

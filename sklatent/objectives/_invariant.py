@@ -47,6 +47,28 @@ class InvariantObjective(StructuredObjective):
         Number of classes of the label (the strata of the conditional penalty).
     environment_log_prior : torch.Tensor, default=None
         Log-frequencies of the environments within each class (adversarial estimator).
+
+    Examples
+    --------
+    A label head predicting class 1 with probability 0.75 everywhere is optimal in environment
+    0 (three rows in four of class 1), not in environment 1 (half): IRMv1 penalises it (see
+    :func:`~sklatent.information.irm_penalty`). Once annealed, the loss is divided by the
+    penalty weight.
+
+    >>> import math
+    >>> import torch
+    >>> from sklatent.objectives import InvariantObjective
+    >>> logits = torch.tensor([[0.0, math.log(3.0)]]).repeat(8, 1)
+    >>> outputs = {"mean": torch.zeros(8, 1), "logvar": torch.zeros(8, 1),
+    ...            "gate_probabilities": [], "views": {"y": {"class_logits": logits}}}
+    >>> batch = {"labels_y": torch.tensor([1, 1, 1, 0, 1, 0, 1, 0]), "present": torch.ones(8, 1),
+    ...          "groups": torch.tensor([0, 0, 0, 0, 1, 1, 1, 1])}
+    >>> objective = InvariantObjective(["y"], n_environments=2, penalty="irm", penalty_weight=100)
+    >>> round(objective(outputs, batch)["penalty"].item(), 3)
+    0.075
+    >>> objective.annealed = True
+    >>> objective.loss_scale
+    0.01
     """
 
     weight_names = ("beta", "reconstruction_weight", "penalty_weight")

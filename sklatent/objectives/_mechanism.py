@@ -32,6 +32,18 @@ class MechanismObjective(Objective):
         Weight :math:`\gamma` of the collinearity term.
     reconstruction_weight : float, default=0.0
         Weight :math:`\rho` of the reconstruction term (needs the module's decoder).
+
+    Examples
+    --------
+    A constant encoder commutes with a linear mechanism (:math:`A 0 = 0`): only the collapse
+    term, one per latent, rules it out.
+
+    >>> import torch
+    >>> from sklatent.objectives import MechanismObjective
+    >>> z = torch.zeros(8, 2)
+    >>> terms = MechanismObjective(collapse_weight=1.0)({"z": z, "z_next": z, "z_predicted": z}, {})
+    >>> float(terms["equivariance"]), float(terms["collapse"]), float(terms["loss"])
+    (0.0, 2.0, 2.0)
     """
 
     term_names = ("equivariance", "collapse", "collinearity", "reconstruction")

@@ -44,6 +44,20 @@ class MIMObjective(Objective):
     ----------
     symmetric : bool, default=False
         S-MIM instead of A-MIM.
+
+    Examples
+    --------
+    A-MIM: the reconstruction plus half the prior and posterior negative log-densities.
+
+    >>> import torch
+    >>> from sklatent.modules import VAEModule
+    >>> from sklatent.objectives import MIMObjective
+    >>> _ = torch.manual_seed(0)
+    >>> batch = {"X": torch.randn(16, 4)}
+    >>> terms = MIMObjective()(VAEModule(4, 2, hidden_layer_sizes=(8,))(batch), batch)
+    >>> q_terms = 0.5 * (terms["prior_nll"] + terms["posterior_nll"])
+    >>> bool(torch.isclose(terms["loss"], terms["reconstruction"] + q_terms))
+    True
     """
 
     term_names = ("reconstruction", "prior_nll", "posterior_nll", "decoder_joint")

@@ -30,6 +30,24 @@ class StructuredObjective(Objective):
     view_weights : dict, default=None
         Weight of a view's reconstruction term in the loss (1 for views not named): how much
         the code must explain that view, such as a label the code should predict.
+
+    Examples
+    --------
+    Features and a label decoded from two blocks; rows whose label is missing (``present`` 0)
+    drop out of the label's term.
+
+    >>> import torch
+    >>> from sklatent.modules import StructuredModule
+    >>> from sklatent.objectives import StructuredObjective
+    >>> _ = torch.manual_seed(0)
+    >>> views = [{"name": "x", "n_features": 3, "likelihood": "gaussian"},
+    ...          {"name": "y", "likelihood": "categorical", "n_categories": 2}]
+    >>> module = StructuredModule(views, [2, 1], torch.ones(2, 2), torch.ones(2, 2))
+    >>> batch = {"X_x": torch.randn(8, 3), "labels_y": torch.zeros(8, dtype=torch.long),
+    ...          "present": torch.tensor([[1.0, 0.0]]).repeat(8, 1)}
+    >>> terms = StructuredObjective(["x", "y"], beta=1.0)(module(batch), batch)
+    >>> sorted(terms), terms["reconstruction_y"].item()
+    (['gates', 'kl', 'loss', 'reconstruction', 'reconstruction_x', 'reconstruction_y'], 0.0)
     """
 
     weight_names = ("beta", "sparsity")
