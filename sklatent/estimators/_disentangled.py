@@ -230,9 +230,9 @@ class DisentangledEncoder(TablePreset):
     def _make_objective(self):
         n_attributes = len(self.attributes_)
         return DisentangledObjective(
-            [view["name"] for view in self.views_ if view.get("decoder", True)],
-            self._subspaces[:n_attributes],
-            self._n_strata,
+            subspaces=self._subspaces[:n_attributes],
+            n_strata=self._n_strata,
+            **self._decoded_views(),
             independence=self.independence,
             critic=self.critic,
             beta=self.beta,

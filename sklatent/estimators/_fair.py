@@ -260,8 +260,8 @@ class FairEncoder(TablePreset):
 
     def _make_objective(self):
         return FairObjective(
-            [view["name"] for view in self.views_],
-            self._n_groups,
+            n_groups=self._n_groups,
+            **self._decoded_views(),
             beta=self.beta,
             target_weight=self.target_weight,
             independence_weight=self.independence_weight,

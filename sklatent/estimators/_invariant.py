@@ -229,8 +229,8 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
     # ---- module, objective, net --------------------------------------------------------------
     def _make_objective(self):
         return InvariantObjective(
-            [view["name"] for view in self.views_ if view.get("decoder", True)],
-            self._n_environments,
+            n_environments=self._n_environments,
+            **self._decoded_views(),
             penalty=self.penalty,
             penalty_weight=self.penalty_weight,
             beta=self.beta,

@@ -293,10 +293,15 @@ class StructuredVAE(LatentTransformer):
         # would need thousands of steps, so the gates take larger steps (skorch param groups).
         return {"optimizer__param_groups": [("*_gates.logits", {"lr": self.lr * _GATE_LR_FACTOR})]}
 
+    def _decoded_views(self):
+        """Names of the views that have a decoder, and their columns in ``batch["present"]``
+        (which has one column per view, decoded or not)."""
+        decoded = [i for i, view in enumerate(self.views_) if view.get("decoder", True)]
+        return {"view_names": [self.views_[i]["name"] for i in decoded], "present_columns": decoded}
+
     def _make_objective(self):
-        names = [view["name"] for view in self.views_ if view.get("decoder", True)]
         sparsity = self.sparsity if any(self._learned.values()) else 0.0
-        return StructuredObjective(names, beta=self.beta, sparsity=sparsity)
+        return StructuredObjective(**self._decoded_views(), beta=self.beta, sparsity=sparsity)
 
     # ---- data --------------------------------------------------------------------------------
     def _validate_X(self, X, *, reset):

@@ -41,6 +41,8 @@ class DisentangledObjective(StructuredObjective):
         How to estimate it.
     beta, cmi_weight : float
         :math:`\beta` and :math:`\lambda`.
+    present_columns : list of int, default=None
+        See :class:`StructuredObjective`.
 
     Examples
     --------
@@ -75,8 +77,9 @@ class DisentangledObjective(StructuredObjective):
         critic="adversarial",
         beta=0.0,
         cmi_weight=1.0,
+        present_columns=None,
     ):
-        super().__init__(view_names, beta=beta)
+        super().__init__(view_names, beta=beta, present_columns=present_columns)
         self.subspaces = list(subspaces)
         self.n_strata = list(n_strata)
         self.independence = independence

@@ -39,6 +39,8 @@ class FairObjective(StructuredObjective):
     group_log_prior : torch.Tensor of shape (n_strata or 1, n_groups), default=None
         Log-frequencies of the groups (within each class when conditional): the entropy the
         adversary's bound starts from.
+    present_columns : list of int, default=None
+        See :class:`StructuredObjective`.
 
     Examples
     --------
@@ -75,9 +77,12 @@ class FairObjective(StructuredObjective):
         independence="mmd",
         n_strata=None,
         group_log_prior=None,
+        present_columns=None,
     ):
         view_weights = {"y": target_weight} if "y" in view_names else {}
-        super().__init__(view_names, beta=beta, view_weights=view_weights)
+        super().__init__(
+            view_names, beta=beta, view_weights=view_weights, present_columns=present_columns
+        )
         self.target_weight = target_weight
         self.independence_weight = independence_weight
         self.penalty = DependencePenalty(independence, n_groups, n_strata, group_log_prior)

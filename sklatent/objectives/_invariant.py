@@ -47,6 +47,8 @@ class InvariantObjective(StructuredObjective):
         Number of classes of the label (the strata of the conditional penalty).
     environment_log_prior : torch.Tensor, default=None
         Log-frequencies of the environments within each class (adversarial estimator).
+    present_columns : list of int, default=None
+        See :class:`StructuredObjective`.
 
     Examples
     --------
@@ -87,9 +89,12 @@ class InvariantObjective(StructuredObjective):
         independence="mmd",
         n_classes=None,
         environment_log_prior=None,
+        present_columns=None,
     ):
         weights = {"x": reconstruction_weight} if "x" in view_names else {}
-        super().__init__(view_names, beta=beta, view_weights=weights)
+        super().__init__(
+            view_names, beta=beta, view_weights=weights, present_columns=present_columns
+        )
         self.n_environments = n_environments
         self.penalty = penalty
         self.penalty_weight = penalty_weight

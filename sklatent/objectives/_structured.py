@@ -30,6 +30,10 @@ class StructuredObjective(Objective):
     view_weights : dict, default=None
         Weight of a view's reconstruction term in the loss (1 for views not named): how much
         the code must explain that view, such as a label the code should predict.
+    present_columns : list of int, default=None
+        Column of ``batch["present"]`` that flags each view of ``view_names`` as observed: the
+        batch has one column per view of the model, decoded or not, while ``view_names`` lists
+        the decoded views only. None: the views are the batch's columns, in order.
 
     Examples
     --------
@@ -52,9 +56,14 @@ class StructuredObjective(Objective):
 
     weight_names = ("beta", "sparsity")
 
-    def __init__(self, view_names, beta=1.0, sparsity=0.0, view_weights=None):
+    def __init__(
+        self, view_names, beta=1.0, sparsity=0.0, view_weights=None, present_columns=None
+    ):
         super().__init__()
         self.view_names = list(view_names)
+        self.present_columns = (
+            list(range(len(self.view_names))) if present_columns is None else list(present_columns)
+        )
         self.beta = beta
         self.sparsity = sparsity
         self.view_weights = {name: 1.0 for name in self.view_names} | dict(view_weights or {})
@@ -72,7 +81,8 @@ class StructuredObjective(Objective):
             target = batch.get(f"labels_{name}", None)
             if target is None:
                 target = batch[f"X_{name}"]
-            terms[f"reconstruction_{name}"] = batch["present"][:, index] * reconstruction_nll(
+            observed = batch["present"][:, self.present_columns[index]]
+            terms[f"reconstruction_{name}"] = observed * reconstruction_nll(
                 target, outputs["views"][name]
             )
         terms["kl"] = gaussian_kl_standard(outputs["mean"], outputs["logvar"])

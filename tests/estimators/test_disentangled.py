@@ -83,3 +83,24 @@ def test_single_valued_attributes_and_wrong_shapes_are_errors():
         DisentangledEncoder(**SMALL).fit(FEATURES, LABELS.iloc[:10])
     with pytest.raises(ValueError, match="one positive size per attribute"):
         DisentangledEncoder(subspace_sizes=[1, 2, 3], max_epochs=1).fit(FEATURES, LABELS)
+
+
+def test_half_the_labels_missing_costs_an_attribute_little():
+    # Two independent binary attributes; half of the first one's labels hidden. Rows without a
+    # label must drop out of that attribute's readout only (measured: 0.910 / 0.900 with every
+    # label; a readout that took the hidden rows for a class fell to 0.486).
+    X_fit, y_fit = make_correlated_attributes(
+        2000, correlation=0.0, task="classification", random_state=0
+    )
+    X_new, y_new = make_correlated_attributes(
+        2000, correlation=0.0, task="classification", random_state=1
+    )
+    hidden = y_fit.copy()
+    hidden[np.random.default_rng(0).random(len(hidden)) < 0.5, 0] = -1
+    params = {"subspace_sizes": 1, "independence": "none", "max_epochs": 20, "random_state": 0}
+    full = DisentangledEncoder(**params).fit(X_fit, y_fit)
+    partial = DisentangledEncoder(**params).fit(X_fit, hidden)
+    full_accuracy = (full.predict(X_new) == y_new).mean(axis=0)
+    partial_accuracy = (partial.predict(X_new) == y_new).mean(axis=0)
+    assert full_accuracy.min() > 0.85
+    assert np.all(partial_accuracy > full_accuracy - 0.03)
