@@ -355,3 +355,22 @@ def test_conditions_of_inverse_transform_are_checked(conditional):
         cvae.inverse_transform(Z, conditions=X[:9])
     with pytest.raises(ValueError, match="features"):
         cvae.inverse_transform(Z, conditions=X[:10, :6])
+
+
+def test_a_conditional_model_survives_save_and_load(tmp_path):
+    from sklatent import load, save
+
+    rng = np.random.RandomState(0)
+    X = np.c_[rng.normal(size=(100, 4)), rng.choice([1.0, 2.0], size=100)]
+    views = {
+        "x": {"columns": [0, 1, 2, 3], "conditions": ["c"]},
+        "c": {"columns": [4], "likelihood": "categorical", "decoder": False},
+    }
+    model = StructuredVAE(views, max_epochs=2, random_state=0).fit(X)
+    save(model, tmp_path / "model")
+    loaded = load(tmp_path / "model")
+    Z = model.transform(X)
+    np.testing.assert_allclose(loaded.transform(X), Z)
+    np.testing.assert_allclose(
+        loaded.inverse_transform(Z, conditions=X), model.inverse_transform(Z, conditions=X)
+    )
