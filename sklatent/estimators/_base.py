@@ -92,16 +92,21 @@ class LatentTransformer(
         return self.n_components
 
     # ---- fitting -----------------------------------------------------------------------------
-    def _build_net(self, seed, device, *, accelerator=None):
+    def _validation_fraction(self):
+        """Share of rows held out for validation losses, or None for no split."""
+        if self.validation_fraction is None and self.early_stopping:
+            return DEFAULT_VALIDATION_FRACTION
+        return self.validation_fraction
+
+    def _build_net(self, seed, device, *, accelerator=None, split_seed=None):
         """The skorch net for the current parameters, not yet initialised.
 
         With an ``accelerator`` the net is skorch's accelerated variant and the accelerator
-        places the modules, so the net itself gets no device.
+        places the modules, so the net itself gets no device. The validation rows are drawn
+        with ``split_seed`` (``seed`` when None).
         """
-        early_stopping = self.early_stopping
-        fraction = self.validation_fraction
-        if fraction is None and early_stopping:
-            fraction = DEFAULT_VALIDATION_FRACTION
+        split_seed = seed if split_seed is None else split_seed
+        fraction = self._validation_fraction()
         net_class, placement = self._net_class, {"device": device}
         if accelerator is not None:
             net_class, placement = accelerated(net_class), {"accelerator": accelerator}
@@ -113,9 +118,9 @@ class LatentTransformer(
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
-            train_split=None if fraction is None else RandomSplit(fraction, seed),
+            train_split=None if fraction is None else RandomSplit(fraction, split_seed),
             callbacks=training_callbacks(
-                early_stopping=early_stopping,
+                early_stopping=self.early_stopping,
                 n_iter_no_change=self.n_iter_no_change,
                 tol=self.tol,
                 verbose=self.verbose,
@@ -138,14 +143,20 @@ class LatentTransformer(
             )
         return self.accelerator.device
 
-    def _fit_net(self, tensors):
-        """Train a fresh net on ``tensors`` (a dict of device tensors) and keep it as ``net_``."""
+    def _fit_net(self, tensors, *, seed=None, split_seed=None):
+        """Train a fresh net on ``tensors`` (a dict of device tensors) and keep it as ``net_``.
+
+        ``seed`` drives the fit's torch randomness (drawn from ``random_state`` when None);
+        ``split_seed`` the validation split (``seed`` when None).
+        """
         self._hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
         device = self._training_device()
-        seed = torch_seed(self.random_state)
+        seed = torch_seed(self.random_state) if seed is None else seed
         tensors = {name: value.to(device) for name, value in tensors.items()}
         with seeded(seed, device):
-            net = self._build_net(seed, device, accelerator=self.accelerator)
+            net = self._build_net(
+                seed, device, accelerator=self.accelerator, split_seed=split_seed
+            )
             net.fit(TensorData(tensors))
         self.net_ = net
         self.n_iter_ = len(net.history)

@@ -120,6 +120,7 @@ class DisentangledEncoder(TablePreset):
                 "encoder_mask",
                 "sparsity",
                 "temperature",
+                "n_init",
                 "view_dropout",
                 "n_components",
             }
@@ -141,6 +142,7 @@ class DisentangledEncoder(TablePreset):
     # The preset fixes the structure: no learned gates, every view observed.
     sparsity = 0.0
     temperature = 1.0
+    n_init = 1
     view_dropout = 0.0
 
     def __init__(

@@ -141,6 +141,7 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
                 "encoder_mask",
                 "sparsity",
                 "temperature",
+                "n_init",
                 "view_dropout",
             }
         },
@@ -165,6 +166,7 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
     # The preset fixes the structure: one block, no learned gates, every view observed.
     sparsity = 0.0
     temperature = 1.0
+    n_init = 1
     view_dropout = 0.0
 
     def __init__(

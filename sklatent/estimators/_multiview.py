@@ -78,6 +78,7 @@ class MultiViewEncoder(StructuredVAE):
                 "encoder_mask",
                 "sparsity",
                 "temperature",
+                "n_init",
                 "n_components",
             }
         },
@@ -136,6 +137,7 @@ class MultiViewEncoder(StructuredVAE):
     # The preset fixes the structure: no learned gates, so no sparsity or temperature.
     sparsity = 0.0
     temperature = 1.0
+    n_init = 1
 
     def _structure_spec(self, view_names):
         private = {f"private_{v}": v for v in view_names} if self.n_private else {}

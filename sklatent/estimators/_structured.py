@@ -1,10 +1,11 @@
 """StructuredVAE: latent blocks and observed views linked by mask variables (paper 000)."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.utils import check_random_state
 
 from ..modules import ACTIVATIONS, StructuredModule
 from ..objectives import StructuredObjective
@@ -23,6 +24,8 @@ from ._structured_spec import (
 
 _MASK = [dict, pd.DataFrame, StrOptions({"learn"}), None]
 _GATE_LR_FACTOR = 30.0
+# Rows held out to rank restarts when no validation_fraction is given.
+_RESTART_VALIDATION_FRACTION = 0.2
 
 
 def _dimension_names(block, size):
@@ -97,8 +100,15 @@ class StructuredVAE(LatentTransformer):
         Weight of the KL (compression) terms.
     sparsity : float, default=0.01
         Weight of the expected number of open gates (learned masks only).
-    temperature : float, default=0.5
-        Temperature of the relaxed Bernoulli gates.
+    temperature : float, default=2.0
+        Temperature of the relaxed Bernoulli gates. Gates settle in the first epochs, before
+        the networks have learned much; a high temperature keeps them soft while they do (at
+        0.5, one block of the planted problem of ``benchmarks/structure.py`` often died).
+    n_init : int or "auto", default="auto"
+        Number of fits from different seeds; the one with the lowest held-out loss (on
+        ``validation_fraction`` of the rows, 0.2 when None) is kept, like
+        :class:`~sklearn.cluster.KMeans`' ``n_init``. ``"auto"``: 3 when a mask is learned
+        (the learned graph depends on the start), else 1.
     view_dropout : float in [0, 1), default=0.0
         In training, the probability of hiding each observed view from the posterior (at least
         one view stays per row) while still reconstructing it: the experts learn to infer the
@@ -124,6 +134,8 @@ class StructuredVAE(LatentTransformer):
         The masks used (blocks x views, boolean): thresholded gates when learned.
     categories_ : dict
         The labels of each categorical view.
+    restart_losses_ : ndarray of shape (n_init,)
+        The held-out loss of each restart, when there were several; the lowest was kept.
     net_ : skorch.NeuralNet
         The trained net.
     history_ : skorch.History
@@ -153,6 +165,7 @@ class StructuredVAE(LatentTransformer):
         "beta": [Interval(Real, 0, None, closed="left")],
         "sparsity": [Interval(Real, 0, None, closed="left")],
         "temperature": [Interval(Real, 0, None, closed="neither")],
+        "n_init": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "view_dropout": [Interval(Real, 0, 1, closed="left")],
         "decoder_variance": [
             StrOptions({"learned", "learned_per_sample"}),
@@ -173,7 +186,8 @@ class StructuredVAE(LatentTransformer):
         n_components=8,
         beta=1.0,
         sparsity=0.01,
-        temperature=0.5,
+        temperature=2.0,
+        n_init="auto",
         view_dropout=0.0,
         decoder_variance="learned",
         hidden_layer_sizes=(64,),
@@ -199,6 +213,7 @@ class StructuredVAE(LatentTransformer):
         self.beta = beta
         self.sparsity = sparsity
         self.temperature = temperature
+        self.n_init = n_init
         self.view_dropout = view_dropout
         self.decoder_variance = decoder_variance
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -339,9 +354,39 @@ class StructuredVAE(LatentTransformer):
         tensors = self._view_tensors(X, fitting=True)
         conditions, missing = condition_tensors(self.views_, self.categories_, X)
         check_conditions_observed(self.views_, tensors["present"].numpy(), missing)
-        self._fit_net(tensors | conditions)
+        self._fit_restarts(tensors | conditions)
         self._read_structure()
         return self
+
+    def _n_restarts(self):
+        if self.n_init == "auto":
+            return 3 if any(self._learned.values()) else 1
+        return self.n_init
+
+    def _validation_fraction(self):
+        fraction = super()._validation_fraction()
+        if fraction is None and self._n_restarts() > 1:
+            return _RESTART_VALIDATION_FRACTION
+        return fraction
+
+    def _fit_restarts(self, tensors):
+        """Fit ``n_init`` nets from different seeds on the same split; keep the one with the
+        lowest held-out loss (its best epoch's with early stopping, which restores it)."""
+        n_restarts = self._n_restarts()
+        if n_restarts == 1:
+            self._fit_net(tensors)
+            return
+        split_seed, *seeds = check_random_state(self.random_state).randint(
+            np.iinfo(np.int32).max, size=n_restarts + 1
+        )
+        fits = []
+        for seed in seeds:
+            self._fit_net(tensors, seed=int(seed), split_seed=int(split_seed))
+            losses = self.net_.history[:, "valid_loss"]
+            fits.append((min(losses) if self.early_stopping else losses[-1], self.net_))
+        self.restart_losses_ = np.array([loss for loss, _ in fits])
+        self.net_ = fits[int(np.argmin(self.restart_losses_))][1]
+        self.n_iter_ = len(self.net_.history)
 
     def _read_structure(self):
         module = self.net_.module_

@@ -177,7 +177,9 @@ class StructuredModule(nn.Module):
         if not (self.training and self.view_dropout > 0):
             return present
         kept = present * (torch.rand_like(present) >= self.view_dropout)
-        return torch.where(kept.sum(dim=1, keepdim=True) > 0, kept, present)
+        # A row keeps its views when dropout would leave it no view that informs the code.
+        informs = torch.tensor([v.get("expert", True) for v in self.views], device=present.device)
+        return torch.where((kept * informs).sum(dim=1, keepdim=True) > 0, kept, present)
 
     def posterior(self, batch):
         """Product of the prior N(0, I) and the present, mask-weighted experts, per dimension."""
