@@ -373,6 +373,7 @@ class StructuredVAE(LatentTransformer):
         """Fit ``n_init`` nets from different seeds on the same split; keep the one with the
         lowest held-out loss (its best epoch's with early stopping, which restores it)."""
         n_restarts = self._n_restarts()
+        self.__dict__.pop("restart_losses_", None)  # from an earlier fit with restarts
         if n_restarts == 1:
             self._fit_net(tensors)
             return
