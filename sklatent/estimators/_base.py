@@ -7,7 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils import check_array
+from sklearn.utils import check_array, check_random_state
 
 from ..training import LatentNet, RandomSplit, TensorData, accelerated, training_callbacks
 from ..utils._sklearn_compat import HasMethods, Interval, check_is_fitted, validate_data
@@ -154,12 +154,30 @@ class LatentTransformer(
         seed = torch_seed(self.random_state) if seed is None else seed
         tensors = {name: value.to(device) for name, value in tensors.items()}
         with seeded(seed, device):
-            net = self._build_net(
-                seed, device, accelerator=self.accelerator, split_seed=split_seed
-            )
+            net = self._build_net(seed, device, accelerator=self.accelerator, split_seed=split_seed)
             net.fit(TensorData(tensors))
         self.net_ = net
         self.n_iter_ = len(net.history)
+        return self
+
+    def _fit_best_of(self, tensors, n_fits):
+        """Fit ``n_fits`` nets from different seeds on the same validation split and keep the
+        one with the lowest held-out loss (its best epoch's with early stopping, which restores
+        it); the losses go to ``restart_losses_``. One fit is a plain :meth:`_fit_net`."""
+        self.__dict__.pop("restart_losses_", None)  # from an earlier fit with restarts
+        if n_fits == 1:
+            return self._fit_net(tensors)
+        split_seed, *seeds = check_random_state(self.random_state).randint(
+            np.iinfo(np.int32).max, size=n_fits + 1
+        )
+        fits = []
+        for seed in seeds:
+            self._fit_net(tensors, seed=int(seed), split_seed=int(split_seed))
+            losses = self.net_.history[:, "valid_loss"]
+            fits.append((min(losses) if self.early_stopping else losses[-1], self.net_))
+        self.restart_losses_ = np.array([loss for loss, _ in fits])
+        self.net_ = fits[int(np.argmin(self.restart_losses_))][1]
+        self.n_iter_ = len(self.net_.history)
         return self
 
     def _restore_net(self, state_dicts):

@@ -5,7 +5,6 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.utils import check_random_state
 
 from ..modules import ACTIVATIONS, StructuredModule
 from ..objectives import StructuredObjective
@@ -354,7 +353,7 @@ class StructuredVAE(LatentTransformer):
         tensors = self._view_tensors(X, fitting=True)
         conditions, missing = condition_tensors(self.views_, self.categories_, X)
         check_conditions_observed(self.views_, tensors["present"].numpy(), missing)
-        self._fit_restarts(tensors | conditions)
+        self._fit_best_of(tensors | conditions, self._n_restarts())
         self._read_structure()
         return self
 
@@ -368,26 +367,6 @@ class StructuredVAE(LatentTransformer):
         if fraction is None and self._n_restarts() > 1:
             return _RESTART_VALIDATION_FRACTION
         return fraction
-
-    def _fit_restarts(self, tensors):
-        """Fit ``n_init`` nets from different seeds on the same split; keep the one with the
-        lowest held-out loss (its best epoch's with early stopping, which restores it)."""
-        n_restarts = self._n_restarts()
-        self.__dict__.pop("restart_losses_", None)  # from an earlier fit with restarts
-        if n_restarts == 1:
-            self._fit_net(tensors)
-            return
-        split_seed, *seeds = check_random_state(self.random_state).randint(
-            np.iinfo(np.int32).max, size=n_restarts + 1
-        )
-        fits = []
-        for seed in seeds:
-            self._fit_net(tensors, seed=int(seed), split_seed=int(split_seed))
-            losses = self.net_.history[:, "valid_loss"]
-            fits.append((min(losses) if self.early_stopping else losses[-1], self.net_))
-        self.restart_losses_ = np.array([loss for loss, _ in fits])
-        self.net_ = fits[int(np.argmin(self.restart_losses_))][1]
-        self.n_iter_ = len(self.net_.history)
 
     def _read_structure(self):
         module = self.net_.module_
