@@ -1,4 +1,4 @@
-"""Test session settings."""
+"""Test session settings, for the tests and the doctests of the package alike."""
 
 import matplotlib
 import torch
