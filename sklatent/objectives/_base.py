@@ -3,6 +3,12 @@
 from torch import nn
 
 
+def zero_attached_to(module):
+    """A zero loss in the graph of ``module``'s parameters: what a critic step returns on a
+    batch where no row could be used, so that its backward pass and optimizer step still run."""
+    return sum(0.0 * parameter.sum() for parameter in module.parameters())
+
+
 class Objective(nn.Module):
     """A training objective: named loss terms from a module's outputs and the batch.
 

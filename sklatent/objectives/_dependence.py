@@ -17,6 +17,7 @@ from ..information import (
     permutation_pairs,
     within_strata,
 )
+from ._base import zero_attached_to
 
 _KERNEL_ESTIMATORS = {"mmd": group_mmd, "hsic": normalized_hsic}
 #: Estimators that train a critic beside the encoder.
@@ -114,9 +115,8 @@ class DependencePenalty(nn.Module):
         real-vs-permuted cross-entropy for the permutation critic."""
         if self.estimator == "permutation":
             real, fake = self.permutation_inputs(codes, batch)
-            # Zero, yet attached to the critic, for batches where no row could be permuted.
-            if len(real) < 2:
-                return sum(0.0 * parameter.sum() for parameter in critic.parameters())
+            if len(real) < 2:  # no row could be permuted
+                return zero_attached_to(critic)
             return discrimination_loss(critic(0, real), critic(0, fake))
         logits = critic(self.critic_input(codes, batch))
         return nn.functional.cross_entropy(logits, batch["groups"])

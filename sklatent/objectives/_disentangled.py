@@ -4,6 +4,7 @@ import torch
 from torch.nn.functional import one_hot
 
 from ..information import discrimination_loss, permutation_pairs, stratified_two_sample_mmd
+from ._base import zero_attached_to
 from ._structured import StructuredObjective
 
 
@@ -131,8 +132,7 @@ class DisentangledObjective(StructuredObjective):
 
     def critic_terms(self, outputs, batch, critic):
         """The discriminators' loss on detached codes: real rows 1, permuted rows 0."""
-        # Zero, yet attached to the critics, for batches where no row could be permuted.
-        total = sum(0.0 * parameter.sum() for parameter in critic.parameters())
+        total = zero_attached_to(critic)  # for batches where no row could be permuted
         for index in range(len(self.subspaces)):
             real, fake, _ = self.critic_inputs(outputs["mean"], batch, index)
             if len(real) < 2:

@@ -56,9 +56,7 @@ class StructuredObjective(Objective):
 
     weight_names = ("beta", "sparsity")
 
-    def __init__(
-        self, view_names, beta=1.0, sparsity=0.0, view_weights=None, present_columns=None
-    ):
+    def __init__(self, view_names, beta=1.0, sparsity=0.0, view_weights=None, present_columns=None):
         super().__init__()
         self.view_names = list(view_names)
         self.present_columns = (
