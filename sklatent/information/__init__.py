@@ -11,9 +11,9 @@ from ._likelihood import bernoulli_nll, categorical_nll, gaussian_nll, reconstru
 from ._moments import collinearity_penalty, unit_variance_penalty
 from ._permutation import (
     discrimination_loss,
+    permutation_mmd,
     permutation_pairs,
     permute_within_strata,
-    stratified_two_sample_mmd,
     two_sample_mmd,
 )
 
@@ -30,11 +30,11 @@ __all__ = [
     "group_mmd",
     "irm_penalty",
     "normalized_hsic",
+    "permutation_mmd",
     "permutation_pairs",
     "permute_within_strata",
     "reconstruction_nll",
     "risk_variance",
-    "stratified_two_sample_mmd",
     "two_sample_mmd",
     "unit_variance_penalty",
     "within_strata",

@@ -3,7 +3,7 @@
 import torch
 from torch.nn.functional import one_hot
 
-from ..information import discrimination_loss, permutation_pairs, stratified_two_sample_mmd
+from ..information import discrimination_loss, permutation_mmd, permutation_pairs
 from ._base import zero_attached_to
 from ._structured import StructuredObjective
 
@@ -25,7 +25,7 @@ class DisentangledObjective(StructuredObjective):
     unconditional baseline, which targets :math:`I(z_k; z_{-k})`): with ``critic="adversarial"``
     a discriminator per attribute tells real rows from fake ones and the encoder is trained with
     the labels swapped, as in the paper; with ``"mmd"`` the estimate is the MMD between real and
-    fake rows within each value (:func:`~sklatent.information.stratified_two_sample_mmd`), with no
+    fake rows within each value (:func:`~sklatent.information.permutation_mmd`), with no
     adversary.
 
     Parameters
@@ -86,22 +86,27 @@ class DisentangledObjective(StructuredObjective):
         self.independence = independence
         self.critic = critic
         self.cmi_weight = cmi_weight
+        # Cleared during the estimator's warm-up (readouts alone; the engine's Anneal sets it).
+        self.annealed = True
         self.term_names = (*self.term_names, "cmi")
+
+    def _own_and_others(self, codes, batch, index):
+        """Attribute ``index``'s subspace, the rest of the code, and the strata to permute
+        within (its values, or one stratum for the unconditional baseline)."""
+        strata = (
+            batch[f"strata_{index}"]
+            if self.independence == "conditional"
+            else torch.zeros_like(batch["present"][:, 0], dtype=torch.long)
+        )
+        keep = torch.ones(codes.shape[1], dtype=torch.bool, device=codes.device)
+        keep[self.subspaces[index]] = False
+        return codes[:, self.subspaces[index]], codes[:, keep], strata
 
     def critic_inputs(self, codes, batch, index):
         """Real and permuted rows for attribute ``index`` (with the one-hot condition), and
         each row's stratum; only rows that could be exchanged within their stratum."""
-        conditional = self.independence == "conditional"
-        strata = (
-            batch[f"strata_{index}"]
-            if conditional
-            else torch.zeros_like(batch["present"][:, 0], dtype=torch.long)
-        )
-        own = codes[:, self.subspaces[index]]
-        keep = torch.ones(codes.shape[1], dtype=torch.bool, device=codes.device)
-        keep[self.subspaces[index]] = False
-        real, fake, strata = permutation_pairs(own, codes[:, keep], strata)
-        if conditional and self.critic == "adversarial":
+        real, fake, strata = permutation_pairs(*self._own_and_others(codes, batch, index))
+        if self.independence == "conditional":
             condition = one_hot(strata, self.n_strata[index]).to(codes.dtype)
             real, fake = torch.cat([real, condition], 1), torch.cat([fake, condition], 1)
         return real, fake, strata
@@ -110,15 +115,14 @@ class DisentangledObjective(StructuredObjective):
         """The encoder's penalty, summed over attributes."""
         total = codes.new_zeros(())
         for index in range(len(self.subspaces)):
-            real, fake, strata = self.critic_inputs(codes, batch, index)
-            if len(real) < 2:
+            if self.critic == "mmd":
+                total = total + permutation_mmd(*self._own_and_others(codes, batch, index))
                 continue
-            if self.critic == "adversarial":
+            real, fake, _ = self.critic_inputs(codes, batch, index)
+            if len(real) >= 2:
                 # Paper 001: the encoder is trained with the discriminator's labels swapped.
                 real_logits, fake_logits = critic(index, real), critic(index, fake)
                 total = total + discrimination_loss(real_logits, fake_logits, swapped=True)
-            else:
-                total = total + stratified_two_sample_mmd(real, fake, strata)
         return total
 
     def forward(self, outputs, batch, critic=None):
@@ -127,7 +131,8 @@ class DisentangledObjective(StructuredObjective):
             terms["cmi"] = terms["loss"].new_zeros(())
         else:
             terms["cmi"] = self.dependence(outputs["mean"], batch, critic)
-        terms["loss"] = terms["loss"] + self.cmi_weight * terms["cmi"]
+        weight = self.cmi_weight if self.annealed else 0.0
+        terms["loss"] = terms["loss"] + weight * terms["cmi"]
         return terms
 
     def critic_terms(self, outputs, batch, critic):
