@@ -8,7 +8,7 @@ import torch
 
 from ..modules import PermutationCritics
 from ..objectives import DisentangledObjective
-from ..training import AdversarialNet, LatentNet
+from ..training import AdversarialNet, Anneal, LatentNet
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
 from ._disentangled_data import attribute_tensors, parse_attributes, subspace_structure
 from ._structured import StructuredVAE
@@ -59,6 +59,12 @@ class DisentangledEncoder(TablePreset):
         The estimator of the dependence.
     cmi_weight : float, default=1.0
         :math:`\lambda`.
+    warmup_epochs : int, default=10
+        Epochs of readouts alone before the penalty applies (the discriminators train from
+        the start). From random codes the penalty can hold a subspace near a constant, which
+        is independent of everything, while its readout is still weak: on the paper's toy, two
+        seeds in three lost an attribute that way (variance explained 0.3-0.4). From the
+        readouts' codes, it only has to remove what a subspace borrowed from the others.
     n_bins : int, default=10
         Quantile bins of a continuous attribute, to condition on.
     beta : float, default=0.0
@@ -131,6 +137,7 @@ class DisentangledEncoder(TablePreset):
         "independence": [StrOptions({"conditional", "unconditional", "none"})],
         "critic": [StrOptions({"adversarial", "mmd"})],
         "cmi_weight": [Interval(Real, 0, None, closed="left")],
+        "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "n_bins": [Interval(Integral, 2, None, closed="left")],
         "critic_hidden_layer_sizes": ["array-like"],
         "critic_lr": [Interval(Real, 0, None, closed="neither"), None],
@@ -154,6 +161,7 @@ class DisentangledEncoder(TablePreset):
         independence="conditional",
         critic="adversarial",
         cmi_weight=1.0,
+        warmup_epochs=10,
         n_bins=10,
         beta=0.0,
         critic_hidden_layer_sizes=(50, 50),
@@ -181,6 +189,7 @@ class DisentangledEncoder(TablePreset):
         self.independence = independence
         self.critic = critic
         self.cmi_weight = cmi_weight
+        self.warmup_epochs = warmup_epochs
         self.n_bins = n_bins
         self.beta = beta
         self.critic_hidden_layer_sizes = critic_hidden_layer_sizes
@@ -240,6 +249,9 @@ class DisentangledEncoder(TablePreset):
             beta=self.beta,
             cmi_weight=self.cmi_weight,
         )
+
+    def _objective_callbacks(self):
+        return [Anneal(self.warmup_epochs)]
 
     @property
     def _uses_critic(self):

@@ -108,7 +108,8 @@ class Anneal(Callback):
     Examples
     --------
     With ``epochs=2``, the third epoch runs annealed
-    (:class:`~sklatent.objectives.InvariantObjective` reads the flag; others ignore it):
+    (:class:`~sklatent.objectives.InvariantObjective` and
+    :class:`~sklatent.objectives.DisentangledObjective` read the flag; others ignore it):
 
     >>> import torch
     >>> from sklatent.modules import VAEModule

@@ -42,9 +42,24 @@ def test_unconditional_independence_costs_accuracy_in_distribution(scores):
     assert scores["unconditional"][0.8] < scores["conditional"][0.8] - 0.1
 
 
-def test_mmd_critic_without_an_adversary():
-    shifted = _explained_variance(independence="conditional", critic="mmd")
-    assert abs(shifted[-0.8] - shifted[0.8]) < 0.05 and shifted[0.8] > 0.88
+def test_mmd_critic_without_an_adversary_reaches_the_closed_form():
+    # The target on the paper's toy: within 0.02 of the closed-form 0.909 at both
+    # correlations (measured: 0.897 / 0.906; 5 seeds of the benchmark: 0.903 / 0.909 / 0.906).
+    shifted = _explained_variance(independence="conditional", critic="mmd", cmi_weight=10)
+    assert all(abs(value - 0.909) < 0.02 for value in shifted.values())
+    assert abs(shifted[-0.8] - shifted[0.8]) < 0.02
+
+
+def test_warmup_trains_the_readouts_alone_first():
+    model = DisentangledEncoder(
+        **{**FAST, "max_epochs": 3}, critic="mmd", cmi_weight=10, warmup_epochs=2
+    ).fit(X, Y)
+    history = model.history_
+    assert min(abs(history[epoch, "train_cmi"]) for epoch in range(3)) > 1e-3  # it is measured
+    for epoch, annealed in ((0, False), (1, False), (2, True)):
+        loss, cmi = history[epoch, "train_loss"], history[epoch, "train_cmi"]
+        readouts = history[epoch, "train_reconstruction"]
+        assert loss == pytest.approx(readouts + (10 * cmi if annealed else 0.0), abs=1e-5)
 
 
 SMALL = {"subspace_sizes": 2, "max_epochs": 3, "hidden_layer_sizes": (8,), "random_state": 0}
