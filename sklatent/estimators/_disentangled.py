@@ -69,7 +69,9 @@ class DisentangledEncoder(TablePreset):
         Quantile bins of a continuous attribute, to condition on.
     beta : float, default=0.0
         Weight of the KL term of the optional reconstruction of ``X``; 0 leaves the features'
-        decoder out.
+        decoder out and makes the code deterministic (readouts trained on the posterior mean:
+        on the paper's toy, readouts trained on noisy draws reached 0.79 at the reversed
+        correlation where least squares reaches 0.83).
     critic_hidden_layer_sizes : tuple of int, default=(50, 50)
         Hidden layers of each discriminator (the paper's).
     critic_lr : float, default=None
@@ -252,6 +254,13 @@ class DisentangledEncoder(TablePreset):
 
     def _objective_callbacks(self):
         return [Anneal(self.warmup_epochs)]
+
+    @property
+    def _sample_codes(self):
+        # Without the features' decoder the readouts train on the posterior mean: nothing
+        # penalises the posterior's variance, and readouts trained on its draws learn
+        # attenuated maps (see beta).
+        return self.beta > 0
 
     @property
     def _uses_critic(self):

@@ -81,7 +81,11 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         :math:`\rho`: how much the code must also explain ``X``; 0 leaves the features'
         decoder out.
     beta : float, default=0.0
-        :math:`\beta`, the weight of the KL term (0: a deterministic code in effect).
+        :math:`\beta`, the weight of the KL term. At 0 the heads still train on draws from the
+        posterior, whose variance nothing penalises and the fit shrinks; the noise helps the
+        penalties (on the synthetic problem of the tests, training on the posterior mean
+        instead lowered REx from 0.68 to 0.51 and I(z; e | y) from 0.51 to 0.38 on the
+        reversed environment).
     critic_hidden_layer_sizes, critic_steps : see FairEncoder
         The adversary or critic, for ``independence="adversarial"`` or ``"permutation"``.
     alpha : float, default=0.0

@@ -295,8 +295,12 @@ class StructuredVAE(LatentTransformer):
             decoder_variance=self.decoder_variance,
             temperature=self.temperature,
             view_dropout=self.view_dropout,
+            sample=self._sample_codes,
             **self._module_kwargs(),
         )
+
+    # Decoders train on posterior draws (presets may train on the mean: StructuredModule).
+    _sample_codes = True
 
     def _module_kwargs(self):
         """Extra arguments of the module: the widths of the views that condition decoders."""

@@ -95,6 +95,10 @@ class StructuredModule(nn.Module):
     condition_widths : dict, default=None
         Width of each conditioning variable (``batch["condition_<name>"]``, e.g. a one-hot
         sensitive attribute) named in a view's ``conditions``.
+    sample : bool, default=True
+        Decode a draw from the posterior in training; False decodes its mean (a deterministic
+        encoder). Without a KL term nothing shapes the posterior's variance, and decoders
+        trained on draws from it learn attenuated maps until the encoder has shrunk it.
 
     Examples
     --------
@@ -128,9 +132,11 @@ class StructuredModule(nn.Module):
         temperature=0.5,
         view_dropout=0.0,
         condition_widths=None,
+        sample=True,
     ):
         super().__init__()
         self.views = views
+        self.sample = sample
         self.view_dropout = view_dropout
         self.condition_widths = dict(condition_widths or {})
         n_latent = sum(block_sizes)
@@ -202,7 +208,7 @@ class StructuredModule(nn.Module):
 
     def forward(self, batch, eps=None):
         mean, logvar = self.posterior(batch)
-        if eps is None and self.training:
+        if eps is None and self.training and self.sample:
             eps = torch.randn_like(mean)
         z = mean if eps is None else mean + eps * torch.exp(0.5 * logvar)
         return {
