@@ -115,9 +115,23 @@ for _weight in (300.0, 1000.0, 3000.0):
     }
 # IRMv1 and REx a decade or two below the papers' weights: after the weight-decay fix both
 # overshot (bet against the colour) at the papers' weights; oracle rule only.
-for _name, _penalty, _weight in (("IRMv1", "irm", 1e3), ("IRMv1", "irm", 1e4), ("REx", "rex", 1e3)):
+for _name, _penalty, _weight in (
+    ("IRMv1", "irm", 300.0),
+    ("IRMv1", "irm", 1e3),
+    ("IRMv1", "irm", 1e4),
+    ("REx", "rex", 1e3),
+):
     MODELS[f"{_name} ({_weight:g})"] = dict(penalty=_penalty, penalty_weight=_weight)
-PENALTY_MODELS = ["ERM", "IRMv1 (91257)", "REx (1e4)", "CI-MMD (1000)"]
+# CI-MMD trained twice as long, the penalty switched on after 6 of the 16 epochs (38%, the IRM
+# paper's 190 of 501 steps): 288 steps of 2,000 rows on the 36,000 rows of --per-env 20000.
+# Chosen on the test and neutral environments of restarts 0-4 among the schedules and weights
+# listed in RESULTS.md (the oracle rule), then rerun on restarts 5-9.
+FIXED_SCHEDULE = {}
+for _weight in (300.0, 500.0, 1000.0):
+    _name = f"CI-MMD ({_weight:g}, 16 epochs)"
+    MODELS[_name] = {**MODELS["CI-MMD (1000)"], "penalty_weight": _weight}
+    FIXED_SCHEDULE[_name] = dict(max_epochs=16, anneal_epochs=6)
+PENALTY_MODELS = ["ERM", "IRMv1 (91257)", "REx (1e4)", "CI-MMD (1000)", "CI-MMD (1000, 16 epochs)"]
 
 
 def gray(X):
@@ -168,7 +182,9 @@ def run(args):
     for seed in args.seeds:
         for name in args.models:
             params = {**COMMON, **MODELS[name], "random_state": seed}
-            if args.batch_rows and "CI" not in name:
+            if name in FIXED_SCHEDULE:
+                params.update(FIXED_SCHEDULE[name])
+            elif args.batch_rows and "CI" not in name:
                 # Minibatches of batch_rows rows, as many Adam steps as the paper's 501 full
                 # batches: epochs scaled by batch_rows / n (anneal likewise).
                 scale = args.batch_rows / len(y)
@@ -287,12 +303,16 @@ def report(args):
         )
         if data == "fmnist":
             best = None
-            for name in ["IRMv1 (91257)", "REx (1e4)", "CI-MMD (1000)"]:
+            penalties = [n for n in dict.fromkeys(x["model"] for x in sub) if n in MODELS]
+            for name in [n for n in penalties if n not in ("ERM", "grayscale oracle")]:
                 r = [x for x in sub if x["model"] == name]
                 if r:
                     t = statistics.mean(x["test"] for x in r)
                     n = statistics.mean(x["neutral"] for x in r)
-                    if best is None or t + n > best[1] + best[2]:
+                    # The best is the one furthest from failing either target.
+                    if best is None or min(t - 0.70, n - 0.68) > min(
+                        best[1] - 0.70, best[2] - 0.68
+                    ):
                         best = (name, t, n)
             erm = [x["test"] for x in sub if x["model"] == "ERM"]
             print("\n#### Targets (Fashion-MNIST, fixed settings, means)")
