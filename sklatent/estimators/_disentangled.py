@@ -59,12 +59,16 @@ class DisentangledEncoder(TablePreset):
         The estimator of the dependence.
     cmi_weight : float, default=1.0
         :math:`\lambda`.
-    warmup_epochs : int, default=10
+    warmup_epochs : int, default=None
         Epochs of readouts alone before the penalty applies (the discriminators train from
-        the start). From random codes the penalty can hold a subspace near a constant, which
-        is independent of everything, while its readout is still weak: on the paper's toy, two
-        seeds in three lost an attribute that way (variance explained 0.3-0.4). From the
-        readouts' codes, it only has to remove what a subspace borrowed from the others.
+        the start). None: 10 for ``critic="mmd"``, 0 for the adversary. The MMD is exact from
+        the first step, and from random codes it can hold a subspace near a constant, which is
+        independent of everything, while the readout is still weak (on the paper's toy it lost
+        an attribute on two seeds in three: variance explained 0.3-0.4); from the readouts'
+        codes it only has to remove what a subspace borrowed from the others. The adversary's
+        penalty grows only as its discriminators learn, a warm-up of its own; a long warm-up
+        lets readouts with few labels settle on the shortcut (MNIST pairs with 90% of labels
+        missing, c = -0.9: 0.726 after 10 epochs against 0.777 without).
     n_bins : int, default=10
         Quantile bins of a continuous attribute, to condition on.
     beta : float, default=0.0
@@ -139,7 +143,7 @@ class DisentangledEncoder(TablePreset):
         "independence": [StrOptions({"conditional", "unconditional", "none"})],
         "critic": [StrOptions({"adversarial", "mmd"})],
         "cmi_weight": [Interval(Real, 0, None, closed="left")],
-        "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "warmup_epochs": [Interval(Integral, 0, None, closed="left"), None],
         "n_bins": [Interval(Integral, 2, None, closed="left")],
         "critic_hidden_layer_sizes": ["array-like"],
         "critic_lr": [Interval(Real, 0, None, closed="neither"), None],
@@ -163,7 +167,7 @@ class DisentangledEncoder(TablePreset):
         independence="conditional",
         critic="adversarial",
         cmi_weight=1.0,
-        warmup_epochs=10,
+        warmup_epochs=None,
         n_bins=10,
         beta=0.0,
         critic_hidden_layer_sizes=(50, 50),
@@ -253,7 +257,10 @@ class DisentangledEncoder(TablePreset):
         )
 
     def _objective_callbacks(self):
-        return [Anneal(self.warmup_epochs)]
+        epochs = self.warmup_epochs
+        if epochs is None:
+            epochs = 10 if self.critic == "mmd" else 0
+        return [Anneal(epochs)]
 
     @property
     def _sample_codes(self):

@@ -123,3 +123,15 @@ def test_half_the_labels_missing_costs_an_attribute_little():
     partial_accuracy = (partial.predict(X_new) == y_new).mean(axis=0)
     assert full_accuracy.min() > 0.85
     assert np.all(partial_accuracy > full_accuracy - 0.03)
+
+
+@pytest.mark.parametrize(("critic", "penalised"), [("mmd", False), ("adversarial", True)])
+def test_default_warmup_depends_on_the_critic(critic, penalised):
+    # None: 10 epochs of readouts alone for the MMD (exact from the first step), none for the
+    # adversary (its penalty grows as its discriminators learn).
+    model = DisentangledEncoder(**{**FAST, "max_epochs": 1}, critic=critic, cmi_weight=10)
+    history = model.fit(X, Y).history_
+    loss, readouts = history[0, "train_loss"], history[0, "train_reconstruction"]
+    expected = readouts + (10 * history[0, "train_cmi"] if penalised else 0.0)
+    assert abs(history[0, "train_cmi"]) > 1e-3
+    assert loss == pytest.approx(expected, abs=1e-5)
