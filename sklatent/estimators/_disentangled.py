@@ -10,7 +10,7 @@ from ..modules import PermutationCritics
 from ..objectives import DisentangledObjective
 from ..training import AdversarialNet, Anneal, LatentNet
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
-from ._disentangled_data import attribute_tensors, parse_attributes, subspace_structure
+from ._disentangled_data import add_attribute_tensors, parse_attributes, subspace_structure
 from ._structured import StructuredVAE
 from ._structured_spec import view_tensors
 from ._table_preset import TablePreset
@@ -60,22 +60,17 @@ class DisentangledEncoder(TablePreset):
     cmi_weight : float, default=1.0
         :math:`\lambda`.
     warmup_epochs : int, default=None
-        Epochs of readouts alone before the penalty applies (the discriminators train from
-        the start). None: 10 for ``critic="mmd"``, 0 for the adversary. The MMD is exact from
-        the first step, and from random codes it can hold a subspace near a constant, which is
-        independent of everything, while the readout is still weak (on the paper's toy it lost
-        an attribute on two seeds in three: variance explained 0.3-0.4); from the readouts'
-        codes it only has to remove what a subspace borrowed from the others. The adversary's
-        penalty grows only as its discriminators learn, a warm-up of its own; a long warm-up
-        lets readouts with few labels settle on the shortcut (MNIST pairs with 90% of labels
-        missing, c = -0.9: 0.726 after 10 epochs against 0.777 without).
+        Epochs of readouts alone before the penalty applies (discriminators train from the
+        start). None: 10 for ``critic="mmd"``, which is exact from the first step and can
+        otherwise hold a subspace near a constant before its readout has learned; 0 for the
+        adversary, whose penalty grows as its discriminators learn (a long warm-up lets
+        readouts with few labels settle on the shortcut). See :ref:`disentangled_encoder`.
     n_bins : int, default=10
         Quantile bins of a continuous attribute, to condition on.
     beta : float, default=0.0
         Weight of the KL term of the optional reconstruction of ``X``; 0 leaves the features'
-        decoder out and makes the code deterministic (readouts trained on the posterior mean:
-        on the paper's toy, readouts trained on noisy draws reached 0.79 at the reversed
-        correlation where least squares reaches 0.83).
+        decoder out and makes the code deterministic: the readouts train on the posterior mean
+        (on draws from an unpenalised posterior they learn attenuated maps).
     critic_hidden_layer_sizes : tuple of int, default=(50, 50)
         Hidden layers of each discriminator (the paper's).
     critic_lr : float, default=None
@@ -218,21 +213,10 @@ class DisentangledEncoder(TablePreset):
         self.tol = tol
 
     # ---- structure ---------------------------------------------------------------------------
-    def _sizes(self, n_attributes):
-        sizes = self.subspace_sizes
-        if isinstance(sizes, Integral):
-            return [int(sizes)] * n_attributes
-        if len(sizes) != n_attributes or any(int(s) < 1 for s in sizes):
-            raise ValueError(
-                f"subspace_sizes needs one positive size per attribute ({n_attributes}), "
-                f"got {sizes!r}."
-            )
-        return [int(s) for s in sizes]
-
     def _build_structure(self, attributes):
         free = self.n_free if self.beta > 0 else 0
         self.views_, blocks, masks = subspace_structure(
-            attributes, self._sizes(len(attributes)), free, self.n_features_in_, self.beta > 0
+            attributes, self.subspace_sizes, free, self.n_features_in_, self.beta > 0
         )
         self.block_names_, self.block_sizes_ = list(blocks), list(blocks.values())
         self._learned = {"decoder": False, "encoder": False}
@@ -319,19 +303,12 @@ class DisentangledEncoder(TablePreset):
         self.attributes_ = [attribute["name"] for attribute in attributes]
         self.attribute_types_ = {a["name"]: a["kind"] for a in attributes}
         self._build_structure(attributes)
-        self.categories_, self._edges, self._n_strata = {}, {}, []
+        self.categories_ = {}
         tensors = view_tensors(self.views_, self.categories_, X, fitting=False)
-        for index, attribute in enumerate(attributes):
-            targets, strata, present, fitted = attribute_tensors(attribute, self.n_bins)
-            tensors.update(targets)
-            tensors[f"strata_{index}"] = torch.as_tensor(strata, dtype=torch.long)
-            tensors["present"][:, index + 1] = torch.as_tensor(present, dtype=torch.float32)
-            if attribute["kind"] == "categorical":
-                self.categories_[attribute["name"]] = fitted
-                self._n_strata.append(len(fitted))
-            else:
-                self._edges[attribute["name"]] = fitted
-                self._n_strata.append(len(fitted) + 1)
+        categories, self._edges, self._n_strata = add_attribute_tensors(
+            tensors, attributes, self.n_bins
+        )
+        self.categories_.update(categories)
         self._fit_net(tensors)
         self._read_structure()
         return self

@@ -1,5 +1,7 @@
 """The attributes DisentangledEncoder is fitted on: types, labels, missing entries, strata."""
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
 import torch
@@ -102,11 +104,42 @@ def attribute_tensors(attribute, n_bins, fitted=None):
     return {f"X_{name}": target}, strata, ~missing, fitted
 
 
+def add_attribute_tensors(tensors, attributes, n_bins):
+    """Add every attribute's targets, strata and presence to ``tensors`` (column ``k + 1`` of
+    ``present``: ``x`` is view 0); return the categories, the bin edges and each attribute's
+    number of strata."""
+    categories, edges, n_strata = {}, {}, []
+    for index, attribute in enumerate(attributes):
+        targets, strata, present, fitted = attribute_tensors(attribute, n_bins)
+        tensors.update(targets)
+        tensors[f"strata_{index}"] = torch.as_tensor(strata, dtype=torch.long)
+        tensors["present"][:, index + 1] = torch.as_tensor(present, dtype=torch.float32)
+        if attribute["kind"] == "categorical":
+            categories[attribute["name"]] = fitted
+            n_strata.append(len(fitted))
+        else:
+            edges[attribute["name"]] = fitted
+            n_strata.append(len(fitted) + 1)  # np.digitize: one more bin than edges
+    return categories, edges, n_strata
+
+
+def _subspace_sizes(sizes, n_attributes):
+    if isinstance(sizes, Integral):
+        return [int(sizes)] * n_attributes
+    if len(sizes) != n_attributes or any(int(s) < 1 for s in sizes):
+        raise ValueError(
+            f"subspace_sizes needs one positive size per attribute ({n_attributes}), got {sizes!r}."
+        )
+    return [int(s) for s in sizes]
+
+
 def subspace_structure(attributes, sizes, n_free, n_features, reconstruct):
-    """Views, blocks and masks of the disentangled preset: one block per attribute, whose
-    readout reads that block only, plus an optional ``"free"`` block; every block is inferred
-    from ``X`` and, when ``reconstruct``, generates it."""
+    """Views, blocks and masks of the disentangled preset: one block per attribute (``sizes``:
+    one size for all or one per attribute), whose readout reads that block only, plus an
+    optional ``"free"`` block; every block is inferred from ``X`` and, when ``reconstruct``,
+    generates it."""
     names = [attribute["name"] for attribute in attributes]
+    sizes = _subspace_sizes(sizes, len(attributes))
     x_view = {"name": "x", "columns": list(range(n_features))}
     x_view |= {"likelihood": "gaussian", "decoder": reconstruct}
     views = [x_view] + [
