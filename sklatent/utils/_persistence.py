@@ -1,12 +1,21 @@
 """Saving and loading fitted estimators in a format that never runs code when read.
 
-A model is a folder with two files: ``model.json`` (the estimator's class, its parameters, its
-fitted attributes and training history, and the SHA-256 of the weights) and ``weights.pt`` (the
-modules' state dicts, read back with ``torch.load(weights_only=True)``, which only rebuilds tensors
-and plain containers). Pickle, by contrast, can execute arbitrary code from a file.
+A model is a folder with two files:
+
+- ``model.json``: the estimator's class, its parameters, its fitted attributes, its per-epoch
+  training history, and one SHA-256 checksum over all of that and the weights' bytes;
+- ``weights.safetensors``: the modules' tensors in the safetensors format, a JSON header and raw
+  numbers, which has no way to express code (pickle, and so ``torch.load``, reads a program).
+
+``load`` reads each file once, checks the checksum over those bytes, sets only the attributes
+the estimator declares (see :mod:`._persistence_schema`) after checking their values, and checks
+that every weight loaded as saved; any failure is a :class:`~sklatent.ModelFileError`. The
+checksum catches corrupted and edited files; it cannot stop someone who recomputes it, which is
+why the values are checked as well.
 """
 
 import hashlib
+import hmac
 import json
 import warnings
 from pathlib import Path
@@ -16,11 +25,18 @@ import pandas as pd
 import torch
 
 from ..exceptions import ModelFileError
+from ._persistence_schema import (
+    REQUIRED,
+    check_array_dtype,
+    check_consistency,
+    check_value,
+    declared_attributes,
+)
 from ._sklearn_compat import check_is_fitted
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _META = "model.json"
-_WEIGHTS = "weights.pt"
+_WEIGHTS = "weights.safetensors"
 
 
 def _estimator_classes():
@@ -58,7 +74,7 @@ def _encode(value):
 
 def _decode(value):
     if isinstance(value, dict) and "__ndarray__" in value:
-        return np.asarray(value["__ndarray__"], dtype=value["dtype"])
+        return np.asarray(value["__ndarray__"], dtype=check_array_dtype(value["dtype"]))
     if isinstance(value, dict) and "__tuple__" in value:
         return tuple(_decode(v) for v in value["__tuple__"])
     if isinstance(value, dict) and "__dict__" in value:
@@ -76,8 +92,71 @@ def _decode(value):
     return value
 
 
-def _sha256(path):
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _checksum(meta, weights):
+    """SHA-256 over ``model.json`` without its checksum field, then the weights file's bytes.
+
+    The JSON is hashed in a canonical form (sorted keys, no spaces), so the digest does not
+    depend on how it was indented; the estimator's class is one of the fields it covers.
+    """
+    body = {key: value for key, value in meta.items() if key != "sha256"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(canonical + b"\0" + weights).hexdigest()
+
+
+def _params_to_save(estimator):
+    """The estimator's parameters in JSON form; refuses those a loaded model could not do without.
+
+    A parameter that is not a plain value (callbacks, a ``RandomState``, an accelerator) is
+    saved as None with a warning when None is a valid value for it, since it matters for
+    training only. Otherwise (a ``mechanism`` function) the saved model could not be used, so
+    saving fails, naming the format that stores code.
+    """
+    params, skipped = {}, []
+    for name, value in estimator.get_params(deep=False).items():
+        try:
+            params[name] = _encode(value)
+        except TypeError:
+            params[name] = None
+            skipped.append(name)
+    for name in skipped:
+        probe = type(estimator)(**{**estimator.get_params(deep=False), name: None})
+        try:
+            probe._validate_params()
+        except ValueError as exc:  # sklearn's InvalidParameterError
+            raise TypeError(
+                f"{type(estimator).__name__}({name}={getattr(estimator, name)!r}) cannot be "
+                f"saved by sklatent.save: {name} holds Python code, and this format stores "
+                "no code so that loading a file never runs any. Save the estimator with "
+                "joblib.dump or pickle instead, and load such a file only from a source you "
+                "trust (unpickling can run arbitrary code); or fit with a value of "
+                f"{name} this format stores (a built-in name)."
+            ) from exc
+    if skipped:
+        warnings.warn(
+            f"Parameters {skipped} are not plain values and are saved as None.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return params
+
+
+def _fitted_to_save(estimator):
+    """The declared fitted attributes, in JSON form (``net_`` goes to the weights file)."""
+    public, private = declared_attributes(type(estimator))
+    fitted = {}
+    for name, value in vars(estimator).items():
+        if name == "net_" or not (
+            (name.endswith("_") and not name.startswith("_")) or name in private
+        ):
+            continue
+        if name not in public and name not in private:
+            # A developer's omission: sklatent.load would refuse the file, so refuse it now.
+            raise TypeError(
+                f"{type(estimator).__name__}.{name} is set by fit but not declared in the "
+                "Attributes section of its docstring, so a saved model could not be loaded."
+            )
+        fitted[name] = _encode(value)
+    return fitted
 
 
 def save(estimator, path):
@@ -88,12 +167,21 @@ def save(estimator, path):
     estimator : sklatent estimator
         A fitted estimator of this package.
     path : str or path-like
-        Folder to write (created if needed); ``model.json`` and ``weights.pt`` go inside.
+        Folder to write (created if needed); ``model.json`` and ``weights.safetensors`` go
+        inside.
+
+    Raises
+    ------
+    TypeError
+        If ``estimator`` is not a sklatent estimator, or a parameter it needs to encode holds
+        Python code (a ``mechanism`` function): use joblib or pickle for such a model.
 
     Notes
     -----
-    Parameters that are not plain values (callbacks, a ``RandomState`` instance) are not saved:
-    they are reset to None with a warning. The model loads on the CPU when saved from a GPU.
+    Parameters only training uses and that are not plain values (callbacks, a ``RandomState``
+    instance, an accelerator) are reset to None with a warning. The weights are saved as CPU
+    tensors: a model fitted on a GPU loads on a machine without one (see :func:`load`). The
+    history keeps one row per epoch; the per-batch rows are not saved.
 
     Examples
     --------
@@ -107,70 +195,187 @@ def save(estimator, path):
     >>> np.allclose(sklatent.load(folder).transform(X), vae.transform(X))
     True
     """
+    from safetensors.torch import save as safetensors_bytes
+
     if type(estimator).__name__ not in _estimator_classes():
         raise TypeError(f"save expects a sklatent estimator, got {type(estimator).__name__}.")
     check_is_fitted(estimator, "net_")
-    params, skipped = {}, []
-    for name, value in estimator.get_params(deep=False).items():
-        try:
-            params[name] = _encode(value)
-        except TypeError:
-            params[name] = None
-            skipped.append(name)
-    if skipped:
-        warnings.warn(
-            f"Parameters {skipped} are not plain values and are saved as None.",
-            UserWarning,
-            stacklevel=2,
-        )
+    name = type(estimator).__name__
+    params = _params_to_save(estimator)
+    fitted = _fitted_to_save(estimator)
     net = estimator.net_
-    # Fitted attributes, and the private state the estimator needs to rebuild its module.
-    fitted = {
-        name: _encode(value)
-        for name, value in vars(estimator).items()
-        if (name.endswith("_") and not name.startswith("_") and name != "net_")
-        or name in estimator._persisted_state
+    # Contiguous copies: safetensors refuses views and tensors that share memory (tied weights).
+    tensors = {
+        f"{module_name}.{key}": value.detach().cpu().clone(memory_format=torch.contiguous_format)
+        for module_name, module in net.torch_modules().items()
+        for key, value in module.state_dict().items()
     }
-    folder = Path(path)
-    folder.mkdir(parents=True, exist_ok=True)
-    weights = {
-        name: {key: value.cpu() for key, value in module.state_dict().items()}
-        for name, module in net.torch_modules().items()
-    }
-    torch.save(weights, folder / _WEIGHTS)
+    weights = safetensors_bytes(tensors, metadata={"format": "sklatent", "estimator": name})
     meta = {
         "format": "sklatent",
         "format_version": FORMAT_VERSION,
-        "estimator": type(estimator).__name__,
+        "estimator": name,
         "params": params,
         "fitted": fitted,
-        "history": net.history.to_list(),
-        "weights_sha256": _sha256(folder / _WEIGHTS),
+        # Per epoch only: the per-batch rows grow with the data and serve no loaded model.
+        "history": [
+            {key: value for key, value in row.items() if key != "batches"}
+            for row in net.history.to_list()
+        ],
     }
+    meta["sha256"] = _checksum(meta, weights)
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / _WEIGHTS).write_bytes(weights)
     (folder / _META).write_text(json.dumps(meta, indent=1))
 
 
-def load(path):
+def _device_available(device):
+    """Whether tensors can be placed on ``device`` on this machine."""
+    from ._torch import resolve_device
+
+    try:
+        torch.empty(0, device=resolve_device(device))
+    except Exception:  # no such device here: torch raises RuntimeError or AssertionError
+        return False
+    return True
+
+
+def _loading_device(saved, requested, folder):
+    """The ``device`` parameter of the loaded model: ``requested``, else the saved one if this
+    machine has it, else the CPU with a warning."""
+    if requested is not None:
+        return requested
+    if not (isinstance(saved, str) and saved == "auto"):
+        torch.device(saved)  # not a device name at all: a problem of the file, not the machine
+    if _device_available(saved):
+        return saved
+    warnings.warn(
+        f"{folder} was saved with device={saved!r}, which this machine lacks: the model is "
+        "loaded on the CPU (device='cpu'). Pass device= to sklatent.load to choose.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return "cpu"
+
+
+def _read(folder, name):
+    try:
+        return (folder / name).read_bytes()
+    except OSError as exc:
+        raise ModelFileError(
+            f"{folder} is not a sklatent model folder: it holds no readable {name} ({exc})."
+        ) from exc
+
+
+def _read_meta(folder):
+    data = _read(folder, _META)
+    try:
+        meta = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{folder / _META} is not JSON: {exc}") from exc
+    if not isinstance(meta, dict) or meta.get("format") != "sklatent":
+        raise ModelFileError(f"{folder / _META} is not a sklatent model file.")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{folder} was saved in format version {meta.get('format_version')!r}; this version of "
+            f"sklatent reads version {FORMAT_VERSION}: load and save it again with the version "
+            "that wrote it, or fit the model again."
+        )
+    if meta.get("estimator") not in _estimator_classes():
+        raise ModelFileError(f"{folder} holds an unknown estimator {meta.get('estimator')!r}.")
+    return meta
+
+
+def _weights_metadata(weights):
+    """The ``__metadata__`` of a safetensors header (8-byte length, then JSON)."""
+    size = int.from_bytes(weights[:8], "little")
+    if len(weights) < 8 or size > len(weights) - 8:
+        raise ValueError("the weights file is not in the safetensors format")
+    return json.loads(weights[8 : 8 + size]).get("__metadata__") or {}
+
+
+def _check_params(cls, params):
+    if not isinstance(params, dict):
+        raise ValueError("params is not a mapping")
+    unknown = sorted(set(params) - set(cls().get_params(deep=False)))
+    if unknown:
+        raise ValueError(f"{cls.__name__} has no parameter(s) {unknown}")
+    return {name: _decode(value) for name, value in params.items()}
+
+
+def _check_fitted(cls, fitted, params, history):
+    """The decoded fitted attributes, after the checks of :mod:`._persistence_schema`."""
+    if not isinstance(fitted, dict):
+        raise ValueError("fitted is not a mapping")
+    public, private = declared_attributes(cls)
+    undeclared = sorted(set(fitted) - set(public) - private)
+    if undeclared:
+        raise ValueError(f"{cls.__name__} declares no fitted attribute(s) {undeclared}")
+    missing = [name for name in REQUIRED if name not in fitted]
+    if missing:
+        raise ValueError(f"the fitted attribute(s) {missing} are missing")
+    values = {name: _decode(value) for name, value in fitted.items()}
+    known = {**params, **values}
+    for name, value in values.items():
+        if name in public:
+            check_value(name, value, public[name], known)
+    if not isinstance(history, list) or not all(
+        isinstance(row, dict) and all(isinstance(key, str) for key in row) for row in history
+    ):
+        raise ValueError("the history is not a list of per-epoch records")
+    check_consistency(values, len(history))
+    return values
+
+
+def _check_weights(estimator, tensors):
+    """Every module's tensors are in the file, with the saved names, shapes and dtypes."""
+    expected = {
+        f"{module_name}.{key}": value
+        for module_name, module in estimator.net_.torch_modules().items()
+        for key, value in module.state_dict().items()
+    }
+    if set(expected) != set(tensors):
+        missing, extra = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
+        raise ValueError(f"the weights lack {missing[:5]} and hold unknown {extra[:5]}")
+    for name, value in expected.items():
+        # A fit that meets NaN stops with TrainingDivergedError, so no saved model holds one.
+        if tensors[name].is_floating_point() and tensors[name].isnan().any():
+            raise ValueError(f"the weight {name} holds NaN")
+        if value.dtype != tensors[name].dtype or not torch.equal(value.cpu(), tensors[name]):
+            raise ValueError(f"the weight {name} did not load as saved")
+
+
+def load(path, *, device=None):
     """Load an estimator saved by :func:`save`.
 
-    Only tensors and plain values are read: a file cannot run code when loaded. The weights must
-    match the checksum recorded at saving time.
+    Only tensors and plain values are read: a file cannot run code when loaded. One checksum
+    covers the model file, the estimator's class and the weights; only the fitted attributes
+    the estimator declares are set, each checked against its declared type.
 
     Parameters
     ----------
     path : str or path-like
         The folder given to :func:`save`.
+    device : str or torch.device, default=None
+        Where to place the model (it becomes the ``device`` parameter). None: the device it
+        was saved with when this machine has it, else the CPU with a warning, so a model
+        fitted on a GPU loads on a machine without one.
 
     Returns
     -------
     estimator : sklatent estimator
-        The fitted estimator, ready to ``transform``.
+        The fitted estimator, ready to ``transform``; its codes are identical to the saved
+        estimator's on the same device.
 
     Raises
     ------
     sklatent.ModelFileError
-        If the folder does not hold a sklatent model, its weights were altered, or it names an
-        estimator this version does not know.
+        If the folder does not hold a sklatent model, any of its files was altered or belongs
+        to another model, it names an estimator or attribute this version does not know, or
+        its values are not what the estimator declares.
+    ValueError
+        If ``device`` names a device this machine lacks.
 
     Examples
     --------
@@ -185,34 +390,52 @@ def load(path):
     >>> type(loaded).__name__, np.allclose(loaded.transform(X), vae.transform(X))
     ('BetaVAE', True)
     """
+    from ._torch import resolve_device
+
+    if device is not None:
+        resolve_device(device)  # a device this machine lacks is the caller's error
+        if not _device_available(device):
+            raise ValueError(f"device={device!r}: torch cannot place tensors there.")
     folder = Path(path)
     try:
-        meta = json.loads((folder / _META).read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{folder} holds no readable sklatent {_META}: {exc}") from exc
-    if not isinstance(meta, dict) or meta.get("format") != "sklatent":
-        raise ModelFileError(f"{folder / _META} is not a sklatent model file.")
-    if meta.get("format_version") != FORMAT_VERSION:
+        return _load(folder, device)
+    except ModelFileError:
+        raise
+    except Exception as exc:  # whatever the file holds, the caller gets one documented error
         raise ModelFileError(
-            f"{folder} was saved in format version {meta.get('format_version')!r}; this version of "
-            f"sklatent reads version {FORMAT_VERSION}."
-        )
-    classes = _estimator_classes()
-    if meta.get("estimator") not in classes:
-        raise ModelFileError(f"{folder} holds an unknown estimator {meta.get('estimator')!r}.")
-    weights_path = folder / _WEIGHTS
-    if not weights_path.is_file() or _sha256(weights_path) != meta.get("weights_sha256"):
+            f"{folder} could not be loaded as a sklatent model: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _load(folder, device):
+    from safetensors.torch import load as tensors_from_bytes
+
+    meta = _read_meta(folder)
+    weights = _read(folder, _WEIGHTS)
+    # Hash the bytes that are parsed below: the files are read once.
+    if not hmac.compare_digest(str(meta.get("sha256")), _checksum(meta, weights)):
         raise ModelFileError(
-            f"{weights_path} is missing or does not match the checksum in {_META}: the weights "
-            "were altered or belong to another model."
+            f"{folder}: {_META} or {_WEIGHTS} was altered, or they belong to different models "
+            "(the checksum in model.json does not match)."
         )
-    try:
-        state_dicts = torch.load(weights_path, map_location="cpu", weights_only=True)
-        estimator = classes[meta["estimator"]](**_decode(meta["params"]))
-        for name, value in meta["fitted"].items():
-            setattr(estimator, name, _decode(value))
-        estimator._restore_net(state_dicts)
-        estimator.net_.history = estimator.net_.history.__class__(meta["history"])
-    except (RuntimeError, KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError(f"{folder} could not be loaded as a sklatent model: {exc}") from exc
+    name = meta["estimator"]
+    if _weights_metadata(weights).get("estimator") != name:
+        raise ModelFileError(f"{folder / _WEIGHTS} holds the weights of another estimator.")
+    cls = _estimator_classes()[name]
+    params = _check_params(cls, meta.get("params"))
+    params["device"] = _loading_device(params.get("device", "auto"), device, folder)
+    history = meta.get("history")
+    fitted = _check_fitted(cls, meta.get("fitted"), params, history)
+    estimator = cls(**params)
+    estimator._validate_params()
+    for attribute, value in fitted.items():
+        setattr(estimator, attribute, value)
+    tensors = tensors_from_bytes(weights)
+    modules = {}
+    for key, value in tensors.items():
+        module_name, _, tensor_name = key.partition(".")
+        modules.setdefault(module_name, {})[tensor_name] = value
+    estimator._restore_net(modules)
+    _check_weights(estimator, tensors)
+    estimator.net_.history = estimator.net_.history.__class__(history)
     return estimator

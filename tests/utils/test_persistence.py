@@ -38,7 +38,7 @@ def test_feature_names_survive(tmp_path):
 
 def test_tampered_weights_are_refused(saved):
     _, folder = saved
-    weights = folder / "weights.pt"
+    weights = folder / "weights.safetensors"
     data = bytearray(weights.read_bytes())
     data[-100] ^= 0xFF
     weights.write_bytes(bytes(data))
