@@ -5,6 +5,7 @@ into a :class:`~sklearn.pipeline.Pipeline` and tune with
 :class:`~sklearn.model_selection.GridSearchCV`.
 """
 
+from ._config import config_context, get_config, set_config
 from .estimators import (
     BetaVAE,
     DisentangledEncoder,
@@ -32,6 +33,9 @@ __all__ = [
     "StructuredVAE",
     "TrainingDivergedError",
     "__version__",
+    "config_context",
+    "get_config",
     "load",
     "save",
+    "set_config",
 ]

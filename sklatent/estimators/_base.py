@@ -9,15 +9,30 @@ import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array, check_random_state
 
+from .._config import get_config
 from ..training import LatentNet, RandomSplit, TensorData, accelerated, training_callbacks
-from ..utils._sklearn_compat import HasMethods, Interval, check_is_fitted, validate_data
-from ..utils._torch import as_float_tensor, resolve_device, seeded, torch_seed
+from ..utils._sklearn_compat import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    check_is_fitted,
+    validate_data,
+)
+from ..utils._torch import (
+    as_float_tensor,
+    limited_threads,
+    random_stream,
+    resolve_device,
+    seeded,
+    torch_seed,
+)
+from ._budget import MIN_AUTO_BATCH_SIZE, training_budget
 
 _SHARED_PARAMETER_CONSTRAINTS = {
     "n_components": [Interval(Integral, 1, None, closed="left")],
     "hidden_layer_sizes": ["array-like"],
-    "max_epochs": [Interval(Integral, 1, None, closed="left")],
-    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     "lr": [Interval(Real, 0, None, closed="neither")],
     "device": [str, torch.device],
     "accelerator": [HasMethods(["prepare", "backward", "autocast"]), None],
@@ -62,6 +77,9 @@ class LatentTransformer(
     """
 
     _net_class = LatentNet
+    #: Smallest batch of ``batch_size="auto"``: presets whose penalties compare groups within
+    #: a batch (an MMD between sensitive groups, a risk per environment) need more rows.
+    _min_auto_batch_size = MIN_AUTO_BATCH_SIZE
     #: Private attributes set in ``fit`` that ``_make_module``/``_make_objective`` read; saved by
     #: :func:`sklatent.save` beside the public fitted attributes.
     _persisted_state = ()
@@ -98,15 +116,24 @@ class LatentTransformer(
             return DEFAULT_VALIDATION_FRACTION
         return self.validation_fraction
 
-    def _build_net(self, seed, device, *, accelerator=None, split_seed=None):
+    def _build_net(self, seed, device, *, n_samples=None, accelerator=None, split_seed=None):
         """The skorch net for the current parameters, not yet initialised.
 
-        With an ``accelerator`` the net is skorch's accelerated variant and the accelerator
-        places the modules, so the net itself gets no device. The validation rows are drawn
-        with ``split_seed`` (``seed`` when None).
+        ``n_samples`` rows will train it (before the validation split): with
+        ``batch_size="auto"`` or ``max_epochs="auto"`` they size the budget. With an
+        ``accelerator`` the net is skorch's accelerated variant and the accelerator places the
+        modules, so the net itself gets no device. The validation rows are drawn with
+        ``split_seed`` (``seed`` when None).
         """
         split_seed = seed if split_seed is None else split_seed
         fraction = self._validation_fraction()
+        n_train = None if n_samples is None else n_samples - round((fraction or 0) * n_samples)
+        budget = training_budget(
+            n_train,
+            batch_size=self.batch_size,
+            max_epochs=self.max_epochs,
+            min_batch_size=self._min_auto_batch_size,
+        )
         net_class, placement = self._net_class, {"device": device}
         if accelerator is not None:
             net_class, placement = accelerated(net_class), {"accelerator": accelerator}
@@ -116,11 +143,14 @@ class LatentTransformer(
             seed=seed,
             optimizer=torch.optim.Adam,
             lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
+            max_epochs=budget.max_epochs,
+            batch_size=budget.batch_size,
             train_split=None if fraction is None else RandomSplit(fraction, split_seed),
             callbacks=training_callbacks(
                 early_stopping=self.early_stopping,
+                # With an automatic budget the fit also ends once the training loss stops
+                # improving, as scikit-learn's MLPClassifier does.
+                stop_on_train_loss=budget.automatic and not self.early_stopping,
                 n_iter_no_change=self.n_iter_no_change,
                 tol=self.tol,
                 verbose=self.verbose,
@@ -147,18 +177,44 @@ class LatentTransformer(
         """Train a fresh net on ``tensors`` (a dict of device tensors) and keep it as ``net_``.
 
         ``seed`` drives the fit's torch randomness (drawn from ``random_state`` when None);
-        ``split_seed`` the validation split (``seed`` when None).
+        ``split_seed`` the validation split (``seed`` when None). The modules are initialised
+        from ``seed`` and every later random number (sampling, dropout, permutations, batch
+        order) comes from generators of this fit's own, so that the same seed gives the same
+        model in any thread and the caller's torch generator is left as it was. The fit runs
+        under the thread limit of :func:`sklatent.set_config`. A fit that fails leaves the
+        estimator unfitted.
         """
-        self._hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
-        device = self._training_device()
-        seed = torch_seed(self.random_state) if seed is None else seed
-        tensors = {name: value.to(device) for name, value in tensors.items()}
-        with seeded(seed, device):
-            net = self._build_net(seed, device, accelerator=self.accelerator, split_seed=split_seed)
-            net.fit(TensorData(tensors))
+        try:
+            self._hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
+            device = self._training_device()
+            seed = torch_seed(self.random_state) if seed is None else seed
+            tensors = {name: value.to(device) for name, value in tensors.items()}
+            data = TensorData(tensors)
+            with limited_threads(get_config()["torch_threads"]):
+                with seeded(seed, device):  # the modules draw their initial weights
+                    net = self._build_net(
+                        seed,
+                        device,
+                        n_samples=len(data),
+                        accelerator=self.accelerator,
+                        split_seed=split_seed,
+                    ).initialize()
+                with random_stream(seed):
+                    # skorch's fit is initialize + partial_fit; the modules are initialised.
+                    net.partial_fit(data)
+                net.check_finite_fit(data)
+        except BaseException:
+            self._discard_fit()
+            raise
         self.net_ = net
         self.n_iter_ = len(net.history)
         return self
+
+    def _discard_fit(self):
+        """Forget every fitted attribute, so that a failed fit leaves the estimator unfitted."""
+        for name in list(vars(self)):
+            if (name.endswith("_") and not name.startswith("__")) or name in self._persisted_state:
+                delattr(self, name)
 
     def _fit_best_of(self, tensors, n_fits):
         """Fit ``n_fits`` nets from different seeds on the same validation split and keep the

@@ -39,10 +39,16 @@ class BetaVAE(VariationalTransformer):
         Hidden widths of the encoder; the decoder mirrors them.
     activation : {"relu", "tanh", "logistic", "elu", "leaky_relu", "identity"}, default="relu"
         Hidden activation.
-    max_epochs : int, default=50
-        Passes over the training data.
-    batch_size : int, default=128
-        Rows per optimisation step; larger than the data means full-batch training.
+    max_epochs : int or "auto", default="auto"
+        Most passes over the training data. ``"auto"`` sizes the budget to the data: enough
+        epochs for about 2,000 gradient steps (at least 10, at most 500), and the fit stops
+        earlier once the training loss has not improved by ``tol`` for ``n_iter_no_change``
+        epochs, as scikit-learn's ``MLPClassifier`` does. An int trains exactly that many
+        epochs (fewer with ``early_stopping``).
+    batch_size : int or "auto", default="auto"
+        Rows per optimisation step; larger than the data means full-batch training. ``"auto"``:
+        a sixteenth of the training rows, at least 16 (64 for the estimators whose penalties
+        compare groups within a batch) and at most 256.
     lr : float, default=1e-3
         Adam learning rate.
     device : str or torch.device, default="auto"
@@ -65,9 +71,11 @@ class BetaVAE(VariationalTransformer):
     early_stopping : bool, default=False
         Stop once the validation loss stops improving and restore the best epoch's weights.
     n_iter_no_change : int, default=10
-        Epochs without improvement before early stopping.
+        Epochs without improvement before early stopping, or before an automatic budget
+        (``max_epochs="auto"``) ends the fit.
     tol : float, default=1e-4
-        Relative improvement of the validation loss that counts as progress.
+        Improvement that counts as progress: relative, of the validation loss, for early
+        stopping; absolute, of the training loss (nats per row), for an automatic budget.
 
     Attributes
     ----------
@@ -120,8 +128,8 @@ class BetaVAE(VariationalTransformer):
         decoder_variance="learned",
         hidden_layer_sizes=(128, 64),
         activation="relu",
-        max_epochs=50,
-        batch_size=128,
+        max_epochs="auto",
+        batch_size="auto",
         lr=1e-3,
         device="auto",
         accelerator=None,

@@ -115,6 +115,8 @@ class DisentangledEncoder(TablePreset):
     (2, 2)
     """
 
+    # Its penalty compares groups within each batch: batches of at least 64 rows.
+    _min_auto_batch_size = 64
     _parameter_constraints = {
         **{
             name: _STRUCTURED[name]
@@ -171,8 +173,8 @@ class DisentangledEncoder(TablePreset):
         decoder_variance=1.0,
         hidden_layer_sizes=(64,),
         activation="relu",
-        max_epochs=50,
-        batch_size=256,
+        max_epochs="auto",
+        batch_size="auto",
         lr=1e-3,
         device="auto",
         accelerator=None,

@@ -136,6 +136,8 @@ class FairEncoder(TablePreset):
     ['fairencoder0', 'fairencoder1']
     """
 
+    # Its penalty compares groups within each batch: batches of at least 64 rows.
+    _min_auto_batch_size = 64
     _parameter_constraints = {
         **{
             name: _STRUCTURED[name]
@@ -192,8 +194,8 @@ class FairEncoder(TablePreset):
         decoder_variance=1.0,
         hidden_layer_sizes=(64,),
         activation="relu",
-        max_epochs=30,
-        batch_size=256,
+        max_epochs="auto",
+        batch_size="auto",
         lr=1e-3,
         device="auto",
         accelerator=None,

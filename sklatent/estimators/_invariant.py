@@ -133,6 +133,8 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
     (3,)
     """
 
+    # Its penalty compares groups within each batch: batches of at least 64 rows.
+    _min_auto_batch_size = 64
     _parameter_constraints = {
         **{
             name: _STRUCTURED[name]
@@ -190,8 +192,8 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         decoder_variance=1.0,
         hidden_layer_sizes=(64,),
         activation="relu",
-        max_epochs=50,
-        batch_size=512,
+        max_epochs="auto",
+        batch_size="auto",
         stratify_batches=True,
         lr=1e-3,
         device="auto",

@@ -8,6 +8,7 @@ breaks any remaining dependence, so a critic that tells real rows from permuted 
 
 import torch
 
+from ..utils._torch import fit_generator
 from ._independence import _kernel
 
 
@@ -19,7 +20,8 @@ def permute_within_strata(strata, generator=None):
     strata : torch.Tensor of shape (n_samples,)
         Integer stratum of each row; rows with a negative stratum (missing) stay in place.
     generator : torch.Generator, default=None
-        Source of randomness.
+        Source of randomness; None draws from the running fit's stream
+        (:func:`~sklatent.utils._torch.random_stream`), or torch's global generator outside a fit.
 
     Returns
     -------
@@ -40,6 +42,8 @@ def permute_within_strata(strata, generator=None):
     >>> usable.tolist()
     [True, True, True, True, True, False, False]
     """
+    if generator is None:
+        generator = fit_generator("cpu")
     index = torch.arange(len(strata), device=strata.device)
     usable = torch.zeros(len(strata), dtype=torch.bool, device=strata.device)
     for value in torch.unique(strata):

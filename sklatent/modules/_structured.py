@@ -9,6 +9,7 @@ learned relaxed-Bernoulli gates.
 import torch
 from torch import nn
 
+from ..utils._torch import normal_like, uniform_like
 from ._mlp import make_mlp
 from ._vae import POSTERIOR_LOGVAR_BOUNDS, Decoder
 
@@ -57,7 +58,7 @@ class MaskGates(nn.Module):
             return self.mask
         if not self.training:
             return (self.logits > 0).float()
-        u = torch.rand_like(self.logits).clamp(1e-6, 1 - 1e-6)
+        u = uniform_like(self.logits).clamp(1e-6, 1 - 1e-6)
         noise = torch.log(u) - torch.log1p(-u)
         return torch.sigmoid((self.logits + noise) / self.temperature)
 
@@ -182,7 +183,7 @@ class StructuredModule(nn.Module):
         infer the code from subsets of views; the reconstruction still covers every view."""
         if not (self.training and self.view_dropout > 0):
             return present
-        kept = present * (torch.rand_like(present) >= self.view_dropout)
+        kept = present * (uniform_like(present) >= self.view_dropout)
         # A row keeps its views when dropout would leave it no view that informs the code.
         informs = torch.tensor([v.get("expert", True) for v in self.views], device=present.device)
         return torch.where((kept * informs).sum(dim=1, keepdim=True) > 0, kept, present)
@@ -209,7 +210,7 @@ class StructuredModule(nn.Module):
     def forward(self, batch, eps=None):
         mean, logvar = self.posterior(batch)
         if eps is None and self.training and self.sample:
-            eps = torch.randn_like(mean)
+            eps = normal_like(mean)
         z = mean if eps is None else mean + eps * torch.exp(0.5 * logvar)
         return {
             "mean": mean,

@@ -9,6 +9,7 @@ import math
 import torch
 from torch import nn
 
+from ..utils._torch import normal_like
 from ._mlp import make_mlp
 
 # Bounds on a learned decoder log-variance: a decoder free to shrink its variance to zero can make
@@ -215,7 +216,7 @@ class VAEModule(nn.Module):
     def forward(self, batch, eps=None):
         mean, logvar = self.encoder(batch["X"])
         if eps is None and self.training:
-            eps = torch.randn_like(mean)
+            eps = normal_like(mean)
         z = mean if eps is None else mean + eps * torch.exp(0.5 * logvar)
         outputs = self._with_prior(
             {"mean": mean, "logvar": logvar, "z": z, "x_params": self.decoder(z)}
@@ -231,9 +232,9 @@ class VAEModule(nn.Module):
 
     def _decoder_joint_sample(self, like):
         """One reparameterised draw of (x, z) from the decoding joint per row, encoded again."""
-        z = torch.randn_like(like)
+        z = normal_like(like)
         params = self.decoder(z)
-        x = params["mean"] + torch.randn_like(params["mean"]) * torch.exp(0.5 * params["logvar"])
+        x = params["mean"] + normal_like(params["mean"]) * torch.exp(0.5 * params["logvar"])
         mean, logvar = self.encoder(x)
         return self._with_prior(
             {"X": x, "z": z, "x_params": params, "mean": mean, "logvar": logvar}

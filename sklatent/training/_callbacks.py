@@ -7,7 +7,9 @@ def _quiet(*args, **kwargs):
     """A sink that prints nothing (skorch callbacks print through a ``sink`` callable)."""
 
 
-def training_callbacks(*, early_stopping, n_iter_no_change, tol, verbose, extra=None):
+def training_callbacks(
+    *, early_stopping, n_iter_no_change, tol, verbose, stop_on_train_loss=False, extra=None
+):
     """Build the callback list for one fit.
 
     Parameters
@@ -15,6 +17,10 @@ def training_callbacks(*, early_stopping, n_iter_no_change, tol, verbose, extra=
     early_stopping : bool
         Stop when the validation loss has not improved by a relative ``tol`` for
         ``n_iter_no_change`` epochs, and restore the weights of the best epoch.
+    stop_on_train_loss : bool, default=False
+        Stop when the training loss has not improved by a relative ``tol`` for
+        ``n_iter_no_change`` epochs (scikit-learn's ``MLPClassifier`` rule), keeping the last
+        weights.
     n_iter_no_change : int
         Patience, in epochs.
     tol : float
@@ -40,8 +46,21 @@ def training_callbacks(*, early_stopping, n_iter_no_change, tol, verbose, extra=
     (5, 'valid_loss')
     >>> training_callbacks(early_stopping=False, n_iter_no_change=5, tol=1e-4, verbose=0)
     []
+    >>> [name for name, _ in training_callbacks(early_stopping=False, n_iter_no_change=5,
+    ...                                         tol=1e-4, verbose=0, stop_on_train_loss=True)]
+    ['converged']
     """
     callbacks = []
+    if stop_on_train_loss:
+        converged = EarlyStopping(
+            monitor="train_loss",
+            patience=n_iter_no_change,
+            threshold=tol,
+            threshold_mode="abs",
+            load_best=False,
+            sink=print if verbose else _quiet,
+        )
+        callbacks.append(("converged", converged))
     if early_stopping:
         stopper = EarlyStopping(
             monitor="valid_loss",

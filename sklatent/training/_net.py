@@ -1,6 +1,7 @@
 """The training engine: skorch's loop with tensor batching and named loss terms."""
 
 import contextlib
+import copy
 import math
 
 import torch
@@ -21,6 +22,18 @@ def _term_scorings(prefix, names, on_train):
         (f"{prefix}_{name}", PassthroughScoring(name=f"{prefix}_{name}", on_train=on_train))
         for name in names
     ]
+
+
+def _tensors_of(outputs, prefix="outputs"):
+    """The floating-point tensors of a (nested) outputs dict or list, with their paths."""
+    if isinstance(outputs, dict):
+        for name, value in outputs.items():
+            yield from _tensors_of(value, f"{prefix}[{name!r}]")
+    elif isinstance(outputs, (list, tuple)):
+        for index, value in enumerate(outputs):
+            yield from _tensors_of(value, f"{prefix}[{index}]")
+    elif isinstance(outputs, torch.Tensor) and outputs.is_floating_point():
+        yield prefix, outputs
 
 
 class LatentNet(NeuralNet):
@@ -136,6 +149,33 @@ class LatentNet(NeuralNet):
             )
         )
 
+    def check_finite_fit(self, dataset):
+        """Raise :class:`~sklatent.exceptions.TrainingDivergedError` if the trained net is not
+        finite: a weight, or an output on the first rows of ``dataset``.
+
+        The loss of a batch is checked before its step; this catches a last step that
+        overflowed the weights, or made them so large that the codes overflow, after the last
+        loss was seen.
+        """
+        bad = [
+            f"{name}.{key}"
+            for name, module in self.torch_modules().items()
+            for key, value in module.named_parameters()
+            if not value.isfinite().all()
+        ]
+        if not bad:
+            self._set_training(False)
+            batch = next(iter(self.get_iterator(dataset, training=False)))
+            with torch.no_grad():
+                outputs = self.module_(batch)
+            bad = [name for name, value in _tensors_of(outputs) if not value.isfinite().all()]
+        if bad:
+            raise TrainingDivergedError(
+                f"Training diverged: after the last step, {', '.join(bad[:3])} are not finite. "
+                f"The learning rate (lr={self.lr!r}) is the likely cause: lower it; data far "
+                "from unit scale also overflow (standardize X)."
+            )
+
     def forward_context(self):
         """Context of every training forward pass (mixed precision under an accelerator)."""
         return contextlib.nullcontext()
@@ -165,6 +205,11 @@ class LatentNet(NeuralNet):
     def apply(self, tensors, fn):
         """Apply ``fn(module, batch) -> tensor`` to every row in evaluation mode, batch by batch.
 
+        On the CPU the pass runs in float64 on a float64 copy of the module, so that a row's
+        output does not depend on the other rows it is batched with: float32 matrix products
+        round differently for different numbers of rows (by about 1e-7), which would make
+        ``transform(X)[:10]`` differ from ``transform(X[:10])``.
+
         Parameters
         ----------
         tensors : dict of str to torch.Tensor
@@ -175,9 +220,21 @@ class LatentNet(NeuralNet):
         Returns
         -------
         torch.Tensor
-            The outputs of every batch, concatenated.
+            The outputs of every batch, concatenated (float64 on the CPU).
         """
         self._set_training(False)
+        module = self.module_
+        if self.device_type() == "cpu":
+            module = copy.deepcopy(module).double()
+            tensors = {
+                name: value.double() if value.is_floating_point() else value
+                for name, value in tensors.items()
+            }
         batches = self.get_iterator(TensorData(tensors), training=False)
         with torch.no_grad():
-            return torch.cat([fn(self.module_, batch) for batch in batches])
+            return torch.cat([fn(module, batch) for batch in batches])
+
+    def device_type(self):
+        """The type of device the module's weights live on (``"cpu"``, ``"cuda"``, ...)."""
+        parameter = next(self.module_.parameters(), None)
+        return "cpu" if parameter is None else parameter.device.type

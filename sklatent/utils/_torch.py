@@ -1,6 +1,8 @@
-"""Small torch helpers shared by the estimators: devices, seeds and array conversion."""
+"""Small torch helpers shared by the estimators: devices, seeds, threads and array conversion."""
 
 import contextlib
+import contextvars
+import threading
 
 import numpy as np
 import torch
@@ -59,17 +61,151 @@ def torch_seed(random_state):
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
+# Module construction draws its initial weights from torch's global generator, which every
+# thread shares: fits initialise one at a time, each from its own seed, and the caller's
+# generator state is put back afterwards.
+_INITIALISATION_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def seeded(seed, device):
     """Run a block with torch's global generators seeded, restoring the caller's state after.
 
-    Module initialisation and reparameterised sampling draw from torch's global generator;
-    forking it keeps a fit reproducible without changing the random stream the user sees.
+    Module initialisation draws from torch's global generator; forking it keeps a fit
+    reproducible without changing the random stream the user sees. Blocks run one at a time
+    across threads, so that a fit in one thread cannot draw from another's seeded state.
     """
     devices = [device] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
+    with _INITIALISATION_LOCK, torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield
+
+
+class RandomStream:
+    """The random numbers of one fit: one :class:`torch.Generator` per device, from one seed.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of every generator of the stream.
+    """
+
+    def __init__(self, seed):
+        self.seed = seed
+        self._generators = {}
+
+    def generator(self, device):
+        """The stream's generator on ``device``, created on first use."""
+        device = torch.device(device)
+        key = (device.type, device.index)
+        if key not in self._generators:
+            self._generators[key] = torch.Generator(device=device).manual_seed(self.seed)
+        return self._generators[key]
+
+
+# The stream of the fit running in this thread (a context variable: each thread has its own).
+_CURRENT_STREAM = contextvars.ContextVar("sklatent_random_stream", default=None)
+
+
+@contextlib.contextmanager
+def random_stream(seed):
+    """Draw the random numbers of a block (sampling, dropout, permutations) from ``seed``.
+
+    Inside the block, :func:`fit_generator` returns the stream's generators, so that the same
+    seed gives the same fit in any thread and torch's global generator is neither read nor
+    advanced.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.utils._torch import normal_like, random_stream
+    >>> with random_stream(0):
+    ...     first = normal_like(torch.zeros(3))
+    >>> with random_stream(0):
+    ...     bool(torch.equal(first, normal_like(torch.zeros(3))))
+    True
+    """
+    token = _CURRENT_STREAM.set(RandomStream(seed))
+    try:
+        yield
+    finally:
+        _CURRENT_STREAM.reset(token)
+
+
+def fit_generator(device):
+    """The current fit's generator on ``device``, or None (torch's global one) outside a fit."""
+    stream = _CURRENT_STREAM.get()
+    return None if stream is None else stream.generator(device)
+
+
+def normal_like(tensor):
+    """Standard normal noise shaped like ``tensor``, from the current fit's stream."""
+    return torch.randn(
+        tensor.shape,
+        dtype=tensor.dtype,
+        device=tensor.device,
+        generator=fit_generator(tensor.device),
+    )
+
+
+def uniform_like(tensor):
+    """Uniform noise on [0, 1) shaped like ``tensor``, from the current fit's stream."""
+    return torch.rand(
+        tensor.shape,
+        dtype=tensor.dtype,
+        device=tensor.device,
+        generator=fit_generator(tensor.device),
+    )
+
+
+# Fits that hold the thread limit now, and the caller's setting to restore when none does: a
+# count, because fits in several threads share torch's one process-wide setting.
+_THREAD_LIMIT_LOCK = threading.Lock()
+_thread_limit_holders = 0
+_caller_threads = None
+
+
+@contextlib.contextmanager
+def limited_threads(n_threads):
+    """Run a block with at most ``n_threads`` torch threads, restoring the caller's after.
+
+    Parameters
+    ----------
+    n_threads : int or None
+        The limit; None leaves torch's setting alone.
+
+    Notes
+    -----
+    torch's intra-op thread count is a process-wide setting. When fits in several threads hold
+    the limit at once, the caller's setting comes back when the last of them ends.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.utils._torch import limited_threads
+    >>> before = torch.get_num_threads()
+    >>> with limited_threads(1):
+    ...     torch.get_num_threads()
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
+    global _thread_limit_holders, _caller_threads
+    if n_threads is None:
+        yield
+        return
+    with _THREAD_LIMIT_LOCK:
+        if _thread_limit_holders == 0:
+            _caller_threads = torch.get_num_threads()
+        _thread_limit_holders += 1
+        torch.set_num_threads(min(n_threads, _caller_threads))
+    try:
+        yield
+    finally:
+        with _THREAD_LIMIT_LOCK:
+            _thread_limit_holders -= 1
+            if _thread_limit_holders == 0:
+                torch.set_num_threads(_caller_threads)
 
 
 def as_float_tensor(X, device):

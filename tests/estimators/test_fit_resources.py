@@ -1,0 +1,125 @@
+"""What a fit owns: its random numbers, its threads, and a clean state when it fails."""
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from skorch.callbacks import Callback
+
+import sklatent
+from sklatent import (
+    BetaVAE,
+    DisentangledEncoder,
+    FairEncoder,
+    InvariantEncoder,
+    MechanismEncoder,
+    MultiViewEncoder,
+    MutualInformationMachine,
+    StructuredVAE,
+    TrainingDivergedError,
+)
+
+_rng = np.random.RandomState(0)
+X = _rng.normal(size=(300, 4))
+Y = np.arange(300) % 2
+ENV = (np.arange(300) // 2) % 2
+SMALL_NO_COMPONENTS = {"hidden_layer_sizes": (8,), "max_epochs": 5, "random_state": 0}
+SMALL = {"n_components": 2, **SMALL_NO_COMPONENTS}
+
+# Every public estimator with the arguments of one fit.
+CASES = {
+    "BetaVAE": (BetaVAE(**SMALL), (X,), {}),
+    "MutualInformationMachine": (MutualInformationMachine(**SMALL), (X,), {}),
+    "StructuredVAE": (StructuredVAE(**SMALL), (X,), {}),
+    "MultiViewEncoder": (
+        MultiViewEncoder(1, 1, views={"a": [0, 1], "b": [2, 3]}, **SMALL_NO_COMPONENTS),
+        (X,),
+        {},
+    ),
+    "FairEncoder": (FairEncoder(**SMALL), (X, Y), {"sensitive_features": ENV}),
+    "InvariantEncoder": (InvariantEncoder(**SMALL), (X, Y), {"environments": ENV}),
+    "DisentangledEncoder": (
+        DisentangledEncoder(subspace_sizes=1, **SMALL_NO_COMPONENTS),
+        (X, np.column_stack([Y, ENV])),
+        {},
+    ),
+    "MechanismEncoder": (MechanismEncoder(**SMALL), (X[:-1],), {"X_next": X[1:]}),
+}
+
+
+def _fit(name, **params):
+    estimator, args, kwargs = CASES[name]
+    return clone(estimator).set_params(**params).fit(*args, **kwargs), args[0]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_last_step_that_overflows_raises_instead_of_returning_non_finite_codes(name):
+    with pytest.raises(TrainingDivergedError, match="lr=1e"):
+        _fit(name, max_epochs=1, batch_size=1000, lr=1e20)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_failed_refit_leaves_the_estimator_unfitted(name):
+    estimator, X_fit = _fit(name)
+    estimator.set_params(max_epochs=1, batch_size=1000, lr=1e20)
+    _, args, kwargs = CASES[name]
+    with pytest.raises(TrainingDivergedError):
+        estimator.fit(*args, **kwargs)
+    with pytest.raises(NotFittedError):
+        estimator.transform(X_fit)
+    assert not [name for name in vars(estimator) if name.endswith("_")]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_fits_in_threads_give_the_codes_of_a_fit_alone(name):
+    alone, X_fit = _fit(name)
+    expected = alone.transform(X_fit)
+    results = {}
+
+    def fit(index):
+        results[index] = _fit(name)[0].transform(X_fit)
+
+    threads = [threading.Thread(target=fit, args=(index,)) for index in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for codes in results.values():
+        np.testing.assert_array_equal(codes, expected)
+
+
+def test_a_fit_leaves_the_callers_torch_generator_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    _fit("FairEncoder")
+    np.testing.assert_array_equal(torch.rand(3), expected)
+
+
+def test_a_fit_runs_under_the_thread_limit_and_restores_the_callers_setting():
+    seen = []
+
+    class RecordThreads(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            seen.append(torch.get_num_threads())
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        _fit("BetaVAE", callbacks=[RecordThreads()])
+        assert set(seen) == {1}
+        assert torch.get_num_threads() == 2
+        seen.clear()
+        with sklatent.config_context(torch_threads=None):
+            _fit("BetaVAE", callbacks=[RecordThreads()])
+        assert set(seen) == {2}
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_the_thread_setting_is_validated():
+    with pytest.raises(ValueError, match="torch_threads"):
+        sklatent.set_config(torch_threads=0)
