@@ -23,6 +23,7 @@ from ._cli_data import (
     load_preprocessing,
     read_table,
     save_preprocessing,
+    warn_rare_labels,
     write_table,
 )
 
@@ -31,7 +32,8 @@ EXIT_FAILED, EXIT_INPUT, EXIT_MISMATCH = 1, 2, 3
 
 EPILOG = """exit status: 0 success; 1 the fit failed (e.g. the training diverged); 2 bad input
 (a file that cannot be read or written, an unknown column or estimator, a bad --param);
-3 model and data do not match (not a sklatent model folder, columns missing at transform)."""
+3 model and data do not match (not a sklatent model folder, a damaged or altered model file,
+columns missing at transform)."""
 
 
 def estimator_names():
@@ -103,6 +105,11 @@ def add_commands(commands):
     transform.add_argument("--model", required=True, help="folder written by `sklatent fit`")
     transform.add_argument("--data", required=True, help="table to encode (.csv, .tsv, .parquet)")
     transform.add_argument("--out", required=True, help="file for the codes (.csv or .parquet)")
+    transform.add_argument(
+        "--device",
+        help="where to run the model, e.g. cpu or cuda (default: the device it was fitted on "
+        "when this machine has it, else the CPU)",
+    )
 
 
 def run(args):
@@ -199,6 +206,12 @@ def _fit(args):
         raise CommandLineError("give the sensitive columns with --sensitive only")
     if args.max_categories < 1:
         raise CommandLineError("--max-categories must be at least 1")
+    if not args.target and estimator_class().__sklearn_tags__().target_tags.required:
+        # Without this, the estimator's own check reports a y "of shape ()".
+        raise CommandLineError(
+            f"{args.estimator} needs a target: name its column with --target COLUMN "
+            "(repeat --target for several)"
+        )
     _check_out_folder(args.out)
     frame = read_table(args.data)
     _say(f"read {len(frame)} rows, {frame.shape[1]} columns from {args.data}")
@@ -210,6 +223,8 @@ def _fit(args):
         ("--drop", args.drop),
     ):
         check_columns(frame, columns, option, args.data)
+        if option != "--drop":
+            warn_rare_labels(frame, columns, option)
     taken = {*args.target, *args.sensitive, *environments, *args.drop}
     features = [column for column in frame.columns if column not in taken]
     if not features:
@@ -251,7 +266,7 @@ def _fit(args):
     _say(f"saved to {args.out}")
 
 
-def load_model(folder):
+def load_model(folder, device=None):
     """The estimator and preprocessing saved by ``sklatent fit`` in ``folder``."""
     from .exceptions import ModelFileError
     from .utils._persistence import load
@@ -260,11 +275,11 @@ def load_model(folder):
     if not folder.is_dir():
         raise CommandLineError(f"--model {folder}: no such folder")
     try:
-        estimator = load(folder)
+        estimator = load(folder, device=device)
     except ModelFileError as exc:
-        raise CommandLineError(
-            f"--model {folder} is not a sklatent model: {exc}", EXIT_MISMATCH
-        ) from exc
+        raise CommandLineError(f"--model {folder} cannot be loaded: {exc}", EXIT_MISMATCH) from exc
+    except ValueError as exc:  # only --device: every problem of the files is a ModelFileError
+        raise CommandLineError(f"--device {device}: {exc}") from exc
     spec = load_preprocessing(folder)
     n_features = sum(
         1 if column["kind"] == "numeric" else len(column["categories"])
@@ -283,7 +298,7 @@ def _transform(args):
     import pandas as pd
 
     check_parquet_engine(args.out)  # a bad output name fails before any work
-    estimator, spec = load_model(args.model)
+    estimator, spec = load_model(args.model, args.device)
     _say(f"loaded {type(estimator).__name__} from {args.model}")
     text_columns = [c["name"] for c in spec["columns"] if c["kind"] == "categorical"]
     frame = read_table(args.data, str_columns=text_columns)

@@ -8,6 +8,7 @@ code, like :func:`sklatent.load`.
 import importlib.util
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,12 @@ _FORMAT_VERSION = 1
 _CSV = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz")
 _TSV = (".tsv", ".tsv.gz")
 _PARQUET = (".parquet", ".pq")
+# The features reach the model as float32: a column whose spread is below float32's smallest
+# normal number is constant for it (and dividing by such a scale overflows float32).
+_MIN_SCALE = float(np.finfo(np.float32).tiny)
+_MAX_VALUE = float(np.finfo(np.float32).max)
+#: A label held by fewer rows than this is reported: often a stray value such as "n/a?".
+RARE_LABEL_ROWS = 5
 
 
 class CommandLineError(Exception):
@@ -136,7 +143,8 @@ def fit_preprocessing(frame, *, features, max_categories, **roles):
             seen = values[np.isfinite(values)]
             mean = float(seen.mean()) if len(seen) else 0.0
             scale = float(seen.std()) if len(seen) else 1.0
-            columns.append({"name": name, "kind": "numeric", "mean": mean, "scale": scale or 1.0})
+            scale = scale if scale >= _MIN_SCALE else 1.0
+            columns.append({"name": name, "kind": "numeric", "mean": mean, "scale": scale})
             continue
         categories = sorted(set(_as_text(series).dropna()))
         if len(categories) > max_categories:
@@ -189,6 +197,13 @@ def apply_preprocessing(frame, spec, path="the data"):
                 )
             values = values.to_numpy(dtype=np.float64, na_value=np.nan)
             scaled = (values - column["mean"]) / column["scale"]
+            if (np.abs(scaled[np.isfinite(scaled)]) > _MAX_VALUE).any():
+                raise CommandLineError(
+                    f"column {column['name']!r} of {path} holds values so far from the "
+                    f"training data (mean {column['mean']:g}, scale {column['scale']:g}) that "
+                    "they overflow 32-bit floats",
+                    status=3,
+                )
             blocks.append(np.nan_to_num(scaled, nan=0.0, posinf=0.0, neginf=0.0)[:, None])
         else:
             # -1 for a missing or unseen category: its row stays all zeros.
@@ -205,35 +220,55 @@ def save_preprocessing(spec, folder):
     (Path(folder) / PREPROCESSING).write_text(json.dumps(spec, indent=1, allow_nan=False))
 
 
-def _valid_spec(spec):
+def _spec_problem(spec):
+    """What is wrong with a preprocessing file's content, or None when nothing is."""
+
     def text_list(value):
         return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
     def number(value):
-        return isinstance(value, (int, float)) and math.isfinite(value)
+        return (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and abs(value) <= _MAX_VALUE
+        )
 
-    if not (
-        isinstance(spec, dict)
-        and spec.get("format") == _FORMAT
-        and spec.get("format_version") == _FORMAT_VERSION
-        and isinstance(spec.get("columns"), list)
-        and all(text_list(spec.get(role, [])) for role in ("target", "sensitive", "dropped"))
-        and (spec.get("environments") is None or isinstance(spec["environments"], str))
-    ):
-        return False
-    for column in spec["columns"]:
-        if not isinstance(column, dict) or not isinstance(column.get("name"), str):
-            return False
-        numeric = column.get("kind") == "numeric"
-        if numeric and not (number(column.get("mean")) and number(column.get("scale"))):
-            return False
-        if not numeric and not (
-            column.get("kind") == "categorical" and text_list(column.get("categories"))
-        ):
-            return False
-        if numeric and column["scale"] == 0:
-            return False
-    return True
+    if not isinstance(spec, dict) or spec.get("format") != _FORMAT:
+        return "it is not a preprocessing file of `sklatent fit`"
+    if spec.get("format_version") != _FORMAT_VERSION:
+        return f"its format version {spec.get('format_version')!r} is not {_FORMAT_VERSION}"
+    for role in ("target", "sensitive", "dropped"):
+        if not text_list(spec.get(role, [])):
+            return f"its {role} is not a list of column names"
+    if not (spec.get("environments") is None or isinstance(spec["environments"], str)):
+        return "its environments is not a column name"
+    columns = spec.get("columns")
+    if not isinstance(columns, list) or not columns:
+        return "it lists no feature columns"
+    if not all(isinstance(column, dict) for column in columns):
+        return "its columns are not records"
+    names = [column.get("name") for column in columns]
+    if not text_list(names) or len(set(names)) != len(names):
+        return "its column names are missing or repeated"
+    for column in columns:
+        where = f"column {column['name']!r}"
+        if column.get("kind") == "numeric":
+            if not number(column.get("mean")):
+                return f"{where} has mean {column.get('mean')!r}, not a finite number"
+            scale = column.get("scale")
+            if not (number(scale) and scale >= _MIN_SCALE):
+                return (
+                    f"{where} has scale {scale!r}; a scale is a finite number of at least "
+                    f"{_MIN_SCALE:g}"
+                )
+        elif column.get("kind") == "categorical":
+            categories = column.get("categories")
+            if not text_list(categories) or len(set(categories)) != len(categories):
+                return f"{where} has categories that are not distinct text values"
+        else:
+            return f"{where} has kind {column.get('kind')!r}, not numeric or categorical"
+    return None
 
 
 def load_preprocessing(folder):
@@ -247,6 +282,34 @@ def load_preprocessing(folder):
             f"written by `sklatent fit` ({exc})",
             status=3,
         ) from exc
-    if not _valid_spec(spec):
-        raise CommandLineError(f"{path} is not a preprocessing file of `sklatent fit`", status=3)
+    problem = _spec_problem(spec)
+    if problem is not None:
+        raise CommandLineError(
+            f"{path} is damaged or was not written by `sklatent fit`: {problem}", status=3
+        )
     return spec
+
+
+def warn_rare_labels(frame, columns, option):
+    """Warn about the values of text ``columns`` held by very few rows.
+
+    Each distinct value of a target, sensitive or environment column becomes a class or group
+    of its own, so a stray value (``"n/a?"``, a typo) silently adds one.
+    """
+    for name in columns:
+        series = frame[name]
+        if _is_numeric(series):  # continuous targets are numbers; their values are not classes
+            continue
+        counts = _as_text(series).value_counts()
+        rare = counts[counts < RARE_LABEL_ROWS]
+        if len(rare) and len(rare) < len(counts):
+            shown = ", ".join(
+                f"{label!r} ({n} row{'s' * (n > 1)})" for label, n in rare[:5].items()
+            )
+            warnings.warn(
+                f"{option} {name}: {len(rare)} value(s) held by fewer than {RARE_LABEL_ROWS} "
+                f"rows, each a class of its own: {shown}. A stray value or missing-value marker "
+                "adds a class: fix or remove those rows if it is one.",
+                UserWarning,
+                stacklevel=2,
+            )

@@ -26,8 +26,9 @@ class TrainingDivergedError(FloatingPointError):
 class ModelFileError(ValueError):
     """Raised by :func:`sklatent.load` for a file that is not a model saved by ``save``.
 
-    This covers foreign files, truncated or tampered weights (their checksum no longer matches)
-    and models of an estimator this version does not know.
+    This covers foreign files, truncated or altered files (the checksum over the model file and
+    the weights no longer matches), attributes or values the estimator does not declare, and
+    models of an estimator this version does not know. Loading never runs code from the files.
 
     Examples
     --------
