@@ -628,6 +628,10 @@ def report(results, args, grid, elapsed, header_lines):
             )
         ]
         out.append("")
+    out.append(
+        "time per table: "
+        + ", ".join(f"{table} {res['seconds']:.0f} s" for table, res in results.items())
+    )
     out.append(f"total time {elapsed:.0f} s")
     return "\n".join(out)
 
@@ -696,7 +700,13 @@ def main():
                 res["majority"] = splits[seeds[0]].majority
                 res["fairness"] = section_fairness(table, data, seeds, grid)
             results[table] = res
-            log(f"[{table}] done in {time.perf_counter() - start:.0f} s")
+            res["seconds"] = time.perf_counter() - start
+            log(f"[{table}] done in {res['seconds']:.0f} s")
+            if args.out and len(results) < len(tables):  # a partial report survives a stop
+                partial = f"(partial: {len(results)} of {len(tables)} tables done)"
+                text = report(results, args, grid, time.perf_counter() - total, header)
+                with open(args.out, "w") as fh:
+                    fh.write(f"{text} {partial}\n")
     elapsed = time.perf_counter() - total
     text = report(results, args, grid, elapsed, header)
     print(text)
