@@ -390,6 +390,9 @@ def load(path, *, device=None):
     >>> type(loaded).__name__, np.allclose(loaded.transform(X), vae.transform(X))
     ('BetaVAE', True)
     """
+    # Imported here, outside the try below: a missing package is not a problem of the file.
+    from safetensors.torch import load as tensors_from_bytes
+
     from ._torch import resolve_device
 
     if device is not None:
@@ -398,7 +401,7 @@ def load(path, *, device=None):
             raise ValueError(f"device={device!r}: torch cannot place tensors there.")
     folder = Path(path)
     try:
-        return _load(folder, device)
+        return _load(folder, device, tensors_from_bytes)
     except ModelFileError:
         raise
     except Exception as exc:  # whatever the file holds, the caller gets one documented error
@@ -407,9 +410,7 @@ def load(path, *, device=None):
         ) from exc
 
 
-def _load(folder, device):
-    from safetensors.torch import load as tensors_from_bytes
-
+def _load(folder, device, tensors_from_bytes):
     meta = _read_meta(folder)
     weights = _read(folder, _WEIGHTS)
     # Hash the bytes that are parsed below: the files are read once.

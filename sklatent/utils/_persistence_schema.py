@@ -148,9 +148,7 @@ def check_consistency(fitted, n_epochs):
     if fitted["n_features_in_"] < 1:
         raise ValueError("n_features_in_ must be at least 1")
     if fitted["n_iter_"] != n_epochs:
-        raise ValueError(
-            f"n_iter_ = {fitted['n_iter_']} but the history holds {n_epochs} epoch(s)"
-        )
+        raise ValueError(f"n_iter_ = {fitted['n_iter_']} but the history holds {n_epochs} epoch(s)")
     names = fitted.get("feature_names_in_")
     if names is not None and (
         names.shape != (fitted["n_features_in_"],) or not all(isinstance(n, str) for n in names)
