@@ -30,13 +30,14 @@ def _missing(values, kind):
 
 def parse_attributes(y, attribute_types, n_samples):
     """Names, kinds and columns of the attributes in ``y`` (one column per attribute)."""
+    # Missing labels mark unobserved attributes here; infinities and wrong shapes are errors.
+    array = check_auxiliary(
+        y, name="y", n_samples=n_samples, ensure_2d=None, dtype=None, allow_missing=True
+    )
     frame = y if isinstance(y, pd.DataFrame) else None
     if frame is None:
-        array = check_auxiliary(y, name="y", n_samples=n_samples, ensure_2d=None, dtype=None)
         array = array.reshape(n_samples, -1)
         frame = pd.DataFrame(array, columns=[f"attr{k}" for k in range(array.shape[1])])
-    elif len(frame) != n_samples:
-        raise ValueError(f"y has {len(frame)} rows but X has {n_samples}.")
     names = [str(name) for name in frame.columns]
     if len(set(names)) != len(names):
         raise ValueError(f"y has duplicate attribute names: {names}.")

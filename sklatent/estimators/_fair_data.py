@@ -97,8 +97,6 @@ def _as_columns(values, n_samples, name):
             values = check_auxiliary(
                 values.astype(object), name=name, n_samples=n_samples, ensure_2d=False, dtype=None
             )
-            if pd.isna(values).any():
-                raise ValueError(f"{name} holds missing values.")
         columns.append(values)
     if not columns:
         raise ValueError(f"{name} has no columns.")

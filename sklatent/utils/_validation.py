@@ -1,11 +1,18 @@
 """One validator for the auxiliary arrays that ``fit`` takes besides ``X`` and ``y``."""
 
 import numpy as np
+import pandas as pd
 from sklearn.utils import check_array
 
 
-def check_auxiliary(value, *, name, n_samples, ensure_2d=True, dtype="numeric"):
+def check_auxiliary(
+    value, *, name, n_samples, ensure_2d=True, dtype="numeric", allow_missing=False
+):
     """Validate an auxiliary ``fit`` argument (``X_next``, ``actions``, ``sensitive_features``...).
+
+    Every estimator validates the variables it takes besides ``X`` through this one function,
+    so the same input fails the same way everywhere: missing values, infinities, a wrong
+    number of rows or of dimensions are errors that name the argument.
 
     Parameters
     ----------
@@ -20,7 +27,11 @@ def check_auxiliary(value, *, name, n_samples, ensure_2d=True, dtype="numeric"):
         True requires a 2-D array; False requires one value per row (a single column is returned
         as 1-D); None accepts either.
     dtype : "numeric", type or None, default="numeric"
-        As in :func:`sklearn.utils.check_array`; None keeps labels as they are.
+        As in :func:`sklearn.utils.check_array`; None keeps labels as they are (strings,
+        integers, any objects that sort).
+    allow_missing : bool, default=False
+        Accept missing entries (NaN, None, ``pd.NA``), for arguments where a missing entry has
+        a meaning (an unobserved attribute). Infinities are an error either way.
 
     Returns
     -------
@@ -30,14 +41,28 @@ def check_auxiliary(value, *, name, n_samples, ensure_2d=True, dtype="numeric"):
     Raises
     ------
     ValueError
-        If the argument has the wrong number of rows or dimensions, or holds NaN or infinity.
+        If the argument has the wrong number of rows or dimensions, holds missing values
+        (unless ``allow_missing``) or infinities, or mixes labels that cannot be compared
+        (such as strings and numbers).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklatent.utils._validation import check_auxiliary
+    >>> check_auxiliary(["a", "b", "a"], name="environments", n_samples=3, ensure_2d=False,
+    ...                 dtype=None)
+    array(['a', 'b', 'a'], dtype='<U1')
+    >>> check_auxiliary([0.0, np.nan, 1.0], name="environments", n_samples=3, ensure_2d=False,
+    ...                 dtype=None)
+    Traceback (most recent call last):
+    ...
+    ValueError: environments holds missing values (NaN, None or pd.NA) at rows [1]: ...
     """
+    # Read as it is first: finiteness is checked below, the same way for numbers and labels,
+    # so that every auxiliary variable reports a missing or infinite entry with one message
+    # (a numeric conversion would fail on pd.NA with a TypeError naming nothing).
     array = check_array(
-        value,
-        ensure_2d=False,
-        dtype=dtype,
-        ensure_all_finite=dtype is not None,
-        input_name=name,
+        value, ensure_2d=False, allow_nd=True, dtype=None, ensure_all_finite=False, input_name=name
     )
     if array.ndim == 0 or array.ndim > 2:
         raise ValueError(f"{name} must be a 1-D or 2-D array, got shape {array.shape}.")
@@ -52,7 +77,53 @@ def check_auxiliary(value, *, name, n_samples, ensure_2d=True, dtype="numeric"):
         if array.shape[1] != 1:
             raise ValueError(f"{name} must be 1-D (one value per row), got shape {array.shape}.")
         array = array[:, 0]
+    # Unchecked, a NaN label would become a group of its own and a None one would fail later,
+    # inside np.unique, with an error about sorting.
+    missing = pd.isna(array)
+    if not allow_missing:
+        _reject(missing, name, "missing values (NaN, None or pd.NA)")
+    if dtype is not None:
+        # None and pd.NA (allowed missing entries) become NaN, which a float array can hold.
+        array = np.where(missing, np.nan, array) if missing.any() else array
+        array = check_array(
+            array, ensure_2d=False, dtype=dtype, ensure_all_finite=False, input_name=name
+        )
+    if array.dtype.kind == "f":
+        _reject(np.isinf(array), name, "infinite values")
+    elif array.dtype.kind == "O":
+        _reject(np.vectorize(_is_infinite, otypes=[bool])(array), name, "infinite values")
+        _check_sortable(array, name)
     return np.asarray(array)
+
+
+def _reject(bad, name, what):
+    """Raise naming the first rows of ``name`` where ``bad`` holds."""
+    if not bad.any():
+        return
+    rows = np.flatnonzero(bad.reshape(len(bad), -1).any(axis=1))
+    more = " and more" if len(rows) > 5 else ""
+    raise ValueError(
+        f"{name} holds {what} at rows {rows[:5].tolist()}{more}: it needs a finite value "
+        "in every row."
+    )
+
+
+def _check_sortable(array, name):
+    """Labels are sorted (np.unique) into groups: each column must hold comparable values."""
+    for column in array.reshape(len(array), -1).T:
+        observed = column[~pd.isna(column)]
+        try:
+            np.unique(observed)
+        except TypeError as exc:
+            kinds = sorted({type(value).__name__ for value in observed})
+            raise ValueError(
+                f"{name} mixes labels of types {kinds} that cannot be compared; use one type "
+                "(for example convert every label to str)."
+            ) from exc
+
+
+def _is_infinite(value):
+    return isinstance(value, float | np.floating) and bool(np.isinf(value))
 
 
 def encode_labels(labels, categories, *, name, ignore=None):
