@@ -13,7 +13,13 @@ from ..objectives import InvariantObjective
 from ..objectives._dependence import CRITIC_ESTIMATORS, ESTIMATORS
 from ..objectives._invariant import PENALTIES
 from ..training import AdversarialNet, Anneal, LatentNet
-from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
+from ..utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    check_is_fitted,
+    validate_data,
+)
 from ..utils._validation import check_auxiliary
 from ._critics import dependence_critic
 from ._fair_data import group_log_prior, target_view
@@ -299,9 +305,12 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         self : InvariantEncoder
             The fitted estimator.
         """
+        # scikit-learn's own message when y is None (this classifier's tags require y).
+        validate_data(self, X, y, skip_check_array=True)
         X = self._validate_X(X, reset=True)
         n_samples = len(X)
         y = column_or_1d(y, warn=True)
+        y = check_auxiliary(y, name="y", n_samples=n_samples, ensure_2d=False, dtype=None)
         check_classification_targets(y)
         self.categories_ = {}
         y_view, y_tensors = target_view(y, n_samples, self.categories_)

@@ -145,3 +145,22 @@ def test_minibatches_hold_every_environment_in_proportion(stratify):
     full = counts[counts.sum(axis=1) == 50]
     deviation = np.abs(full - [23, 23, 4]).max()
     assert deviation <= 1 if stratify else deviation > 1
+
+
+@pytest.mark.parametrize("penalty", ["irm", "rex", "conditional_independence"])
+def test_every_penalty_has_a_validation_value_for_early_stopping(penalty):
+    # The validation pass runs without gradients: IRMv1's penalty, a gradient, must still
+    # have its value there, or early stopping on the validation loss has nothing to read.
+    model = InvariantEncoder(
+        **{**SMALL, "max_epochs": 3}, penalty=penalty, early_stopping=True, validation_fraction=0.2
+    )
+    model.fit(X, Y, environments=ENV)
+    valid = model.history_[:, "valid_penalty"]
+    assert len(valid) == 3 and np.isfinite(valid).all()
+    if penalty == "irm":
+        assert min(valid) > 0  # a real value, not a zero stand-in
+
+
+def test_a_missing_target_is_named():
+    with pytest.raises(ValueError, match="requires y to be passed, but the target y is None"):
+        InvariantEncoder(**SMALL).fit(X, None, environments=ENV)
