@@ -273,8 +273,8 @@ class MechanismEncoder(LatentTransformer):
                 raise ValueError(
                     "MechanismEncoder needs at least two rows to read transitions, got 1 sample."
                 )
+            actions = _actions_of_consecutive_rows(actions, len(X))
             X, X_next = X[:-1], X[1:]
-            actions = None if actions is None else np.asarray(actions)[:-1]
         else:
             X_next = check_auxiliary(X_next, name="X_next", n_samples=len(X))
             if X_next.shape[1] != X.shape[1]:
@@ -314,7 +314,9 @@ class MechanismEncoder(LatentTransformer):
         actions : array-like, default=None
             ``"translation"``: offsets of shape (n_samples, n_components);
             ``"translation_unknown"``: one label per row; ``"linear"``: None; callable: whatever
-            it takes (1-D or 2-D).
+            it takes (1-D or 2-D). Without ``X_next``, one row per transition between
+            consecutive rows of ``X`` (``n_samples - 1`` rows); ``n_samples`` rows are accepted
+            too, the last ignored.
 
         Returns
         -------
@@ -406,3 +408,23 @@ class MechanismEncoder(LatentTransformer):
         elif self.mechanism == "translation_unknown":
             raise ValueError("mechanism='translation_unknown' needs actions to predict.")
         return self._apply(tensors, lambda module, b: module.predict_next(b), X.dtype)
+
+
+def _actions_of_consecutive_rows(actions, n_samples):
+    """The actions of the ``n_samples - 1`` transitions between consecutive rows of ``X``.
+
+    One action per transition (``n_samples - 1`` rows) is the natural length; ``n_samples``
+    rows, one per row of ``X`` as logged with each observation, are accepted too, the last
+    one (which no observation follows) ignored. Any other length is an error that says so.
+    """
+    if actions is None or not hasattr(actions, "__len__"):
+        return actions  # None, or a scalar that check_auxiliary reports
+    if len(actions) == n_samples:
+        return actions[:-1]
+    if len(actions) != n_samples - 1:
+        raise ValueError(
+            f"actions has {len(actions)} rows, but without X_next the {n_samples} rows of X "
+            f"are read as {n_samples - 1} transitions (row i to row i+1): actions needs one "
+            f"row per transition, {n_samples - 1} rows (or {n_samples}, the last ignored)."
+        )
+    return actions

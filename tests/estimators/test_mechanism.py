@@ -188,3 +188,18 @@ def test_reconstruction_term_trains_a_decoder_of_the_code():
     )
     assert plain.net_.module_.decoder is None
     assert plain.history_[-1, "train_reconstruction"] == 0.0
+
+
+def test_without_x_next_actions_have_one_row_per_transition_or_per_row():
+    data = make_mechanism_pairs(40, 2, "translation", random_state=0)
+    small = {"hidden_layer_sizes": (8,), "max_epochs": 2, "random_state": 0}
+    codes = []
+    # One action per transition (39 for 40 rows), or one per row with the last ignored.
+    for actions in (data.actions[:-1], data.actions):
+        with pytest.warns(UserWarning, match="consecutive rows"):
+            enc = MechanismEncoder(2, **small).fit(data.X, actions=actions)
+        codes.append(enc.transform(data.X))
+    np.testing.assert_allclose(codes[0], codes[1])
+    with pytest.warns(UserWarning, match="consecutive rows"):
+        with pytest.raises(ValueError, match=r"actions has 38 rows, but .* 39 transitions"):
+            MechanismEncoder(2, **small).fit(data.X, actions=data.actions[:-2])
