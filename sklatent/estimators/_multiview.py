@@ -177,7 +177,10 @@ class MultiViewEncoder(StructuredVAE):
         -------
         Z : ndarray of shape (n_samples, n_shared) or (n_samples, total block size)
         """
-        Z = super().transform(X)
+        # Not super().transform: under set_output(transform="pandas") scikit-learn wraps it too,
+        # and it would name all the blocks' columns with this class's (shared-only) names.
+        check_is_fitted(self, "net_")
+        Z = self._encode_views(self._validate_X(X, reset=False))
         return Z[:, : self.n_shared] if self.output == "shared" else Z
 
     def _full_codes(self, Z):

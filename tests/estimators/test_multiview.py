@@ -1,7 +1,11 @@
 """MultiViewEncoder: the shared block, cross-view prediction and missing views."""
 
 import numpy as np
+import pandas as pd
 import pytest
+import sklearn
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from sklatent import MultiViewEncoder
 
@@ -78,3 +82,22 @@ def test_view_dropout_brings_one_view_codes_close_to_all_view_codes():
         gaps[dropout] = np.mean((both - from_b) ** 2) / np.mean(both**2)
     # Measured: 0.23 without view dropout, 0.03 with it.
     assert gaps[0.5] < 0.5 * gaps[0.0]
+
+
+@pytest.mark.parametrize("output", ["shared", "all"])
+def test_pandas_output_names_the_columns_transform_returns(output):
+    small = {"views": VIEWS, "hidden_layer_sizes": (8,), "max_epochs": 2, "random_state": 0}
+    frame = pd.DataFrame(X[:100], index=np.arange(100) + 1000)
+    encoder = MultiViewEncoder(2, 1, output=output, **small).fit(frame.to_numpy())
+    expected = list(encoder.get_feature_names_out())
+    assert len(expected) == encoder.transform(X[:5]).shape[1]
+    # Asked of the estimator...
+    codes = encoder.set_output(transform="pandas").transform(frame.to_numpy())
+    assert list(codes.columns) == expected
+    # ...or globally, in a pipeline, where fit_transform goes through transform too.
+    with sklearn.config_context(transform_output="pandas"):
+        pipe = make_pipeline(StandardScaler(), MultiViewEncoder(2, 1, output=output, **small))
+        codes = pipe.fit_transform(frame)
+        assert list(codes.columns) == expected
+        assert list(codes.index) == list(frame.index)
+        assert list(pipe.transform(frame).columns) == expected
