@@ -1,0 +1,133 @@
+"""Every estimator rejects bad auxiliary variables the same way, naming the variable."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklatent import DisentangledEncoder, FairEncoder, InvariantEncoder, MechanismEncoder
+
+N = 60
+X = np.random.RandomState(0).normal(size=(N, 4))
+Y = np.arange(N) % 2
+ENV = (np.arange(N) // 2) % 2
+TINY = {"hidden_layer_sizes": (8,), "max_epochs": 1, "random_state": 0}
+
+
+def _fit_invariant(y=Y, environments=ENV):
+    InvariantEncoder(2, **TINY).fit(X, y, environments=environments)
+
+
+def _fit_mechanism(mechanism="translation", X_next=X, actions=None):
+    MechanismEncoder(2, mechanism=mechanism, **TINY).fit(X, X_next=X_next, actions=actions)
+
+
+def _fit_disentangled(y):
+    DisentangledEncoder(subspace_sizes=1, **TINY).fit(X, y)
+
+
+# name -> (a valid value, fit with a value of that variable, a value with the wrong ndim)
+AUXILIARIES = {
+    "environments": (ENV, lambda v: _fit_invariant(environments=v), np.c_[ENV, ENV]),
+    "y": (Y, lambda v: _fit_invariant(y=v), np.c_[Y, Y]),
+    "sensitive_features": (
+        np.array(["f", "m"], dtype=object)[ENV],
+        lambda v: FairEncoder(2, **TINY).fit(X, Y, sensitive_features=v),
+        None,  # several columns are several sensitive features
+    ),
+    "actions (labels)": (
+        ENV,
+        lambda v: _fit_mechanism("translation_unknown", actions=v),
+        np.c_[ENV, ENV],
+    ),
+    "actions (offsets)": (np.zeros((N, 2)), lambda v: _fit_mechanism(actions=v), np.zeros(N)),
+    "X_next": (X, lambda v: _fit_mechanism(X_next=v), X[:, 0]),
+}
+
+
+def _fit(name, value):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # no environments, consecutive rows...
+        AUXILIARIES[name][1](value)
+
+
+def _spoiled(value, entry):
+    """``value`` with one entry of row 5 replaced (by NaN, None, pd.NA or infinity)."""
+    if isinstance(entry, float):
+        spoiled = np.asarray(value, dtype=float).copy()
+    else:
+        spoiled = np.asarray(value, dtype=object).copy()
+    spoiled[(5,) + (0,) * (spoiled.ndim - 1)] = entry
+    return spoiled
+
+
+@pytest.mark.parametrize("name", list(AUXILIARIES))
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (np.nan, "missing values"),
+        (None, "missing values"),
+        (pd.NA, "missing values"),
+        (np.inf, "infinite values"),
+    ],
+    ids=["nan", "None", "pd.NA", "inf"],
+)
+def test_missing_or_infinite_entries_are_errors_that_name_the_variable(name, entry, message):
+    value = AUXILIARIES[name][0]
+    if isinstance(entry, float) and np.asarray(value).dtype == object:
+        value = np.where(value == "f", 0.0, 1.0)  # float entries go into a float column
+    variable = name.split(" ")[0]
+    with pytest.raises(ValueError, match=rf"^{variable} holds {message}.* at rows \[5\]"):
+        _fit(name, _spoiled(value, entry))
+
+
+@pytest.mark.parametrize("name", list(AUXILIARIES))
+def test_a_wrong_number_of_rows_is_an_error(name):
+    variable = name.split(" ")[0]
+    with pytest.raises(ValueError, match=rf"{variable} has {N - 3} rows but X has {N}"):
+        _fit(name, AUXILIARIES[name][0][:-3])
+
+
+@pytest.mark.parametrize(
+    "name", [name for name, (*_, bad) in AUXILIARIES.items() if bad is not None]
+)
+def test_a_wrong_number_of_dimensions_is_an_error(name):
+    variable = name.split(" ")[0]
+    with pytest.raises(ValueError, match=rf"{variable} (must be|should be a) (1-D|2-D|1d)"):
+        _fit(name, AUXILIARIES[name][2])
+
+
+def test_labels_that_do_not_sort_are_an_error():
+    environments = np.array(["a", 1] * (N // 2), dtype=object)
+    with pytest.raises(ValueError, match=r"environments mixes labels of types \['int', 'str'\]"):
+        _fit("environments", environments)
+
+
+@pytest.mark.parametrize(
+    ("y", "message"),
+    [
+        (
+            np.c_[Y, np.where(np.arange(N) == 5, np.inf, ENV)],
+            r"y holds infinite values at rows \[5\]",
+        ),
+        (np.c_[Y, ENV][:-3], f"y has {N - 3} rows but X has {N}"),
+        (np.c_[Y, ENV][:, :, None], r"y must be a 1-D or 2-D array, got shape \(60, 2, 1\)"),
+    ],
+)
+def test_disentangled_attributes_are_validated_like_the_other_variables(y, message):
+    with pytest.raises(ValueError, match=message):
+        _fit_disentangled(y)
+    if y.ndim == 2:
+        with pytest.raises(ValueError, match=message):
+            _fit_disentangled(pd.DataFrame(y))  # also as a DataFrame
+
+
+def test_disentangled_attributes_may_be_missing():
+    # A missing attribute label (None, pd.NA or NaN) is an unobserved attribute, not an error.
+    smiling = np.array(["no", "yes"], dtype=object)[Y]
+    smiling[[1, 2]] = None, pd.NA
+    glasses = np.where(np.arange(N) == 3, np.nan, ENV)
+    encoder = DisentangledEncoder(subspace_sizes=1, **TINY)
+    encoder.fit(X, pd.DataFrame({"smiling": smiling, "glasses": glasses}))
+    assert encoder.attributes_ == ["smiling", "glasses"]
