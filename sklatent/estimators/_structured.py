@@ -133,6 +133,10 @@ class StructuredVAE(LatentTransformer):
         The masks used (blocks x views, boolean): thresholded gates when learned.
     categories_ : dict
         The labels of each categorical view.
+    block_names_ : list of str
+        The latent blocks, in the order of the codes' columns.
+    block_sizes_ : list of int
+        The number of code columns of each block.
     restart_losses_ : ndarray of shape (n_init,)
         The held-out loss of each restart, when there were several; the lowest was kept.
     net_ : skorch.NeuralNet
@@ -141,6 +145,8 @@ class StructuredVAE(LatentTransformer):
         Per-epoch ``train_reconstruction`` (and per view), ``train_kl`` and ``train_gates``.
     n_features_in_ : int
         Number of features seen during fit.
+    n_iter_ : int
+        Epochs run (by the kept restart).
 
     Examples
     --------
