@@ -147,7 +147,27 @@ def library_state():
     except OSError:
         return "unknown (no git)"
     dirty = [line[3:] for line in dirty if line.strip()]
-    return f"commit {commit or '?'}" + (f", modified: {', '.join(dirty)}" if dirty else ", clean")
+    state = f"commit {commit or '?'}" + (f", modified: {', '.join(dirty)}" if dirty else ", clean")
+    return f"{state}; source hash {source_hash(os.path.join(root, 'sklatent'))}"
+
+
+def source_hash(package_dir):
+    """Short sha1 of the package's .py files (names and contents).
+
+    Tells apart two runs of a working tree that others are editing between the runs.
+    """
+    import hashlib
+
+    digest = hashlib.sha1()
+    for folder, dirs, files in sorted(os.walk(package_dir)):
+        dirs.sort()
+        for name in sorted(files):
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                digest.update(os.path.relpath(path, package_dir).encode())
+                with open(path, "rb") as fh:
+                    digest.update(fh.read())
+    return digest.hexdigest()[:12]
 
 
 def make_estimator(name, seed, k=None, **params):
