@@ -1,11 +1,12 @@
-# Two-command quick start: `make demo` runs the main job, `make test` the test suite.
+# Two-command quick start: `make demo` runs the main job, `make test` the test suite (fast tier;
+# `make test-slow` runs the tests marked slow).
 # Both create .venv on first use. The CPU build of torch is installed first where this machine
 # has it (pip finds it on local disk); elsewhere pip resolves torch from the package index.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install demo test lint docs clean
+.PHONY: install demo test test-slow lint docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +21,11 @@ demo: install
 	$(PY) -m sklatent demo
 
 test: install
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 -q -m "not slow"
+
+# The slow tier: the tests that train to full size (CI runs it after `make test`).
+test-slow: install
+	$(PY) -m pytest -n 2 -q -m slow
 
 lint: install
 	$(VENV)/bin/ruff check sklatent tests examples benchmarks docs

@@ -40,14 +40,10 @@ _SHARED_PARAMETER_CONSTRAINTS = {
     "verbose": ["verbose"],
     "callbacks": [list, None],
     "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
-    "early_stopping": ["boolean"],
+    "early_stopping": ["boolean", StrOptions({"auto"})],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     "tol": [Interval(Real, 0, None, closed="left")],
 }
-
-# Share of rows held out when early stopping is asked for without a validation_fraction.
-DEFAULT_VALIDATION_FRACTION = 0.1
-
 
 def _check_hidden_layer_sizes(hidden_layer_sizes):
     sizes = np.atleast_1d(np.asarray(hidden_layer_sizes))
@@ -59,6 +55,13 @@ def _check_hidden_layer_sizes(hidden_layer_sizes):
     if np.any(sizes < 1):
         raise ValueError(f"hidden_layer_sizes must be positive, got {hidden_layer_sizes!r}.")
     return tuple(int(size) for size in sizes)
+
+
+def _warm_up_epochs(callbacks):
+    """Epochs of the longest warm-up among ``callbacks`` (skorch callbacks or (name, callback)
+    pairs): a callback with an ``epochs`` attribute is one."""
+    callbacks = [item[1] if isinstance(item, tuple) else item for item in callbacks]
+    return max((getattr(callback, "epochs", 0) for callback in callbacks), default=0)
 
 
 class LatentTransformer(
@@ -98,8 +101,17 @@ class LatentTransformer(
         return {}
 
     def _objective_callbacks(self):
-        """Callbacks the objective needs (schedules such as a warm-up), before the user's."""
+        """Callbacks the objective needs (schedules such as a warm-up), before the user's.
+
+        A callback with an ``epochs`` attribute is a warm-up: the stopping rules start
+        watching the loss after it.
+        """
         return []
+
+    def _held_out_fraction(self):
+        """Share of rows the estimator itself needs held out when ``validation_fraction`` is
+        None (to rank restarts by held-out loss), or None."""
+        return None
 
     # ---- validation --------------------------------------------------------------------------
     def _validate_X(self, X, *, reset):
@@ -110,30 +122,30 @@ class LatentTransformer(
         return self.n_components
 
     # ---- fitting -----------------------------------------------------------------------------
-    def _validation_fraction(self):
-        """Share of rows held out for validation losses, or None for no split."""
-        if self.validation_fraction is None and self.early_stopping:
-            return DEFAULT_VALIDATION_FRACTION
-        return self.validation_fraction
-
     def _build_net(self, seed, device, *, n_samples=None, accelerator=None, split_seed=None):
         """The skorch net for the current parameters, not yet initialised.
 
-        ``n_samples`` rows will train it (before the validation split): with
-        ``batch_size="auto"`` or ``max_epochs="auto"`` they size the budget. With an
+        ``n_samples`` rows will train it (before the validation split): with the ``"auto"``
+        training parameters they size the budget (:func:`training_budget`). With an
         ``accelerator`` the net is skorch's accelerated variant and the accelerator places the
         modules, so the net itself gets no device. The validation rows are drawn with
         ``split_seed`` (``seed`` when None).
         """
         split_seed = seed if split_seed is None else split_seed
-        fraction = self._validation_fraction()
-        n_train = None if n_samples is None else n_samples - round((fraction or 0) * n_samples)
         budget = training_budget(
-            n_train,
+            n_samples,
             batch_size=self.batch_size,
             max_epochs=self.max_epochs,
+            early_stopping=self.early_stopping,
+            validation_fraction=(
+                self._held_out_fraction()
+                if self.validation_fraction is None
+                else self.validation_fraction
+            ),
             min_batch_size=self._min_auto_batch_size,
         )
+        fraction = budget.validation_fraction
+        objective_callbacks = self._objective_callbacks()
         net_class, placement = self._net_class, {"device": device}
         if accelerator is not None:
             net_class, placement = accelerated(net_class), {"accelerator": accelerator}
@@ -147,15 +159,15 @@ class LatentTransformer(
             batch_size=budget.batch_size,
             train_split=None if fraction is None else RandomSplit(fraction, split_seed),
             callbacks=training_callbacks(
-                early_stopping=self.early_stopping,
-                # With an automatic budget the fit also ends once the training loss stops
-                # improving, as scikit-learn's MLPClassifier does.
-                stop_on_train_loss=budget.automatic and not self.early_stopping,
+                early_stopping=budget.early_stopping,
+                stop_on_train_loss=budget.stop_on_train_loss,
                 n_iter_no_change=self.n_iter_no_change,
                 tol=self.tol,
                 verbose=self.verbose,
+                # The stopping rules watch the objective after its warm-up.
+                monitor_from_epoch=_warm_up_epochs(objective_callbacks),
                 # skorch initialises callbacks in place: train copies, the user's stay untouched.
-                extra=[*self._objective_callbacks(), *copy.deepcopy(self.callbacks or [])],
+                extra=[*objective_callbacks, *copy.deepcopy(self.callbacks or [])],
             ),
             verbose=int(self.verbose),
             **placement,
@@ -230,7 +242,8 @@ class LatentTransformer(
         for seed in seeds:
             self._fit_net(tensors, seed=int(seed), split_seed=int(split_seed))
             losses = self.net_.history[:, "valid_loss"]
-            fits.append((min(losses) if self.early_stopping else losses[-1], self.net_))
+            stopped_early = "early_stopping" in dict(self.net_.callbacks_)
+            fits.append((min(losses) if stopped_early else losses[-1], self.net_))
         self.restart_losses_ = np.array([loss for loss, _ in fits])
         self.net_ = fits[int(np.argmin(self.restart_losses_))][1]
         self.n_iter_ = len(self.net_.history)

@@ -41,10 +41,11 @@ class BetaVAE(VariationalTransformer):
         Hidden activation.
     max_epochs : int or "auto", default="auto"
         Most passes over the training data. ``"auto"`` sizes the budget to the data: enough
-        epochs for about 2,000 gradient steps (at least 10, at most 500), and the fit stops
-        earlier once the training loss has not improved by ``tol`` for ``n_iter_no_change``
-        epochs, as scikit-learn's ``MLPClassifier`` does. An int trains exactly that many
-        epochs (fewer with ``early_stopping``).
+        epochs for about 2,000 gradient steps (at least 10, at most 500), ended earlier by
+        ``early_stopping``, or, on a table too small to hold rows out, once the training loss
+        has not improved by ``tol`` for ``n_iter_no_change`` epochs, as scikit-learn's
+        ``MLPClassifier`` does. An int trains exactly that many epochs (fewer with
+        ``early_stopping=True``).
     batch_size : int or "auto", default="auto"
         Rows per optimisation step; larger than the data means full-batch training. ``"auto"``:
         a sixteenth of the training rows, at least 16 (64 for the estimators whose penalties
@@ -68,14 +69,16 @@ class BetaVAE(VariationalTransformer):
     validation_fraction : float in (0, 1), default=None
         Share of rows held out to record validation losses; with ``early_stopping`` and None,
         0.1.
-    early_stopping : bool, default=False
+    early_stopping : bool or "auto", default="auto"
         Stop once the validation loss stops improving and restore the best epoch's weights.
+        ``"auto"``: on when ``max_epochs="auto"`` and the data have at least 100 rows (a
+        tenth held out); a smaller table then stops on its training loss.
     n_iter_no_change : int, default=10
         Epochs without improvement before early stopping, or before an automatic budget
         (``max_epochs="auto"``) ends the fit.
     tol : float, default=1e-4
-        Improvement that counts as progress: relative, of the validation loss, for early
-        stopping; absolute, of the training loss (nats per row), for an automatic budget.
+        Improvement of the loss that counts as progress: absolute, in the objective's units
+        (nats per data column, so the same on a table of any width).
 
     Attributes
     ----------
@@ -137,7 +140,7 @@ class BetaVAE(VariationalTransformer):
         verbose=0,
         callbacks=None,
         validation_fraction=None,
-        early_stopping=False,
+        early_stopping="auto",
         n_iter_no_change=10,
         tol=1e-4,
     ):

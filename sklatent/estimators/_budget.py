@@ -1,10 +1,12 @@
-"""How many rows per step and how many passes a fit gets: a budget sized to the data.
+"""How many rows per step, how many passes and when to stop: a budget sized to the data.
 
 A fixed number of epochs starves small tables (150 rows in batches of 512 are one gradient step an
-epoch) and overspends on large ones. With ``batch_size="auto"`` and ``max_epochs="auto"`` (the
-defaults) a fit gets batches no larger than the data warrants and at least
-:data:`MIN_STEPS` gradient steps, and stops once its training loss stops improving, as
-scikit-learn's ``MLPClassifier`` does (``tol``, ``n_iter_no_change``).
+epoch) and overfits or overspends on large ones. With the defaults (``batch_size="auto"``,
+``max_epochs="auto"``, ``early_stopping="auto"``) a fit gets batches no larger than the data
+warrants and up to :data:`MIN_STEPS` gradient steps, and stops once the loss on a held-out tenth of
+the rows stops improving, restoring its best epoch (scikit-learn's ``MLPClassifier`` with
+``early_stopping=True``; ``tol``, ``n_iter_no_change``). A table too small to hold rows out
+stops on its training loss instead.
 """
 
 import math
@@ -20,6 +22,10 @@ MIN_STEPS = 2000
 #: Bounds of the automatic number of epochs: enough passes for large tables to settle, and
 #: a cap on the passes over tiny ones.
 MIN_AUTO_EPOCHS, MAX_AUTO_EPOCHS = 10, 500
+#: Fewest rows for automatic early stopping: a tenth of them (10 rows) is then held out.
+MIN_ROWS_TO_HOLD_OUT = 100
+#: Share of rows held out when early stopping is on and ``validation_fraction`` is None.
+DEFAULT_VALIDATION_FRACTION = 0.1
 
 
 @dataclass(frozen=True)
@@ -33,30 +39,50 @@ class TrainingBudget:
     max_epochs : int
         Most passes over the training rows.
     automatic : bool
-        Whether ``max_epochs`` was chosen from the data (then the fit also stops on its
-        training loss).
+        Whether ``max_epochs`` was chosen from the data (then the fit stops by itself).
+    early_stopping : bool
+        Whether the fit stops on a held-out loss and restores its best epoch.
+    validation_fraction : float or None
+        Share of the rows held out, or None for no split.
     """
 
     batch_size: int
     max_epochs: int
     automatic: bool
+    early_stopping: bool = False
+    validation_fraction: float | None = None
+
+    @property
+    def stop_on_train_loss(self):
+        """An automatic budget without a held-out split stops on the training loss."""
+        return self.automatic and not self.early_stopping
 
 
 def training_budget(
-    n_samples, *, batch_size="auto", max_epochs="auto", min_batch_size=MIN_AUTO_BATCH_SIZE
+    n_samples,
+    *,
+    batch_size="auto",
+    max_epochs="auto",
+    early_stopping=False,
+    validation_fraction=None,
+    min_batch_size=MIN_AUTO_BATCH_SIZE,
 ):
-    """Resolve ``"auto"`` batch size and epochs for ``n_samples`` training rows.
+    """Resolve the ``"auto"`` training parameters for ``n_samples`` rows.
 
     Parameters
     ----------
     n_samples : int or None
-        Rows that train the net (after any validation split); None when unknown (a model
-        rebuilt from saved weights, which trains no more).
+        Rows of the fit, before any validation split; None when unknown (a model rebuilt from
+        saved weights, which trains no more).
     batch_size : int or "auto"
-        ``"auto"``: ``n_samples // 16`` clipped to [``min_batch_size``, 256], so that every
-        epoch takes about 16 steps on small tables.
+        ``"auto"``: a sixteenth of the training rows clipped to [``min_batch_size``, 256], so
+        that every epoch takes about 16 steps on small tables.
     max_epochs : int or "auto"
         ``"auto"``: enough epochs for 2,000 gradient steps, clipped to [10, 500].
+    early_stopping : bool or "auto"
+        ``"auto"``: on with ``max_epochs="auto"`` and at least 100 rows.
+    validation_fraction : float or None
+        Share held out; None holds out a tenth when early stopping is on.
     min_batch_size : int, default=16
         Smallest automatic batch (larger for objectives that compare groups within a batch).
 
@@ -67,23 +93,35 @@ def training_budget(
     Examples
     --------
     >>> from sklatent.estimators._budget import training_budget
-    >>> training_budget(150)  # iris: batches of 16, 10 steps an epoch
-    TrainingBudget(batch_size=16, max_epochs=200, automatic=True)
-    >>> training_budget(30_000)  # Adult: 118 steps an epoch
-    TrainingBudget(batch_size=256, max_epochs=17, automatic=True)
+    >>> training_budget(150, early_stopping="auto")  # iris: 15 rows held out, batches of 16
+    TrainingBudget(batch_size=16, max_epochs=223, automatic=True, early_stopping=True, \
+validation_fraction=0.1)
+    >>> training_budget(60, early_stopping="auto")  # too few rows to hold some out
+    TrainingBudget(batch_size=16, max_epochs=500, automatic=True, early_stopping=False, \
+validation_fraction=None)
     >>> training_budget(30_000, batch_size=128, max_epochs=30)
-    TrainingBudget(batch_size=128, max_epochs=30, automatic=False)
+    TrainingBudget(batch_size=128, max_epochs=30, automatic=False, early_stopping=False, \
+validation_fraction=None)
     """
+    automatic = max_epochs == "auto"
+    if early_stopping == "auto":
+        early_stopping = automatic and n_samples is not None and n_samples >= MIN_ROWS_TO_HOLD_OUT
+    if validation_fraction is None and early_stopping:
+        validation_fraction = DEFAULT_VALIDATION_FRACTION
+    n_train = n_samples
+    if n_samples is not None and validation_fraction is not None:
+        n_train = n_samples - round(validation_fraction * n_samples)
     if batch_size == "auto":
         batch_size = (
             MAX_AUTO_BATCH_SIZE
-            if n_samples is None
-            else min(MAX_AUTO_BATCH_SIZE, max(min_batch_size, n_samples // 16))
+            if n_train is None
+            else min(MAX_AUTO_BATCH_SIZE, max(min_batch_size, n_train // 16))
         )
-    automatic = max_epochs == "auto"
     if automatic:
-        steps_per_epoch = 1 if n_samples is None else math.ceil(n_samples / batch_size)
+        steps_per_epoch = 1 if n_train is None else math.ceil(n_train / batch_size)
         max_epochs = min(
             MAX_AUTO_EPOCHS, max(MIN_AUTO_EPOCHS, math.ceil(MIN_STEPS / steps_per_epoch))
         )
-    return TrainingBudget(int(batch_size), int(max_epochs), automatic)
+    return TrainingBudget(
+        int(batch_size), int(max_epochs), automatic, bool(early_stopping), validation_fraction
+    )

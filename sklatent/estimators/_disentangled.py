@@ -182,7 +182,7 @@ class DisentangledEncoder(TablePreset):
         verbose=0,
         callbacks=None,
         validation_fraction=None,
-        early_stopping=False,
+        early_stopping="auto",
         n_iter_no_change=10,
         tol=1e-4,
     ):

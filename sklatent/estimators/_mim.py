@@ -116,7 +116,7 @@ class MutualInformationMachine(VariationalTransformer):
         verbose=0,
         callbacks=None,
         validation_fraction=None,
-        early_stopping=False,
+        early_stopping="auto",
         n_iter_no_change=10,
         tol=1e-4,
     ):

@@ -206,7 +206,7 @@ class StructuredVAE(LatentTransformer):
         verbose=0,
         callbacks=None,
         validation_fraction=None,
-        early_stopping=False,
+        early_stopping="auto",
         n_iter_no_change=10,
         tol=1e-4,
     ):
@@ -321,7 +321,15 @@ class StructuredVAE(LatentTransformer):
         """Names of the views that have a decoder, and their columns in ``batch["present"]``
         (which has one column per view, decoded or not)."""
         decoded = [i for i, view in enumerate(self.views_) if view.get("decoder", True)]
-        return {"view_names": [self.views_[i]["name"] for i in decoded], "present_columns": decoded}
+        return {
+            "view_names": [self.views_[i]["name"] for i in decoded],
+            "present_columns": decoded,
+            # Views the encoder does not read (a label, an attribute) are predicted, not
+            # explained: their terms stay per row, outside the per-column bound.
+            "target_views": [
+                self.views_[i]["name"] for i in decoded if not self.views_[i].get("expert", True)
+            ],
+        }
 
     def _make_objective(self):
         sparsity = self.sparsity if any(self._learned.values()) else 0.0
@@ -372,11 +380,9 @@ class StructuredVAE(LatentTransformer):
             return 3 if any(self._learned.values()) else 1
         return self.n_init
 
-    def _validation_fraction(self):
-        fraction = super()._validation_fraction()
-        if fraction is None and self._n_restarts() > 1:
-            return _RESTART_VALIDATION_FRACTION
-        return fraction
+    def _held_out_fraction(self):
+        # Restarts are ranked by their held-out loss.
+        return _RESTART_VALIDATION_FRACTION if self._n_restarts() > 1 else None
 
     def _read_structure(self):
         module = self.net_.module_

@@ -22,7 +22,9 @@ def _kernel(z):
     that shrank or saturated by codes that grew) and is detached: the encoder cannot lower the
     penalty by moving the bandwidth.
     """
-    squared = torch.cdist(z, z).pow(2)
+    # Differences rather than cdist: the gradient of a distance (a square root) is not finite
+    # where two codes coincide, as they do when the codes collapse.
+    squared = (z.unsqueeze(1) - z.unsqueeze(0)).pow(2).sum(dim=-1)
     median = squared.detach().flatten().median().clamp_min(1e-8)
     return sum(torch.exp(-squared / (scale * median)) for scale in _BANDWIDTH_SCALES)
 
@@ -129,8 +131,10 @@ def normalized_hsic(z, groups, n_groups):
     kernel_z = _centre(_kernel(z))
     kernel_s = _centre(one_hot @ one_hot.T)
     cross = (kernel_z * kernel_s).sum()
-    scale = torch.sqrt((kernel_z * kernel_z).sum() * (kernel_s * kernel_s).sum())
-    return cross / scale.clamp_min(1e-12)
+    # Clamped before the square root, whose gradient is infinite at 0 (identical codes, or one
+    # group in the batch, centre a kernel to zero).
+    scale = torch.sqrt(((kernel_z * kernel_z).sum() * (kernel_s * kernel_s).sum()).clamp_min(1e-24))
+    return cross / scale
 
 
 def _centre(kernel):

@@ -57,7 +57,7 @@ class MaskGates(nn.Module):
         if not self.learned:
             return self.mask
         if not self.training:
-            return (self.logits > 0).float()
+            return (self.logits > 0).to(self.logits.dtype)
         u = uniform_like(self.logits).clamp(1e-6, 1 - 1e-6)
         noise = torch.log(u) - torch.log1p(-u)
         return torch.sigmoid((self.logits + noise) / self.temperature)
@@ -174,7 +174,9 @@ class StructuredModule(nn.Module):
         view = self.views[index]
         if view["likelihood"] == "categorical":
             labels = batch[f"labels_{view['name']}"]
-            return nn.functional.one_hot(labels, view["n_categories"]).float()
+            # In the weights' dtype: float64 when inference runs in float64.
+            dtype = self.decoder_gates.probabilities().dtype
+            return nn.functional.one_hot(labels, view["n_categories"]).to(dtype)
         return batch[f"X_{view['name']}"]
 
     def _encoder_presence(self, present):

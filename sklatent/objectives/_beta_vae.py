@@ -12,7 +12,10 @@ class BetaVAEObjective(Objective):
         \mathcal L = \mathbb E_{q(z\mid x)}\big[-\log p(x \mid z)\big]
                      + \beta\, \mathrm{KL}\big(q(z \mid x) \,\|\, \mathcal N(0, I)\big)
 
-    averaged over the batch. The reconstruction term bounds the "explain" information
+    averaged over the batch and divided by the number of features :math:`d` (nats per feature:
+    the same optimum, and a loss whose scale, and so the absolute ``tol`` of an automatic
+    budget, does not depend on the width of the table). The recorded terms stay in nats per
+    row. The reconstruction term bounds the "explain" information
     :math:`I(X; Z)` from below and the KL term bounds the "compress" information from above, so
     :math:`\beta` sets the bottleneck; :math:`\beta = 1` is the plain VAE.
 
@@ -50,5 +53,6 @@ class BetaVAEObjective(Objective):
 
     def forward(self, outputs, batch):
         terms = {name: value.mean() for name, value in self.per_sample(outputs, batch).items()}
-        terms["loss"] = terms["reconstruction"] + self.beta * terms["kl"]
+        n_features = batch["X"].shape[1]
+        terms["loss"] = (terms["reconstruction"] + self.beta * terms["kl"]) / n_features
         return terms

@@ -42,7 +42,7 @@ class DisentangledObjective(StructuredObjective):
         How to estimate it.
     beta, cmi_weight : float
         :math:`\beta` and :math:`\lambda`.
-    present_columns : list of int, default=None
+    present_columns, target_views : list, default=None
         See :class:`StructuredObjective`.
 
     Examples
@@ -79,8 +79,11 @@ class DisentangledObjective(StructuredObjective):
         beta=0.0,
         cmi_weight=1.0,
         present_columns=None,
+        target_views=None,
     ):
-        super().__init__(view_names, beta=beta, present_columns=present_columns)
+        super().__init__(
+            view_names, beta=beta, present_columns=present_columns, target_views=target_views
+        )
         self.subspaces = list(subspaces)
         self.n_strata = list(n_strata)
         self.independence = independence

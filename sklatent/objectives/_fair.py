@@ -39,7 +39,7 @@ class FairObjective(StructuredObjective):
     group_log_prior : torch.Tensor of shape (n_strata or 1, n_groups), default=None
         Log-frequencies of the groups (within each class when conditional): the entropy the
         adversary's bound starts from.
-    present_columns : list of int, default=None
+    present_columns, target_views : list, default=None
         See :class:`StructuredObjective`.
 
     Examples
@@ -78,10 +78,15 @@ class FairObjective(StructuredObjective):
         n_strata=None,
         group_log_prior=None,
         present_columns=None,
+        target_views=None,
     ):
         view_weights = {"y": target_weight} if "y" in view_names else {}
         super().__init__(
-            view_names, beta=beta, view_weights=view_weights, present_columns=present_columns
+            view_names,
+            beta=beta,
+            view_weights=view_weights,
+            present_columns=present_columns,
+            target_views=target_views,
         )
         self.target_weight = target_weight
         self.independence_weight = independence_weight

@@ -47,7 +47,7 @@ class InvariantObjective(StructuredObjective):
         Number of classes of the label (the strata of the conditional penalty).
     environment_log_prior : torch.Tensor, default=None
         Log-frequencies of the environments within each class (adversarial estimator).
-    present_columns : list of int, default=None
+    present_columns, target_views : list, default=None
         See :class:`StructuredObjective`.
 
     Examples
@@ -90,10 +90,15 @@ class InvariantObjective(StructuredObjective):
         n_classes=None,
         environment_log_prior=None,
         present_columns=None,
+        target_views=None,
     ):
         weights = {"x": reconstruction_weight} if "x" in view_names else {}
         super().__init__(
-            view_names, beta=beta, view_weights=weights, present_columns=present_columns
+            view_names,
+            beta=beta,
+            view_weights=weights,
+            present_columns=present_columns,
+            target_views=target_views,
         )
         self.n_environments = n_environments
         self.penalty = penalty

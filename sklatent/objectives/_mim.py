@@ -83,5 +83,7 @@ class MIMObjective(Objective):
             terms["loss"] = 0.5 * (encoder_joint + decoder_joint)
         else:
             terms["loss"] = terms["reconstruction"] + self.warmup_factor * q_terms
+        # In nats per feature, as the other objectives' bounds (the same optimum).
+        terms["loss"] = terms["loss"] / batch["X"].shape[1]
         terms["decoder_joint"] = decoder_joint
         return terms

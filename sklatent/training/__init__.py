@@ -11,7 +11,7 @@ from ._accelerate import (
     accelerated,
 )
 from ._adversarial import AdversarialNet, detach_outputs
-from ._callbacks import Anneal, WarmUp, training_callbacks
+from ._callbacks import Anneal, StopAfterWarmUp, WarmUp, training_callbacks
 from ._data import IndexBatches, RandomSplit, TensorData, stratified_order
 from ._net import INFERENCE_BATCH_SIZE, LatentNet
 
@@ -25,6 +25,7 @@ __all__ = [
     "LatentNet",
     "ProcessShards",
     "RandomSplit",
+    "StopAfterWarmUp",
     "TensorData",
     "WarmUp",
     "accelerated",

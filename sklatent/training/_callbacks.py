@@ -8,25 +8,35 @@ def _quiet(*args, **kwargs):
 
 
 def training_callbacks(
-    *, early_stopping, n_iter_no_change, tol, verbose, stop_on_train_loss=False, extra=None
+    *,
+    early_stopping,
+    n_iter_no_change,
+    tol,
+    verbose,
+    stop_on_train_loss=False,
+    monitor_from_epoch=0,
+    extra=None,
 ):
     """Build the callback list for one fit.
 
     Parameters
     ----------
     early_stopping : bool
-        Stop when the validation loss has not improved by a relative ``tol`` for
-        ``n_iter_no_change`` epochs, and restore the weights of the best epoch.
+        Stop when the validation loss has not improved by ``tol`` for ``n_iter_no_change``
+        epochs, and restore the weights of the best epoch.
     stop_on_train_loss : bool, default=False
-        Stop when the training loss has not improved by a relative ``tol`` for
-        ``n_iter_no_change`` epochs (scikit-learn's ``MLPClassifier`` rule), keeping the last
-        weights.
+        Stop when the training loss has not improved by ``tol`` for ``n_iter_no_change``
+        epochs (scikit-learn's ``MLPClassifier`` rule), keeping the last weights.
     n_iter_no_change : int
         Patience, in epochs.
     tol : float
-        Relative improvement that counts as progress.
+        Improvement of the loss that counts as progress (absolute: the objectives' losses are
+        in nats per data column, whatever the table).
     verbose : int
         0 silent, 1 the epoch table, 2 and more also a progress bar per epoch.
+    monitor_from_epoch : int, default=0
+        Epochs of a warm-up (a penalty not yet on) whose losses neither count as the best nor
+        as a miss: the stopping rules watch the objective that trains after them.
     extra : list of skorch callbacks or (name, callback) pairs, optional
         The user's callbacks, passed through unchanged.
 
@@ -41,7 +51,7 @@ def training_callbacks(
     >>> callbacks = training_callbacks(early_stopping=True, n_iter_no_change=5, tol=1e-4,
     ...                                verbose=0)
     >>> [(name, type(callback).__name__) for name, callback in callbacks]
-    [('early_stopping', 'EarlyStopping')]
+    [('early_stopping', 'StopAfterWarmUp')]
     >>> callbacks[0][1].patience, callbacks[0][1].monitor
     (5, 'valid_loss')
     >>> training_callbacks(early_stopping=False, n_iter_no_change=5, tol=1e-4, verbose=0)
@@ -51,29 +61,61 @@ def training_callbacks(
     ['converged']
     """
     callbacks = []
-    if stop_on_train_loss:
-        converged = EarlyStopping(
-            monitor="train_loss",
-            patience=n_iter_no_change,
-            threshold=tol,
-            threshold_mode="abs",
-            load_best=False,
-            sink=print if verbose else _quiet,
-        )
-        callbacks.append(("converged", converged))
-    if early_stopping:
-        stopper = EarlyStopping(
-            monitor="valid_loss",
-            patience=n_iter_no_change,
-            threshold=tol,
-            load_best=True,
-            sink=print if verbose else _quiet,
-        )
-        callbacks.append(("early_stopping", stopper))
+    rules = [("converged", "train_loss", stop_on_train_loss, False)]
+    rules.append(("early_stopping", "valid_loss", early_stopping, True))
+    for name, monitor, wanted, load_best in rules:
+        if wanted:
+            stopper = StopAfterWarmUp(
+                start_epoch=monitor_from_epoch,
+                monitor=monitor,
+                patience=n_iter_no_change,
+                threshold=tol,
+                threshold_mode="abs",
+                load_best=load_best,
+                sink=print if verbose else _quiet,
+            )
+            callbacks.append((name, stopper))
     if verbose >= 2:
         callbacks.append(("progress_bar", ProgressBar(postfix_keys=["train_loss"])))
     callbacks.extend(extra or [])
     return callbacks
+
+
+class StopAfterWarmUp(EarlyStopping):
+    """skorch's ``EarlyStopping`` that ignores the first ``start_epoch`` epochs.
+
+    During a warm-up the objective is not yet the one that trains after it (a penalty ramps up
+    or switches on), so its losses are not comparable: the best epoch, and the patience, count
+    from the end of the warm-up.
+
+    Parameters
+    ----------
+    start_epoch : int, default=0
+        Epochs to ignore.
+    **kwargs
+        As for :class:`skorch.callbacks.EarlyStopping`.
+
+    Examples
+    --------
+    A MIM whose q-terms ramp up over 3 epochs: the stopping rule starts watching at epoch 4.
+
+    >>> import numpy as np
+    >>> from sklatent import MutualInformationMachine
+    >>> X = np.random.RandomState(0).normal(size=(200, 3))
+    >>> mim = MutualInformationMachine(2, warmup_epochs=3, max_epochs=6, early_stopping=True,
+    ...                                random_state=0).fit(X)
+    >>> stopper = dict(mim.net_.callbacks_)["early_stopping"]
+    >>> type(stopper).__name__, stopper.start_epoch, int(stopper.best_epoch_) > 3
+    ('StopAfterWarmUp', 3, True)
+    """
+
+    def __init__(self, start_epoch=0, **kwargs):
+        self.start_epoch = start_epoch
+        super().__init__(**kwargs)
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) > self.start_epoch:
+            super().on_epoch_end(net, **kwargs)
 
 
 class WarmUp(Callback):
