@@ -503,7 +503,13 @@ def fairness_targets(rows, grid):
         worst = max(drops) if drops else 0.0
         out["DP falls, no step loses > 0.03 acc"] = verdict(falls and worst <= 0.03) + (
             f" (DP {dps[0]:.3f} -> {dps[-1]:.3f}, {'falls' if falls else 'does not fall'}; "
-            f"largest step loss {worst:+.3f})"
+            f"largest step loss {worst:+.3f}"
+            + (
+                f"; {sum(collapsed)} of {len(grid)} points have a collapsed seed"
+                if any(collapsed)
+                else ""
+            )
+            + ")"
         )
     return out
 
