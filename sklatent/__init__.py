@@ -16,13 +16,14 @@ from .estimators import (
     MutualInformationMachine,
     StructuredVAE,
 )
-from .exceptions import ModelFileError, TrainingDivergedError
+from .exceptions import CollapsedCodesWarning, ModelFileError, TrainingDivergedError
 from .utils._persistence import load, save
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "BetaVAE",
+    "CollapsedCodesWarning",
     "DisentangledEncoder",
     "FairEncoder",
     "InvariantEncoder",

@@ -43,3 +43,18 @@ class ModelFileError(ValueError):
     >>> issubclass(ModelFileError, ValueError)
     True
     """
+
+
+class CollapsedCodesWarning(UserWarning):
+    """Warning that a fit ended with codes that hardly vary from row to row.
+
+    A constant code carries nothing about the rows: the compression or a dependence penalty
+    won against the reconstruction (lower ``beta`` or the penalty's weight), or the fit stopped
+    before it learned (raise ``max_epochs`` or ``lr``).
+
+    Examples
+    --------
+    >>> from sklatent import CollapsedCodesWarning
+    >>> issubclass(CollapsedCodesWarning, UserWarning)
+    True
+    """

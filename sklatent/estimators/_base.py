@@ -1,6 +1,7 @@
 """What every sklatent estimator shares: training parameters, validation, fitting and encoding."""
 
 import copy
+import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -10,6 +11,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_array, check_random_state
 
 from .._config import get_config
+from ..exceptions import CollapsedCodesWarning
 from ..training import LatentNet, RandomSplit, TensorData, accelerated, training_callbacks
 from ..utils._sklearn_compat import (
     HasMethods,
@@ -55,6 +57,25 @@ def _check_hidden_layer_sizes(hidden_layer_sizes):
     if np.any(sizes < 1):
         raise ValueError(f"hidden_layer_sizes must be positive, got {hidden_layer_sizes!r}.")
     return tuple(int(size) for size in sizes)
+
+
+# Largest spread of every code column below which a fit's codes count as constant.
+COLLAPSE_TOLERANCE = 1e-3
+
+
+def _warn_if_collapsed(codes):
+    """Warn when every column of ``codes`` (the first rows of the training data) is constant."""
+    if codes is None or len(codes) < 2:
+        return
+    spread = float(codes.std(dim=0).max())
+    if spread < COLLAPSE_TOLERANCE:
+        warnings.warn(
+            f"The fit ended with codes that hardly vary (largest standard deviation {spread:.1e} "
+            "on the training rows): they carry nothing about the rows. Lower beta or the "
+            "penalty's weight, or train longer.",
+            CollapsedCodesWarning,
+            stacklevel=4,
+        )
 
 
 def _warm_up_epochs(callbacks):
@@ -214,10 +235,11 @@ class LatentTransformer(
                 with random_stream(seed):
                     # skorch's fit is initialize + partial_fit; the modules are initialised.
                     net.partial_fit(data)
-                net.check_finite_fit(data)
+                outputs = net.check_finite_fit(data)
         except BaseException:
             self._discard_fit()
             raise
+        _warn_if_collapsed(outputs.get("mean", outputs.get("z")))
         self.net_ = net
         self.n_iter_ = len(net.history)
         return self

@@ -151,7 +151,8 @@ class LatentNet(NeuralNet):
 
     def check_finite_fit(self, dataset):
         """Raise :class:`~sklatent.exceptions.TrainingDivergedError` if the trained net is not
-        finite: a weight, or an output on the first rows of ``dataset``.
+        finite: a weight, or an output on the first rows of ``dataset``; else return those
+        outputs (in evaluation mode).
 
         The loss of a batch is checked before its step; this catches a last step that
         overflowed the weights, or made them so large that the codes overflow, after the last
@@ -163,6 +164,7 @@ class LatentNet(NeuralNet):
             for key, value in module.named_parameters()
             if not value.isfinite().all()
         ]
+        outputs = {}
         if not bad:
             self._set_training(False)
             batch = next(iter(self.get_iterator(dataset, training=False)))
@@ -175,6 +177,7 @@ class LatentNet(NeuralNet):
                 f"The learning rate (lr={self.lr!r}) is the likely cause: lower it; data far "
                 "from unit scale also overflow (standardize X)."
             )
+        return outputs
 
     def forward_context(self):
         """Context of every training forward pass (mixed precision under an accelerator)."""

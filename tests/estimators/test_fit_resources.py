@@ -123,3 +123,19 @@ def test_a_fit_runs_under_the_thread_limit_and_restores_the_callers_setting():
 def test_the_thread_setting_is_validated():
     with pytest.raises(ValueError, match="torch_threads"):
         sklatent.set_config(torch_threads=0)
+
+
+def test_a_fit_whose_codes_collapse_warns():
+    # Rows that all look alike leave the codes nothing to tell apart.
+    with pytest.warns(sklatent.CollapsedCodesWarning, match="hardly vary"):
+        BetaVAE(n_components=2, hidden_layer_sizes=(8,), max_epochs=2, random_state=0).fit(
+            np.ones((300, 4))
+        )
+
+
+def test_a_fit_that_learns_does_not_warn_of_collapse():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sklatent.CollapsedCodesWarning)
+        BetaVAE(n_components=2, hidden_layer_sizes=(8,), random_state=0).fit(X[:, :2] * 3)
