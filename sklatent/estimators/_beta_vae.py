@@ -41,10 +41,10 @@ class BetaVAE(VariationalTransformer):
         Hidden activation.
     max_epochs : int or "auto", default="auto"
         Most passes over the training data. ``"auto"`` sizes the budget to the data: enough
-        epochs for about 2,000 gradient steps (at least 10, at most 500), ended earlier by
-        ``early_stopping``, or, on a table too small to hold rows out, once the training loss
-        has not improved by ``tol`` for ``n_iter_no_change`` epochs, as scikit-learn's
-        ``MLPClassifier`` does. An int trains exactly that many epochs (fewer with
+        epochs for about 2,000 gradient steps (at least 10, at most 200 as
+        ``MLPClassifier``'s ``max_iter``), ended earlier by ``early_stopping``, or, on a table
+        too small to hold rows out, once the training loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, as scikit-learn's ``MLPClassifier`` does. An int trains exactly that many epochs (fewer with
         ``early_stopping=True``).
     batch_size : int or "auto", default="auto"
         Rows per optimisation step; larger than the data means full-batch training. ``"auto"``:

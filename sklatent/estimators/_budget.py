@@ -21,7 +21,7 @@ MIN_AUTO_BATCH_SIZE = 16
 MIN_STEPS = 2000
 #: Bounds of the automatic number of epochs: enough passes for large tables to settle, and
 #: a cap on the passes over tiny ones.
-MIN_AUTO_EPOCHS, MAX_AUTO_EPOCHS = 10, 500
+MIN_AUTO_EPOCHS, MAX_AUTO_EPOCHS = 10, 200
 #: Fewest rows for automatic early stopping: a tenth of them (10 rows) is then held out.
 MIN_ROWS_TO_HOLD_OUT = 100
 #: Share of rows held out when early stopping is on and ``validation_fraction`` is None.
@@ -78,7 +78,7 @@ def training_budget(
         ``"auto"``: a sixteenth of the training rows clipped to [``min_batch_size``, 256], so
         that every epoch takes about 16 steps on small tables.
     max_epochs : int or "auto"
-        ``"auto"``: enough epochs for 2,000 gradient steps, clipped to [10, 500].
+        ``"auto"``: enough epochs for 2,000 gradient steps, clipped to [10, 200].
     early_stopping : bool or "auto"
         ``"auto"``: on with ``max_epochs="auto"`` and at least 100 rows.
     validation_fraction : float or None
@@ -94,10 +94,13 @@ def training_budget(
     --------
     >>> from sklatent.estimators._budget import training_budget
     >>> training_budget(150, early_stopping="auto")  # iris: 15 rows held out, batches of 16
-    TrainingBudget(batch_size=16, max_epochs=223, automatic=True, early_stopping=True, \
+    TrainingBudget(batch_size=16, max_epochs=200, automatic=True, early_stopping=True, \
+validation_fraction=0.1)
+    >>> training_budget(4000, early_stopping="auto")  # 225 rows a batch, 16 steps an epoch
+    TrainingBudget(batch_size=225, max_epochs=125, automatic=True, early_stopping=True, \
 validation_fraction=0.1)
     >>> training_budget(60, early_stopping="auto")  # too few rows to hold some out
-    TrainingBudget(batch_size=16, max_epochs=500, automatic=True, early_stopping=False, \
+    TrainingBudget(batch_size=16, max_epochs=200, automatic=True, early_stopping=False, \
 validation_fraction=None)
     >>> training_budget(30_000, batch_size=128, max_epochs=30)
     TrainingBudget(batch_size=128, max_epochs=30, automatic=False, early_stopping=False, \
