@@ -137,3 +137,24 @@ def format_table(header, rows):
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])
+
+
+def library_state():
+    """The git commit of the checkout, and the files of sklatent/ that differ from it."""
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "sklatent"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        ).stdout.splitlines()
+    except OSError:
+        return "unknown (no git)"
+    dirty = [line[3:] for line in dirty if line.strip()]
+    return f"commit {commit or '?'}" + (f", modified: {', '.join(dirty)}" if dirty else ", clean")

@@ -65,7 +65,7 @@ import warnings
 
 import numpy as np
 import torch
-from _common import machine_lines
+from _common import library_state, machine_lines
 from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
 from fairlearn.preprocessing import CorrelationRemover
 from sklearn.compose import ColumnTransformer
@@ -128,27 +128,6 @@ ISSUE_ANCHORS = [
 ]
 
 METRICS = ["acc", "auc", "probe", "linprobe", "dp", "eo", "fit"]
-
-
-def library_state():
-    """The git commit of the checkout, and the files of sklatent/ that differ from it."""
-    import subprocess
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "sklatent"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-        ).stdout.split("\n")
-    except OSError:
-        return "unknown (no git)"
-    dirty = [line[3:] for line in dirty if line.strip()]
-    return f"commit {commit or '?'}" + (f", modified: {', '.join(dirty)}" if dirty else ", clean")
 
 
 # ---- data ---------------------------------------------------------------------------------------

@@ -87,6 +87,7 @@ from collections import Counter
 
 import numpy as np
 import torch
+from _common import library_state as git_state
 from _common import machine_lines
 from _tables import TABLES, load_table, make_preprocess, multiple_features_views
 from fairlearn.metrics import demographic_parity_difference
@@ -132,25 +133,9 @@ def log(message):
 
 
 def library_state():
-    """The git commit of the checkout and the files under sklatent/ that differ from it."""
-    import subprocess
-
+    """The git commit, the modified files of sklatent/ and a hash of its source."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "sklatent"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-        ).stdout.splitlines()
-    except OSError:
-        return "unknown (no git)"
-    dirty = [line[3:] for line in dirty if line.strip()]
-    state = f"commit {commit or '?'}" + (f", modified: {', '.join(dirty)}" if dirty else ", clean")
-    return f"{state}; source hash {source_hash(os.path.join(root, 'sklatent'))}"
+    return f"{git_state()}; source hash {source_hash(os.path.join(root, 'sklatent'))}"
 
 
 def source_hash(package_dir):

@@ -138,24 +138,25 @@ def fit_generator(device):
     return None if stream is None else stream.generator(device)
 
 
-def normal_like(tensor):
-    """Standard normal noise shaped like ``tensor``, from the current fit's stream."""
-    return torch.randn(
+def _noise_like(draw, tensor):
+    """``draw`` (``torch.randn`` or ``torch.rand``) shaped like ``tensor``, from the current
+    fit's stream."""
+    return draw(
         tensor.shape,
         dtype=tensor.dtype,
         device=tensor.device,
         generator=fit_generator(tensor.device),
     )
+
+
+def normal_like(tensor):
+    """Standard normal noise shaped like ``tensor``, from the current fit's stream."""
+    return _noise_like(torch.randn, tensor)
 
 
 def uniform_like(tensor):
     """Uniform noise on [0, 1) shaped like ``tensor``, from the current fit's stream."""
-    return torch.rand(
-        tensor.shape,
-        dtype=tensor.dtype,
-        device=tensor.device,
-        generator=fit_generator(tensor.device),
-    )
+    return _noise_like(torch.rand, tensor)
 
 
 # Fits that hold the thread limit now, and the caller's setting to restore when none does: a
