@@ -53,6 +53,7 @@ def client():
         os.environ.update(environ)
 
 
+@pytest.mark.slow
 def test_workers_run_one_torch_thread(client):
     # Dask's nanny starts each worker process with OMP_NUM_THREADS=1 and MKL_NUM_THREADS=1
     # (config ``distributed.nanny.pre-spawn-environ``), which torch reads when it is imported:
@@ -95,6 +96,7 @@ def _search():
     return GridSearchCV(pipe, grid, cv=2, scoring="roc_auc", refit=False)
 
 
+@pytest.mark.slow
 def test_dask_grid_search_matches_one_process(client):
     X, y, sex = _german_credit()
     with sklearn.config_context(enable_metadata_routing=True):

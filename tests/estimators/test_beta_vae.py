@@ -26,6 +26,7 @@ def trained(digits):
     )
 
 
+@pytest.mark.slow
 def test_trained_vae_reconstructs_far_better_than_the_mean(digits, trained):
     reconstruction = trained.inverse_transform(trained.transform(digits))
     error = np.mean((reconstruction - digits) ** 2)
@@ -39,6 +40,7 @@ def test_elbo_beats_the_best_independent_gaussian(digits, trained):
     assert trained.score(digits) > independent.score(digits) + 10
 
 
+@pytest.mark.slow
 def test_beta_sets_the_bottleneck(digits):
     kl = {
         beta: BetaVAE(n_components=8, beta=beta, max_epochs=15, random_state=0)
@@ -49,6 +51,7 @@ def test_beta_sets_the_bottleneck(digits):
     assert kl[0.2] > 3 * kl[5.0]
 
 
+@pytest.mark.slow
 def test_bernoulli_likelihood_on_data_in_unit_interval():
     X = load_digits().data[:300] / 16.0
     vae = BetaVAE(

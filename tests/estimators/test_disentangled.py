@@ -29,6 +29,7 @@ def scores():
     }
 
 
+@pytest.mark.slow
 def test_conditional_independence_is_flat_under_correlation_shift(scores):
     # Closed-form references: none 0.833 / 0.919, conditional 0.909 at c = -0.8 / +0.8.
     # Measured (3,000 rows): none 0.829 / 0.919, conditional 0.893 / 0.896.
@@ -46,6 +47,7 @@ def test_unconditional_independence_costs_accuracy_in_distribution(scores):
     assert scores["unconditional"][0.8] < 0.72
 
 
+@pytest.mark.slow
 def test_mmd_critic_without_an_adversary_reaches_the_closed_form():
     # The target on the paper's toy: within 0.02 of the closed-form 0.909 at both
     # correlations (measured: 0.897 / 0.906; 5 seeds of the benchmark: 0.903 / 0.909 / 0.906).
@@ -54,6 +56,7 @@ def test_mmd_critic_without_an_adversary_reaches_the_closed_form():
     assert abs(shifted[-0.8] - shifted[0.8]) < 0.02
 
 
+@pytest.mark.slow
 def test_warmup_trains_the_readouts_alone_first():
     model = DisentangledEncoder(
         **{**FAST, "max_epochs": 3}, critic="mmd", cmi_weight=10, warmup_epochs=2
@@ -104,6 +107,7 @@ def test_single_valued_attributes_and_wrong_shapes_are_errors():
         DisentangledEncoder(subspace_sizes=[1, 2, 3], max_epochs=1).fit(FEATURES, LABELS)
 
 
+@pytest.mark.slow
 def test_half_the_labels_missing_costs_an_attribute_little():
     # Two independent binary attributes; half of the first one's labels hidden. Rows without a
     # label must drop out of that attribute's readout only (measured: 0.910 / 0.900 with every

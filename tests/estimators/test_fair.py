@@ -41,6 +41,7 @@ def _held_out_scores(encoder):
 
 
 # Weights per estimator: normalised HSIC lies in [0, 1], so it needs a smaller weight.
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("independence", "weight"),
     [("mmd", 10), ("hsic", 1), ("adversarial", 10), ("permutation", 1)],
@@ -56,6 +57,7 @@ def test_codes_hide_a_planted_proxy_and_keep_the_task(independence, weight):
     assert accuracy > raw_accuracy - 0.07
 
 
+@pytest.mark.slow
 def test_the_conditional_decoder_alone_keeps_most_of_s_out():
     # x is decoded from (z, s), so the bound has no use for s in z: without any penalty the
     # code leaks far less than a plain VAE's (measured 0.587 vs 0.975).
@@ -83,6 +85,7 @@ class _Unsupervised:
         return self.encoder.transform(X)
 
 
+@pytest.mark.slow
 def test_equalized_odds_criterion_conditions_on_the_label():
     # Measured on the held-out split: see the assertion margins.
     split = train_test_split(X, Y, S, test_size=0.4, random_state=0)
@@ -116,6 +119,7 @@ def _pipeline():
     return make_pipeline(StandardScaler(), FairEncoder(**SMALL), LogisticRegression())
 
 
+@pytest.mark.slow
 def test_pipeline_passes_sensitive_features_without_routing():
     pipe = _pipeline().fit(X, Y, fairencoder__sensitive_features=S)
     assert pipe.named_steps["fairencoder"].sensitive_groups_.tolist() == ["0", "1"]
@@ -123,6 +127,7 @@ def test_pipeline_passes_sensitive_features_without_routing():
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_metadata_routing_through_pipeline_and_grid_search(n_jobs):
     plain = GridSearchCV(_pipeline(), GRID, cv=3).fit(X, Y, fairencoder__sensitive_features=S)
@@ -204,6 +209,7 @@ def test_without_sensitive_features_it_warns_and_fits_unconstrained():
     assert encoder.transform(X).shape == (N, 2)
 
 
+@pytest.mark.slow
 def test_german_credit_sex_is_hidden_and_credit_risk_kept():
     from sklearn.compose import ColumnTransformer, make_column_selector
     from sklearn.preprocessing import OneHotEncoder

@@ -73,6 +73,7 @@ def test_a_failed_refit_leaves_the_estimator_unfitted(name):
     assert not [name for name in vars(estimator) if name.endswith("_")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
 def test_fits_in_threads_give_the_codes_of_a_fit_alone(name):
     alone, X_fit = _fit(name)
@@ -138,4 +139,6 @@ def test_a_fit_that_learns_does_not_warn_of_collapse():
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", sklatent.CollapsedCodesWarning)
-        BetaVAE(n_components=2, hidden_layer_sizes=(8,), random_state=0).fit(X[:, :2] * 3)
+        BetaVAE(n_components=2, hidden_layer_sizes=(8,), max_epochs=20, random_state=0).fit(
+            X[:, :2] * 3
+        )

@@ -20,6 +20,7 @@ digits = load_digits()
 X, y = digits.data[:300], digits.target[:300]
 
 
+@pytest.mark.slow
 def test_pipeline_with_grid_search_gives_the_same_result_in_parallel():
     pipe = make_pipeline(StandardScaler(), BetaVAE(**FAST), LogisticRegression(max_iter=300))
     grid = {"betavae__beta": [0.5, 4.0]}

@@ -29,6 +29,7 @@ def erm_accuracy():
     return _test_accuracy(penalty_weight=0.0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("penalty", "params", "margin"),
     # Measured on the test environment: ERM 0.117; IRMv1 0.544, REx 0.679, I(z; e | y) 0.509
@@ -78,6 +79,7 @@ def test_a_classifier_that_transforms():
     assert table.index.tolist() == [0, 1, 2]
 
 
+@pytest.mark.slow
 def test_environments_route_as_groups_through_grid_search():
     grid = {"penalty_weight": [0.0, 10.0]}
     with sklearn.config_context(enable_metadata_routing=True):

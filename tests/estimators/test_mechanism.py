@@ -20,6 +20,7 @@ def translations():
     return make_mechanism_pairs(1500, 4, "translation", random_state=0)
 
 
+@pytest.mark.slow
 def test_known_translations_identify_the_latents(translations):
     data = translations
     enc = MechanismEncoder(4, max_epochs=30, **FAST)
@@ -36,6 +37,7 @@ def test_known_translations_identify_the_latents(translations):
     )
 
 
+@pytest.mark.slow
 def test_linear_mechanism_collapses_without_the_variance_term():
     data = make_mechanism_pairs(800, 3, "linear", random_state=0)
     kwargs = {"mechanism": "linear", "transition_matrix": data.mechanism_matrix, "max_epochs": 40}
@@ -159,6 +161,7 @@ def test_global_torch_state_untouched(translations):
     assert torch.equal(state, torch.get_rng_state())
 
 
+@pytest.mark.slow
 def test_collinearity_term_lifts_unknown_offsets_to_an_affine_map():
     data = make_mechanism_pairs(3000, 4, "translation_unknown", random_state=0)
     held_out = make_mechanism_pairs(2000, 4, "translation_unknown", random_state=1)
@@ -174,6 +177,7 @@ def test_collinearity_term_lifts_unknown_offsets_to_an_affine_map():
     assert scores[0.1] > scores[0.0] + 0.02
 
 
+@pytest.mark.slow
 def test_reconstruction_term_trains_a_decoder_of_the_code():
     data = make_mechanism_pairs(800, 3, "linear", random_state=0)
     kwargs = {"mechanism": "linear", "transition_matrix": data.mechanism_matrix, "max_epochs": 20}

@@ -30,6 +30,7 @@ def _knn_accuracy(Z, y):
     return cross_val_score(KNeighborsClassifier(5), Z, y, cv=5).mean()
 
 
+@pytest.mark.slow
 def test_mim_keeps_more_information_than_the_vae(toy4):
     (X, _), (X_test, y_test) = toy4
     mim = MutualInformationMachine(max_epochs=40, **TOY).fit(X)
@@ -41,6 +42,7 @@ def test_mim_keeps_more_information_than_the_vae(toy4):
     assert active_units(mim, X_test) == 2
 
 
+@pytest.mark.slow
 def test_variance_floor_keeps_the_loss_finite_where_no_floor_diverges(toy4):
     (X, _), _ = toy4
     aggressive = {**TOY, "max_epochs": 60, "lr": 0.05}

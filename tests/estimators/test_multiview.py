@@ -30,6 +30,7 @@ def _r2(predicted, truth):
     return 1 - np.sum((predicted - truth) ** 2) / np.sum((truth - truth.mean(0)) ** 2)
 
 
+@pytest.mark.slow
 def test_shared_block_carries_the_common_factors(encoder):
     from sklearn.linear_model import LinearRegression
 
@@ -72,6 +73,7 @@ def test_names_outputs_and_generation():
         full.predict_view(X, source="c", target="b")
 
 
+@pytest.mark.slow
 def test_view_dropout_brings_one_view_codes_close_to_all_view_codes():
     only_b = X.copy()
     only_b[:, VIEWS["a"]] = np.nan

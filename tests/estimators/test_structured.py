@@ -87,6 +87,7 @@ def test_posterior_is_the_product_of_prior_and_experts():
     torch.testing.assert_close(mean, expected_mean)
 
 
+@pytest.mark.slow
 def test_missing_views_are_inferred_from_the_rest(planted):
     data = planted
     model = StructuredVAE(views=data.views, n_components=6, **FAST).fit(data.X)
@@ -112,6 +113,7 @@ def test_a_row_with_every_view_missing_is_refused(planted):
         model.transform(X)
 
 
+@pytest.mark.slow
 def test_fixed_masks_shape_the_decoders_and_name_the_blocks(planted):
     data = planted
     blocks = {"z0": 2, "z1": 2, "z2": 2}
@@ -131,6 +133,7 @@ def test_fixed_masks_shape_the_decoders_and_name_the_blocks(planted):
     assert not np.allclose(before[:, v3], after[:, v3])
 
 
+@pytest.mark.slow
 def test_categorical_view_round_trips_labels():
     rng = np.random.RandomState(0)
     labels = rng.choice([3.0, 7.0, 9.0], size=400)
@@ -142,6 +145,7 @@ def test_categorical_view_round_trips_labels():
     assert np.mean(decoded == labels) > 0.9
 
 
+@pytest.mark.slow
 def test_learned_masks_report_gate_probabilities(planted):
     data = planted
     model = StructuredVAE(
@@ -185,6 +189,7 @@ def _best_f1(learned, truth):
     return best
 
 
+@pytest.mark.slow
 def test_learned_decoder_mask_recovers_most_of_a_planted_structure():
     data = make_structured(2000, random_state=0)
     blocks = {name: 2 for name in data.block_names}
@@ -241,6 +246,7 @@ def conditional():
     return X, z, g, plain, cvae
 
 
+@pytest.mark.slow
 def test_conditional_vae_code_carries_less_of_the_condition(conditional):
     X, _, _, plain, cvae = conditional
     # Measured: probe R² 0.99 without conditions, 0.02 when x is decoded from (z, c).
@@ -270,6 +276,7 @@ def test_conditional_decoder_generates_counterfactuals(conditional):
     assert np.isnan(decoded[:5]).all() and np.isfinite(decoded[5:, :6]).all()
 
 
+@pytest.mark.slow
 def test_categorical_condition_is_one_hot_and_views_without_decoder_have_no_parent():
     rng = np.random.RandomState(0)
     labels = rng.choice([2.0, 5.0, 9.0], size=600)
@@ -377,6 +384,7 @@ def test_a_conditional_model_survives_save_and_load(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_restarts_keep_the_fit_with_the_lowest_held_out_loss(planted):
     model = StructuredVAE(
         planted.views, {"z0": 2, "z1": 2}, decoder_mask="learn", n_init=3, **FAST

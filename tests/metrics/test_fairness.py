@@ -69,6 +69,7 @@ def test_non_linear_leakage_escapes_a_linear_probe_but_not_the_default():
     assert default.roc_auc > 0.95
 
 
+@pytest.mark.slow
 def test_multi_valued_s_is_macro_one_vs_rest_auc():
     rng = np.random.default_rng(4)
     s = rng.choice(["a", "b", "c"], size=600)
@@ -90,6 +91,7 @@ def test_multi_valued_s_is_macro_one_vs_rest_auc():
     assert 0.6 < result.roc_auc < 1.0
 
 
+@pytest.mark.slow
 def test_several_columns_combine_into_intersectional_groups():
     rng = np.random.default_rng(5)
     s = pd.DataFrame({"sex": rng.choice(["f", "m"], 800), "race": rng.integers(0, 2, 800)})
@@ -207,6 +209,7 @@ def _search(n_jobs=1):
     )
 
 
+@pytest.mark.slow
 def test_grid_search_routes_each_fold_its_sensitive_features():
     X, y, s = _fairness_data()
     with sklearn.config_context(enable_metadata_routing=True):
@@ -236,6 +239,7 @@ def test_grid_search_routes_each_fold_its_sensitive_features():
     pickle.loads(pickle.dumps(search))  # the refit callable does not block pickling
 
 
+@pytest.mark.slow
 def test_grid_search_with_two_jobs_matches_one_job():
     X, y, s = _fairness_data()
     with sklearn.config_context(enable_metadata_routing=True):

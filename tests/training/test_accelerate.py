@@ -76,6 +76,7 @@ def test_one_cpu_process_gives_the_plain_fit(name):
     assert accelerated.history_[-1, "train_loss"] == pytest.approx(plain.history_[-1, "train_loss"])
 
 
+@pytest.mark.slow
 def test_bf16_mixed_precision_trains_close_to_float32():
     plain = BetaVAE(n_components=2, max_epochs=40, random_state=0).fit(X)
     mixed = BetaVAE(
@@ -152,6 +153,7 @@ _DATA_PARALLEL_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_two_processes_train_one_model_with_data_parallel(tmp_path):
     script = tmp_path / "fit.py"
     script.write_text(_DATA_PARALLEL_SCRIPT)

@@ -1,6 +1,7 @@
 """The alternating adversary/encoder net on a problem where the adversary must lose."""
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -98,6 +99,7 @@ def _u_r2(codes):
     return cross_val_score(LinearRegression(), np.column_stack([codes, codes**2]), U, cv=3).mean()
 
 
+@pytest.mark.slow
 def test_adversary_removes_the_sensitive_bit_while_the_code_keeps_u():
     _, plain = _fit(weight=0.0)
     # The critic learns faster than the encoder (4x its learning rate), as adversaries should.
