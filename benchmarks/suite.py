@@ -499,6 +499,38 @@ def fairness_targets(rows, grid):
     return out
 
 
+def _accuracy_section(results, section, reference_of, margin, claim, summary):
+    """Markdown lines of one accuracy section: every method against its reference method
+    (``reference_of(table_results)`` names it) with the target ``acc >= ref - margin``; the
+    verdicts go to ``summary`` under ``claim.format(method=...)``."""
+    rows = []
+    for table, res in results.items():
+        if section not in res:
+            continue
+        sec = res[section]
+        reference = reference_of(res)
+        ref = sec[reference]
+        for method, runs in sec.items():
+            is_ref = method == reference
+            target = "—" if is_ref else acc_target(runs, ref, margin)
+            rows.append(
+                [
+                    table,
+                    method,
+                    cell(runs, "acc"),
+                    "—" if is_ref else delta(runs, ref),
+                    collapsed_cell(runs),
+                    f"{statistics.mean(r['seconds'] for r in runs):.1f}",
+                    target,
+                ]
+            )
+            if not is_ref:
+                summary.append((table, claim.format(method=method), target))
+    reference_name = "PCA" if section == "unsupervised" else "LR"
+    head = ["table", "method", "acc", f"Δ vs {reference_name}", "collapsed", "fit s", "target"]
+    return [markdown(head, rows), ""]
+
+
 def report(results, args, grid, elapsed, header_lines):
     out = [*header_lines, ""]
     summary = []
@@ -510,56 +542,19 @@ def report(results, args, grid, elapsed, header_lines):
             "views=None (one view) except on multiple_features (its six views).",
             "",
         ]
-        rows = []
-        for table, res in results.items():
-            if "unsupervised" not in res:
-                continue
-            k, sec = res["k"], res["unsupervised"]
-            pca = sec[f"PCA({k})"]
-            for method, runs in sec.items():
-                is_pca = method.startswith("PCA")
-                target = "—" if is_pca else acc_target(runs, pca, 0.01)
-                rows.append(
-                    [
-                        table,
-                        method,
-                        cell(runs, "acc"),
-                        "—" if is_pca else delta(runs, pca),
-                        collapsed_cell(runs),
-                        f"{statistics.mean(r['seconds'] for r in runs):.1f}",
-                        target,
-                    ]
-                )
-                if not is_pca:
-                    summary.append((table, f"{method} + LR >= PCA + LR - 0.01", target))
-        head = ["table", "method", "acc", "Δ vs PCA", "collapsed", "fit s", "target"]
-        out += [markdown(head, rows), ""]
+        out += _accuracy_section(
+            results,
+            "unsupervised",
+            lambda res: f"PCA({res['k']})",
+            0.01,
+            "{method} + LR >= PCA + LR - 0.01",
+            summary,
+        )
     if "supervised" in args.sections:
         out += ["## Supervised: FairEncoder(y) + LR, InvariantEncoder vs LR (test accuracy)", ""]
-        rows = []
-        for table, res in results.items():
-            if "supervised" not in res:
-                continue
-            sec = res["supervised"]
-            ref = sec["LR (raw)"]
-            for method, runs in sec.items():
-                is_ref = method == "LR (raw)"
-                target = "—" if is_ref else acc_target(runs, ref, 0.015)
-                rows.append(
-                    [
-                        table,
-                        method,
-                        cell(runs, "acc"),
-                        "—" if is_ref else delta(runs, ref),
-                        collapsed_cell(runs),
-                        f"{statistics.mean(r['seconds'] for r in runs):.1f}",
-                        target,
-                    ]
-                )
-                if not is_ref:
-                    summary.append((table, f"{method} >= LR - 0.015", target))
-        head = ["table", "method", "acc", "Δ vs LR", "collapsed", "fit s", "target"]
-        out += [markdown(head, rows), ""]
+        out += _accuracy_section(
+            results, "supervised", lambda res: "LR (raw)", 0.015, "{method} >= LR - 0.015", summary
+        )
     if "fairness" in args.sections:
         out += [
             f"## Fairness: FairEncoder grid independence_weight in {list(grid)} + LR, vs LR "

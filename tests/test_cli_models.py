@@ -14,7 +14,6 @@ import torch
 import sklatent
 from sklatent.__main__ import main
 from sklatent._cli_data import apply_preprocessing, load_preprocessing
-from sklatent.utils._persistence import _checksum
 
 FAST = ["--param", "hidden_layer_sizes=(8,)", "--param", "max_epochs=3"]
 FAST += ["--param", "n_components=2", "--param", "random_state=0"]
@@ -159,16 +158,6 @@ def test_a_model_fitted_on_a_gpu_encodes_on_a_cpu_only_machine(
     assert "--device cuda" in _error(capsys)
 
 
-def _forge(folder, edit=None, weights=None):
-    meta = json.loads((folder / "model.json").read_text())
-    if edit is not None:
-        edit(meta)
-    if weights is not None:
-        (folder / "weights.safetensors").write_bytes(weights)
-    meta["sha256"] = _checksum(meta, (folder / "weights.safetensors").read_bytes())
-    (folder / "model.json").write_text(json.dumps(meta))
-
-
 class _Payload:
     def __init__(self, marker):
         self.marker = str(marker)
@@ -177,7 +166,7 @@ class _Payload:
         return (open, (self.marker, "w"))
 
 
-def test_altered_model_files_exit_3_without_a_traceback(fitted, model, tmp_path, capsys):
+def test_altered_model_files_exit_3_without_a_traceback(fitted, model, tmp_path, capsys, forge):
     def transform():
         return _transform(model, fitted / "train.csv", tmp_path / "codes.csv")
 
@@ -186,13 +175,13 @@ def test_altered_model_files_exit_3_without_a_traceback(fitted, model, tmp_path,
     (model / "model.json").write_bytes(original.replace(b'"n_features_in_"', b'"n_features_io_"'))
     assert transform() == 3
     assert "checksum" in _error(capsys)
-    _forge(model)  # the same with the checksum recomputed
+    forge(model)  # the same with the checksum recomputed
     assert transform() == 3
     assert "declares no fitted attribute(s) ['n_features_io_']" in _error(capsys)
     # Code-running pickle as the weights, checksum recomputed.
     (model / "model.json").write_bytes(original)
     marker = tmp_path / "pickle_ran"
-    _forge(model, weights=pickle.dumps({"module": _Payload(marker)}))
+    forge(model, weights=pickle.dumps({"module": _Payload(marker)}))
     assert transform() == 3
     assert "cannot be loaded" in _error(capsys)
     assert not marker.exists()

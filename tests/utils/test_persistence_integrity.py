@@ -12,7 +12,6 @@ import torch
 
 import sklatent
 from sklatent import BetaVAE, ModelFileError, MultiViewEncoder, MutualInformationMachine
-from sklatent.utils._persistence import _checksum
 
 X = np.random.RandomState(0).normal(size=(300, 4))
 FAST = {"hidden_layer_sizes": (8,), "max_epochs": 5, "random_state": 0}
@@ -40,17 +39,6 @@ def copy(originals, tmp_path):
         return tmp_path / name
 
     return copy
-
-
-def _forge(folder, edit=None, weights=None):
-    """Edit model.json (and/or replace the weights) and recompute the checksum, as a forger can."""
-    meta = json.loads((folder / "model.json").read_text())
-    if edit is not None:
-        edit(meta)
-    if weights is not None:
-        (folder / "weights.safetensors").write_bytes(weights)
-    meta["sha256"] = _checksum(meta, (folder / "weights.safetensors").read_bytes())
-    (folder / "model.json").write_text(json.dumps(meta))
 
 
 def _number_paths(node, path=()):
@@ -130,17 +118,17 @@ def _rename(section, old, new):
         (_set(("estimator",), "StructuredVAE"), "weights of another estimator"),
     ],
 )
-def test_forged_files_with_a_recomputed_checksum_are_refused(copy, edit, message):
+def test_forged_files_with_a_recomputed_checksum_are_refused(copy, edit, message, forge):
     folder = copy("multiview")
-    _forge(folder, edit)
+    forge(folder, edit)
     with pytest.raises(ModelFileError, match=message):
         sklatent.load(folder)
 
 
-def test_weights_of_another_estimator_are_refused(copy, originals):
+def test_weights_of_another_estimator_are_refused(copy, originals, forge):
     # A MutualInformationMachine's weights have the shapes of a BetaVAE's.
     folder = copy("vae")
-    _forge(folder, weights=(originals / "mim" / "weights.safetensors").read_bytes())
+    forge(folder, weights=(originals / "mim" / "weights.safetensors").read_bytes())
     with pytest.raises(ModelFileError, match="weights of another estimator"):
         sklatent.load(folder)
     # Without a recomputed checksum, the checksum refuses them.
@@ -159,7 +147,7 @@ class _Payload:
         return (open, (self.marker, "w"))
 
 
-def test_a_code_running_pickle_as_weights_never_runs(copy, tmp_path):
+def test_a_code_running_pickle_as_weights_never_runs(copy, tmp_path, forge):
     folder = copy("vae")
     marker = tmp_path / "pickle_ran"
     payload = pickle.dumps({"module": _Payload(marker)})
@@ -168,15 +156,15 @@ def test_a_code_running_pickle_as_weights_never_runs(copy, tmp_path):
     assert not marker.exists()
     for weights in (payload, torch_payload.read_bytes()):
         (folder / "weights.pt").write_bytes(weights)  # the file name of the previous format
-        _forge(folder, weights=weights)
+        forge(folder, weights=weights)
         with pytest.raises(ModelFileError):
             sklatent.load(folder)
         assert not marker.exists()
 
 
-def test_a_model_of_the_previous_format_is_refused_with_a_way_out(copy):
+def test_a_model_of_the_previous_format_is_refused_with_a_way_out(copy, forge):
     folder = copy("vae")
-    _forge(folder, _set(("format_version",), 1))
+    forge(folder, _set(("format_version",), 1))
     with pytest.raises(ModelFileError, match=r"format version 1.*fit the model again"):
         sklatent.load(folder)
 
@@ -220,13 +208,13 @@ def test_loading_changes_neither_the_files_nor_the_data(copy):
     assert after == before
 
 
-def test_weights_holding_nan_are_refused(copy):
+def test_weights_holding_nan_are_refused(copy, forge):
     from safetensors.torch import load, save
 
     folder = copy("vae")
     tensors = load((folder / "weights.safetensors").read_bytes())
     name = next(key for key, value in tensors.items() if value.is_floating_point())
     tensors[name][0] = float("nan")
-    _forge(folder, weights=save(tensors, metadata={"format": "sklatent", "estimator": "BetaVAE"}))
+    forge(folder, weights=save(tensors, metadata={"format": "sklatent", "estimator": "BetaVAE"}))
     with pytest.raises(ModelFileError, match="holds NaN"):
         sklatent.load(folder)
