@@ -61,8 +61,10 @@ def training_callbacks(
     ['converged']
     """
     callbacks = []
-    rules = [("converged", "train_loss", stop_on_train_loss, False)]
-    rules.append(("early_stopping", "valid_loss", early_stopping, True))
+    rules = [
+        ("converged", "train_loss", stop_on_train_loss, False),
+        ("early_stopping", "valid_loss", early_stopping, True),
+    ]
     for name, monitor, wanted, load_best in rules:
         if wanted:
             stopper = StopAfterWarmUp(
