@@ -47,6 +47,7 @@ _SHARED_PARAMETER_CONSTRAINTS = {
     "tol": [Interval(Real, 0, None, closed="left")],
 }
 
+
 def _check_hidden_layer_sizes(hidden_layer_sizes):
     sizes = np.atleast_1d(np.asarray(hidden_layer_sizes))
     if sizes.size and (sizes.ndim != 1 or not np.issubdtype(sizes.dtype, np.integer)):
@@ -78,11 +79,15 @@ def _warn_if_collapsed(codes):
         )
 
 
+def _unnamed(callbacks):
+    """The callback objects of a list of skorch callbacks or (name, callback) pairs."""
+    return [item[1] if isinstance(item, tuple) else item for item in callbacks]
+
+
 def _warm_up_epochs(callbacks):
-    """Epochs of the longest warm-up among ``callbacks`` (skorch callbacks or (name, callback)
-    pairs): a callback with an ``epochs`` attribute is one."""
-    callbacks = [item[1] if isinstance(item, tuple) else item for item in callbacks]
-    return max((getattr(callback, "epochs", 0) for callback in callbacks), default=0)
+    """Epochs of the longest warm-up among ``callbacks``: a callback with an ``epochs``
+    attribute is one."""
+    return max((getattr(callback, "epochs", 0) for callback in _unnamed(callbacks)), default=0)
 
 
 class LatentTransformer(
@@ -167,6 +172,11 @@ class LatentTransformer(
         )
         fraction = budget.validation_fraction
         objective_callbacks = self._objective_callbacks()
+        # A callback that tunes a weight of the objective (HeldOutBound) stops the fit itself:
+        # the loss, which changes with the weight, is no stopping signal then.
+        loss_stops = not any(
+            getattr(callback, "stops_training", False) for callback in _unnamed(objective_callbacks)
+        )
         net_class, placement = self._net_class, {"device": device}
         if accelerator is not None:
             net_class, placement = accelerated(net_class), {"accelerator": accelerator}
@@ -180,8 +190,8 @@ class LatentTransformer(
             batch_size=budget.batch_size,
             train_split=None if fraction is None else RandomSplit(fraction, split_seed),
             callbacks=training_callbacks(
-                early_stopping=budget.early_stopping,
-                stop_on_train_loss=budget.stop_on_train_loss,
+                early_stopping=budget.early_stopping and loss_stops,
+                stop_on_train_loss=budget.stop_on_train_loss and loss_stops,
                 n_iter_no_change=self.n_iter_no_change,
                 tol=self.tol,
                 verbose=self.verbose,

@@ -12,6 +12,7 @@ from ._accelerate import (
 )
 from ._adversarial import AdversarialNet, detach_outputs
 from ._callbacks import Anneal, StopAfterWarmUp, WarmUp, training_callbacks
+from ._constraint import HeldOutBound
 from ._data import IndexBatches, RandomSplit, TensorData, stratified_order
 from ._net import INFERENCE_BATCH_SIZE, LatentNet
 
@@ -21,6 +22,7 @@ __all__ = [
     "AcceleratedLatentNet",
     "AdversarialNet",
     "Anneal",
+    "HeldOutBound",
     "IndexBatches",
     "LatentNet",
     "ProcessShards",

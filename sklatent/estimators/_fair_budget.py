@@ -1,0 +1,170 @@
+"""FairEncoder's fairness budget: the group difference of its label head's held-out predictions.
+
+With ``difference_bound`` set, the independence weight is tuned during training
+(:class:`~sklatent.training.HeldOutBound`) until the predictions of the code's label head on the
+validation rows meet the bound, with a margin for the noise of that estimate.
+"""
+
+import warnings
+
+import numpy as np
+import torch
+
+from ..training import HeldOutBound
+
+#: Rows held out to measure the fairness difference under ``difference_bound``: a fifth, as a
+#: difference between groups is noisier than a loss.
+BUDGET_VALIDATION_FRACTION = 0.2
+
+
+def group_difference(y_true, y_pred, groups, criterion, n_classes):
+    r"""A fairness difference of predictions, and its standard error.
+
+    The difference is fairlearn's demographic parity difference (``criterion=
+    "demographic_parity"``: the range over groups of the rate of each predicted class) or
+    equalized odds difference (``"equalized_odds"``: the same rates within each true class,
+    the true and false positive rates of two classes), the worst over the classes, each
+    against the rest; for two classes, fairlearn's value itself. The standard error is that of
+    the two rates of the range with the largest difference plus error,
+    :math:`\sqrt{\sum_g p_g (1 - p_g) / n_g}` over those two groups.
+
+    Parameters
+    ----------
+    y_true, y_pred : ndarray of shape (n_samples,)
+        Class indices in ``range(n_classes)``.
+    groups : ndarray of shape (n_samples,)
+        Sensitive group index of each row.
+    criterion : {"demographic_parity", "equalized_odds"}
+        Which difference.
+    n_classes : int
+        Number of classes.
+
+    Returns
+    -------
+    difference, standard_error : float
+        The difference in [0, 1] and its standard error (0 and 0 when no two groups have rows
+        to compare).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([0, 1, 0, 1]); groups = np.array([0, 0, 1, 1])
+    >>> group_difference(y, np.array([1, 1, 0, 0]), groups, "demographic_parity", 2)
+    (1.0, 0.0)
+    >>> group_difference(y, y, groups, "equalized_odds", 2)
+    (0.0, 0.0)
+    """
+    # Each compared rate: the share of rows predicted as class c among all rows (parity), or
+    # among the rows of true class c and among the others (equalized odds, one-vs-rest: the
+    # true and false positive rates of c).
+    if criterion == "demographic_parity":
+        every_row = np.ones(len(y_true), dtype=bool)
+        comparisons = [(every_row, c) for c in range(n_classes)]
+    else:
+        comparisons = [(rows, c) for c in range(n_classes) for rows in (y_true == c, y_true != c)]
+    n_groups = int(groups.max()) + 1
+    difference, upper = 0.0, 0.0
+    for rows, c in comparisons:
+        counts = np.bincount(groups[rows], minlength=n_groups)
+        seen = counts > 0
+        if seen.sum() < 2:
+            continue  # fewer than two groups to compare
+        hits = np.bincount(groups[rows], weights=y_pred[rows] == c, minlength=n_groups)
+        rates, counts = hits[seen] / counts[seen], counts[seen]
+        low, high = np.argmin(rates), np.argmax(rates)
+        spread = rates[high] - rates[low]
+        error = np.sqrt(sum(rates[g] * (1 - rates[g]) / counts[g] for g in (low, high)))
+        difference, upper = max(difference, spread), max(upper, spread + error)
+    return float(difference), float(upper - difference)
+
+
+def _label_logits(module, batch):
+    return module.decoders["y"](module.encode(batch))["class_logits"]
+
+
+def difference_bound_callback(bound, criterion, n_classes, patience):
+    """The callback that tunes ``independence_weight`` to meet ``bound`` on held-out rows.
+
+    The measurement is :func:`group_difference` of the label head's predictions on the
+    validation rows, with its standard error; the utility, the head's mean log-likelihood of the
+    labels there (finer than the accuracy, which stays at the majority rate while the head
+    learns).
+    """
+
+    def measure(net, dataset):
+        tensors = dataset.tensors
+        logits = net.apply(tensors, _label_logits)
+        log_likelihood = -torch.nn.functional.cross_entropy(logits, tensors["labels_y"])
+        predicted = logits.argmax(dim=1).cpu().numpy()
+        labels = tensors["labels_y"].cpu().numpy()
+        groups = tensors["groups"].cpu().numpy()
+        difference, error = group_difference(labels, predicted, groups, criterion, n_classes)
+        net.history.record("valid_difference", difference)
+        majority_rate = np.bincount(labels).max() / len(labels)
+        net.history.record("valid_accuracy", float(np.mean(predicted == labels)))
+        net.history.record("valid_majority_rate", float(majority_rate))
+        # Binomial standard error: an accuracy within it of the majority rate is no better.
+        error = np.sqrt(majority_rate * (1 - majority_rate) / len(labels))
+        net.history.record("valid_accuracy_error", float(error))
+        return difference, error, float(log_likelihood)
+
+    return HeldOutBound("independence_weight", measure, bound, patience=patience)
+
+
+class DifferenceBoundMixin:
+    """FairEncoder's ``difference_bound``: the held-out split, the callback, the checks and the
+    fitted ``difference_`` and ``independence_weight_``."""
+
+    def _held_out_fraction(self):
+        return None if self.difference_bound is None else BUDGET_VALIDATION_FRACTION
+
+    def _objective_callbacks(self):
+        if self.difference_bound is None:
+            return []
+        callback = difference_bound_callback(
+            self.difference_bound,
+            self.criterion,
+            n_classes=len(self.categories_["y"]),
+            patience=self.n_iter_no_change,
+        )
+        return [("difference_bound", callback)]
+
+    def _check_budget(self, y_view):
+        if self.difference_bound is not None and (
+            y_view is None or y_view["likelihood"] != "categorical" or self.target_weight == 0
+        ):
+            raise ValueError(
+                "difference_bound bounds the fairness difference of the predictions of the "
+                "code's label head: fit needs class labels y and target_weight > 0."
+            )
+
+    def _read_budget(self):
+        """Record what the budget reached; warn when it was missed, or met only by a label head
+        no better than the majority class (within a standard error)."""
+        if self.difference_bound is None:
+            for name in ("difference_", "independence_weight_"):  # from an earlier fit
+                self.__dict__.pop(name, None)
+            return
+        bound = dict(self.net_.callbacks_)["difference_bound"]
+        kept = self.net_.history[bound.best_epoch_ - 1]
+        self.difference_ = kept["valid_difference"]
+        self.independence_weight_ = bound.best_weight_
+        reached = (
+            f"the kept epoch's held-out {self.criterion} difference is {self.difference_:.3f} "
+            f"({bound.best_value_:.3f} with the margin for noise) at accuracy "
+            f"{kept['valid_accuracy']:.3f} (majority class: {kept['valid_majority_rate']:.3f}; "
+            f"independence_weight {self.independence_weight_:.3g})"
+        )
+        if not bound.met_:
+            message = (
+                f"difference_bound={self.difference_bound} was not met: {reached}. More epochs, "
+                "more rows (or a larger validation_fraction) or a looser bound may meet it."
+            )
+        elif kept["valid_accuracy"] <= kept["valid_majority_rate"] + kept["valid_accuracy_error"]:
+            message = (
+                f"difference_bound={self.difference_bound} was met only by predicting the "
+                f"majority class: {reached}. A looser bound keeps more of the label."
+            )
+        else:
+            return
+        warnings.warn(message, UserWarning, stacklevel=3)

@@ -1,0 +1,155 @@
+"""FairEncoder's difference_bound: a fairness budget met on held-out rows, not a weight to tune."""
+
+import numpy as np
+import pytest
+from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from test_fair import S, X, Y  # the planted-proxy problem (this folder is on sys.path)
+
+from sklatent import FairEncoder, load, save
+from sklatent.estimators._fair_budget import group_difference
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_group_difference_is_fairlearns_worst_class_one_vs_rest(n_classes):
+    rng = np.random.RandomState(n_classes)
+    for _ in range(5):
+        y_true, y_pred = rng.randint(0, n_classes, 400), rng.randint(0, n_classes, 400)
+        groups = rng.randint(0, 3, 400)
+        for criterion, metric in [
+            ("demographic_parity", demographic_parity_difference),
+            ("equalized_odds", equalized_odds_difference),
+        ]:
+            expected = max(
+                metric(y_true == c, y_pred == c, sensitive_features=groups)
+                for c in range(n_classes)
+            )
+            difference, error = group_difference(y_true, y_pred, groups, criterion, n_classes)
+            assert difference == pytest.approx(expected)
+            if n_classes == 2:  # fairlearn's own value, of the positive class
+                own = metric(y_true, y_pred, sensitive_features=groups)
+                assert difference == pytest.approx(own)
+            # 400 rows in 3 groups: rates near 1/3 to 1/2 have standard errors near 0.04-0.1.
+            assert 0.02 < error < 0.15
+
+
+def test_group_difference_standard_error_shrinks_with_rows():
+    rng = np.random.RandomState(0)
+    errors = []
+    for n in (200, 20_000):
+        y_true, groups = rng.randint(0, 2, n), rng.randint(0, 2, n)
+        y_pred = (rng.uniform(size=n) < 0.3 + 0.1 * groups).astype(int)
+        difference, error = group_difference(y_true, y_pred, groups, "demographic_parity", 2)
+        errors.append(error)
+    assert difference == pytest.approx(0.1, abs=0.02)
+    assert errors[1] < errors[0] / 5  # 100 times the rows: a tenth of the error
+
+
+def _split(seed):
+    return train_test_split(X, Y, S, test_size=0.4, random_state=seed)
+
+
+@pytest.mark.slow
+def test_the_bound_holds_on_held_out_rows_of_a_planted_proxy_problem():
+    # The label depends on s itself, so parity costs accuracy: the raw features' classifier
+    # has a parity gap of 0.19 on these test rows.
+    X_train, X_test, y_train, y_test, s_train, s_test = _split(0)
+    encoder = FairEncoder(n_components=4, difference_bound=0.1, random_state=0)
+    encoder.fit(X_train, y_train, sensitive_features=s_train)
+    classifier = LogisticRegression().fit(encoder.transform(X_train), y_train)
+    predicted = classifier.predict(encoder.transform(X_test))
+    raw = LogisticRegression().fit(X_train, y_train).predict(X_test)
+    gap = demographic_parity_difference(y_test, predicted, sensitive_features=s_test)
+    raw_gap = demographic_parity_difference(y_test, raw, sensitive_features=s_test)
+    # Measured: gap 0.001 at accuracy 0.837 (raw 0.191 at 0.922; majority rate 0.542).
+    assert raw_gap > 0.15
+    assert gap <= 0.1
+    assert np.mean(predicted == y_test) > max(np.mean(y_test), 1 - np.mean(y_test)) + 0.2
+    assert encoder.difference_ <= 0.1
+    assert encoder.independence_weight_ > 0
+
+
+@pytest.mark.slow
+def test_the_bound_holds_on_a_german_credit_subsample():
+    from sklatent._demo import _preprocess
+    from sklatent.datasets import load_german_credit
+
+    german = load_german_credit()
+    features = german.data.drop(columns=["personal_status_sex"])  # it encodes sex exactly
+    split = train_test_split(
+        features,
+        german.target.to_numpy(),
+        german.sensitive["sex"].to_numpy(),
+        test_size=0.3,
+        random_state=0,
+        stratify=german.sensitive["sex"],
+    )
+    X_train, X_test, y_train, y_test, s_train, s_test = split
+    preprocess = _preprocess().fit(X_train)
+    A_train, A_test = preprocess.transform(X_train), preprocess.transform(X_test)
+    encoder = FairEncoder(difference_bound=0.05, random_state=0)
+    encoder.fit(A_train, y_train, sensitive_features=s_train)
+    classifier = LogisticRegression(max_iter=2000).fit(encoder.transform(A_train), y_train)
+    predicted = classifier.predict(encoder.transform(A_test))
+    gap = demographic_parity_difference(y_test, predicted, sensitive_features=s_test)
+    # Measured: gap 0.048 at accuracy 0.707 (good credits are 65% of these test rows); the raw
+    # features' classifier: 0.034 at 0.727 on this split, within the bound already. On the
+    # other seeds and on age > 25 as the attribute, 300 held-out rows are too few for a 0.05
+    # bound to be told from noise: fits there end at the majority class, with a warning.
+    assert gap <= 0.05
+    assert np.mean(predicted == y_test) > np.mean(y_test == 1)
+
+
+def test_a_bound_met_only_by_the_majority_class_warns():
+    # The label is the sensitive attribute, read from its proxies: only a label head that
+    # predicts one class meets a parity bound.
+    X_train, _, _, _, s_train, _ = _split(0)
+    encoder = FairEncoder(
+        n_components=2, difference_bound=0.05, lr=1e-2, max_epochs=20, random_state=0
+    )
+    with pytest.warns(UserWarning, match=r"difference_bound=0.05 was met only by predicting"):
+        encoder.fit(X_train, s_train, sensitive_features=s_train)
+    weights = encoder.history_[:, "independence_weight"]
+    assert weights[0] == 10.0  # the multiplier starts at independence_weight
+
+
+def test_an_unmet_bound_warns():
+    X_train, _, _, _, s_train, _ = _split(0)
+    encoder = FairEncoder(
+        n_components=2,
+        difference_bound=0.05,
+        lr=1e-2,
+        max_epochs=1,
+        independence_weight=0,
+        random_state=0,
+    )
+    with pytest.warns(UserWarning, match=r"difference_bound=0.05 was not met: .* difference is"):
+        encoder.fit(X_train, s_train, sensitive_features=s_train)
+    assert encoder.difference_ > 0.05
+
+
+def test_budget_needs_class_labels_and_the_label_head():
+    X_train, _, y_train, _, s_train, _ = _split(0)
+    for y, params in [
+        (None, {}),
+        (X_train[:, 0], {}),  # continuous y: no classes to predict
+        (y_train, {"target_weight": 0}),
+    ]:
+        encoder = FairEncoder(difference_bound=0.05, max_epochs=1, **params)
+        with pytest.raises(ValueError, match=r"difference_bound .* class labels y"):
+            encoder.fit(X_train, y, sensitive_features=s_train)
+
+
+def test_budget_attributes_are_saved_and_cleared_by_a_fit_without_budget(tmp_path):
+    X_train, _, y_train, _, s_train, _ = _split(0)
+    encoder = FairEncoder(n_components=2, difference_bound=0.3, max_epochs=3, random_state=0)
+    encoder.fit(X_train, y_train, sensitive_features=s_train)
+    save(encoder, tmp_path / "model")
+    restored = load(tmp_path / "model")
+    assert restored.difference_ == encoder.difference_
+    assert restored.independence_weight_ == encoder.independence_weight_
+    np.testing.assert_allclose(restored.transform(X_train), encoder.transform(X_train))
+    encoder.set_params(difference_bound=None).fit(X_train, y_train, sensitive_features=s_train)
+    assert not hasattr(encoder, "difference_")
+    assert not hasattr(encoder, "independence_weight_")
