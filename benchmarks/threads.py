@@ -81,8 +81,11 @@ def main():
         f"(default threads {torch.get_num_threads()}); sklatent limit "
         f"{sklatent.get_config()['torch_threads']}; load average {os.getloadavg()[0]:.2f}"
     )
-    print("| machine | default (s) | " + " | ".join(f"{k} thread(s)" for k in settings[1:])
-          + " | default / best | target |")
+    print(
+        "| machine | default (s) | "
+        + " | ".join(f"{k} thread(s)" for k in settings[1:])
+        + " | default / best | target |"
+    )
     print("|---" * (len(settings) + 3) + "|")
     for label in ("quiet", "one core busy"):
         stop, spinner = multiprocessing.Event(), None
