@@ -258,6 +258,12 @@ def _fit(args):
     except (ValueError, TypeError) as exc:  # sklearn's InvalidParameterError is both
         raise CommandLineError(f"{args.estimator} could not be fitted: {exc}") from exc
     _say(f"fitted in {time.perf_counter() - start:.1f} s")
+    if hasattr(estimator, "difference_"):  # a FairEncoder fitted to a difference_bound
+        _say(
+            f"held-out {estimator.criterion} difference {estimator.difference_:.3f} "
+            f"(bound {estimator.difference_bound:g}) at independence_weight "
+            f"{estimator.independence_weight_:.3g}"
+        )
     try:
         save(estimator, args.out)
         save_preprocessing(spec, args.out)
