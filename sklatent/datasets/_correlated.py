@@ -1,4 +1,4 @@
-"""Two attributes whose correlation shifts between training and test: the data of paper 001.
+"""Two attributes whose correlation shifts between training and test: the data of Funke et al. 2022.
 
 Funke et al. (2022), "Disentanglement and generalization under correlation shifts": a
 linear-Gaussian toy with a known optimum for every model class, and side-by-side digit pairs
@@ -64,7 +64,7 @@ def make_correlated_attributes(
     return_latents=False,
     random_state=None,
 ):
-    r"""Generate the linear-Gaussian toy of paper 001: two correlated attributes seen in noise.
+    r"""Generate the linear-Gaussian toy of Funke et al. (2022): two correlated attributes in noise.
 
     Two attributes :math:`s = (s_1, s_2)` are drawn from a standard bivariate Gaussian with
     correlation :math:`\rho` and observed through a fixed linear map plus isotropic noise:

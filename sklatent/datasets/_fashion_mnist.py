@@ -156,7 +156,7 @@ def load_fashion_mnist(path=None, *, kind="train", return_X_y=False):
     Notes
     -----
     Fashion-MNIST is released by Zalando Research under the MIT licence (Xiao, Rasul and
-    Vollgraf, 2017). Paper 002 (the Mutual Information Machine) reduces it to 20 PCA
+    Vollgraf, 2017). Livne, Swersky & Fleet (2019) reduce it to 20 PCA
     dimensions of the pixels scaled to [0, 1]; e.g.
     ``make_pipeline(FunctionTransformer(lambda X: X / 255), PCA(20))``.
 

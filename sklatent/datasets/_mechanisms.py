@@ -1,6 +1,6 @@
 """Generators of observation pairs (x, x') whose latents evolve under a known mechanism.
 
-Ground truth for paper 003 (Ahuja, Hartford, Bengio 2022, "Properties from mechanisms"):
+Ground truth for Ahuja, Hartford & Bengio (2022, "Properties from mechanisms"):
 ``x = g(z)`` with an injective mixing ``g`` and ``z' = m(z, a)`` with a known mechanism ``m``
 and an observed action ``a``. The synthetic set-up follows the authors' follow-up
 (arXiv 2206.01101, code ``ahujak/WSRL``).

@@ -1,4 +1,4 @@
-"""Two-dimensional Gaussian mixtures: the toy data of paper 002 (the Mutual Information Machine)."""
+"""2-D Gaussian mixtures: the toy data of the Mutual Information Machine (Livne et al. 2019)."""
 
 import numbers
 

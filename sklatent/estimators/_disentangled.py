@@ -19,7 +19,7 @@ _STRUCTURED = StructuredVAE._parameter_constraints
 
 
 class DisentangledEncoder(TablePreset):
-    r"""One latent subspace per attribute, kept apart given the attributes (paper 001).
+    r"""One latent subspace per attribute, kept apart given the attributes (Funke et al. 2022).
 
     Each attribute :math:`s_k` (a column of ``y``) gets its own subspace :math:`z_k` of the code
     and a readout that predicts it from :math:`z_k` alone. With correlated attributes, a readout

@@ -1,4 +1,4 @@
-"""MechanismEncoder: latents identified by the known mechanism that moves them (paper 003)."""
+"""MechanismEncoder: latents identified by a known mechanism that moves them (Ahuja et al. 2022)."""
 
 import warnings
 from numbers import Real

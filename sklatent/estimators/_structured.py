@@ -1,4 +1,4 @@
-"""StructuredVAE: latent blocks and observed views linked by mask variables (paper 000)."""
+"""StructuredVAE: latent blocks and views linked by mask variables (Zhang et al. 2020)."""
 
 from numbers import Integral, Real
 
@@ -34,7 +34,7 @@ def _dimension_names(block, size):
 
 
 class StructuredVAE(LatentTransformer):
-    r"""Latent blocks linked to observed views by mask variables (our formulation of paper 000).
+    r"""Latent blocks linked to views by mask variables (our formulation of Zhang et al. 2020).
 
     Views :math:`X_1..X_V` (column groups of ``X``, each with its likelihood) and latent blocks
     :math:`Z_1..Z_K` with priors :math:`N(0, I)`. The decoder mask :math:`A` says which blocks

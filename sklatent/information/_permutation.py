@@ -1,6 +1,6 @@
 """Conditional permutations: fake samples of a product of conditionals from a batch.
 
-For the conditional mutual information :math:`I(a; b \\mid s)` of paper 001 (Funke et al. 2022):
+For the conditional mutual information :math:`I(a; b \\mid s)` of Funke et al. (2022):
 permuting ``b`` among the rows that share a value of ``s`` keeps each marginal given ``s`` and
 breaks any remaining dependence, so a critic that tells real rows from permuted ones measures
 :math:`I(a; b \\mid s)`.
@@ -154,7 +154,7 @@ def discrimination_loss(real_logits, fake_logits, *, swapped=False):
         The critic's logits on real and on permuted rows.
     swapped : bool, default=False
         The encoder's side: the labels are swapped, so the encoder is rewarded for codes whose
-        real rows look permuted (Funke et al. 2022, paper 001).
+        real rows look permuted (Funke et al. 2022).
 
     Returns
     -------

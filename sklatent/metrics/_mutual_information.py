@@ -1,6 +1,6 @@
 """Mutual information between data and codes, and the activity of latent dimensions.
 
-The evaluation metrics of paper 002 (Livne, Swersky, Fleet, "The Mutual Information Machine"):
+The evaluation metrics of Livne, Swersky & Fleet (2019, "The Mutual Information Machine"):
 the Kraskov-Stögbauer-Grassberger (KSG) nearest-neighbour estimate of :math:`I(x; z)` on
 pairs of inputs and codes, and the number of active units of Burda et al. (2016), which
 counts the latent dimensions a posterior-collapsed model leaves unused.

@@ -13,7 +13,7 @@ class PermutationCritics(nn.Module):
     input_widths : list of int
         Width of each critic's input (the code, plus the one-hot condition when conditional).
     hidden_layer_sizes : tuple of int
-        Hidden layers of every critic (paper 001: two layers of 50).
+        Hidden layers of every critic (Funke et al. 2022: two layers of 50).
     activation : str
         A key of :data:`~sklatent.modules.ACTIVATIONS`.
 

@@ -1,4 +1,4 @@
-"""Latent blocks and observed views linked by mask variables (our formulation of paper 000).
+"""Latent blocks and observed views linked by mask variables (our formulation of Zhang et al. 2020).
 
 Each view has an expert (an encoder of that view alone) and a decoder. Block ``k``'s posterior is
 the product of the prior and the experts of the views that inform it, weighted by the encoder

@@ -34,7 +34,7 @@ class DependencePenalty(nn.Module):
         :func:`~sklatent.information.group_mmd`, :func:`~sklatent.information.normalized_hsic`
         (both taken within each stratum by :func:`~sklatent.information.within_strata`), the
         information a critic reads, :func:`~sklatent.information.adversary_information`, or
-        the conditional-permutation critic of paper 001 that
+        the conditional-permutation critic of Funke et al. 2022 that
         :class:`~sklatent.objectives.DisentangledObjective` uses: it tells real rows
         :math:`(z, g, c)` from rows whose group was permuted among the rows of the same
         condition (:func:`~sklatent.information.permutation_pairs`), and the encoder is trained

@@ -1,4 +1,4 @@
-"""Adversarial conditional-MI disentanglement (paper 001) on the structured bottleneck."""
+"""Adversarial conditional-MI disentanglement (Funke et al. 2022) on the structured bottleneck."""
 
 import torch
 from torch.nn.functional import one_hot
@@ -123,7 +123,7 @@ class DisentangledObjective(StructuredObjective):
                 continue
             real, fake, _ = self.critic_inputs(codes, batch, index)
             if len(real) >= 2:
-                # Paper 001: the encoder is trained with the discriminator's labels swapped.
+                # As in Funke et al. (2022): the encoder trains on the critic's labels swapped.
                 real_logits, fake_logits = critic(index, real), critic(index, fake)
                 total = total + discrimination_loss(real_logits, fake_logits, swapped=True)
         return total

@@ -23,7 +23,7 @@ class InvariantObjective(StructuredObjective):
     variance of the environments' risks (:func:`~sklatent.information.risk_variance`);
     ``"conditional_independence"``, the dependence of the code on the environment given the
     label, :math:`I(z; e \mid y)` (our information-theoretic formulation of the invariant
-    special case of paper 000, estimated by the fair preset's
+    special case of Zhang, Koyama & Ishiguro 2020, estimated by the fair preset's
     :class:`~sklatent.objectives.DependencePenalty` within each class). As in the IRM reference
     code, the penalty weight is 1 until the objective is ``annealed`` (set by the engine's
     :class:`~sklatent.training.Anneal` after ``anneal_epochs``) and :math:`\lambda` after, when

@@ -1,4 +1,4 @@
-"""The multivariate information bottleneck over views and latent blocks (paper 000)."""
+"""The multivariate information bottleneck over views and latent blocks (Zhang et al. 2020)."""
 
 from ..information import gaussian_kl_standard, reconstruction_nll
 from ._base import Objective
