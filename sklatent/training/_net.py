@@ -106,12 +106,18 @@ class LatentNet(NeuralNet):
         return X if isinstance(X, TensorData) else TensorData(X)
 
     def get_iterator(self, dataset, training=False):
+        # Validation batches have the training batches' size: a penalty that compares the rows
+        # of a batch (an MMD between groups, a risk per environment) is then measured as it is
+        # trained, and its kernel matrices stay batch-sized (at 8,192 rows they took GBs).
         generator = torch.Generator().manual_seed(self.seed) if training else None
-        batch_size = self.batch_size if training else max(self.batch_size, INFERENCE_BATCH_SIZE)
         strata = dataset.tensors[self.stratify_by] if training and self.stratify_by else None
         return IndexBatches(
-            dataset, batch_size, shuffle=training, generator=generator, strata=strata
+            dataset, self.batch_size, shuffle=training, generator=generator, strata=strata
         )
+
+    def inference_batches(self, dataset):
+        """Batches of ``dataset`` for a forward pass without a loss: large, in row order."""
+        return IndexBatches(dataset, max(self.batch_size, INFERENCE_BATCH_SIZE))
 
     # ---- steps -------------------------------------------------------------------------------
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
@@ -167,7 +173,7 @@ class LatentNet(NeuralNet):
         outputs = {}
         if not bad:
             self._set_training(False)
-            batch = next(iter(self.get_iterator(dataset, training=False)))
+            batch = next(iter(self.inference_batches(dataset)))
             with torch.no_grad():
                 outputs = self.module_(batch)
             bad = [name for name, value in _tensors_of(outputs) if not value.isfinite().all()]
@@ -233,7 +239,7 @@ class LatentNet(NeuralNet):
                 name: value.double() if value.is_floating_point() else value
                 for name, value in tensors.items()
             }
-        batches = self.get_iterator(TensorData(tensors), training=False)
+        batches = self.inference_batches(TensorData(tensors))
         with torch.no_grad():
             return torch.cat([fn(module, batch) for batch in batches])
 
