@@ -494,12 +494,12 @@ def fairness_targets(rows, grid):
         if acc is None or dp is None:
             out[claim] = "FAIL (failed seeds)"
             continue
-        collapsed = any(r["collapsed"] for r in runs)
-        met = dp <= bound and not collapsed and (eg_acc is None or acc >= eg_acc - 0.01)
+        a_seed_collapsed = any(r["collapsed"] for r in runs)
+        met = dp <= bound and not a_seed_collapsed and (eg_acc is None or acc >= eg_acc - 0.01)
         out[claim] = verdict(met) + (
             f" (acc {acc:.3f}, DP {dp:.3f}"
             + (f"; EG acc {eg_acc:.3f}" if eg_acc is not None else "; no EG")
-            + ("; a collapsed seed" if collapsed else "")
+            + ("; a collapsed seed" if a_seed_collapsed else "")
             + ")"
         )
     if any(a is None for a in accs) or any(d is None for d in dps):
