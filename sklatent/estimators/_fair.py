@@ -12,7 +12,7 @@ from ..training import AdversarialNet, LatentNet
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ._critics import dependence_critic
 from ._fair_budget import DifferenceBoundMixin
-from ._fair_data import SensitiveGroups, group_log_prior, target_view
+from ._fair_data import SensitiveGroups, group_log_prior, index_level_features, target_view
 from ._structured import StructuredVAE
 from ._structured_spec import one_block_masks, parse_views, view_tensors
 from ._table_preset import TablePreset
@@ -53,7 +53,10 @@ class FairEncoder(DifferenceBoundMixin, TablePreset):
     sensitive_feature_ids : str, int or list, default=None
         Columns of ``X`` (names of a DataFrame's columns, or indices) holding the sensitive
         features, as fairlearn's ``CorrelationRemover`` takes them: they are read in ``fit``,
-        never by the encoder. Alternatively, pass ``sensitive_features`` to :meth:`fit`.
+        never by the encoder. Or names of levels of a DataFrame's index, where AIF360 keeps
+        protected attributes (its ``prot_attr``): they travel with the rows through a
+        ``Pipeline`` (with pandas output) and cross-validation splits, and ``transform``
+        ignores the index. Alternatively, pass ``sensitive_features`` to :meth:`fit`.
         Several columns, or a column with several values, make one group per combination;
         a numeric column with more than 10 distinct values is cut into ``n_bins`` quantile
         bins.
@@ -341,14 +344,17 @@ class FairEncoder(DifferenceBoundMixin, TablePreset):
         self : FairEncoder
             The fitted estimator.
         """
+        index_features = index_level_features(X, self.sensitive_feature_ids)
         X = self._validate_X(X, reset=True)
         n_samples = len(X)
-        sensitive_columns = self._sensitive_columns()
-        if sensitive_columns and sensitive_features is not None:
+        sensitive_columns = [] if index_features is not None else self._sensitive_columns()
+        if (sensitive_columns or index_features is not None) and sensitive_features is not None:
             raise ValueError(
-                "Pass the sensitive attribute either as sensitive_features or as columns of X "
-                "named by sensitive_feature_ids, not both."
+                "Pass the sensitive attribute either as sensitive_features or as columns (or "
+                "index levels) of X named by sensitive_feature_ids, not both."
             )
+        if index_features is not None:
+            sensitive_features = index_features
         if self.criterion == "equalized_odds" and y is None:
             raise ValueError(
                 "criterion='equalized_odds' makes the code independent of the sensitive "

@@ -7,6 +7,8 @@ more than ``max_levels`` distinct values is continuous and is cut at its trainin
 ``n_bins`` bins, because the independence penalties compare codes between groups.
 """
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
 import torch
@@ -77,6 +79,41 @@ class SensitiveGroups:
         for part in parts[1:]:
             keys = np.char.add(np.char.add(keys, "|"), part)
         return keys.astype(object)
+
+
+def index_level_features(X, ids):
+    """The sensitive features held in index levels of a DataFrame ``X``, or None.
+
+    AIF360 keeps protected attributes in a DataFrame's index (its ``prot_attr`` convention),
+    where they travel with the rows through cross-validation splits but are not features.
+    ``ids`` names levels there only when none of its names is a column of ``X``.
+
+    Parameters
+    ----------
+    X : array-like
+        The data given to fit.
+    ids : str, int, list or None
+        ``sensitive_feature_ids``.
+
+    Returns
+    -------
+    features : DataFrame of shape (n_samples, len(ids)) or None
+        One column per named level; None when ``ids`` names no index level (columns, or no
+        DataFrame).
+    """
+    if ids is None or not isinstance(X, pd.DataFrame):
+        return None
+    ids = [ids] if isinstance(ids, (str, Integral)) else list(ids)
+    levels = [i for i in ids if i not in X.columns and i in X.index.names and i is not None]
+    if not levels:
+        return None
+    if len(levels) < len(ids):
+        columns = [i for i in ids if i not in levels]
+        raise ValueError(
+            f"sensitive_feature_ids names index levels {levels} and also {columns}, which are "
+            "not index levels: name either columns of X or levels of its index, not both."
+        )
+    return pd.DataFrame({level: X.index.get_level_values(level) for level in levels})
 
 
 def _as_columns(values, n_samples, name):

@@ -160,6 +160,48 @@ def test_sensitive_feature_ids_read_columns_that_the_encoder_never_sees():
     assert encoder.views_[0]["columns"] == list(range(X.shape[1]))
 
 
+def _frame_with_sex_in_the_index():
+    """X as a DataFrame whose index holds the sensitive attribute (AIF360's convention)."""
+    index = pd.MultiIndex.from_arrays([np.arange(N), S], names=["row", "sex"])
+    return pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])], index=index)
+
+
+def test_sensitive_feature_ids_read_index_levels_as_the_sensitive_features():
+    frame = _frame_with_sex_in_the_index()
+    before = frame.copy()
+    encoder = FairEncoder(sensitive_feature_ids="sex", **SMALL).fit(frame, Y)
+    pd.testing.assert_frame_equal(frame, before)
+    passed = FairEncoder(**SMALL).fit(X, Y, sensitive_features=S)
+    # The same groups as passing s to fit, so the same codes; every column is a feature.
+    assert encoder.sensitive_groups_.tolist() == passed.sensitive_groups_.tolist()
+    assert encoder.views_[0]["columns"] == list(range(X.shape[1]))
+    np.testing.assert_array_equal(encoder.transform(frame), passed.transform(X))
+
+
+@pytest.mark.slow
+def test_index_level_sensitive_features_route_through_pipeline_and_grid_search():
+    """Each fold reads s from its own rows' index: the fits of passing s to the step."""
+    plain = GridSearchCV(_pipeline(), GRID, cv=3).fit(X, Y, fairencoder__sensitive_features=S)
+    pipe = make_pipeline(
+        StandardScaler().set_output(transform="pandas"),  # keeps the index
+        FairEncoder(sensitive_feature_ids="sex", **SMALL),
+        LogisticRegression(),
+    )
+    from_index = GridSearchCV(pipe, GRID, cv=3).fit(_frame_with_sex_in_the_index(), Y)
+    np.testing.assert_allclose(
+        from_index.cv_results_["mean_test_score"], plain.cv_results_["mean_test_score"]
+    )
+    assert from_index.best_estimator_.named_steps["fairencoder"]._n_groups == 2
+
+
+def test_index_levels_mixed_with_columns_or_sensitive_features_are_an_error():
+    frame = _frame_with_sex_in_the_index()
+    with pytest.raises(ValueError, match=r"index levels \['sex'\] and also \['f0'\]"):
+        FairEncoder(sensitive_feature_ids=["sex", "f0"], **SMALL).fit(frame, Y)
+    with pytest.raises(ValueError, match="not both"):
+        FairEncoder(sensitive_feature_ids="sex", **SMALL).fit(frame, Y, sensitive_features=S)
+
+
 def test_several_and_continuous_sensitive_features_make_groups():
     age = rng.uniform(18, 80, N)
     both = pd.DataFrame({"sex": np.where(S == 1, "m", "f"), "age": age})
