@@ -3,15 +3,27 @@
 import gzip
 import io
 import json
+import numbers
 from importlib import resources
 
 import numpy as np
 import pandas as pd
-from sklearn.utils import Bunch
+from sklearn.utils import Bunch, check_scalar
 
-__all__ = ["_finalize_bunch", "_open_text", "_read_json"]
+__all__ = ["_check_count", "_finalize_bunch", "_open_text", "_read_json"]
 
 _DATA_PACKAGE = "sklatent.datasets"
+
+
+def _check_count(value, name, minimum=1):
+    """An integer argument of a generator, checked by scikit-learn's ``check_scalar``.
+
+    A ``TypeError`` names a value that is not an integer (``check_scalar`` takes ``True`` for
+    1, so booleans are refused here first), a ``ValueError`` one below ``minimum``.
+    """
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an instance of int, not bool.")
+    return int(check_scalar(value, name, numbers.Integral, min_val=minimum))
 
 
 def _data_path(name):

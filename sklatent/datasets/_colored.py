@@ -13,15 +13,11 @@ import numbers
 import numpy as np
 from sklearn.utils import check_array, check_random_state
 
+from ._base import _check_count
+
 __all__ = ["make_colored_images", "make_spurious_environments"]
 
 _NEUTRAL_FLIP_PROB = 0.5  # a colour that says nothing about the label
-
-
-def _check_int(value, name, minimum):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 def _check_prob(value, name):
@@ -58,7 +54,7 @@ def _pixels(images, image_shape, downsample):
         if image_shape is not None and tuple(image_shape) != shape:
             raise ValueError(f"image_shape={image_shape!r} disagrees with images of shape {shape}.")
     elif image_shape is not None:
-        shape = tuple(_check_int(s, "image_shape[i]", 1) for s in image_shape)
+        shape = tuple(_check_count(s, "image_shape[i]", 1) for s in image_shape)
         if len(shape) != 2 or math.prod(shape) != array.shape[1]:
             raise ValueError(
                 f"image_shape={image_shape!r} must be (height, width) with height * width equal "
@@ -207,7 +203,9 @@ def make_colored_images(
     [0.8, 0.91, 0.1, 0.51]
     """
     pixels, shape = _pixels(
-        images, image_shape, None if downsample is None else _check_int(downsample, "downsample", 1)
+        images,
+        image_shape,
+        None if downsample is None else _check_count(downsample, "downsample", 1),
     )
     labels = check_array(labels, ensure_2d=False, input_name="labels")
     if labels.ndim != 1 or labels.shape[0] != pixels.shape[0]:
@@ -217,7 +215,7 @@ def make_colored_images(
         )
     probs = _check_flip_probs(flip_probs)
     label_noise = _check_prob(label_noise, "label_noise")
-    neutral_envs = _check_int(neutral_envs, "neutral_envs", 0)
+    neutral_envs = _check_count(neutral_envs, "neutral_envs", 0)
     probs = np.concatenate([probs, np.full(neutral_envs, _NEUTRAL_FLIP_PROB)])
     n_samples, n_envs = pixels.shape[0], probs.shape[0]
     if n_samples < n_envs:
@@ -344,10 +342,10 @@ def make_spurious_environments(
     >>> round(erm.score(X[env == 2], y[env == 2]), 2)  # the spurious feature misleads it
     0.13
     """
-    n_samples_per_env = _check_int(n_samples_per_env, "n_samples_per_env", 1)
+    n_samples_per_env = _check_count(n_samples_per_env, "n_samples_per_env", 1)
     probs = _check_flip_probs(flip_probs)
-    n_causal = _check_int(n_causal, "n_causal", 1)
-    n_spurious = _check_int(n_spurious, "n_spurious", 1)
+    n_causal = _check_count(n_causal, "n_causal", 1)
+    n_spurious = _check_count(n_spurious, "n_spurious", 1)
     label_noise = _check_prob(label_noise, "label_noise")
     if (
         not isinstance(spurious_noise, numbers.Real)

@@ -11,6 +11,8 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.utils import check_random_state
 
+from ._base import _check_count
+
 __all__ = ["make_correlated_attributes", "make_digit_pairs"]
 
 _TASKS = ("regression", "classification")
@@ -20,12 +22,6 @@ _SPLITS = ("train", "val", "test")
 # (one per split, any random_state) never share an image
 _SPLIT_FIFTHS = (3, 1, 1)
 _SPLIT_SEED = 0
-
-
-def _check_int(value, name, minimum):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 def _check_correlation(value, name):
@@ -167,15 +163,15 @@ def make_correlated_attributes(
     >>> sorted(np.unique(y).tolist()), round(float(np.mean(y[:, 0] == y[:, 1])), 1)
     ([0, 1], 0.8)
     """
-    n_samples = _check_int(n_samples, "n_samples", 1)
+    n_samples = _check_count(n_samples, "n_samples", 1)
     correlation = _check_correlation(correlation, "correlation")
     if test_correlation is not None:
         test_correlation = _check_correlation(test_correlation, "test_correlation")
         n_test = n_samples if n_test_samples is None else n_test_samples
-        n_test = _check_int(n_test, "n_test_samples", 1)
+        n_test = _check_count(n_test, "n_test_samples", 1)
     if task not in _TASKS:
         raise ValueError(f"task must be one of {list(_TASKS)}, got {task!r}.")
-    n_features = _check_int(n_features, "n_features", 2)
+    n_features = _check_count(n_features, "n_features", 2)
     if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not noise >= 0:
         raise ValueError(f"noise must be a non-negative number, got {noise!r}.")
     rng = check_random_state(random_state)
@@ -321,7 +317,7 @@ def make_digit_pairs(
     >>> left = X[0].reshape(8, 16)[:, :8]  # the left image of the first pair
     """
     correlation = _check_correlation(correlation, "correlation")
-    n_samples = _check_int(n_samples, "n_samples", 1)
+    n_samples = _check_count(n_samples, "n_samples", 1)
     if source not in _SOURCES:
         raise ValueError(f"source must be one of {list(_SOURCES)}, got {source!r}.")
     if split not in _SPLITS:

@@ -13,6 +13,8 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.utils import Bunch, check_random_state
 
+from ._base import _check_count
+
 __all__ = ["make_mechanism_pairs", "make_shifted_digits"]
 
 _MECHANISMS = ("translation", "translation_unknown", "linear")
@@ -20,12 +22,6 @@ _MIXINGS = ("mlp", "linear", "identity")
 _DISTRIBUTIONS = ("gaussian", "uniform")
 _NEGATIVE_SLOPE = 0.2
 _DIGIT_SIZE = 8
-
-
-def _check_int(value, name, minimum):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 def _check_option(value, name, options):
@@ -182,12 +178,12 @@ def make_mechanism_pairs(
     >>> bool(np.allclose(data.mixing(data.latents_next), data.X_next))
     True
     """
-    n_samples = _check_int(n_samples, "n_samples", 1)
-    n_latents = _check_int(n_latents, "n_latents", 1)
+    n_samples = _check_count(n_samples, "n_samples", 1)
+    n_latents = _check_count(n_latents, "n_latents", 1)
     _check_option(mechanism, "mechanism", _MECHANISMS)
     _check_option(mixing, "mixing", _MIXINGS)
     _check_option(latent_distribution, "latent_distribution", _DISTRIBUTIONS)
-    n_actions = n_latents if n_actions is None else _check_int(n_actions, "n_actions", 1)
+    n_actions = n_latents if n_actions is None else _check_count(n_actions, "n_actions", 1)
     if not isinstance(noise, numbers.Real) or not noise >= 0:
         raise ValueError(f"noise must be a non-negative float, got {noise!r}.")
     rng = check_random_state(random_state)
@@ -291,9 +287,9 @@ def make_shifted_digits(n_samples=2000, *, canvas_size=16, max_shift=2, random_s
     >>> bool(np.array_equal(np.roll(image, (du, dv), axis=(0, 1)).ravel(), data.X_next[0]))
     True
     """
-    n_samples = _check_int(n_samples, "n_samples", 1)
-    canvas_size = _check_int(canvas_size, "canvas_size", _DIGIT_SIZE)
-    max_shift = _check_int(max_shift, "max_shift", 0)
+    n_samples = _check_count(n_samples, "n_samples", 1)
+    canvas_size = _check_count(canvas_size, "canvas_size", _DIGIT_SIZE)
+    max_shift = _check_count(max_shift, "max_shift", 0)
     rng = check_random_state(random_state)
 
     digits = load_digits()

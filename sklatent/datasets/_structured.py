@@ -11,17 +11,13 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 
+from ._base import _check_count
+
 __all__ = ["make_structured"]
 
 _DEFAULT_STRUCTURE = {"v0": ["z0"], "v1": ["z0", "z1"], "v2": ["z1", "z2"], "v3": ["z2"]}
 _HIDDEN = 32  # width of the random one-hidden-layer decoder of each view
 _GAIN = 1.5  # standard deviation of the pre-activations: tanh is clearly nonlinear
-
-
-def _check_int(value, name, minimum=1):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 def _check_structure(structure):
@@ -57,8 +53,8 @@ def _check_sizes(sizes, names, kind):
         missing = [k for k in names if k not in sizes]
         if missing:
             raise ValueError(f"{kind}_sizes gives no size for the {kind}(s) {missing}.")
-        return {k: _check_int(sizes[k], f"{kind}_sizes[{k!r}]") for k in names}
-    size = _check_int(sizes, f"{kind}_sizes")
+        return {k: _check_count(sizes[k], f"{kind}_sizes[{k!r}]") for k in names}
+    size = _check_count(sizes, f"{kind}_sizes")
     return dict.fromkeys(names, size)
 
 
@@ -168,7 +164,7 @@ def make_structured(
     >>> data.X.shape, data.block_names
     ((200, 8), ['s', 'p'])
     """
-    n_samples = _check_int(n_samples, "n_samples")
+    n_samples = _check_count(n_samples, "n_samples")
     structure = _check_structure(structure)
     view_names = list(structure)
     if isinstance(block_sizes, dict):

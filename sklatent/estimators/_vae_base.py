@@ -4,6 +4,7 @@ from numbers import Real
 
 import numpy as np
 import torch
+from scipy.special import expit
 from sklearn.utils import check_random_state
 
 from ..modules import ACTIVATIONS, VAEModule
@@ -120,7 +121,7 @@ class VariationalTransformer(LatentTransformer):
         Z = rng.standard_normal((n_samples, self.n_components)).astype(np.float32)
         params = self._apply_decoder(Z)
         if "logits" in params:
-            return (rng.uniform(size=params["logits"].shape) < _sigmoid(params["logits"])) * 1.0
+            return (rng.uniform(size=params["logits"].shape) < expit(params["logits"])) * 1.0
         noise = rng.standard_normal(params["mean"].shape)
         return params["mean"] + noise * np.exp(0.5 * params["logvar"])
 
@@ -211,7 +212,3 @@ def _as_float64(tree):
     if isinstance(tree, dict):
         return {name: _as_float64(value) for name, value in tree.items()}
     return tree.double()
-
-
-def _sigmoid(logits):
-    return 1.0 / (1.0 + np.exp(-logits))

@@ -139,8 +139,8 @@ def test_colored_reproducible_and_inputs_unchanged():
         ({"flip_probs": ()}, "non-empty sequence"),
         ({"flip_probs": 0.2}, "non-empty sequence"),
         ({"label_noise": 1.2}, "label_noise must be a probability"),
-        ({"neutral_envs": -1}, "neutral_envs must be an integer"),
-        ({"downsample": 0}, "downsample must be an integer"),
+        ({"neutral_envs": -1}, "neutral_envs == -1, must be >= 0"),
+        ({"downsample": 0}, "downsample == 0, must be >= 1"),
         ({"binarize_at": 10}, "puts every label in class 0"),
         ({"binarize_at": "5"}, "binarize_at must be a number"),
         ({"image_shape": (2, 8)}, "disagrees with images"),
@@ -234,13 +234,18 @@ def test_spurious_reproducible():
         ({"flip_probs": (0.1, 1.1)}, r"flip_probs\[1\] must be a probability"),
         ({"flip_probs": ()}, "non-empty sequence"),
         ({"label_noise": -0.1}, "label_noise must be a probability"),
-        ({"n_causal": 0}, "n_causal must be an integer"),
-        ({"n_spurious": 1.5}, "n_spurious must be an integer"),
+        ({"n_causal": 0}, "n_causal == 0, must be >= 1"),
         ({"spurious_noise": -1.0}, "spurious_noise must be a float"),
-        ({"n_samples_per_env": 0}, "n_samples_per_env must be an integer"),
+        ({"n_samples_per_env": 0}, "n_samples_per_env == 0, must be >= 1"),
     ],
 )
 def test_spurious_bad_arguments(kwargs, match):
     kwargs = {"n_samples_per_env": 10, **kwargs}
     with pytest.raises(ValueError, match=match):
         make_spurious_environments(**kwargs)
+
+
+@pytest.mark.parametrize(("value", "kind"), [(1.5, "float"), (True, "bool")])
+def test_a_count_that_is_not_an_integer_is_a_type_error(value, kind):
+    with pytest.raises(TypeError, match=f"n_spurious must be an instance of int, not {kind}"):
+        make_spurious_environments(n_samples_per_env=10, n_spurious=value)

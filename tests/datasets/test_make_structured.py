@@ -116,7 +116,7 @@ def test_noise_level():
         ({"structure": {}}, "non-empty dict"),
         ({"view_sizes": {"v0": 3}}, r"no size for the view\(s\) \['v1', 'v2', 'v3'\]"),
         ({"view_sizes": {"v0": 3, "v1": 3, "v2": 3, "v3": 3, "v9": 3}}, r"unknown view.*'v9'"),
-        ({"block_sizes": 0}, "block_sizes must be an integer >= 1"),
+        ({"block_sizes": 0}, "block_sizes == 0, must be >= 1"),
         ({"n_samples": 0}, "n_samples"),
         ({"noise": -0.1}, "noise"),
         ({"noise": float("inf")}, "noise"),

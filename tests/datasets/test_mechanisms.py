@@ -127,16 +127,20 @@ def test_gaussian_latents_small_and_odd_dimensions(k):
         ({"mechanism": "rotation"}, "mechanism must be one of"),
         ({"mixing": "relu"}, "mixing must be one of"),
         ({"latent_distribution": "laplace"}, "latent_distribution must be one of"),
-        ({"n_samples": 0}, "n_samples must be an integer >= 1"),
-        ({"n_samples": 2.5}, "n_samples must be an integer"),
-        ({"n_latents": 0}, "n_latents must be an integer >= 1"),
-        ({"n_actions": 0, "mechanism": "translation_unknown"}, "n_actions must be"),
+        ({"n_samples": 0}, "n_samples == 0, must be >= 1"),
+        ({"n_latents": 0}, "n_latents == 0, must be >= 1"),
+        ({"n_actions": 0, "mechanism": "translation_unknown"}, "n_actions == 0, must be >= 1"),
         ({"noise": -1.0}, "noise must be a non-negative float"),
     ],
 )
 def test_make_mechanism_pairs_invalid_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_mechanism_pairs(**kwargs)
+
+
+def test_a_non_integer_count_is_a_type_error():
+    with pytest.raises(TypeError, match="n_samples must be an instance of int, not float"):
+        make_mechanism_pairs(n_samples=2.5)
 
 
 # --------------------------------------------------------------------------- make_shifted_digits
@@ -178,9 +182,9 @@ def test_shifted_digits_determinism_and_edge_cases():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"n_samples": 0}, "n_samples must be an integer >= 1"),
-        ({"canvas_size": 7}, "canvas_size must be an integer >= 8"),
-        ({"max_shift": -1}, "max_shift must be an integer >= 0"),
+        ({"n_samples": 0}, "n_samples == 0, must be >= 1"),
+        ({"canvas_size": 7}, "canvas_size == 7, must be >= 8"),
+        ({"max_shift": -1}, "max_shift == -1, must be >= 0"),
     ],
 )
 def test_make_shifted_digits_invalid_arguments(kwargs, match):
