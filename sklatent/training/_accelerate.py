@@ -14,6 +14,7 @@ from skorch.hf import AccelerateMixin
 
 from ._adversarial import AdversarialNet
 from ._net import LatentNet
+from ._skorch_compat import criterion_names, is_wrapped_with_accelerator, registered_criteria
 
 
 class ProcessShards:
@@ -60,20 +61,17 @@ class _AcceleratedSteps:
     def _initialize_accelerator(self):
         # Distributed data parallel refuses a module with no trainable parameter, which is what
         # an objective usually is: such an objective is only moved to the device (its buffers).
-        if self._wrapped_with_accelerator:
+        if is_wrapped_with_accelerator(self):
             return self
-        criteria, trainable = self._criteria, []
-        for name in criteria:
+        trainable = []
+        for name in criterion_names(self):
             criterion = getattr(self, name + "_")
             if any(p.requires_grad for p in criterion.parameters()):
                 trainable.append(name)
             else:
                 criterion.to(self.accelerator.device)
-        self._criteria = trainable
-        try:
+        with registered_criteria(self, trainable):
             return super()._initialize_accelerator()
-        finally:
-            self._criteria = criteria
 
     def forward_context(self):
         return self.accelerator.autocast()

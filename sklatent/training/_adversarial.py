@@ -95,10 +95,8 @@ class AdversarialNet(LatentNet):
         return tuple(self.criterion.critic_term_names)
 
     def get_default_callbacks(self):
-        callbacks = list(super().get_default_callbacks())
-        print_log = callbacks.pop()
         critic = [f"critic_{name}" for name in self.critic_term_names()]
-        return [*callbacks, *_term_scorings("train", critic, on_train=True), print_log]
+        return [*super().get_default_callbacks(), *_term_scorings("train", critic, on_train=True)]
 
     def initialize_module(self):
         super().initialize_module()

@@ -10,6 +10,7 @@ from skorch.callbacks import PassthroughScoring
 
 from ..exceptions import TrainingDivergedError
 from ._data import IndexBatches, TensorData
+from ._skorch_compat import is_print_log, module_names, set_training_mode
 
 # Rows per forward pass at inference: large enough to keep the matrix products efficient, small
 # enough to bound memory on millions of rows.
@@ -89,16 +90,19 @@ class LatentNet(NeuralNet):
         return tuple(self.criterion.term_names)
 
     def get_default_callbacks(self):
-        defaults = list(super().get_default_callbacks())
-        # skorch prints the epoch table last; the term averages must be computed before it. A
-        # silent net does without the table, which skorch would format every epoch regardless.
-        print_log = defaults.pop()
+        # The term averages are scorings skorch runs before its epoch table (it puts PrintLog
+        # after every other callback). A silent net does without the table, which skorch would
+        # format every epoch regardless.
+        defaults = [
+            entry
+            for entry in super().get_default_callbacks()
+            if self.verbose or not is_print_log(entry)
+        ]
         terms = self.term_names()
         return [
             *defaults,
             *_term_scorings("train", terms, on_train=True),
             *_term_scorings("valid", terms, on_train=False),
-            *([print_log] if self.verbose else []),
         ]
 
     # ---- data --------------------------------------------------------------------------------
@@ -123,7 +127,7 @@ class LatentNet(NeuralNet):
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         # Switch train/eval mode once per pass rather than in every step: walking the module
         # tree each batch was ~5% of a small model's fit.
-        self._set_training(training)
+        set_training_mode(self, training)
         return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
 
     def get_loss(self, y_pred, y_true=None, X=None, training=False):
@@ -172,7 +176,7 @@ class LatentNet(NeuralNet):
         ]
         outputs = {}
         if not bad:
-            self._set_training(False)
+            set_training_mode(self, False)
             batch = next(iter(self.inference_batches(dataset)))
             with torch.no_grad():
                 outputs = self.module_(batch)
@@ -208,7 +212,7 @@ class LatentNet(NeuralNet):
 
     def torch_modules(self):
         """The net's torch modules by name (``{"module": ..., "critic": ...}``), for saving."""
-        return {name: getattr(self, name + "_") for name in self._modules}
+        return {name: getattr(self, name + "_") for name in module_names(self)}
 
     # ---- inference ---------------------------------------------------------------------------
     def apply(self, tensors, fn):
@@ -231,7 +235,7 @@ class LatentNet(NeuralNet):
         torch.Tensor
             The outputs of every batch, concatenated (float64 on the CPU).
         """
-        self._set_training(False)
+        set_training_mode(self, False)
         module = self.module_
         if self.device_type() == "cpu":
             module = copy.deepcopy(module).double()

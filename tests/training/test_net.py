@@ -5,7 +5,7 @@ import pytest
 import torch
 from skorch.callbacks import Callback
 
-from sklatent import BetaVAE, TrainingDivergedError
+from sklatent import BetaVAE, FairEncoder, TrainingDivergedError
 from sklatent.objectives import Objective
 from sklatent.training import LatentNet, RandomSplit, TensorData
 from sklatent.utils._torch import torch_seed
@@ -125,6 +125,20 @@ def test_verbose_prints_an_epoch_table_and_silent_prints_nothing(capsys):
     table = capsys.readouterr().out
     assert "train_kl" in table and "train_reconstruction" in table
     assert len([line for line in table.splitlines() if line.strip().startswith(("1", "2"))]) == 2
+
+
+def test_the_epoch_table_comes_last_and_shows_the_critic_terms(capsys):
+    """skorch prints its table after every other callback: the terms and the critic's are in."""
+    groups = np.arange(len(X)) % 2
+    encoder = FairEncoder(independence="adversarial", max_epochs=2, verbose=1, **FAST)
+    encoder.fit(X, sensitive_features=groups)
+    header = capsys.readouterr().out.splitlines()[0]
+    assert "train_critic_" in header and "train_independence" in header
+    names = [name for name, _ in encoder.net_.callbacks_]
+    assert names[-1] == "print_log"
+    silent = FairEncoder(independence="adversarial", max_epochs=2, verbose=0, **FAST)
+    names = [name for name, _ in silent.fit(X, sensitive_features=groups).net_.callbacks_]
+    assert "print_log" not in names and "train_critic_" in " ".join(names)
 
 
 def test_same_random_state_gives_identical_codes_and_leaves_global_rng_alone():
