@@ -40,17 +40,19 @@ def _held_out_scores(encoder):
     return raw, codes
 
 
-# Weights per estimator: normalised HSIC lies in [0, 1], so it needs a smaller weight.
+# Weights per estimator: normalised HSIC lies in [0, 1], so it needs a smaller weight. MMD at
+# 10 passed the accuracy bound by 0.006 (0.858 against 0.852, AUC 0.539); at 3 it hides s as
+# well (AUC 0.546) with room on accuracy (0.897).
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("independence", "weight"),
-    [("mmd", 10), ("hsic", 1), ("adversarial", 10), ("permutation", 1)],
+    [("mmd", 3), ("hsic", 1), ("adversarial", 10), ("permutation", 1)],
 )
 def test_codes_hide_a_planted_proxy_and_keep_the_task(independence, weight):
     (raw_auc, raw_accuracy), (auc, accuracy) = _held_out_scores(
         FairEncoder(independence=independence, independence_weight=weight, **FAST)
     )
-    # Measured: raw 0.988 / 0.922; codes 0.496 / 0.855 (mmd), 0.589 / 0.903 (hsic),
+    # Measured: raw 0.988 / 0.922; codes 0.546 / 0.897 (mmd), 0.589 / 0.903 (hsic),
     # 0.574 / 0.908 (adversarial), 0.573 / 0.905 (permutation critic).
     assert raw_auc > 0.95
     assert auc < raw_auc - 0.3
