@@ -9,7 +9,13 @@ import torch
 from ..modules import PermutationCritics
 from ..objectives import DisentangledObjective
 from ..training import AdversarialNet, Anneal, LatentNet
-from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
+from ..utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _check_feature_names_in,
+    _fit_context,
+    check_is_fitted,
+)
 from ._disentangled_data import add_attribute_tensors, parse_attributes, subspace_structure
 from ._structured import StructuredVAE
 from ._structured_spec import view_tensors
@@ -405,14 +411,16 @@ class DisentangledEncoder(TablePreset):
 
         Parameters
         ----------
-        input_features : None
-            Ignored.
+        input_features : array-like of str or None, default=None
+            Checked against the features seen in fit, as scikit-learn's transformers do; the
+            names of the code do not depend on them.
 
         Returns
         -------
         feature_names_out : ndarray of str
         """
         check_is_fitted(self, "net_")
+        _check_feature_names_in(self, input_features, generate_names=False)
         names = []
         for block, size in zip(self.block_names_, self.block_sizes_, strict=True):
             names += [f"{block}_{i}" for i in range(size)]

@@ -155,14 +155,15 @@ class MultiViewEncoder(StructuredVAE):
 
         Parameters
         ----------
-        input_features : None
-            Ignored.
+        input_features : array-like of str or None, default=None
+            Checked against the features seen in fit, as scikit-learn's transformers do; the
+            names of the code do not depend on them.
 
         Returns
         -------
         feature_names_out : ndarray of str
         """
-        names = super().get_feature_names_out()
+        names = super().get_feature_names_out(input_features)
         return names[: self.n_shared] if self.output == "shared" else names
 
     def transform(self, X):
@@ -190,7 +191,7 @@ class MultiViewEncoder(StructuredVAE):
             return np.hstack([Z, private])
         return Z
 
-    def inverse_transform(self, X, view=None):
+    def inverse_transform(self, X, *, view=None):
         """Generate views from codes (private blocks at 0 when ``output="shared"``).
 
         Parameters

@@ -8,7 +8,13 @@ import torch
 
 from ..modules import ACTIVATIONS, StructuredModule
 from ..objectives import StructuredObjective
-from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
+from ..utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _check_feature_names_in,
+    _fit_context,
+    check_is_fitted,
+)
 from ._base import _SHARED_PARAMETER_CONSTRAINTS, LatentTransformer
 from ._structured_spec import (
     check_conditions_observed,
@@ -262,14 +268,16 @@ class StructuredVAE(LatentTransformer):
 
         Parameters
         ----------
-        input_features : None
-            Ignored.
+        input_features : array-like of str or None, default=None
+            Checked against the features seen in fit, as scikit-learn's transformers do; the
+            names of the code do not depend on them.
 
         Returns
         -------
         feature_names_out : ndarray of str
         """
         check_is_fitted(self, "net_")
+        _check_feature_names_in(self, input_features, generate_names=False)
         names = []
         for block, size in zip(self.block_names_, self.block_sizes_, strict=True):
             names += _dimension_names(block, size)

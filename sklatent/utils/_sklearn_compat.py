@@ -7,7 +7,7 @@ one place means a future rename is mended here and nowhere else.
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.metadata_routing import _MetadataRequester
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 __all__ = [
     "HasMethods",
@@ -15,6 +15,7 @@ __all__ = [
     "Options",
     "StrOptions",
     "_MetadataRequester",
+    "_check_feature_names_in",
     "_fit_context",
     "check_is_fitted",
     "validate_data",
