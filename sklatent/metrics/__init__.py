@@ -5,7 +5,7 @@ estimators) land here with the estimators that need them.
 """
 
 from ._disentanglement import dci, mutual_information_gap, sap_score
-from ._environments import environment_scores
+from ._environments import best_worst_split, environment_scores
 from ._fairness_scorers import (
     best_under_budget,
     demographic_parity_scorer,
@@ -20,6 +20,7 @@ from ._mutual_information import active_units, mutual_information_ksg
 __all__ = [
     "active_units",
     "best_under_budget",
+    "best_worst_split",
     "dci",
     "demographic_parity_scorer",
     "environment_scores",

@@ -5,13 +5,15 @@ does in every environment, not on the pooled data: its worst environment, and ho
 its best and worst environments are.
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.metrics import check_scoring
 from sklearn.utils import Bunch
 
-__all__ = ["environment_scores"]
+__all__ = ["best_worst_split", "environment_scores"]
 
 
 def _n_rows(data):
@@ -144,3 +146,96 @@ def environment_scores(estimator, X, y, environments, *, scoring=None):
         spread=float(scores.max() - scores.min()),
         mean=float(scores.mean()),
     )
+
+
+class _BestWorstSplit:
+    """Picklable ``refit`` callable (a fitted search that holds it can still be pickled)."""
+
+    def __init__(self, metric):
+        self.metric = metric
+
+    def __repr__(self):
+        return f"best_worst_split({self.metric!r})"
+
+    def __call__(self, cv_results):
+        suffix = "score" if self.metric is None else self.metric
+        pattern = re.compile(rf"split(\d+)_test_{re.escape(suffix)}")
+        keys = sorted((int(m.group(1)), k) for k in cv_results if (m := pattern.fullmatch(k)))
+        if not keys:
+            raise ValueError(
+                f"cv_results_ has no split<k>_test_{suffix}: "
+                + (
+                    "with multi-metric scoring, name the scorer (best_worst_split('accuracy'))."
+                    if self.metric is None
+                    else f"the search has no scorer named {self.metric!r}."
+                )
+            )
+        scores = np.column_stack([np.asarray(cv_results[k], dtype=np.float64) for _, k in keys])
+        # A split whose score failed (NaN) counts as the worst possible.
+        worst = np.where(np.isnan(scores), -np.inf, scores).min(axis=1)
+        if np.all(worst == -np.inf):
+            raise ValueError(
+                f"Every candidate has a NaN or -inf split{{k}}_test_{suffix}: scoring failed "
+                "(see the warnings of the search, or set error_score='raise')."
+            )
+        mean = np.nanmean(np.where(np.isinf(scores), np.nan, scores), axis=1)
+        # Best worst split; among equals, the best mean; then the lowest index.
+        order = np.lexsort((-np.nan_to_num(mean, nan=-np.inf), -worst))
+        return int(order[0])
+
+
+def best_worst_split(metric=None):
+    """A ``refit`` callable: the candidate whose worst cross-validation split scores best.
+
+    With :class:`~sklearn.model_selection.LeaveOneGroupOut` over the training environments,
+    each split holds out one environment, so this picks the candidate that does best in the
+    environment it finds hardest, among environments it was not trained on: a selection rule
+    that needs no test environment (the leave-one-environment-out rule of Gulrajani and
+    Lopez-Paz, 2021, scored by its worst fold instead of its mean). The mean over the splits
+    would reward a model that leans on a signal most training environments share; the worst
+    split does not.
+
+    Parameters
+    ----------
+    metric : str, default=None
+        The scorer to read, a key of the search's ``scoring`` dict; None for a search with a
+        single score (``split<k>_test_score``).
+
+    Returns
+    -------
+    refit : callable
+        ``refit(cv_results) -> int``, picklable: the index of the candidate with the highest
+        smallest ``split<k>_test_<metric>``; ties go to the higher mean over the splits, then
+        to the lower index. A NaN split score counts as the worst possible. It raises a
+        ValueError if ``cv_results`` has no such scores or every candidate has a NaN one.
+
+    See Also
+    --------
+    environment_scores : The score of a fitted model in each environment.
+
+    Notes
+    -----
+    Each fit leaves one environment out, so an estimator that needs several environments
+    (:class:`~sklatent.InvariantEncoder`) needs at least three training environments. Route
+    the environments to both the splitter and the estimator::
+
+        sklearn.set_config(enable_metadata_routing=True)
+        encoder = InvariantEncoder().set_fit_request(environments="groups")
+        search = GridSearchCV(
+            encoder, {"penalty_weight": [0, 1, 10, 100]},
+            cv=LeaveOneGroupOut(), refit=best_worst_split(),
+        ).fit(X, y, groups=environments)
+
+    With a callable ``refit`` scikit-learn sets ``best_index_`` and ``best_params_`` but not
+    ``best_score_``.
+
+    Examples
+    --------
+    >>> from sklatent.metrics import best_worst_split
+    >>> cv_results = {"split0_test_score": [0.90, 0.76], "split1_test_score": [0.70, 0.75]}
+    >>> best_worst_split()(cv_results)  # the mean favours 0, the worst split 1
+    1
+    """
+    if metric is not None and not isinstance(metric, str):
+        raise ValueError(f"metric must be a scorer name (a str) or None, got {metric!r}.")
+    return _BestWorstSplit(metric)
