@@ -174,7 +174,7 @@ class StructuredModule(nn.Module):
         view = self.views[index]
         if view["likelihood"] == "categorical":
             labels = batch[f"labels_{view['name']}"]
-            # In the weights' dtype: float64 when inference runs in float64.
+            # In the dtype of the weights (a module may run in float64 or under autocast).
             dtype = self.decoder_gates.probabilities().dtype
             return nn.functional.one_hot(labels, view["n_categories"]).to(dtype)
         return batch[f"X_{view['name']}"]
