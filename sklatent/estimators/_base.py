@@ -148,23 +148,28 @@ class LatentTransformer(
         return self.n_components
 
     # ---- fitting -----------------------------------------------------------------------------
-    def _build_net(self, seed, device, *, n_samples=None, accelerator=None, split_seed=None):
+    def _build_net(
+        self, seed, device, *, n_samples=None, accelerator=None, split_seed=None, incremental=False
+    ):
         """The skorch net for the current parameters, not yet initialised.
 
         ``n_samples`` rows will train it (before the validation split): with the ``"auto"``
         training parameters they size the budget (:func:`training_budget`). With an
         ``accelerator`` the net is skorch's accelerated variant and the accelerator places the
         modules, so the net itself gets no device. The validation rows are drawn with
-        ``split_seed`` (``seed`` when None).
+        ``split_seed`` (``seed`` when None). An ``incremental`` net (``partial_fit``) trains one
+        epoch a call on all the rows it is given: no validation split, no stopping rule.
         """
         split_seed = seed if split_seed is None else split_seed
         budget = training_budget(
             n_samples,
             batch_size=self.batch_size,
-            max_epochs=self.max_epochs,
-            early_stopping=self.early_stopping,
+            max_epochs=1 if incremental else self.max_epochs,
+            early_stopping=False if incremental else self.early_stopping,
             validation_fraction=(
-                self._held_out_fraction()
+                None
+                if incremental
+                else self._held_out_fraction()
                 if self.validation_fraction is None
                 else self.validation_fraction
             ),
@@ -250,7 +255,50 @@ class LatentTransformer(
             self._discard_fit()
             raise
         _warn_if_collapsed(outputs.get("mean", outputs.get("z")))
+        self.__dict__.pop("_incremental_", None)  # partial_fit starts anew from these weights
         self.net_ = net
+        self.n_iter_ = len(net.history)
+        return self
+
+    def _partial_fit_net(self, tensors):
+        """Train one epoch on ``tensors`` (a chunk of rows), continuing earlier calls.
+
+        The first call builds the net: its modules, and its batch size (``"auto"``: from the
+        first chunk's rows). Later calls continue it with its optimiser's state. After ``fit``
+        (or :func:`sklatent.load`), the first call continues from the fitted weights with a
+        fresh optimiser. Each call draws its batches and noise from ``random_state`` and the
+        number of epochs trained so far, so the same chunks in the same order give the same
+        model. A call that fails leaves the estimator unfitted.
+        """
+        try:
+            device = self._training_device()
+            data = TensorData({name: value.to(device) for name, value in tensors.items()})
+            seed = torch_seed(self.random_state)
+            with limited_threads(get_config()["torch_threads"]):
+                if not getattr(self, "_incremental_", False):
+                    self._hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
+                    with seeded(seed, device):
+                        net = self._build_net(
+                            seed,
+                            device,
+                            n_samples=len(data),
+                            accelerator=self.accelerator,
+                            incremental=True,
+                        ).initialize()
+                    if hasattr(self, "net_"):  # continue from the weights of fit or load
+                        fitted = self.net_.torch_modules()
+                        for name, module in net.torch_modules().items():
+                            module.load_state_dict(fitted[name].state_dict())
+                    self.net_, self._incremental_ = net, True
+                net = self.net_
+                with random_stream(seed + len(net.history)):
+                    net.partial_fit(data, epochs=1)
+                outputs = net.check_finite_fit(data)
+        except BaseException:
+            self._discard_fit()
+            raise
+        if len(net.history) == 1:
+            _warn_if_collapsed(outputs.get("mean", outputs.get("z")))
         self.n_iter_ = len(net.history)
         return self
 

@@ -344,8 +344,59 @@ class FairEncoder(DifferenceBoundMixin, TablePreset):
         self : FairEncoder
             The fitted estimator.
         """
+        self._fit_net(self._training_tensors(X, y, sensitive_features, first=True))
+        self._read_structure()
+        self._read_budget()
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, *, sensitive_features=None, classes=None):
+        """Train one epoch on a chunk of the training rows, continuing earlier calls.
+
+        scikit-learn's incremental convention (as :class:`~sklearn.linear_model.SGDClassifier`):
+        call it once per chunk, as many passes over the chunks as wanted; the optimiser's state
+        is kept between calls. What needs the whole table is fixed by the first call: the
+        features, the sensitive groups (every group must appear in the first chunk, and later
+        chunks may hold no other; a continuous attribute's bins are cut at the first chunk's
+        quantiles), the classes of ``y`` (pass ``classes`` when the first chunk may lack one)
+        and the automatic ``batch_size``. ``max_epochs``, early stopping and
+        ``difference_bound`` do not apply: there are no held-out rows. It works with
+        ``dask_ml.wrappers.Incremental`` on a Dask array or DataFrame.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data.
+        y : array-like of shape (n_samples,), default=None
+            The label of each row of the chunk (as in :meth:`fit`).
+        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_sensitive)
+            The sensitive attribute(s) of each row of the chunk (as in :meth:`fit`).
+        classes : array-like of shape (n_classes,), default=None
+            Every class of ``y``; read on the first call only (None: the first chunk's).
+
+        Returns
+        -------
+        self : FairEncoder
+            The estimator, trained one more epoch.
+        """
+        if self.difference_bound is not None:
+            raise ValueError(
+                "difference_bound is met on rows held out of fit; partial_fit trains on every "
+                "row it gets. Use fit, or set independence_weight instead."
+            )
+        first = not hasattr(self, "net_")
+        tensors = self._training_tensors(X, y, sensitive_features, first=first, classes=classes)
+        self._partial_fit_net(tensors)
+        if first:
+            self._read_structure()
+            self._read_budget()
+        return self
+
+    def _training_tensors(self, X, y, sensitive_features, *, first, classes=None):
+        """Validate a fit's data and return its tensors; ``first`` learns the features, groups
+        and classes (else the fitted ones encode the rows, as in a later ``partial_fit``)."""
         index_features = index_level_features(X, self.sensitive_feature_ids)
-        X = self._validate_X(X, reset=True)
+        X = self._validate_X(X, reset=first)
         n_samples = len(X)
         sensitive_columns = [] if index_features is not None else self._sensitive_columns()
         if (sensitive_columns or index_features is not None) and sensitive_features is not None:
@@ -355,35 +406,33 @@ class FairEncoder(DifferenceBoundMixin, TablePreset):
             )
         if index_features is not None:
             sensitive_features = index_features
+        elif sensitive_columns:
+            sensitive_features = X[:, sensitive_columns]
         if self.criterion == "equalized_odds" and y is None:
             raise ValueError(
                 "criterion='equalized_odds' makes the code independent of the sensitive "
                 "features given the label: fit needs y."
             )
-        self.categories_ = {}
-        y_view, y_tensors = target_view(y, n_samples, self.categories_)
-        sensitive = SensitiveGroups(self.n_bins)
-        if sensitive_columns:
-            groups = sensitive.fit_encode(X[:, sensitive_columns], n_samples)
-        elif sensitive_features is not None:
-            groups = sensitive.fit_encode(sensitive_features, n_samples)
+        if first:
+            self._learn_groups(sensitive_features, n_samples)
+            self.categories_ = {}
+            y_view, y_tensors = target_view(y, n_samples, self.categories_, classes=classes)
         else:
-            warnings.warn(
-                "FairEncoder got no sensitive features (neither sensitive_features nor "
-                "sensitive_feature_ids): it is fitted as an unconstrained encoder.",
-                UserWarning,
-                stacklevel=2,
+            y_view, y_tensors = self._chunk_label(y, n_samples)
+            if sensitive_features is None and self._n_groups > 1:
+                raise ValueError(
+                    "partial_fit got no sensitive features for this chunk; every chunk needs "
+                    "those of its rows."
+                )
+        if first:
+            if self.criterion == "equalized_odds" and y_view["likelihood"] != "categorical":
+                raise ValueError("criterion='equalized_odds' needs class labels as y.")
+            self._check_budget(y_view)
+            self._n_strata = (
+                len(self.categories_["y"]) if self.criterion == "equalized_odds" else None
             )
-            groups = np.zeros(n_samples, dtype=np.int64)
-        self.sensitive_groups_ = getattr(sensitive, "groups_", np.array(["all"], object))
-        self._sensitive_edges = getattr(sensitive, "edges_", [])
-        self._n_groups = len(self.sensitive_groups_)
-
-        if self.criterion == "equalized_odds" and y_view["likelihood"] != "categorical":
-            raise ValueError("criterion='equalized_odds' needs class labels as y.")
-        self._check_budget(y_view)
-        self._n_strata = len(self.categories_["y"]) if self.criterion == "equalized_odds" else None
-        self._build_views(sensitive_columns, y_view if self.target_weight > 0 else None)
+            self._build_views(sensitive_columns, y_view if self.target_weight > 0 else None)
+        groups = self._group_indices(sensitive_features, n_samples)
 
         tensors = view_tensors(self.views_, self.categories_, X, fitting=False)
         if self.target_weight > 0 and y_tensors is not None:
@@ -395,11 +444,46 @@ class FairEncoder(DifferenceBoundMixin, TablePreset):
         strata = np.zeros(n_samples, dtype=np.int64)
         if self._n_strata:
             strata = tensors["strata"] = y_tensors["labels_y"]
-        self._group_log_prior = group_log_prior(groups, np.asarray(strata), self._n_groups)
-        self._fit_net(tensors)
-        self._read_structure()
-        self._read_budget()
-        return self
+        if first:
+            self._group_log_prior = group_log_prior(groups, np.asarray(strata), self._n_groups)
+        return tensors
+
+    def _chunk_label(self, y, n_samples):
+        """The label of a later ``partial_fit`` chunk, encoded as the first chunk's."""
+        view = next((v for v in self.views_ if v["name"] == "y"), None)
+        likelihood = "categorical" if "y" in self.categories_ else view and view["likelihood"]
+        if (y is None) != (likelihood is None):
+            raise ValueError(
+                "partial_fit got y in some chunks and not in others: pass the label of every "
+                "chunk, or of none."
+            )
+        return target_view(y, n_samples, self.categories_, likelihood=likelihood)
+
+    def _learn_groups(self, sensitive_features, n_samples):
+        """The sensitive groups of the training rows (one group, with a warning, without)."""
+        sensitive = SensitiveGroups(self.n_bins)
+        if sensitive_features is not None:
+            self._first_groups = sensitive.fit_encode(sensitive_features, n_samples)
+        else:
+            warnings.warn(
+                "FairEncoder got no sensitive features (neither sensitive_features nor "
+                "sensitive_feature_ids): it is fitted as an unconstrained encoder.",
+                UserWarning,
+                stacklevel=4,
+            )
+            self._first_groups = np.zeros(n_samples, dtype=np.int64)
+        self.sensitive_groups_ = getattr(sensitive, "groups_", np.array(["all"], object))
+        self._sensitive_edges = getattr(sensitive, "edges_", [])
+        self._n_groups = len(self.sensitive_groups_)
+
+    def _group_indices(self, sensitive_features, n_samples):
+        """The group of each row, by the groups learned from the first rows."""
+        if hasattr(self, "_first_groups"):
+            return self.__dict__.pop("_first_groups")
+        if self._n_groups == 1:
+            return np.zeros(n_samples, dtype=np.int64)
+        sensitive = SensitiveGroups.fitted(self.sensitive_groups_, self._sensitive_edges)
+        return sensitive.encode(sensitive_features, n_samples)
 
     def transform(self, X):
         """Codes of ``X`` (posterior means); the sensitive features are not needed.

@@ -140,14 +140,29 @@ def _as_columns(values, n_samples, name):
     return columns
 
 
-def target_view(y, n_samples, categories):
-    """The label as a view (classes or Gaussian values) and its tensors; None without y."""
+def target_view(y, n_samples, categories, *, classes=None, likelihood=None):
+    """The label as a view (classes or Gaussian values) and its tensors; None without y.
+
+    ``categories["y"]`` holds the classes: learned here from ``classes`` (or from ``y``) unless
+    present, when they encode ``y`` (a later chunk of ``partial_fit``). ``likelihood`` fixes the
+    label's kind (a later chunk's kind is the first chunk's); None infers it from ``y``.
+    """
     if y is None:
         return None, None
     y = check_auxiliary(y, name="y", n_samples=n_samples, ensure_2d=None, dtype=None)
-    kind = type_of_target(y, input_name="y")
-    if kind in ("binary", "multiclass"):
-        categories["y"] = np.unique(y)
+    if likelihood is None:
+        kind = type_of_target(y, input_name="y")
+        likelihood = "categorical" if kind in ("binary", "multiclass") else "gaussian"
+    if likelihood == "categorical":
+        if "y" not in categories:
+            known = (
+                y
+                if classes is None
+                else check_auxiliary(
+                    classes, name="classes", n_samples=len(classes), ensure_2d=False, dtype=None
+                )
+            )
+            categories["y"] = np.unique(known)
         labels = encode_labels(y, categories["y"], name="y")
         view = {"likelihood": "categorical", "n_features": 1}
         tensors = {"labels_y": torch.as_tensor(labels)}

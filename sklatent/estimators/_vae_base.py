@@ -82,6 +82,31 @@ class VariationalTransformer(LatentTransformer):
         X = self._validate_X(X, reset=True)
         return self._fit_net({"X": as_float_tensor(X, "cpu")})
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train one epoch on ``X``, a chunk of the training rows, continuing earlier calls.
+
+        scikit-learn's incremental convention (as :class:`~sklearn.decomposition.IncrementalPCA`):
+        call it once per chunk, as many passes over the chunks as wanted; the optimiser's state
+        is kept between calls. The first call fixes the number of features and the automatic
+        ``batch_size``; ``max_epochs`` and the early stopping do not apply (there are no held-out
+        rows). It works with ``dask_ml.wrappers.Incremental`` on a Dask array or DataFrame.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+        X = self._validate_X(X, reset=not hasattr(self, "net_"))
+        return self._partial_fit_net({"X": as_float_tensor(X, "cpu")})
+
     def inverse_transform(self, X):
         """Decode latent codes back to the data space (the decoder mean).
 
