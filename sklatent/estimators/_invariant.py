@@ -20,7 +20,7 @@ from ..utils._sklearn_compat import (
     check_is_fitted,
     validate_data,
 )
-from ..utils._validation import check_auxiliary
+from ..utils._validation import check_auxiliary, encode_labels
 from ._critics import dependence_critic
 from ._fair_data import group_log_prior, target_view
 from ._structured import StructuredVAE
@@ -305,49 +305,102 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         self : InvariantEncoder
             The fitted estimator.
         """
+        self._fit_net(self._training_tensors(X, y, environments, first=True))
+        self._read_structure()
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, *, environments=None, classes=None):
+        """Train one epoch on a chunk of the training rows, continuing earlier calls.
+
+        scikit-learn's incremental convention (as :class:`~sklearn.linear_model.SGDClassifier`):
+        call it once per chunk; the optimiser's state is kept between calls. The first call
+        fixes the features, the classes (pass ``classes`` when the first chunk may lack one),
+        the environments and the automatic ``batch_size``; each chunk should hold rows of every
+        environment (the penalties compare them within a batch: shuffle the table's rows before
+        chunking it). Each call is one epoch: the penalty's full weight starts after
+        ``anneal_epochs`` calls. ``max_epochs`` and early stopping do not apply.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data.
+        y : array-like of shape (n_samples,)
+            Class labels of the chunk.
+        environments : array-like of shape (n_samples,), default=None
+            The environment of each row of the chunk (as in :meth:`fit`).
+        classes : array-like of shape (n_classes,), default=None
+            Every class of ``y``; read on the first call only (None: the first chunk's).
+
+        Returns
+        -------
+        self : InvariantEncoder
+            The estimator, trained one more epoch.
+        """
+        first = not hasattr(self, "net_")
+        tensors = self._training_tensors(X, y, environments, first=first, classes=classes)
+        self._partial_fit_net(tensors)
+        if first:
+            self._read_structure()
+        return self
+
+    def _training_tensors(self, X, y, environments, *, first, classes=None):
+        """Validate a fit's data and return its tensors; ``first`` learns the features,
+        classes and environments (else the fitted ones encode the rows)."""
         # scikit-learn's own message when y is None (this classifier's tags require y).
-        validate_data(self, X, y, skip_check_array=True)
-        X = self._validate_X(X, reset=True)
+        validate_data(self, X, y, skip_check_array=True, reset=first)
+        X = self._validate_X(X, reset=first)
         n_samples = len(X)
         y = column_or_1d(y, warn=True)
         y = check_auxiliary(y, name="y", n_samples=n_samples, ensure_2d=False, dtype=None)
         check_classification_targets(y)
-        self.categories_ = {}
-        y_view, y_tensors = target_view(y, n_samples, self.categories_)
-        self.classes_ = self.categories_["y"]
+        if first:
+            self.categories_ = {}
+        y_view, y_tensors = target_view(
+            y, n_samples, self.categories_, classes=classes, likelihood="categorical"
+        )
         environments_given = environments is not None
+        if environments is None and not first:
+            if self._n_environments > 1:
+                raise ValueError(
+                    "partial_fit got no environments for this chunk; every chunk needs those "
+                    "of its rows."
+                )
+            environments = np.full(n_samples, self.environments_[0])
         if environments is None:
             warnings.warn(
                 "InvariantEncoder got no environments: the data are one environment and the "
                 "fit is empirical risk minimisation.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
             environments = np.zeros(n_samples, dtype=np.int64)
         environments = check_auxiliary(
             environments, name="environments", n_samples=n_samples, ensure_2d=False, dtype=None
         )
-        self.environments_, groups = np.unique(environments, return_inverse=True)
-        self._n_environments = len(self.environments_)
-        _check_environments(self.environments_, groups, y, given=environments_given)
-
-        x_view = {"name": "x", "columns": list(range(self.n_features_in_))}
-        x_view |= {"likelihood": "gaussian", "decoder": self.reconstruction_weight > 0}
-        self.views_ = [x_view, y_view]
-        self.block_names_, self.block_sizes_ = [_BLOCK], [self.n_components]
-        self._learned = {"decoder": False, "encoder": False}
-        self._masks_for_module = one_block_masks(self.views_, _BLOCK)
+        if first:
+            self.classes_ = self.categories_["y"]
+            self.environments_, groups = np.unique(environments, return_inverse=True)
+            self._n_environments = len(self.environments_)
+            _check_environments(self.environments_, groups, y, given=environments_given)
+            x_view = {"name": "x", "columns": list(range(self.n_features_in_))}
+            x_view |= {"likelihood": "gaussian", "decoder": self.reconstruction_weight > 0}
+            self.views_ = [x_view, y_view]
+            self.block_names_, self.block_sizes_ = [_BLOCK], [self.n_components]
+            self._learned = {"decoder": False, "encoder": False}
+            self._masks_for_module = one_block_masks(self.views_, _BLOCK)
+        else:
+            groups = encode_labels(environments, self.environments_, name="environments")
 
         tensors = view_tensors(self.views_, self.categories_, X, fitting=False)
         tensors.update(y_tensors)
         tensors["present"][:, 1] = 1.0
         tensors["groups"] = torch.as_tensor(groups.astype(np.int64))
         tensors["strata"] = y_tensors["labels_y"]
-        labels = y_tensors["labels_y"].numpy()
-        self._environment_log_prior = group_log_prior(groups, labels, self._n_environments)
-        self._fit_net(tensors)
-        self._read_structure()
-        return self
+        if first:
+            labels = y_tensors["labels_y"].numpy()
+            self._environment_log_prior = group_log_prior(groups, labels, self._n_environments)
+        return tensors
 
     # ---- prediction --------------------------------------------------------------------------
     def predict_proba(self, X):

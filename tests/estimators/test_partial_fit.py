@@ -105,3 +105,44 @@ def test_dask_ml_incremental_streams_the_blocks_of_a_dask_array():
 
 def _no_score(estimator, X, y=None):
     return 0.0
+
+
+def _spurious_stream(penalty_weight):
+    """InvariantEncoder streamed over four chunks of the two training environments (shuffled,
+    so that every chunk holds both), 125 passes; the test environment's accuracy."""
+    from sklatent import InvariantEncoder
+    from sklatent.datasets import make_spurious_environments
+
+    X_all, y_all, env = make_spurious_environments(1000, random_state=0)
+    order = np.random.RandomState(0).permutation(2000)  # the training environments: rows < 2000
+    model = InvariantEncoder(
+        penalty="rex", penalty_weight=penalty_weight, anneal_epochs=100, batch_size=500
+    ).set_params(random_state=0)
+    for _ in range(125):
+        for rows in np.array_split(order, 4):
+            model.partial_fit(X_all[rows], y_all[rows], environments=env[rows], classes=[0, 1])
+    return model.score(X_all[env == 2], y_all[env == 2])
+
+
+@pytest.mark.slow
+def test_invariant_encoder_streamed_holds_up_when_the_spurious_correlation_reverses():
+    # Measured: ERM 0.107, REx 0.366 on the test environment (full-batch fit: 0.117 and 0.679).
+    erm = _spurious_stream(0.0)
+    assert erm < 0.2
+    assert _spurious_stream(1e4) > erm + 0.15
+
+
+def test_invariant_encoder_partial_fit_fixes_classes_and_environments():
+    from sklatent import InvariantEncoder
+
+    env = np.arange(1500) % 2
+    model = InvariantEncoder(**SMALL).partial_fit(
+        X[:300], Y[:300], environments=env[:300], classes=[0, 1]
+    )
+    model.partial_fit(X[300:600], Y[300:600], environments=env[300:600])
+    assert model.classes_.tolist() == [0, 1] and model.environments_.tolist() == [0, 1]
+    assert model.n_iter_ == 2 and model.predict(X[:5]).shape == (5,)
+    with pytest.raises(ValueError, match="environments holds labels not seen in fit"):
+        model.partial_fit(X[:10], Y[:10], environments=np.full(10, 9))
+    with pytest.raises(ValueError, match="no environments for this chunk"):
+        model.partial_fit(X[:10], Y[:10])
