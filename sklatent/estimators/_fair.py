@@ -1,6 +1,5 @@
 """FairEncoder: codes that keep the features' information but not the sensitive attribute."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,16 +11,17 @@ from ..training import AdversarialNet, LatentNet
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ._critics import dependence_critic
 from ._fair_budget import DifferenceBoundMixin
-from ._fair_data import SensitiveGroups, group_log_prior, index_level_features, target_view
+from ._fair_data import SensitiveGroups
+from ._fair_rows import FairTrainingRows
 from ._structured import StructuredVAE
-from ._structured_spec import one_block_masks, parse_views, view_tensors
+from ._structured_spec import one_block_masks
 from ._table_preset import TablePreset
 
 _STRUCTURED = StructuredVAE._parameter_constraints
 _BLOCK = "fairencoder"
 
 
-class FairEncoder(DifferenceBoundMixin, TablePreset):
+class FairEncoder(DifferenceBoundMixin, FairTrainingRows, TablePreset):
     r"""Codes that keep what the features say about the task but not the sensitive attribute.
 
     The fair preset of :class:`StructuredVAE` (our formulation of the fair special case of Zhang,
@@ -264,18 +264,6 @@ class FairEncoder(DifferenceBoundMixin, TablePreset):
         self.tol = tol
 
     # ---- structure ---------------------------------------------------------------------------
-    def _sensitive_columns(self):
-        """Indices of the columns of X named by ``sensitive_feature_ids`` (none when None)."""
-        if self.sensitive_feature_ids is None:
-            return []
-        ids = self.sensitive_feature_ids
-        ids = [ids] if isinstance(ids, (str, Integral)) else list(ids)
-        names = getattr(self, "feature_names_in_", None)
-        view = parse_views({"sensitive": ids}, self.n_features_in_, names)[0]
-        if len(view["columns"]) == self.n_features_in_:
-            raise ValueError("sensitive_feature_ids names every column of X: nothing to encode.")
-        return view["columns"]
-
     def _build_views(self, sensitive_columns, y_view):
         """The features' view (decoded from the code and the groups) and the label's view."""
         features = [c for c in range(self.n_features_in_) if c not in set(sensitive_columns)]
@@ -391,99 +379,6 @@ class FairEncoder(DifferenceBoundMixin, TablePreset):
             self._read_structure()
             self._read_budget()
         return self
-
-    def _training_tensors(self, X, y, sensitive_features, *, first, classes=None):
-        """Validate a fit's data and return its tensors; ``first`` learns the features, groups
-        and classes (else the fitted ones encode the rows, as in a later ``partial_fit``)."""
-        index_features = index_level_features(X, self.sensitive_feature_ids)
-        X = self._validate_X(X, reset=first)
-        n_samples = len(X)
-        sensitive_columns = [] if index_features is not None else self._sensitive_columns()
-        if (sensitive_columns or index_features is not None) and sensitive_features is not None:
-            raise ValueError(
-                "Pass the sensitive attribute either as sensitive_features or as columns (or "
-                "index levels) of X named by sensitive_feature_ids, not both."
-            )
-        if index_features is not None:
-            sensitive_features = index_features
-        elif sensitive_columns:
-            sensitive_features = X[:, sensitive_columns]
-        if self.criterion == "equalized_odds" and y is None:
-            raise ValueError(
-                "criterion='equalized_odds' makes the code independent of the sensitive "
-                "features given the label: fit needs y."
-            )
-        if first:
-            self._learn_groups(sensitive_features, n_samples)
-            self.categories_ = {}
-            y_view, y_tensors = target_view(y, n_samples, self.categories_, classes=classes)
-        else:
-            y_view, y_tensors = self._chunk_label(y, n_samples)
-            if sensitive_features is None and self._n_groups > 1:
-                raise ValueError(
-                    "partial_fit got no sensitive features for this chunk; every chunk needs "
-                    "those of its rows."
-                )
-        if first:
-            if self.criterion == "equalized_odds" and y_view["likelihood"] != "categorical":
-                raise ValueError("criterion='equalized_odds' needs class labels as y.")
-            self._check_budget(y_view)
-            self._n_strata = (
-                len(self.categories_["y"]) if self.criterion == "equalized_odds" else None
-            )
-            self._build_views(sensitive_columns, y_view if self.target_weight > 0 else None)
-        groups = self._group_indices(sensitive_features, n_samples)
-
-        tensors = view_tensors(self.views_, self.categories_, X, fitting=False)
-        if self.target_weight > 0 and y_tensors is not None:
-            tensors.update(y_tensors)
-            tensors["present"][:, 1] = 1.0
-        tensors["groups"] = torch.as_tensor(groups)
-        tensors["condition_s"] = torch.nn.functional.one_hot(tensors["groups"], self._n_groups)
-        tensors["condition_s"] = tensors["condition_s"].float()
-        strata = np.zeros(n_samples, dtype=np.int64)
-        if self._n_strata:
-            strata = tensors["strata"] = y_tensors["labels_y"]
-        if first:
-            self._group_log_prior = group_log_prior(groups, np.asarray(strata), self._n_groups)
-        return tensors
-
-    def _chunk_label(self, y, n_samples):
-        """The label of a later ``partial_fit`` chunk, encoded as the first chunk's."""
-        view = next((v for v in self.views_ if v["name"] == "y"), None)
-        likelihood = "categorical" if "y" in self.categories_ else view and view["likelihood"]
-        if (y is None) != (likelihood is None):
-            raise ValueError(
-                "partial_fit got y in some chunks and not in others: pass the label of every "
-                "chunk, or of none."
-            )
-        return target_view(y, n_samples, self.categories_, likelihood=likelihood)
-
-    def _learn_groups(self, sensitive_features, n_samples):
-        """The sensitive groups of the training rows (one group, with a warning, without)."""
-        sensitive = SensitiveGroups(self.n_bins)
-        if sensitive_features is not None:
-            self._first_groups = sensitive.fit_encode(sensitive_features, n_samples)
-        else:
-            warnings.warn(
-                "FairEncoder got no sensitive features (neither sensitive_features nor "
-                "sensitive_feature_ids): it is fitted as an unconstrained encoder.",
-                UserWarning,
-                stacklevel=4,
-            )
-            self._first_groups = np.zeros(n_samples, dtype=np.int64)
-        self.sensitive_groups_ = getattr(sensitive, "groups_", np.array(["all"], object))
-        self._sensitive_edges = getattr(sensitive, "edges_", [])
-        self._n_groups = len(self.sensitive_groups_)
-
-    def _group_indices(self, sensitive_features, n_samples):
-        """The group of each row, by the groups learned from the first rows."""
-        if hasattr(self, "_first_groups"):
-            return self.__dict__.pop("_first_groups")
-        if self._n_groups == 1:
-            return np.zeros(n_samples, dtype=np.int64)
-        sensitive = SensitiveGroups.fitted(self.sensitive_groups_, self._sensitive_edges)
-        return sensitive.encode(sensitive_features, n_samples)
 
     def transform(self, X):
         """Codes of ``X`` (posterior means); the sensitive features are not needed.
