@@ -5,6 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.utils.metaestimators import available_if
 
 from ..modules import ACTIVATIONS, StructuredModule
 from ..objectives import StructuredObjective
@@ -380,6 +381,45 @@ class StructuredVAE(LatentTransformer):
         conditions, missing = condition_tensors(self.views_, self.categories_, X)
         check_conditions_observed(self.views_, tensors["present"].numpy(), missing)
         self._fit_best_of(tensors | conditions, self._n_restarts())
+        self._read_structure()
+        return self
+
+    def _supports_partial_fit(self):
+        """Whether this class trains incrementally (a preset whose own ``fit`` builds other
+        tensors says no until it has its own ``partial_fit``)."""
+        return type(self).fit is StructuredVAE.fit or "partial_fit" in vars(type(self))
+
+    @available_if(_supports_partial_fit)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train one epoch on ``X``, a chunk of the training rows, continuing earlier calls.
+
+        scikit-learn's incremental convention (as :class:`~sklearn.decomposition.IncrementalPCA`):
+        call it once per chunk; the optimiser's state is kept between calls. The first call fixes
+        the features, the categories of categorical views and the automatic ``batch_size``. It
+        trains one model: ``n_init`` restarts, ``max_epochs`` and early stopping do not apply
+        (there are no held-out rows), and learned masks are read after every call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of data; a view with NaN in a row is missing in that row.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : StructuredVAE
+            The estimator, trained one more epoch.
+        """
+        first = not hasattr(self, "net_")
+        X = self._validate_X(X, reset=first)
+        if first:
+            self._masks_for_module = self._parse_structure()
+        tensors = self._view_tensors(X, fitting=first)
+        conditions, missing = condition_tensors(self.views_, self.categories_, X)
+        check_conditions_observed(self.views_, tensors["present"].numpy(), missing)
+        self._partial_fit_net(tensors | conditions)
         self._read_structure()
         return self
 

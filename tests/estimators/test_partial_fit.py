@@ -146,3 +146,24 @@ def test_invariant_encoder_partial_fit_fixes_classes_and_environments():
         model.partial_fit(X[:10], Y[:10], environments=np.full(10, 9))
     with pytest.raises(ValueError, match="no environments for this chunk"):
         model.partial_fit(X[:10], Y[:10])
+
+
+def test_structured_and_multiview_encoders_stream_with_missing_views():
+    from sklatent import DisentangledEncoder, MultiViewEncoder, StructuredVAE
+
+    views = {"a": [0, 1, 2], "b": [3, 4, 5, 6]}
+    with_gaps = X.copy()
+    with_gaps[::5, 3:] = np.nan  # view b missing in a fifth of the rows
+    for make in (
+        lambda: StructuredVAE(views, hidden_layer_sizes=(8,), random_state=0),
+        lambda: MultiViewEncoder(2, views=views, hidden_layer_sizes=(8,), random_state=0),
+    ):
+        first, second = _stream(make()), _stream(make())
+        assert first.n_iter_ == 8
+        np.testing.assert_array_equal(first.transform(X), second.transform(X))
+        gappy = make()
+        for rows in CHUNKS:
+            gappy.partial_fit(with_gaps[rows])
+        assert np.isfinite(gappy.transform(with_gaps)).all()
+    # A preset without an incremental path does not pretend to have one.
+    assert not hasattr(DisentangledEncoder(), "partial_fit")
