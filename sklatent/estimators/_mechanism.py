@@ -267,7 +267,7 @@ class MechanismEncoder(LatentTransformer):
                 "No X_next given: reading consecutive rows of X as transitions (row i+1 follows "
                 "row i).",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             if len(X) < 2:
                 raise ValueError(
@@ -323,22 +323,56 @@ class MechanismEncoder(LatentTransformer):
         self : MechanismEncoder
             The fitted estimator.
         """
-        X = self._validate_X(X, reset=True)
+        self._fit_net(self._transition_tensors(X, X_next, actions, first=True))
+        self._read_offsets()
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, *, X_next=None, actions=None):
+        """Train one epoch on a chunk of transitions, continuing earlier calls.
+
+        scikit-learn's incremental convention: call it once per chunk; the optimiser's state is
+        kept between calls. The first call fixes the features, the action labels of
+        ``"translation_unknown"`` (every label must be in the first chunk) and the automatic
+        ``batch_size``; ``max_epochs`` and early stopping do not apply. Without ``X_next``,
+        consecutive rows of each chunk are its transitions (none spans two chunks).
+
+        Parameters
+        ----------
+        X, y, X_next, actions
+            A chunk of transitions, as in :meth:`fit`.
+
+        Returns
+        -------
+        self : MechanismEncoder
+            The estimator, trained one more epoch.
+        """
+        first = not hasattr(self, "net_")
+        self._partial_fit_net(self._transition_tensors(X, X_next, actions, first=first))
+        self._read_offsets()
+        return self
+
+    def _transition_tensors(self, X, X_next, actions, *, first):
+        """Validate a fit's transitions and return their tensors; ``first`` learns the
+        features and the action labels (else the fitted ones encode the chunk)."""
+        X = self._validate_X(X, reset=first)
         X, X_next, actions = self._transitions(X, X_next, actions)
-        actions = self._check_actions(actions, len(X), fitting=True)
-        self.collapse_term_active_ = self.mechanism != "translation" or actions is None
-        if self.mechanism == "linear":
-            self._check_transition_matrix()
+        actions = self._check_actions(actions, len(X), fitting=first)
+        if first:
+            self.collapse_term_active_ = self.mechanism != "translation" or actions is None
+            if self.mechanism == "linear":
+                self._check_transition_matrix()
         tensors = {"X": as_float_tensor(X, "cpu"), "X_next": as_float_tensor(X_next, "cpu")}
         if actions is not None:
             tensors["actions"] = actions
-        if callable(self.mechanism):
+        if callable(self.mechanism) and first:
             self._check_callable(tensors)
-        self._fit_net(tensors)
+        return tensors
+
+    def _read_offsets(self):
         if self.mechanism == "translation_unknown":
             offsets = self.net_.module_.mechanism.offsets
             self.offsets_ = offsets.detach().cpu().numpy().astype(np.float64)
-        return self
 
     def _check_callable(self, tensors):
         z = torch.zeros(2, self.n_components)
