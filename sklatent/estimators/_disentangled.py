@@ -301,25 +301,72 @@ class DisentangledEncoder(TablePreset):
         self : DisentangledEncoder
             The fitted estimator.
         """
+        self._fit_net(self._training_tensors(X, y, first=True))
+        self._read_structure()
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y):
+        """Train one epoch on a chunk of the training rows, continuing earlier calls.
+
+        scikit-learn's incremental convention: call it once per chunk; the optimiser's state is
+        kept between calls. The first call fixes the features, the attributes (names, kinds,
+        classes, and the bins of continuous ones at the first chunk's quantiles) and the
+        automatic ``batch_size``; ``max_epochs`` and early stopping do not apply. Each call is
+        one epoch of the penalty's warm-up.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data.
+        y : array-like or DataFrame of shape (n_samples, n_attributes)
+            The chunk's attributes, as in :meth:`fit`.
+
+        Returns
+        -------
+        self : DisentangledEncoder
+            The estimator, trained one more epoch.
+        """
+        first = not hasattr(self, "net_")
+        self._partial_fit_net(self._training_tensors(X, y, first=first))
+        self._read_structure()
+        return self
+
+    def _training_tensors(self, X, y, *, first):
+        """Validate a fit's data and return its tensors; ``first`` learns the features and the
+        attributes (else the fitted ones encode the chunk)."""
         if y is None:
             raise ValueError(
                 "DisentangledEncoder requires y to be passed, but the target y is None: "
                 "y holds the attributes, one column each."
             )
-        X = self._validate_X(X, reset=True)
-        attributes = parse_attributes(y, self.attribute_types, len(X))
-        self.attributes_ = [attribute["name"] for attribute in attributes]
-        self.attribute_types_ = {a["name"]: a["kind"] for a in attributes}
-        self._build_structure(attributes)
-        self.categories_ = {}
+        X = self._validate_X(X, reset=first)
+        columns = [str(name) for name in getattr(y, "columns", [])]
+        if not first and columns and columns != self.attributes_:
+            raise ValueError(
+                f"y has the attributes {columns}; the first chunk had {self.attributes_}."
+            )
+        kinds = self.attribute_types if first else self.attribute_types_
+        attributes = parse_attributes(y, kinds, len(X))
+        names = [attribute["name"] for attribute in attributes]
+        if first:
+            self.attributes_ = names
+            self.attribute_types_ = {a["name"]: a["kind"] for a in attributes}
+            self._build_structure(attributes)
+            self.categories_ = {}
+        elif names != self.attributes_:  # a 1-D or array y of another width
+            raise ValueError(
+                f"y has the attributes {names}; the first chunk had {self.attributes_}."
+            )
         tensors = view_tensors(self.views_, self.categories_, X, fitting=False)
-        categories, self._edges, self._n_strata = add_attribute_tensors(
-            tensors, attributes, self.n_bins
+        fitted_state = None if first else {**self._edges, **self.categories_}
+        categories, edges, n_strata = add_attribute_tensors(
+            tensors, attributes, self.n_bins, fitted_state
         )
-        self.categories_.update(categories)
-        self._fit_net(tensors)
-        self._read_structure()
-        return self
+        if first:
+            self.categories_.update(categories)
+            self._edges, self._n_strata = edges, n_strata
+        return tensors
 
     # ---- prediction --------------------------------------------------------------------------
     def _readouts(self, X):

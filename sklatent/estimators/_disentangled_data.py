@@ -105,13 +105,15 @@ def attribute_tensors(attribute, n_bins, fitted=None):
     return {f"X_{name}": target}, strata, ~missing, fitted
 
 
-def add_attribute_tensors(tensors, attributes, n_bins):
+def add_attribute_tensors(tensors, attributes, n_bins, fitted_state=None):
     """Add every attribute's targets, strata and presence to ``tensors`` (column ``k + 1`` of
     ``present``: ``x`` is view 0); return the categories, the bin edges and each attribute's
-    number of strata."""
+    number of strata. ``fitted_state`` (the categories and edges learned before, by name)
+    encodes the attributes with them instead of learning them."""
     categories, edges, n_strata = {}, {}, []
     for index, attribute in enumerate(attributes):
-        targets, strata, present, fitted = attribute_tensors(attribute, n_bins)
+        known = None if fitted_state is None else fitted_state[attribute["name"]]
+        targets, strata, present, fitted = attribute_tensors(attribute, n_bins, known)
         tensors.update(targets)
         tensors[f"strata_{index}"] = torch.as_tensor(strata, dtype=torch.long)
         tensors["present"][:, index + 1] = torch.as_tensor(present, dtype=torch.float32)
