@@ -1,7 +1,6 @@
 """Grid searches on a dask.distributed cluster through joblib's ``"dask"`` backend.
 
-Ray plugs into the same joblib seam (``ray.util.joblib``); it is documented in
-``docs/tuning.rst`` but not installed or tested here.
+Ray plugs into the same joblib seam (``ray.util.joblib``): ``test_scale_out_ray.py``.
 """
 
 import os
