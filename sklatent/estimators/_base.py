@@ -233,20 +233,12 @@ class LatentTransformer(
         estimator unfitted.
         """
         try:
-            self._hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
             device = self._training_device()
             seed = torch_seed(self.random_state) if seed is None else seed
             tensors = {name: value.to(device) for name, value in tensors.items()}
             data = TensorData(tensors)
             with limited_threads(get_config()["torch_threads"]):
-                with seeded(seed, device):  # the modules draw their initial weights
-                    net = self._build_net(
-                        seed,
-                        device,
-                        n_samples=len(data),
-                        accelerator=self.accelerator,
-                        split_seed=split_seed,
-                    ).initialize()
+                net = self._initialized_net(seed, device, len(data), split_seed=split_seed)
                 with random_stream(seed):
                     # skorch's fit is initialize + partial_fit; the modules are initialised.
                     net.partial_fit(data)
@@ -259,6 +251,16 @@ class LatentTransformer(
         self.net_ = net
         self.n_iter_ = len(net.history)
         return self
+
+    def _initialized_net(self, seed, device, n_samples, **build):
+        """A net for a fit on ``n_samples`` rows (``build``: see :meth:`_build_net`), its modules
+        initialised from ``seed``."""
+        self._hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
+        with seeded(seed, device):  # the modules draw their initial weights
+            net = self._build_net(
+                seed, device, n_samples=n_samples, accelerator=self.accelerator, **build
+            )
+            return net.initialize()
 
     def _partial_fit_net(self, tensors):
         """Train one epoch on ``tensors`` (a chunk of rows), continuing earlier calls.
@@ -276,15 +278,7 @@ class LatentTransformer(
             seed = torch_seed(self.random_state)
             with limited_threads(get_config()["torch_threads"]):
                 if not getattr(self, "_incremental_", False):
-                    self._hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
-                    with seeded(seed, device):
-                        net = self._build_net(
-                            seed,
-                            device,
-                            n_samples=len(data),
-                            accelerator=self.accelerator,
-                            incremental=True,
-                        ).initialize()
+                    net = self._initialized_net(seed, device, len(data), incremental=True)
                     if hasattr(self, "net_"):  # continue from the weights of fit or load
                         fitted = self.net_.torch_modules()
                         for name, module in net.torch_modules().items():

@@ -2,12 +2,10 @@
 scikit-learn's check_methods_subset_invariance asks (single rows against the whole table), here
 bitwise and on a table larger than one inference pass."""
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
-from test_persistence_estimators import FITS, X
+from _eight_estimators import FITS, X, fit_all
 
 METHODS = ("transform", "predict", "predict_proba", "score_samples")
 
@@ -22,9 +20,7 @@ def _rows(output, rows):
 
 @pytest.fixture(scope="module")
 def fitted():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tiny fits: convergence warnings are expected
-        return {name: make().fit(X, **kwargs) for name, (make, kwargs) in FITS.items()}
+    return fit_all()
 
 
 @pytest.mark.parametrize("name", FITS)

@@ -1,16 +1,12 @@
 """get_feature_names_out(input_features) of the eight estimators: checked as scikit-learn does."""
 
-import warnings
-
 import pytest
-from test_persistence_estimators import FITS, X
+from _eight_estimators import FITS, X, fit_all
 
 
 @pytest.fixture(scope="module")
 def fitted():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tiny fits: convergence warnings are expected
-        return {name: make().fit(X, **kwargs) for name, (make, kwargs) in FITS.items()}
+    return fit_all()
 
 
 @pytest.mark.parametrize("name", FITS)
