@@ -9,10 +9,13 @@ PY := $(VENV)/bin/python
 .PHONY: install demo test test-slow lint docs clean
 
 $(VENV)/.installed: pyproject.toml
+	@echo "[1/3] creating the virtual environment $(VENV)"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	@echo "[2/3] installing torch 2.13.0 (the CPU build, where this machine has it on disk)"
 	$(PY) -m pip install --quiet "torch==2.13.0" || echo "torch 2.13.0 CPU build not available here; pip will choose a torch build"
-	$(PY) -m pip install --quiet -e ".[tests,docs,plotting]"
+	@echo "[3/3] installing sklatent and its dependencies (one to two minutes)"
+	$(PY) -m pip install --progress-bar off -e ".[tests,docs,plotting]"
 	touch $@
 
 install: $(VENV)/.installed
