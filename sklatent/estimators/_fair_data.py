@@ -154,15 +154,14 @@ def target_view(y, n_samples, categories, *, classes=None, likelihood=None):
         kind = type_of_target(y, input_name="y")
         likelihood = "categorical" if kind in ("binary", "multiclass") else "gaussian"
     if likelihood == "categorical":
-        if "y" not in categories:
-            known = (
-                y
-                if classes is None
-                else check_auxiliary(
+        if "y" not in categories and classes is None:
+            categories["y"] = np.unique(y)
+        elif "y" not in categories:
+            categories["y"] = np.unique(
+                check_auxiliary(
                     classes, name="classes", n_samples=len(classes), ensure_2d=False, dtype=None
                 )
             )
-            categories["y"] = np.unique(known)
         labels = encode_labels(y, categories["y"], name="y")
         view = {"likelihood": "categorical", "n_features": 1}
         tensors = {"labels_y": torch.as_tensor(labels)}

@@ -51,17 +51,9 @@ class FairTrainingRows:
                 "features given the label: fit needs y."
             )
         if first:
-            self._learn_groups(sensitive_features, n_samples)
+            groups = self._learn_groups(sensitive_features, n_samples)
             self.categories_ = {}
             y_view, y_tensors = target_view(y, n_samples, self.categories_, classes=classes)
-        else:
-            y_view, y_tensors = self._chunk_label(y, n_samples)
-            if sensitive_features is None and self._n_groups > 1:
-                raise ValueError(
-                    "partial_fit got no sensitive features for this chunk; every chunk needs "
-                    "those of its rows."
-                )
-        if first:
             if self.criterion == "equalized_odds" and y_view["likelihood"] != "categorical":
                 raise ValueError("criterion='equalized_odds' needs class labels as y.")
             self._check_budget(y_view)
@@ -69,7 +61,9 @@ class FairTrainingRows:
                 len(self.categories_["y"]) if self.criterion == "equalized_odds" else None
             )
             self._build_views(sensitive_columns, y_view if self.target_weight > 0 else None)
-        groups = self._group_indices(sensitive_features, n_samples)
+        else:
+            y_view, y_tensors = self._chunk_label(y, n_samples)
+            groups = self._group_indices(sensitive_features, n_samples)
 
         tensors = view_tensors(self.views_, self.categories_, X, fitting=False)
         if self.target_weight > 0 and y_tensors is not None:
@@ -97,10 +91,11 @@ class FairTrainingRows:
         return target_view(y, n_samples, self.categories_, likelihood=likelihood)
 
     def _learn_groups(self, sensitive_features, n_samples):
-        """The sensitive groups of the training rows (one group, with a warning, without)."""
+        """Learn the sensitive groups of the training rows and return each row's group (one
+        group, with a warning, without sensitive features)."""
         sensitive = SensitiveGroups(self.n_bins)
         if sensitive_features is not None:
-            self._first_groups = sensitive.fit_encode(sensitive_features, n_samples)
+            groups = sensitive.fit_encode(sensitive_features, n_samples)
         else:
             warnings.warn(
                 "FairEncoder got no sensitive features (neither sensitive_features nor "
@@ -108,16 +103,20 @@ class FairTrainingRows:
                 UserWarning,
                 stacklevel=4,
             )
-            self._first_groups = np.zeros(n_samples, dtype=np.int64)
+            groups = np.zeros(n_samples, dtype=np.int64)
         self.sensitive_groups_ = getattr(sensitive, "groups_", np.array(["all"], object))
         self._sensitive_edges = getattr(sensitive, "edges_", [])
         self._n_groups = len(self.sensitive_groups_)
+        return groups
 
     def _group_indices(self, sensitive_features, n_samples):
-        """The group of each row, by the groups learned from the first rows."""
-        if hasattr(self, "_first_groups"):
-            return self.__dict__.pop("_first_groups")
+        """The group of each row of a later chunk, by the groups learned from the first."""
         if self._n_groups == 1:
             return np.zeros(n_samples, dtype=np.int64)
+        if sensitive_features is None:
+            raise ValueError(
+                "partial_fit got no sensitive features for this chunk; every chunk needs those "
+                "of its rows."
+            )
         sensitive = SensitiveGroups.fitted(self.sensitive_groups_, self._sensitive_edges)
         return sensitive.encode(sensitive_features, n_samples)

@@ -5,7 +5,6 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.utils.metaestimators import available_if
 
 from ..modules import ACTIVATIONS, StructuredModule
 from ..objectives import StructuredObjective
@@ -384,12 +383,6 @@ class StructuredVAE(LatentTransformer):
         self._read_structure()
         return self
 
-    def _supports_partial_fit(self):
-        """Whether this class trains incrementally (a preset whose own ``fit`` builds other
-        tensors says no until it has its own ``partial_fit``)."""
-        return type(self).fit is StructuredVAE.fit or "partial_fit" in vars(type(self))
-
-    @available_if(_supports_partial_fit)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """Train one epoch on ``X``, a chunk of the training rows, continuing earlier calls.
