@@ -366,6 +366,19 @@ class FairEncoder(DifferenceBoundMixin, FairTrainingRows, TablePreset):
         -------
         self : FairEncoder
             The estimator, trained one more epoch.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklatent import FairEncoder
+        >>> rng = np.random.RandomState(0)
+        >>> X, s = rng.normal(size=(400, 5)), rng.randint(0, 2, 400)
+        >>> y = (X[:, 0] > 0).astype(int)
+        >>> encoder = FairEncoder(n_components=2, random_state=0)
+        >>> for rows in np.array_split(np.arange(400), 4):
+        ...     _ = encoder.partial_fit(X[rows], y[rows], sensitive_features=s[rows])
+        >>> encoder.n_iter_, encoder.sensitive_groups_.tolist()
+        (4, ['0', '1'])
         """
         if self.difference_bound is not None:
             raise ValueError(

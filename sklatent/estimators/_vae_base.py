@@ -103,6 +103,18 @@ class VariationalTransformer(LatentTransformer):
         -------
         self : object
             The estimator, trained one more epoch.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklatent import BetaVAE
+        >>> X = np.random.RandomState(0).normal(size=(400, 5))
+        >>> vae = BetaVAE(n_components=2, random_state=0)
+        >>> for _ in range(3):  # three passes over four chunks
+        ...     for chunk in np.array_split(X, 4):
+        ...         _ = vae.partial_fit(chunk)
+        >>> vae.n_iter_, vae.transform(X[:2]).shape
+        (12, (2, 2))
         """
         X = self._validate_X(X, reset=not hasattr(self, "net_"))
         return self._partial_fit_net({"X": as_float_tensor(X, "cpu")})
