@@ -200,8 +200,11 @@ class LatentTransformer(
                 n_iter_no_change=self.n_iter_no_change,
                 tol=self.tol,
                 verbose=self.verbose,
-                # The stopping rules watch the objective after its warm-up.
-                monitor_from_epoch=_warm_up_epochs(objective_callbacks),
+                # The stopping rules watch the objective after its warm-up, and an automatic
+                # budget's first steps.
+                monitor_from_epoch=max(
+                    _warm_up_epochs(objective_callbacks), budget.stop_from_epoch
+                ),
                 # skorch initialises callbacks in place: train copies, the user's stay untouched.
                 extra=[*objective_callbacks, *copy.deepcopy(self.callbacks or [])],
             ),
