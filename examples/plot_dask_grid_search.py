@@ -63,8 +63,6 @@ def make_search():
     )
     encoder = FairEncoder(
         n_components=8,
-        target_weight=5.0,
-        independence_weight=10.0,
         max_epochs=10,
         batch_size=64,
         lr=1e-2,

@@ -57,7 +57,7 @@ preprocess = make_column_transformer(
     sparse_threshold=0,
 ).fit(first.drop(columns=["sex", "income"]))
 
-encoder = FairEncoder(independence_weight=10, random_state=0)
+encoder = FairEncoder(random_state=0)
 start = time.perf_counter()
 for _ in range(2):
     for path in files:

@@ -16,18 +16,26 @@ class StructuredObjective(Objective):
     where :math:`m_v` is 1 for rows where view :math:`v` is observed and :math:`w_v` the view's
     weight (1 unless ``view_weights`` says otherwise).
 
-    **Weights and the width of the table.** A model of its data alone (no ``target_views``,
-    as :class:`~sklatent.StructuredVAE`) minimises the bound divided by :math:`d`, the number
-    of data columns (nats per column): the same optimum, with :math:`\beta` on the scale of
-    the papers (1 is the evidence lower bound) and a loss whose scale, and so the absolute
-    ``tol`` of the stopping rules, does not depend on the width of the table. With a target (a
-    view the encoder does not read: a label, an attribute) every term stays in nats per row,
-    so a target's or a penalty's weight is relative to a bound that grows with the width of the
-    data. Dividing the data's term by :math:`d` there too would make those weights mean the
-    same on every table, but it weakens the only term that keeps the code informative against
-    a dependence penalty, and the codes collapse (measured on a planted-proxy table of 7
-    columns: the HSIC penalty at weight 0.3 left a constant code). The recorded
-    ``reconstruction_<view>``, ``kl`` and ``gates`` terms are in nats per row.
+    **Weights and the width of the table.** The data's terms are taken per data column: the
+    loss is
+
+    .. math::
+
+        \frac{1}{d}\Big(\sum_{v \in \text{data}} w_v \mathbb E_q\big[-m_v \log p(x_v \mid z
+        \odot A_v)\big] + \beta\,\mathrm{KL} + \lambda \sum \sigma(\ell)\Big)
+        + \sum_{t \in \text{targets}} w_t\, \mathbb E_q\big[-m_t \log p(t \mid z \odot A_t)\big]
+
+    with :math:`d` the number of data columns (the features the encoder reads, one-hot
+    columns counted one by one), and the terms of the targets (views the encoder does not
+    read: a label, an attribute) and the penalties the presets add in nats per row. So the
+    reconstruction weighs the same on a table with every column duplicated (and every term on
+    a table with ten times as many rows), and a weight means the same trade-off on a table of
+    5 or 500 columns: a target's weight of 1
+    makes it count as much as all the data columns together (each of which counts
+    :math:`1/d`), and a penalty's weight is in the same unit. :math:`\beta` keeps the scale of
+    the papers (1 is the evidence lower bound, divided by :math:`d`). A weight of the earlier
+    per-row formulation (every term in nats per row) is this one's weight times :math:`d`.
+    The recorded ``reconstruction_<view>``, ``kl`` and ``gates`` terms are in nats per row.
 
     Parameters
     ----------
@@ -46,7 +54,7 @@ class StructuredObjective(Objective):
         the decoded views only. None: the views are the batch's columns, in order.
     target_views : list of str, default=None
         Decoded views that the encoder does not read (labels, attributes): their terms are in
-        nats per row, outside the per-column bound. None: every view is data.
+        nats per row, outside the per-column terms of the data. None: every view is data.
 
     Examples
     --------
@@ -129,9 +137,6 @@ class StructuredObjective(Objective):
         data = sum(value for name, value in weighted.items() if name not in self.target_views)
         targets = [value for name, value in weighted.items() if name in self.target_views]
         compression = self.beta * terms["kl"] + self.sparsity * terms["gates"]
-        if targets:
-            # Per row: see "Weights and the width of the table" above.
-            terms["loss"] = data + compression + sum(targets)
-        else:
-            terms["loss"] = (data + compression) / self.n_data_columns(batch)
+        # Per data column: see "Weights and the width of the table" above.
+        terms["loss"] = (data + compression) / self.n_data_columns(batch) + sum(targets)
         return terms

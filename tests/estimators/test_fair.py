@@ -40,13 +40,14 @@ def _held_out_scores(encoder):
     return raw, codes
 
 
-# Weights per estimator: normalised HSIC lies in [0, 1], so it needs a smaller weight. MMD at
-# 10 passed the accuracy bound by 0.006 (0.858 against 0.852, AUC 0.539); at 3 it hides s as
-# well (AUC 0.546) with room on accuracy (0.897).
+# Weights per estimator (the table's 7 feature columns are counted per column): normalised
+# HSIC lies in [0, 1], so it needs a smaller weight. The critics are not monotone in their
+# weight: the adversary leaks more at 10 (AUC 0.796) than at 1 (0.580), the permutation critic
+# 0.834 at 1 and 0.570 at 0.3 (a critic that the encoder outpaces reads less than is there).
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("independence", "weight"),
-    [("mmd", 3), ("hsic", 1), ("adversarial", 10), ("permutation", 1)],
+    [("mmd", 3), ("hsic", 1), ("adversarial", 1), ("permutation", 0.3)],
 )
 def test_codes_hide_a_planted_proxy_and_keep_the_task(independence, weight):
     (raw_auc, raw_accuracy), (auc, accuracy) = _held_out_scores(

@@ -93,7 +93,7 @@ def test_the_bound_holds_on_a_german_credit_subsample():
     classifier = LogisticRegression(max_iter=2000).fit(encoder.transform(A_train), y_train)
     predicted = classifier.predict(encoder.transform(A_test))
     gap = demographic_parity_difference(y_test, predicted, sensitive_features=s_test)
-    # Measured: gap 0.048 at accuracy 0.707 (good credits are 65% of these test rows); the raw
+    # Measured: gap 0.001 at accuracy 0.713 (good credits are 65% of these test rows); the raw
     # features' classifier: 0.034 at 0.727 on this split, within the bound already. On the
     # other seeds and on age > 25 as the attribute, 300 held-out rows are too few for a 0.05
     # bound to be told from noise: fits there end at the majority class, with a warning.
@@ -111,7 +111,7 @@ def test_a_bound_met_only_by_the_majority_class_warns():
     with pytest.warns(UserWarning, match=r"difference_bound=0.05 was met only by predicting"):
         encoder.fit(X_train, s_train, sensitive_features=s_train)
     weights = encoder.history_[:, "independence_weight"]
-    assert weights[0] == 10.0  # the multiplier starts at independence_weight
+    assert weights[0] == 3.0  # the multiplier starts at independence_weight
 
 
 def test_an_unmet_bound_warns():

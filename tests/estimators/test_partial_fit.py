@@ -45,7 +45,7 @@ def test_partial_fit_after_fit_continues_from_the_fitted_weights():
 
 def test_fair_encoder_streamed_hides_the_planted_proxy():
     encoder = _stream(
-        FairEncoder(n_components=4, independence_weight=10, random_state=0),
+        FairEncoder(n_components=4, independence_weight=1, random_state=0),
         n_passes=30,
         y=Y,
         sensitive_features=S,
@@ -54,9 +54,9 @@ def test_fair_encoder_streamed_hides_the_planted_proxy():
     train, test = slice(0, 1200), slice(1200, None)
     accuracy = LogisticRegression().fit(Z[train], Y[train]).score(Z[test], Y[test])
     leak = sensitive_leakage(Z[train], S[train], Z_test=Z[test], sensitive_features_test=S[test])
-    # Measured: accuracy 0.740, probe AUC 0.551 (raw features: 0.922 and 0.988; majority 0.5).
+    # Measured: accuracy 0.893, probe AUC 0.565 (raw features: 0.922 and 0.988; majority 0.5).
     assert leak["roc_auc"] < 0.65
-    assert accuracy > 0.68
+    assert accuracy > 0.8
 
 
 def test_fair_encoder_fixes_groups_and_classes_on_the_first_chunk():

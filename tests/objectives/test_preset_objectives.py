@@ -89,7 +89,8 @@ def _fair_inputs(seed=0, n=200):
 def test_fair_loss_is_the_weighted_sum_of_its_terms():
     outputs, batch = _fair_inputs()
     weights = {"beta": 0.5, "target_weight": 3.0, "independence_weight": 7.0}
-    # The label is a target view, as FairEncoder makes it: its term and the features' are per row.
+    # The label is a target view, as FairEncoder makes it: the features' terms are per column of
+    # the features (3 here), the label's and the penalty's per row.
     objective = FairObjective(["x", "y"], n_groups=2, target_views=["y"], **weights)
     terms = objective(outputs, batch)
     # Each term by hand: a unit Gaussian's NLL of x, the KL of N(mu, e^-1) to N(0, 1) per row,
@@ -102,10 +103,9 @@ def test_fair_loss_is_the_weighted_sum_of_its_terms():
     assert terms["reconstruction_y"].item() == pytest.approx(math.log(2.0), rel=1e-5)
     mmd = group_mmd(mu, batch["groups"], 2)
     assert terms["independence"].item() == pytest.approx(mmd.item(), rel=1e-5)
-    expected = nll_x + 0.5 * kl + 3.0 * math.log(2.0) + 7.0 * mmd
+    expected = (nll_x + 0.5 * kl) / 3 + 3.0 * math.log(2.0) + 7.0 * mmd
     assert terms["loss"].item() == pytest.approx(expected.item(), rel=1e-5)
-    # Without a target, the data terms are per column of the features (3 here); the penalty
-    # keeps its weight.
+    # Without a target, the same: the penalty keeps its weight.
     features_only = {**outputs, "views": {"x": outputs["views"]["x"]}}
     objective = FairObjective(["x"], n_groups=2, beta=0.5, independence_weight=7.0)
     terms = objective(features_only, {**batch, "present": torch.ones(200, 1)})
