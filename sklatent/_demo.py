@@ -67,7 +67,8 @@ def run_demo(
     ``sensitive_features`` (metadata routing through ``Pipeline`` and ``GridSearchCV``). The
     search scores each candidate's accuracy, demographic-parity difference and leakage (ROC AUC
     of a gradient-boosting probe reading sex from the codes) and refits the most accurate
-    candidate with a parity difference under 0.05. Printed next to it on the test split: the
+    candidate whose parity difference, plus its standard deviation over the folds, is under
+    0.05. Printed next to it on the test split: the
     same classifier on the raw features, and on fairlearn's ``CorrelationRemover``.
 
     Parameters
@@ -96,7 +97,7 @@ def run_demo(
         search = _grid_search(max_epochs, random_state).fit(X, y, sensitive_features=sex)
     out(_grid_table(search).to_string(float_format=lambda v: f"{v:.3f}"))
     best = search.best_estimator_
-    out(f"refitted under DP <= {DP_BUDGET}: {_params(search.best_params_)}")
+    out(f"refitted under DP + its sd over folds <= {DP_BUDGET}: {_params(search.best_params_)}")
 
     encoded = _encoded_splits(X, X_test, sex, sex_test)
     rows = [
@@ -146,7 +147,9 @@ def _grid_search(max_epochs, random_state):
             "dp": demographic_parity_scorer(),
             "leakage": leakage_scorer(),
         },
-        refit=best_under_budget("dp", DP_BUDGET),
+        # A candidate just within the budget in cross-validation often exceeds it once refitted
+        # on all the rows: keep one standard deviation over the folds inside the budget.
+        refit=best_under_budget("dp", DP_BUDGET, margin="std"),
         n_jobs=2,
     )
 

@@ -238,16 +238,20 @@ def leakage_scorer(*, probe=None, cv=3, random_state=0):
 class _BestUnderBudget:
     """Picklable ``refit`` callable (a fitted search that holds it can still be pickled)."""
 
-    def __init__(self, metric, budget, utility):
+    def __init__(self, metric, budget, utility, margin=0.0):
         self.metric = metric
         self.budget = budget
         self.utility = utility
+        self.margin = margin
 
     def __repr__(self):
-        return f"best_under_budget({self.metric!r}, {self.budget!r}, utility={self.utility!r})"
+        return (
+            f"best_under_budget({self.metric!r}, {self.budget!r}, utility={self.utility!r}, "
+            f"margin={self.margin!r})"
+        )
 
-    def _mean_test(self, cv_results, name):
-        key = f"mean_test_{name}"
+    def _mean_test(self, cv_results, name, statistic="mean"):
+        key = f"{statistic}_test_{name}"
         if key not in cv_results:
             names = sorted(k[len("mean_test_") :] for k in cv_results if k.startswith("mean_test_"))
             raise ValueError(
@@ -264,8 +268,11 @@ class _BestUnderBudget:
                 f"Every mean_test_{self.metric} is NaN: scoring failed for every candidate "
                 "(see the warnings of the search, or set error_score='raise')."
             )
+        margin = (
+            self._mean_test(cv_results, self.metric, "std") if self.margin == "std" else self.margin
+        )
         with np.errstate(invalid="ignore"):
-            feasible = np.flatnonzero((metric >= -self.budget) & ~np.isnan(utility))
+            feasible = np.flatnonzero((metric - margin >= -self.budget) & ~np.isnan(utility))
         if feasible.size:
             # Highest utility; among equals, the one that stays furthest inside the budget.
             order = np.lexsort((-metric[feasible], -utility[feasible]))
@@ -281,7 +288,7 @@ class _BestUnderBudget:
         return best
 
 
-def best_under_budget(metric, budget, *, utility="accuracy"):
+def best_under_budget(metric, budget, *, utility="accuracy", margin=0.0):
     """A ``refit`` callable: the most useful candidate among those within a fairness budget.
 
     For :class:`~sklearn.model_selection.GridSearchCV` (or any search) with multi-metric
@@ -301,6 +308,12 @@ def best_under_budget(metric, budget, *, utility="accuracy"):
         difference of at most 5 points, or 0.6 for a probe ROC AUC of at most 0.6.
     utility : str, default="accuracy"
         Key of the scorer to maximise within the budget.
+    margin : float or "std", default=0.0
+        Room kept inside the budget for the noise of the cross-validated estimate: a candidate
+        meets the budget when its mean quantity plus ``margin`` is at most ``budget``.
+        ``"std"`` takes each candidate's standard deviation over the folds
+        (``std_test_<metric>``): a candidate whose mean is just within the budget is as likely
+        as not to exceed it once refitted and scored on new rows.
 
     Returns
     -------
@@ -327,10 +340,18 @@ def best_under_budget(metric, budget, *, utility="accuracy"):
     ...               "mean_test_dp": [-0.20, -0.04, -0.01]}
     >>> refit(cv_results)
     1
+    >>> cv_results |= {"std_test_dp": [0.02, 0.02, 0.01]}
+    >>> best_under_budget("dp", 0.05, margin="std")(cv_results)  # 0.04 + 0.02 > 0.05
+    2
     """
     if not isinstance(budget, numbers.Real) or isinstance(budget, bool) or np.isnan(budget):
         raise ValueError(f"budget must be a real number, got {budget!r}.")
     for name, value in (("metric", metric), ("utility", utility)):
         if not isinstance(value, str):
             raise ValueError(f"{name} must be the name of a scorer (a str), got {value!r}.")
-    return _BestUnderBudget(metric, float(budget), utility)
+    if not (
+        margin == "std"
+        or (isinstance(margin, numbers.Real) and not isinstance(margin, bool) and margin >= 0)
+    ):
+        raise ValueError(f'margin must be a non-negative number or "std", got {margin!r}.')
+    return _BestUnderBudget(metric, float(budget), utility, margin)

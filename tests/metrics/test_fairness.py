@@ -305,6 +305,22 @@ def test_best_under_budget_picks_most_useful_feasible_candidate_with_ties_to_the
     assert refit(results) == 2
 
 
+def test_best_under_budget_keeps_a_margin_for_the_spread_over_folds():
+    results = {
+        "mean_test_accuracy": [0.85, 0.83, 0.80],
+        "mean_test_dp": [-0.045, -0.03, -0.01],
+        "std_test_dp": [0.03, 0.01, 0.01],
+    }
+    assert best_under_budget("dp", 0.05)(results) == 0
+    assert best_under_budget("dp", 0.05, margin="std")(results) == 1  # 0.045 + 0.03 > 0.05
+    assert best_under_budget("dp", 0.05, margin=0.025)(results) == 2
+    with pytest.raises(ValueError, match="std_test_dp"):
+        best_under_budget("dp", 0.05, margin="std")({k: results[k] for k in list(results)[:2]})
+    for margin in (-0.01, "sd", True):
+        with pytest.raises(ValueError, match="margin must be"):
+            best_under_budget("dp", 0.05, margin=margin)
+
+
 def test_best_under_budget_falls_back_to_the_fairest_with_a_warning():
     refit = best_under_budget("dp", 0.01)
     results = {"mean_test_accuracy": [0.9, 0.8], "mean_test_dp": [-0.3, np.nan]}
