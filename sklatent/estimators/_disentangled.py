@@ -74,8 +74,9 @@ class DisentangledEncoder(TablePreset):
     n_bins : int, default=10
         Quantile bins of a continuous attribute, to condition on.
     beta : float, default=0.0
-        Weight of the KL term of the optional reconstruction of ``X``; 0 leaves the features'
-        decoder out and makes the code deterministic: the readouts train on the posterior mean
+        Weight of the KL term of the optional reconstruction of ``X`` (both per feature column,
+        next to the readouts' cross-entropies per row); 0 leaves the features' decoder out and
+        makes the code deterministic: the readouts train on the posterior mean
         (on draws from an unpenalised posterior they learn attenuated maps).
     critic_hidden_layer_sizes : tuple of int, default=(50, 50)
         Hidden layers of each discriminator (the paper's).

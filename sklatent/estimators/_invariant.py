@@ -84,8 +84,9 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         :func:`~sklatent.information.permutation_pairs`): it tells real :math:`(z, e, y)` rows
         from rows whose environment was permuted among the rows of the same class.
     reconstruction_weight : float, default=0.0
-        :math:`\rho`: how much the code must also explain ``X``; 0 leaves the features'
-        decoder out.
+        :math:`\rho`: how much the code must also explain ``X``, per feature column (1: the
+        features' mean reconstruction per column counts as much as the label's
+        cross-entropy); 0 leaves the features' decoder out.
     beta : float, default=0.0
         :math:`\beta`, the weight of the KL term. At 0 the heads still train on draws from the
         posterior, whose variance nothing penalises and the fit shrinks; the noise helps the

@@ -14,10 +14,13 @@ class DisentangledObjective(StructuredObjective):
     .. math::
 
         \mathcal L = \sum_k \mathbb E\big[-\log p(s_k \mid z_k)\big]
-                     + \mathbb E_q\big[-\log p(x \mid z)\big] + \beta\,\mathrm{KL}
+                     + \frac{1}{d}\Big(\mathbb E_q\big[-\log p(x \mid z)\big]
+                     + \beta\,\mathrm{KL}\Big)
                      + \lambda \sum_k \widehat I\big(z_k; z_{-k} \mid s_k\big)
 
-    (Funke et al. 2022). The readout of attribute :math:`k` reads its own subspace only (the
+    (Funke et al. 2022; the features' terms per column, :math:`d` the number of feature
+    columns when they are reconstructed, 1 otherwise: see :class:`StructuredObjective`). The
+    readout of attribute :math:`k` reads its own subspace only (the
     structured decoder mask), rows with a missing label drop out of its term, and the features'
     term is present only when the features are reconstructed. The dependence is estimated from
     fake rows where :math:`z_{-k}` is permuted among the rows sharing the value of :math:`s_k`

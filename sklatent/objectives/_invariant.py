@@ -13,11 +13,13 @@ class InvariantObjective(StructuredObjective):
     .. math::
 
         \mathcal L = \mathbb E\big[-\log p(y \mid z)\big]
-                     + \rho\, \mathbb E_q\big[-\log p(x \mid z)\big]
-                     + \beta\, \mathrm{KL}\big(q(z \mid x) \,\|\, N(0, I)\big)
+                     + \frac{1}{d}\Big(\rho\, \mathbb E_q\big[-\log p(x \mid z)\big]
+                     + \beta\, \mathrm{KL}\big(q(z \mid x) \,\|\, N(0, I)\big)\Big)
                      + \lambda_t\, \Omega
 
-    with :math:`\rho` the ``reconstruction_weight`` (the features' term is left out at 0) and
+    with :math:`d` the number of feature columns when they are reconstructed (1 otherwise: see
+    :class:`StructuredObjective`), :math:`\rho` the ``reconstruction_weight`` (the features'
+    term is left out at 0) and
     :math:`\Omega` one of: ``"irm"``, IRMv1's squared gradient of each environment's risk with
     respect to a scale on the logits (:func:`~sklatent.information.irm_penalty`); ``"rex"``, the
     variance of the environments' risks (:func:`~sklatent.information.risk_variance`);
