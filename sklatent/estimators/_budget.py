@@ -51,7 +51,9 @@ class TrainingBudget:
         Share of the rows held out, or None for no split.
     stop_from_epoch : int
         Epochs before the stopping rules watch the loss (neither a best epoch nor a miss):
-        those of :data:`MIN_STEPS_BEFORE_STOPPING` steps with an automatic budget, else 0.
+        those of :data:`MIN_STEPS_BEFORE_STOPPING` steps, at most half of ``max_epochs``, with
+        an automatic budget (a tiny table's best epoch is still picked on held-out rows); else
+        0.
     """
 
     batch_size: int
@@ -88,7 +90,7 @@ def training_budget(
         that every epoch takes about 16 steps on small tables.
     max_epochs : int or "auto"
         ``"auto"``: enough epochs for 2,000 gradient steps, clipped to [10, 200]; the stopping
-        rules watch the loss after the first 500 steps.
+        rules watch the loss after the first 500 steps (at most half the epochs).
     early_stopping : bool or "auto"
         ``"auto"``: on with ``max_epochs="auto"`` and at least 100 rows.
     validation_fraction : float or None
@@ -111,7 +113,7 @@ validation_fraction=0.1, stop_from_epoch=56)
 validation_fraction=0.1, stop_from_epoch=32)
     >>> training_budget(60, early_stopping="auto")  # too few rows to hold some out
     TrainingBudget(batch_size=16, max_epochs=200, automatic=True, early_stopping=False, \
-validation_fraction=None, stop_from_epoch=125)
+validation_fraction=None, stop_from_epoch=100)
     >>> training_budget(30_000, batch_size=128, max_epochs=30)
     TrainingBudget(batch_size=128, max_epochs=30, automatic=False, early_stopping=False, \
 validation_fraction=None, stop_from_epoch=0)
@@ -136,7 +138,9 @@ validation_fraction=None, stop_from_epoch=0)
         max_epochs = min(
             MAX_AUTO_EPOCHS, max(MIN_AUTO_EPOCHS, math.ceil(MIN_STEPS / steps_per_epoch))
         )
-        stop_from_epoch = min(max_epochs, math.ceil(MIN_STEPS_BEFORE_STOPPING / steps_per_epoch))
+        stop_from_epoch = min(
+            max_epochs // 2, math.ceil(MIN_STEPS_BEFORE_STOPPING / steps_per_epoch)
+        )
     return TrainingBudget(
         int(batch_size),
         int(max_epochs),
