@@ -134,6 +134,11 @@ class LatentTransformer(
         """
         return []
 
+    def _penalised_fit(self):
+        """Whether this fit's objective has an active penalty on the code, whose stopping
+        rules wait for the automatic budget's first steps (see ``MIN_STEPS_BEFORE_STOPPING``)."""
+        return False
+
     def _held_out_fraction(self):
         """Share of rows the estimator itself needs held out when ``validation_fraction`` is
         None (to rank restarts by held-out loss), or None."""
@@ -200,10 +205,11 @@ class LatentTransformer(
                 n_iter_no_change=self.n_iter_no_change,
                 tol=self.tol,
                 verbose=self.verbose,
-                # The stopping rules watch the objective after its warm-up, and an automatic
-                # budget's first steps.
+                # The stopping rules watch the objective after its warm-up, and a penalised
+                # fit's after an automatic budget's first steps.
                 monitor_from_epoch=max(
-                    _warm_up_epochs(objective_callbacks), budget.stop_from_epoch
+                    _warm_up_epochs(objective_callbacks),
+                    budget.stop_from_epoch if self._penalised_fit() else 0,
                 ),
                 # skorch initialises callbacks in place: train copies, the user's stay untouched.
                 extra=[*objective_callbacks, *copy.deepcopy(self.callbacks or [])],

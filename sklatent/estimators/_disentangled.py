@@ -249,6 +249,9 @@ class DisentangledEncoder(TablePreset):
             cmi_weight=self.cmi_weight,
         )
 
+    def _penalised_fit(self):
+        return self.cmi_weight > 0 and self.independence != "none"
+
     def _objective_callbacks(self):
         epochs = self.warmup_epochs
         if epochs is None:

@@ -295,6 +295,9 @@ class FairEncoder(DifferenceBoundMixin, FairTrainingRows, TablePreset):
     def _module_kwargs(self):
         return {"condition_widths": {"s": self._n_groups}}
 
+    def _penalised_fit(self):
+        return self.independence_weight > 0 and self._n_groups > 1
+
     def _make_objective(self):
         return FairObjective(
             n_groups=self._n_groups,

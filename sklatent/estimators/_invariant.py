@@ -259,6 +259,9 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
     def _objective_callbacks(self):
         return [Anneal(self.anneal_epochs)]
 
+    def _penalised_fit(self):
+        return self.penalty_weight > 0 and self._n_environments > 1
+
     @property
     def _uses_critic(self):
         return self.penalty == "conditional_independence" and self.independence in CRITIC_ESTIMATORS
