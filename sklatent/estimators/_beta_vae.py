@@ -44,8 +44,11 @@ class BetaVAE(VariationalTransformer):
         epochs for about 2,000 gradient steps (at least 10, at most 200 as
         ``MLPClassifier``'s ``max_iter``), ended earlier by ``early_stopping``, or, on a table
         too small to hold rows out, once the training loss has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs, as scikit-learn's ``MLPClassifier`` does. An int trains
-        exactly that many epochs (fewer with ``early_stopping=True``).
+        ``n_iter_no_change`` epochs, as scikit-learn's ``MLPClassifier`` does; the presets
+        with an active penalty on the code (:class:`FairEncoder`, :class:`InvariantEncoder`,
+        :class:`DisentangledEncoder`) let those rules watch only after 500 steps, at most half
+        the epochs. An int trains exactly that many epochs (fewer with
+        ``early_stopping=True``).
     batch_size : int or "auto", default="auto"
         Rows per optimisation step; larger than the data means full-batch training. ``"auto"``:
         a sixteenth of the training rows, at least 16 (64 for the estimators whose penalties
