@@ -96,6 +96,19 @@ def _search():
 
 
 @pytest.mark.slow
+def assert_same_search(parallel, serial):
+    """The parallel search chose as the serial one, with the same scores to the last bits."""
+    assert parallel.best_params_ == serial.best_params_
+    np.testing.assert_allclose(
+        parallel.cv_results_["mean_test_score"],
+        serial.cv_results_["mean_test_score"],
+        rtol=1e-12,
+        atol=0,
+    )
+    # The candidates differ, so equal best parameters are not a tie broken by order.
+    assert np.ptp(serial.cv_results_["mean_test_score"]) > 0.02
+
+
 def test_dask_grid_search_matches_one_process(client):
     X, y, sex = _german_credit()
     with sklearn.config_context(enable_metadata_routing=True):
@@ -105,15 +118,7 @@ def test_dask_grid_search_matches_one_process(client):
 
     # The fits ran on the cluster, on both workers.
     assert {task["worker"] for task in stream.data} == set(client.scheduler_info()["workers"])
-    assert on_dask.best_params_ == serial.best_params_
-    np.testing.assert_allclose(
-        on_dask.cv_results_["mean_test_score"],
-        serial.cv_results_["mean_test_score"],
-        rtol=1e-12,
-        atol=0,
-    )
-    # The candidates differ, so equal best parameters are not a tie broken by order.
-    assert np.ptp(serial.cv_results_["mean_test_score"]) > 0.02
+    assert_same_search(on_dask, serial)
     # The routed sex reached the encoder: the independence penalty changed the fit.
     scores = serial.cv_results_["mean_test_score"].reshape(2, 2)
     assert np.all(np.abs(scores[:, 0] - scores[:, 1]) > 1e-3)

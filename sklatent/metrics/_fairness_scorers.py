@@ -250,7 +250,7 @@ class _BestUnderBudget:
             f"margin={self.margin!r})"
         )
 
-    def _mean_test(self, cv_results, name, statistic="mean"):
+    def _test_scores(self, cv_results, name, statistic="mean"):
         key = f"{statistic}_test_{name}"
         if key not in cv_results:
             names = sorted(k[len("mean_test_") :] for k in cv_results if k.startswith("mean_test_"))
@@ -261,16 +261,16 @@ class _BestUnderBudget:
         return np.asarray(cv_results[key], dtype=np.float64)
 
     def __call__(self, cv_results):
-        metric = self._mean_test(cv_results, self.metric)
-        utility = self._mean_test(cv_results, self.utility)
+        metric = self._test_scores(cv_results, self.metric)
+        utility = self._test_scores(cv_results, self.utility)
         if np.all(np.isnan(metric)):
             raise ValueError(
                 f"Every mean_test_{self.metric} is NaN: scoring failed for every candidate "
                 "(see the warnings of the search, or set error_score='raise')."
             )
-        margin = (
-            self._mean_test(cv_results, self.metric, "std") if self.margin == "std" else self.margin
-        )
+        margin = self.margin
+        if margin == "std":
+            margin = self._test_scores(cv_results, self.metric, "std")
         with np.errstate(invalid="ignore"):
             feasible = np.flatnonzero((metric - margin >= -self.budget) & ~np.isnan(utility))
         if feasible.size:

@@ -30,11 +30,11 @@ class StructuredObjective(Objective):
     read: a label, an attribute) and the penalties the presets add in nats per row. So the
     reconstruction weighs the same on a table with every column duplicated (and every term on
     a table with ten times as many rows), and a weight means the same trade-off on a table of
-    5 or 500 columns: a target's weight of 1
-    makes it count as much as all the data columns together (each of which counts
-    :math:`1/d`), and a penalty's weight is in the same unit. :math:`\beta` keeps the scale of
-    the papers (1 is the evidence lower bound, divided by :math:`d`). A weight of the earlier
-    per-row formulation (every term in nats per row) is this one's weight times :math:`d`.
+    5 or 500 columns: a target's weight of 1 makes it count as much as all the data columns
+    together (each of which counts :math:`1/d`), and a penalty's weight is in the same unit.
+    :math:`\beta` keeps the scale of the papers (1 is the evidence lower bound, divided by
+    :math:`d`). A weight of the earlier per-row formulation (every term in nats per row) is
+    this one's weight times :math:`d`.
     The recorded ``reconstruction_<view>``, ``kl`` and ``gates`` terms are in nats per row.
 
     Parameters
