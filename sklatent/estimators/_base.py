@@ -79,6 +79,13 @@ def _warn_if_collapsed(codes):
         )
 
 
+def _forget_batch_records(epochs):
+    """Drop the per-batch records of the history rows ``epochs`` (their averages stay): with
+    ``partial_fit`` over millions of rows they would grow by one record a batch."""
+    for epoch in epochs:
+        epoch["batches"] = []
+
+
 def _unnamed(callbacks):
     """The callback objects of a list of skorch callbacks or (name, callback) pairs."""
     return [item[1] if isinstance(item, tuple) else item for item in callbacks]
@@ -279,7 +286,9 @@ class LatentTransformer(
         (or :func:`sklatent.load`), the first call continues from the fitted weights with a
         fresh optimiser. Each call draws its batches and noise from ``random_state`` and the
         number of epochs trained so far, so the same chunks in the same order give the same
-        model. A call that fails leaves the estimator unfitted.
+        model. The history keeps every call's averages but the per-batch records of the last
+        call only: memory stays flat over any number of chunks. A call that fails leaves the
+        estimator unfitted.
         """
         try:
             device = self._training_device()
@@ -296,6 +305,7 @@ class LatentTransformer(
                 net = self.net_
                 with random_stream(seed + len(net.history)):
                     net.partial_fit(data, epochs=1)
+                _forget_batch_records(net.history[:-1])
                 outputs = net.check_finite_fit(data)
         except BaseException:
             self._discard_fit()

@@ -229,6 +229,15 @@ def parse_masks(decoder_mask, encoder_mask, blocks, views):
     return masks
 
 
+def _columns(X, columns):
+    """The columns of ``X`` at ``columns``: a view when they are a run of adjacent columns (no
+    copy of a chunk that may be most of memory), else a copy."""
+    columns = np.asarray(columns)
+    if len(columns) and np.array_equal(columns, np.arange(columns[0], columns[0] + len(columns))):
+        return X[:, columns[0] : columns[0] + len(columns)]
+    return X[:, columns]
+
+
 def view_tensors(views, categories, X, *, fitting):
     """Per-view tensors (missing entries filled), presence flags and categorical labels.
 
@@ -242,7 +251,7 @@ def view_tensors(views, categories, X, *, fitting):
             # A variable passed to fit besides X (a label): the estimator fills it in.
             present.append(np.zeros(len(X), dtype=bool))
             continue
-        name, block = view["name"], X[:, view["columns"]]
+        name, block = view["name"], _columns(X, view["columns"])
         row_missing = np.isnan(block).any(axis=1)
         present.append(~row_missing)
         if view["likelihood"] == "categorical":
@@ -258,7 +267,9 @@ def view_tensors(views, categories, X, *, fitting):
             np.nanmin(block, initial=0) < 0 or np.nanmax(block, initial=1) > 1
         ):
             raise ValueError(f"Bernoulli view {name!r} needs values in [0, 1].")
-        tensors[f"X_{name}"] = as_float_tensor(np.nan_to_num(block), "cpu")
+        if row_missing.any():
+            block = np.nan_to_num(block)
+        tensors[f"X_{name}"] = as_float_tensor(block, "cpu")
     present = np.column_stack(present)
     # Only views with an expert inform the code (a view given besides X has no columns).
     informative = [view["columns"] is not None and view.get("expert", True) for view in views]
