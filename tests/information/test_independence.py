@@ -54,6 +54,28 @@ def test_group_mmd_does_not_depend_on_the_scale_of_the_codes():
     )
 
 
+def test_group_mmd_equals_the_sum_over_groups_written_out():
+    # Three groups of different sizes, one of them a single row (skipped): the one-hot form
+    # against the definition, group by group, in float64.
+    z = _codes(0.7).double()
+    groups = GROUPS.clone()
+    groups[:50] = 2
+    groups[60] = 3
+    kernel = _kernel(z)
+    kernel = kernel - torch.diag_embed(torch.diagonal(kernel))
+    n = len(z)
+    total = kernel.sum() / (n * (n - 1))
+    expected = 0.0
+    for group in range(4):
+        rows = groups == group
+        m = int(rows.sum())
+        if m >= 2:
+            within = kernel[rows][:, rows].sum() / (m * (m - 1))
+            cross = kernel[rows].sum() / (m * (n - 1))
+            expected += m / n * float(within - 2 * cross + total)
+    assert float(group_mmd(z, groups, 5)) == pytest.approx(expected, rel=1e-10)
+
+
 def test_group_mmd_skips_groups_with_one_row():
     groups = torch.zeros(N, dtype=torch.long)
     groups[0] = 1
