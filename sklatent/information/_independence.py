@@ -73,6 +73,8 @@ def group_mmd(z, groups, n_groups):
     True
     """
     n = len(z)
+    if n < 2:  # no pair of rows: no estimate (and no 0/0 in the gradient)
+        return z.new_zeros(())
     kernel = _kernel(z)
     kernel = kernel - torch.diag_embed(torch.diagonal(kernel))  # leave out each row's self-pair
     to_others = kernel.sum(dim=1)  # similarity of each row to every other row

@@ -82,6 +82,13 @@ def test_group_mmd_skips_groups_with_one_row():
     assert torch.isfinite(group_mmd(_codes(0.0), groups, 2))
 
 
+@pytest.mark.parametrize("n_rows", [1, 2, 3])
+def test_group_mmd_has_a_finite_gradient_on_the_smallest_batches(n_rows):
+    z = torch.randn(n_rows, 2, requires_grad=True)
+    (z.pow(2).sum() + group_mmd(z, torch.arange(n_rows) % 2, 2)).backward()
+    assert torch.isfinite(z.grad).all()
+
+
 def test_normalized_hsic_is_in_unit_range_and_orders_dependence():
     independent = float(normalized_hsic(_codes(0.0), GROUPS, 2))
     dependent = float(normalized_hsic(_codes(3.0), GROUPS, 2))
