@@ -16,6 +16,7 @@ from ..utils._sklearn_compat import (
     check_is_fitted,
 )
 from ._base import _SHARED_PARAMETER_CONSTRAINTS, LatentTransformer
+from ._structured_scoring import StructuredScoringMixin
 from ._structured_spec import (
     check_conditions_observed,
     condition_tensors,
@@ -39,7 +40,7 @@ def _dimension_names(block, size):
     return [f"{block}{separator}{i}" for i in range(size)]
 
 
-class StructuredVAE(LatentTransformer):
+class StructuredVAE(StructuredScoringMixin, LatentTransformer):
     r"""Latent blocks linked to views by mask variables (our formulation of Zhang et al. 2020).
 
     Views :math:`X_1..X_V` (column groups of ``X``, each with its likelihood) and latent blocks

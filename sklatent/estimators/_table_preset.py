@@ -9,6 +9,9 @@ class TablePreset(StructuredVAE):
     disentangled): a missing value is an error there, as in the other estimators, rather than a
     missing view."""
 
+    # The label, environments or sensitive attribute come beside X: no score or sample of X.
+    _models_X_alone = False
+
     def _validate_X(self, X, *, reset):
         return LatentTransformer._validate_X(self, X, reset=reset)
 

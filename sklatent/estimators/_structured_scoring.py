@@ -1,0 +1,180 @@
+"""The posterior, the evidence bound and samples of a fitted structured bottleneck."""
+
+import numpy as np
+import torch
+from scipy.special import expit, softmax
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, check_random_state
+
+from ._structured_spec import check_conditions_observed, condition_tensors
+from ._vae_base import _N_ELBO_DRAWS
+
+
+def _scores_X(estimator):
+    """Whether the estimator's views are all columns of ``X`` (a StructuredVAE or a
+    MultiViewEncoder): then its bound and its samples are those of ``X``. The presets decode a
+    label, or condition on a sensitive attribute, given beside ``X``."""
+    return estimator._models_X_alone
+
+
+def _float64(tree):
+    """A copy of a (nested) dict or list of tensors with the floating-point ones in float64
+    (labels stay integers)."""
+    if isinstance(tree, dict):
+        return {name: _float64(value) for name, value in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return [_float64(value) for value in tree]
+    return tree.double() if tree.is_floating_point() else tree
+
+
+class StructuredScoringMixin:
+    """``posterior``, ``score_samples``, ``score`` and ``sample`` of the structured bottleneck."""
+
+    # Presets set False: some of their views (a label, an attribute) are not in X.
+    _models_X_alone = True
+
+    def _row_tensors(self, X):
+        """Validated ``X`` and the tensors of its views and conditions, on the model's device."""
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X, reset=False)
+        tensors = self._view_tensors(X, fitting=False)
+        if self._models_X_alone:
+            conditions, missing = condition_tensors(self.views_, self.categories_, X)
+            check_conditions_observed(self.views_, tensors["present"].numpy(), missing)
+            tensors = tensors | conditions
+        return X, {name: value.to(self._device) for name, value in tensors.items()}
+
+    def posterior(self, X):
+        """Mean and variance of the Gaussian posterior :math:`q(z \\mid x)` of each row.
+
+        The product of the prior and the experts of the views observed in the row, over every
+        latent block (a MultiViewEncoder's ``transform`` keeps the shared block only, unless
+        ``output="all"``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        mean : ndarray of shape (n_samples, n_latent)
+            Posterior means (the codes).
+        variance : ndarray of shape (n_samples, n_latent)
+            Posterior variances.
+        """
+        X, tensors = self._row_tensors(X)
+        both = self._apply(
+            tensors, lambda module, b: torch.cat(module.posterior(b), dim=1), np.float64
+        )
+        mean, logvar = np.split(both, 2, axis=1)
+        return mean.astype(X.dtype), np.exp(logvar).astype(X.dtype)
+
+    @available_if(_scores_X)
+    def score_samples(self, X):
+        """Evidence lower bound (ELBO, with beta = 1) of each row's observed views, in nats.
+
+        The sum of each observed view's expected log-likelihood minus the KL divergence of the
+        posterior from the prior; the expectation is estimated with 16 fixed standard-normal
+        draws shared by all rows, so a row's score does not depend on the other rows or on the
+        call. Rows with different views missing score different amounts of data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+
+        Returns
+        -------
+        elbo : ndarray of shape (n_samples,)
+            A lower bound on :math:`\\log p(x)` per row; higher is better.
+        """
+        X, tensors = self._row_tensors(X)
+        objective = self.net_.criterion_
+        n_latent = len(self.net_.module_.block_of_dim)
+        draws = torch.randn(_N_ELBO_DRAWS, n_latent, generator=torch.Generator().manual_seed(0)).to(
+            self._device
+        )
+
+        def elbo(module, batch):
+            total = 0.0
+            for eps in draws:
+                outputs = module(batch, eps=eps.expand(len(batch["present"]), -1))
+                # In float64, so that a row's score does not depend on its batch.
+                terms = objective.per_sample(_float64(outputs), _float64(batch))
+                total = total - terms["kl"]
+                for name in objective.view_names:
+                    total = total - terms[f"reconstruction_{name}"]
+            return total / len(draws)
+
+        return self._apply(tensors, elbo, X.dtype)
+
+    @available_if(_scores_X)
+    def score(self, X, y=None):
+        """Mean ELBO of ``X`` (see :meth:`score_samples`); higher is better.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    @available_if(_scores_X)
+    def sample(self, n_samples=1, random_state=None):
+        """Draw rows from the model: :math:`z \\sim N(0, I)`, then each view from its decoder.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows to draw.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draws.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, ``n_features_in_``)
+            Gaussian draws around the decoder means, 0/1 draws for Bernoulli views, labels for
+            categorical views; columns of views without a decoder, or in no view, are NaN.
+        """
+        check_is_fitted(self, "net_")
+        if not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        conditioned = [view["name"] for view in self.views_ if view.get("conditions")]
+        if conditioned:
+            raise ValueError(
+                f"The views {conditioned} are decoded given other views: sample cannot draw "
+                "them without those. Use inverse_transform with conditions instead."
+            )
+        rng = check_random_state(random_state)
+        n_latent = len(self.net_.module_.block_of_dim)
+        Z = rng.standard_normal((n_samples, n_latent)).astype(np.float32)
+        module = self.net_.module_
+        module.eval()
+        with torch.no_grad():
+            params = module.decode(self._to_tensor(Z), {})
+        out = np.full((n_samples, self.n_features_in_), np.nan)
+        for view in self.views_:
+            if view["name"] in params and view["columns"] is not None:
+                out[:, view["columns"]] = _draw(params[view["name"]], view, self, rng)
+        return out
+
+
+def _draw(params, view, estimator, rng):
+    """Draws of one view's columns from its decoder's parameters, as a float64 array."""
+    params = {name: value.cpu().double().numpy() for name, value in params.items()}
+    if "class_logits" in params:
+        cumulative = softmax(params["class_logits"], axis=1).cumsum(axis=1)
+        labels = (rng.uniform(size=(len(cumulative), 1)) > cumulative).sum(axis=1)
+        labels = np.minimum(labels, cumulative.shape[1] - 1)  # rounding of the last sum
+        return estimator.categories_[view["name"]][labels][:, None].astype(np.float64)
+    if "logits" in params:
+        return (rng.uniform(size=params["logits"].shape) < expit(params["logits"])) * 1.0
+    noise = rng.standard_normal(params["mean"].shape)
+    return params["mean"] + noise * np.exp(0.5 * params["logvar"])
