@@ -399,7 +399,8 @@ class DisentangledEncoder(TablePreset):
         """
         readouts = self._readouts(X)
         return [
-            torch.softmax(readouts[name]["class_logits"], dim=1).cpu().numpy()
+            # float64, as InvariantEncoder's and scikit-learn's classifiers' probabilities.
+            torch.softmax(readouts[name]["class_logits"], dim=1).cpu().numpy().astype(np.float64)
             for name in self.attributes_
             if self.attribute_types_[name] == "categorical"
         ]

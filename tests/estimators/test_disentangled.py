@@ -85,6 +85,8 @@ def test_named_categorical_attributes_and_their_api():
     assert predicted.shape == (300, 2) and set(predicted[:, 1]) <= {"r", "g"}
     digit_proba, colour_proba = model.predict_proba(FEATURES)
     assert digit_proba.shape == (300, 3) and colour_proba.shape == (300, 2)
+    assert digit_proba.dtype == colour_proba.dtype == np.float64  # as InvariantEncoder's
+    np.testing.assert_allclose(digit_proba.sum(axis=1), 1.0, rtol=1e-6)
     assert 0 <= model.score(FEATURES, LABELS) <= 1
 
 
