@@ -24,13 +24,13 @@ Models (``InvariantEncoder``, the IRM paper's settings adapted): ``hidden_layer_
 (encoder 392 -> 390 -> code, label head code -> 390 -> 2), ``n_components=64`` (the code is
 the representation before the label head; its size is our choice), ``lr=4.9e-4``,
 ``alpha=0.0011``, full batch (one Adam step per epoch), ``max_epochs=501``,
-``anneal_epochs=190``, ``reconstruction_weight=0``, ``beta=0``:
+``warmup_epochs=190``, ``reconstruction_weight=0``, ``beta=0``:
 
 - ERM: ``penalty_weight=0``;
 - IRMv1: ``penalty="irm", penalty_weight=91257`` (the paper's);
 - REx: ``penalty="rex", penalty_weight=1e4`` (about the REx paper's CMNIST weight);
 - CI: ``penalty="conditional_independence"`` (MMD), ``penalty_weight=1000``,
-  ``batch_size=2000``, ``max_epochs=30``, ``anneal_epochs=10`` (the MMD kernel is quadratic in
+  ``batch_size=2000``, ``max_epochs=30``, ``warmup_epochs=10`` (the MMD kernel is quadratic in
   the batch: full batch is too expensive);
 - grayscale oracle: ERM on the images with the colour removed (the two channels summed, one
   196-pixel channel);
@@ -50,7 +50,7 @@ tables from that file.
 
 Cost: a full-batch IRMv1 step on 40,000 rows takes about 1.3 s on one busy CPU core (11 min
 for 501 steps), too much for this machine; ``--batch-rows 9000`` trains on minibatches of 9,000
-rows instead (4 per epoch on 36,000 rows; ``max_epochs`` and ``anneal_epochs`` scaled by
+rows instead (4 per epoch on 36,000 rows; ``max_epochs`` and ``warmup_epochs`` scaled by
 9000 / n: 125 and 48 epochs, 500 steps, the penalty's switch after 192), and CI then uses 8
 epochs (anneal 3) of batches of 2,000, about the same 135-145 steps as 30 epochs on 9,000
 rows. ``--alpha`` overrides ``alpha`` (a diagnostic; the rows are tagged).
@@ -86,7 +86,7 @@ COMMON = dict(
     alpha=0.0011,
     batch_size=100_000,
     max_epochs=501,
-    anneal_epochs=190,
+    warmup_epochs=190,
     reconstruction_weight=0.0,
     beta=0.0,
 )
@@ -99,7 +99,7 @@ MODELS = {
         penalty_weight=1000.0,
         batch_size=2000,
         max_epochs=30,
-        anneal_epochs=10,
+        warmup_epochs=10,
     ),
     "grayscale oracle": dict(penalty="irm", penalty_weight=0.0),
 }
@@ -134,7 +134,7 @@ FIXED_SCHEDULE = {}
 for _weight in (300.0, 500.0, 1000.0):
     _name = f"CI-MMD ({_weight:g}, 16 epochs)"
     MODELS[_name] = {**MODELS["CI-MMD (1000)"], "penalty_weight": _weight}
-    FIXED_SCHEDULE[_name] = dict(max_epochs=16, anneal_epochs=6)
+    FIXED_SCHEDULE[_name] = dict(max_epochs=16, warmup_epochs=6)
 PENALTY_MODELS = ["ERM", "IRMv1 (91257)", "REx (1e4)", "CI-MMD (1000)", "CI-MMD (1000, 16 epochs)"]
 
 
@@ -195,16 +195,16 @@ def run(args):
                 params.update(
                     batch_size=args.batch_rows,
                     max_epochs=round(501 * scale),
-                    anneal_epochs=round(190 * scale),
+                    warmup_epochs=round(190 * scale),
                 )
             elif args.batch_rows:
                 # CI: batches of 2000 as before, epochs scaled to about the same number of
                 # steps as 30 epochs on 9,000 rows (135).
-                params.update(max_epochs=max(1, round(30 * 9000 / len(y))), anneal_epochs=3)
+                params.update(max_epochs=max(1, round(30 * 9000 / len(y))), warmup_epochs=3)
             if args.alpha is not None:
                 params.update(alpha=args.alpha)
             if args.smoke:
-                params.update(max_epochs=3, anneal_epochs=1)
+                params.update(max_epochs=3, warmup_epochs=1)
             oracle = name == "grayscale oracle"
             f = gray if oracle else (lambda a: a)
             model = InvariantEncoder(**params)
@@ -216,7 +216,7 @@ def run(args):
                 per_env=args.per_env if args.data == "fmnist" else 2000,
                 batch=params["batch_size"] if params["batch_size"] < len(y) else "full",
                 epochs=params["max_epochs"],
-                anneal=params["anneal_epochs"],
+                anneal=params["warmup_epochs"],
                 model=name if args.alpha is None else f"{name} [alpha={args.alpha:g}]",
                 seed=seed,
                 seconds=round(seconds, 1),

@@ -13,7 +13,7 @@ ways:
   reference).
 
 Each rule's weight is refitted on all training environments and scored on the test one. The
-encoder: ``InvariantEncoder(penalty="rex", batch_size=2000, max_epochs=500, anneal_epochs=100,
+encoder: ``InvariantEncoder(penalty="rex", batch_size=2000, max_epochs=500, warmup_epochs=100,
 random_state=0)`` (full batches, as the IRM paper trains), other parameters at their defaults.
 
     .venv/bin/python benchmarks/environment_selection.py                       # 3 seeds
@@ -33,7 +33,7 @@ from sklatent import InvariantEncoder
 from sklatent.datasets import make_spurious_environments
 from sklatent.metrics import best_worst_split
 
-SETTINGS = {"penalty": "rex", "batch_size": 2000, "max_epochs": 500, "anneal_epochs": 100}
+SETTINGS = {"penalty": "rex", "batch_size": 2000, "max_epochs": 500, "warmup_epochs": 100}
 
 
 def encoder(**params):

@@ -16,7 +16,7 @@ InvariantEncoder's reference, the same way: the encoder (the product with the pr
 reparameterised code, the label head, the cross-entropy and IRMv1's penalty (Arjovsky et al.
 2019) in its closed form, the squared mean over each environment's rows of
 ``(softmax(l) - onehot(y)) . l``, at weight 1 (the estimator's default weight of 100 starts
-after ``anneal_epochs=10`` epochs, beyond this benchmark's). Its environments here are Adult's
+after ``warmup_epochs=10`` epochs, beyond this benchmark's). Its environments here are Adult's
 sex (2), its label income.
 
 Data: Adult's training split, one-hot encoded and scaled (30,162 rows, about 100 columns), with

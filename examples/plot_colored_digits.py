@@ -52,14 +52,14 @@ def grayscale(images):
 # ERM, three penalties and the grayscale oracle
 # ---------------------------------------------
 # Full-batch training on the 899 training images, as in the IRM paper: the penalty has weight 1
-# for ``anneal_epochs`` epochs, then ``penalty_weight``. The conditional-independence penalty
+# for ``warmup_epochs`` epochs, then ``penalty_weight``. The conditional-independence penalty
 # (our formulation: :math:`I(z; e \mid y)`, estimated by a kernel MMD within each class) takes
 # a shorter schedule.
 common = dict(
     n_components=16,
     batch_size=4000,
     max_epochs=300,
-    anneal_epochs=100,
+    warmup_epochs=100,
     alpha=1e-3,
     lr=3e-3,
     random_state=0,
@@ -73,7 +73,7 @@ models = {
             penalty="conditional_independence",
             penalty_weight=100.0,
             max_epochs=150,
-            anneal_epochs=30,
+            warmup_epochs=30,
         ),
         X,
     ),

@@ -30,10 +30,10 @@ train = environments < 2
 # %%
 # ERM and three penalties
 # -----------------------
-# Full-batch training, as in the IRM paper: the penalty weight is 1 for ``anneal_epochs``
+# Full-batch training, as in the IRM paper: the penalty weight is 1 for ``warmup_epochs``
 # epochs, then ``penalty_weight``. The conditional-independence penalty compares kernel mean
 # embeddings, so it trains on minibatches of 500 rows.
-full_batch = {"batch_size": 2000, "max_epochs": 500, "anneal_epochs": 100, "random_state": 0}
+full_batch = {"batch_size": 2000, "max_epochs": 500, "warmup_epochs": 100, "random_state": 0}
 models = {
     "ERM": InvariantEncoder(penalty_weight=0.0, **full_batch),
     "IRMv1": InvariantEncoder(penalty="irm", penalty_weight=1e4, **full_batch),
@@ -41,7 +41,7 @@ models = {
     "I(z; e | y)": InvariantEncoder(
         penalty="conditional_independence",
         penalty_weight=100,
-        **{**full_batch, "batch_size": 500, "max_epochs": 120, "anneal_epochs": 25},
+        **{**full_batch, "batch_size": 500, "max_epochs": 120, "warmup_epochs": 25},
     ),
 }
 scores = {}

@@ -14,6 +14,7 @@ from ..objectives._dependence import CRITIC_ESTIMATORS, ESTIMATORS
 from ..objectives._invariant import PENALTIES
 from ..training import AdversarialNet, Anneal, LatentNet
 from ..utils._sklearn_compat import (
+    Hidden,
     Interval,
     StrOptions,
     _fit_context,
@@ -52,9 +53,9 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
     :math:`z \perp e \mid y` (our information-theoretic formulation of the invariant special
     case of Zhang, Koyama & Ishiguro 2020: the label's head then sees the same
     :math:`p(z \mid y)` everywhere), estimated as in :class:`FairEncoder` (``independence``).
-    The penalty has weight 1 for the first ``anneal_epochs`` epochs and ``penalty_weight``
-    after, when the loss is divided by ``penalty_weight``, as in the IRM reference code (which
-    rescales the loss; DomainBed resets the optimizer instead).
+    The penalty has weight 1 for the first ``warmup_epochs`` epochs and ``penalty_weight``
+    after (a step), when the loss is divided by ``penalty_weight``, as in the IRM reference
+    code (which rescales the loss; DomainBed resets the optimizer instead).
 
     Like :class:`~sklearn.discriminant_analysis.LinearDiscriminantAnalysis`, it is a classifier
     that transforms: ``transform`` returns the code (posterior mean), ``predict`` and
@@ -72,8 +73,9 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         The invariance penalty :math:`\Omega`.
     penalty_weight : float, default=100.0
         :math:`\lambda`, its weight after the annealing epochs.
-    anneal_epochs : int, default=10
-        Epochs with the penalty at weight 1 before ``penalty_weight`` applies.
+    warmup_epochs : int, default=10
+        Epochs with the penalty at weight 1 before ``penalty_weight`` applies (a step, as
+        DisentangledEncoder's ``warmup_epochs``; IRM's ``penalty_anneal_iters`` in epochs).
     unbiased : bool, default=False
         For IRMv1: the product of the gradients of two halves of each environment's rows (an
         unbiased estimate of the squared gradient) instead of the square.
@@ -112,6 +114,11 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         that no environment goes missing from a batch by chance; False draws them at random.
     validation_fraction, early_stopping, n_iter_no_change, tol : see BetaVAE
         Validation split and early stopping, as in :class:`~sklatent.BetaVAE`.
+    anneal_epochs : int, default="deprecated"
+        The former name of ``warmup_epochs``: set, it is used with a ``FutureWarning``.
+
+        .. deprecated:: 0.1
+            Use ``warmup_epochs``; ``anneal_epochs`` will be removed in 0.2.
 
     Attributes
     ----------
@@ -160,7 +167,11 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         },
         "penalty": [StrOptions(set(PENALTIES))],
         "penalty_weight": [Interval(Real, 0, None, closed="left")],
-        "anneal_epochs": [Interval(Integral, 0, None, closed="left")],
+        "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "anneal_epochs": [
+            Interval(Integral, 0, None, closed="left"),
+            Hidden(StrOptions({"deprecated"})),
+        ],
         "unbiased": ["boolean"],
         "independence": [StrOptions(set(ESTIMATORS))],
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
@@ -188,7 +199,7 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         *,
         penalty="irm",
         penalty_weight=100.0,
-        anneal_epochs=10,
+        warmup_epochs=10,
         unbiased=False,
         independence="mmd",
         reconstruction_weight=0.0,
@@ -212,11 +223,12 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         early_stopping="auto",
         n_iter_no_change=10,
         tol=1e-4,
+        anneal_epochs="deprecated",
     ):
         self.n_components = n_components
         self.penalty = penalty
         self.penalty_weight = penalty_weight
-        self.anneal_epochs = anneal_epochs
+        self.warmup_epochs = warmup_epochs
         self.unbiased = unbiased
         self.independence = independence
         self.reconstruction_weight = reconstruction_weight
@@ -240,6 +252,7 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.anneal_epochs = anneal_epochs
 
     # ---- module, objective, net --------------------------------------------------------------
     def _make_objective(self):
@@ -257,7 +270,19 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         )
 
     def _objective_callbacks(self):
-        return [Anneal(self.anneal_epochs)]
+        return [Anneal(self._warmup_epochs())]
+
+    def _warmup_epochs(self):
+        """``warmup_epochs``, or the deprecated ``anneal_epochs`` when it was set."""
+        if self.anneal_epochs == "deprecated":
+            return self.warmup_epochs
+        warnings.warn(
+            "anneal_epochs was renamed warmup_epochs (the name DisentangledEncoder uses for the "
+            "same step) in 0.1 and will be removed in 0.2; its value is used for now.",
+            FutureWarning,
+            stacklevel=4,
+        )
+        return self.anneal_epochs
 
     def _penalised_fit(self):
         return self.penalty_weight > 0 and self._n_environments > 1
@@ -323,7 +348,7 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         the environments and the automatic ``batch_size``; each chunk should hold rows of every
         environment (the penalties compare them within a batch: shuffle the table's rows before
         chunking it). Each call is one epoch: the penalty's full weight starts after
-        ``anneal_epochs`` calls. ``max_epochs`` and early stopping do not apply.
+        ``warmup_epochs`` calls. ``max_epochs`` and early stopping do not apply.
 
         Parameters
         ----------

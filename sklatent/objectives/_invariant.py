@@ -28,7 +28,7 @@ class InvariantObjective(StructuredObjective):
     special case of Zhang, Koyama & Ishiguro 2020, estimated by the fair preset's
     :class:`~sklatent.objectives.DependencePenalty` within each class). As in the IRM reference
     code, the penalty weight is 1 until the objective is ``annealed`` (set by the engine's
-    :class:`~sklatent.training.Anneal` after ``anneal_epochs``) and :math:`\lambda` after, when
+    :class:`~sklatent.training.Anneal` after ``warmup_epochs``) and :math:`\lambda` after, when
     the whole loss is divided by :math:`\lambda` to keep the gradients' scale.
 
     Parameters

@@ -5,12 +5,13 @@ one place means a future rename is mended here and nowhere else.
 """
 
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils._param_validation import HasMethods, Hidden, Interval, Options, StrOptions
 from sklearn.utils.metadata_routing import _MetadataRequester
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 __all__ = [
     "HasMethods",
+    "Hidden",
     "Interval",
     "Options",
     "StrOptions",

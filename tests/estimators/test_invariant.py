@@ -1,5 +1,7 @@
 """InvariantEncoder: accuracy under a spurious correlation's reversal, routing, classifier API."""
 
+import warnings
+
 import numpy as np
 import pytest
 import sklearn
@@ -13,9 +15,10 @@ from sklatent.metrics import environment_scores
 # Causal features give 0.75 in every environment; the spurious one agrees with the label in 90%
 # and 80% of the training environments' rows and in 10% of the test environment's.
 X, Y, ENV = make_spurious_environments(1000, random_state=0)
+X_ALL = X
 TRAIN, TEST = ENV < 2, ENV == 2
 # Full-batch training, as in the IRM paper: every step sees both environments whole.
-FULL_BATCH = {"batch_size": 2000, "max_epochs": 500, "anneal_epochs": 100, "random_state": 0}
+FULL_BATCH = {"batch_size": 2000, "max_epochs": 500, "warmup_epochs": 100, "random_state": 0}
 
 
 def _test_accuracy(**params):
@@ -40,7 +43,7 @@ def erm_accuracy():
         # The kernel penalty on 2,000-row batches is slow: minibatches of 500 instead.
         (
             "conditional_independence",
-            {"penalty_weight": 100, "batch_size": 500, "max_epochs": 120, "anneal_epochs": 25},
+            {"penalty_weight": 100, "batch_size": 500, "max_epochs": 120, "warmup_epochs": 25},
             0.3,
         ),
         (
@@ -50,7 +53,7 @@ def erm_accuracy():
                 "penalty_weight": 100,
                 "batch_size": 500,
                 "max_epochs": 120,
-                "anneal_epochs": 25,
+                "warmup_epochs": 25,
             },
             0.4,
         ),
@@ -120,7 +123,7 @@ def test_weight_decay_is_scaled_with_the_loss_after_annealing():
     # IRM's reference code divides its L2 term with the rest of the loss; with Adam's weight
     # decay that means dividing the decay too, or it outweighs the risk by penalty_weight.
     model = InvariantEncoder(**{**SMALL, "alpha": 0.01, "penalty_weight": 100.0})
-    model.set_params(anneal_epochs=1, max_epochs=2).fit(X, Y, environments=ENV)
+    model.set_params(warmup_epochs=1, max_epochs=2).fit(X, Y, environments=ENV)
     decays = [group["weight_decay"] for group in model.net_.optimizer_.param_groups]
     assert decays == pytest.approx([0.01 / 100.0] * len(decays))
 
@@ -189,3 +192,17 @@ def test_defaults_train_enough_on_a_small_table():
     reference = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
     accuracy = cross_val_score(encoder, X, y, cv=5).mean()
     assert accuracy >= cross_val_score(reference, X, y, cv=5).mean() - 0.015
+
+
+def test_anneal_epochs_is_a_deprecated_name_of_warmup_epochs():
+    X, y, environments = X_ALL[TRAIN], Y[TRAIN], ENV[TRAIN]
+    renamed = InvariantEncoder(**SMALL, warmup_epochs=1).fit(X, y, environments=environments)
+    with pytest.warns(FutureWarning, match="anneal_epochs was renamed warmup_epochs"):
+        old = InvariantEncoder(**SMALL, anneal_epochs=1).fit(X, y, environments=environments)
+    np.testing.assert_array_equal(old.transform(X), renamed.transform(X))
+    # The new name alone warns nothing, and the old name's value was used (not the default 10).
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        default = InvariantEncoder(**SMALL).fit(X, y, environments=environments)
+    assert not np.array_equal(default.transform(X), old.transform(X))
+    assert InvariantEncoder().get_params()["anneal_epochs"] == "deprecated"

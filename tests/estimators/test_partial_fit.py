@@ -116,7 +116,7 @@ def _spurious_stream(penalty_weight):
     X_all, y_all, env = make_spurious_environments(1000, random_state=0)
     order = np.random.RandomState(0).permutation(2000)  # the training environments: rows < 2000
     model = InvariantEncoder(
-        penalty="rex", penalty_weight=penalty_weight, anneal_epochs=100, batch_size=500
+        penalty="rex", penalty_weight=penalty_weight, warmup_epochs=100, batch_size=500
     ).set_params(random_state=0)
     for _ in range(125):
         for rows in np.array_split(order, 4):

@@ -54,7 +54,7 @@ CASES = {
         {"sensitive_features": (X[:, 0] > 0).astype(int)},
     ),
     "InvariantEncoder, annealed IRM": (
-        InvariantEncoder(n_components=2, anneal_epochs=2, alpha=0.01, **SMALL),
+        InvariantEncoder(n_components=2, warmup_epochs=2, alpha=0.01, **SMALL),
         (X_ENV, Y_ENV),
         {"environments": ENV},
     ),
