@@ -108,22 +108,30 @@ def minimal_loss(model, x, s_onehot, labels, settings, sample=True):
     )
 
 
+def train_minimal(model, batch_loss, n_rows, args, seed):
+    """Adam over shuffled minibatches, ``batch_loss(rows)`` giving each batch's loss."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    generator = torch.Generator().manual_seed(seed)
+    for _ in range(args.epochs):
+        order = torch.randperm(n_rows, generator=generator)
+        for start in range(0, n_rows, args.batch_size):
+            loss = batch_loss(order[start : start + args.batch_size])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model
+
+
 def fit_minimal(X, y, s, settings, args, seed=0):
     torch.manual_seed(seed)
     X, labels = torch.from_numpy(X), torch.from_numpy(y)
     s_onehot = nn.functional.one_hot(torch.from_numpy(s), 2).float()
     model = MinimalFair(X.shape[1], settings["n_components"], (64,), 2, 2)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    generator = torch.Generator().manual_seed(seed)
-    for _ in range(args.epochs):
-        order = torch.randperm(len(X), generator=generator)
-        for start in range(0, len(X), args.batch_size):
-            rows = order[start : start + args.batch_size]
-            loss = minimal_loss(model, X[rows], s_onehot[rows], labels[rows], settings)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    return model
+
+    def batch_loss(rows):
+        return minimal_loss(model, X[rows], s_onehot[rows], labels[rows], settings)
+
+    return train_minimal(model, batch_loss, len(X), args, seed)
 
 
 def fit_sklatent(X, y, s, settings, args, seed=0):
@@ -200,17 +208,11 @@ def fit_minimal_invariant(X, y, s, settings, args, seed=0):
     X, labels = torch.from_numpy(X), torch.from_numpy(y)
     environments = nn.functional.one_hot(torch.from_numpy(s), 2).float()
     model = MinimalInvariant(X.shape[1], settings["n_components"], (64,), 2)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    generator = torch.Generator().manual_seed(seed)
-    for _ in range(args.epochs):
-        order = torch.randperm(len(X), generator=generator)
-        for start in range(0, len(X), args.batch_size):
-            rows = order[start : start + args.batch_size]
-            loss = minimal_invariant_loss(model, X[rows], environments[rows], labels[rows])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    return model
+
+    def batch_loss(rows):
+        return minimal_invariant_loss(model, X[rows], environments[rows], labels[rows])
+
+    return train_minimal(model, batch_loss, len(X), args, seed)
 
 
 def fit_sklatent_invariant(X, y, s, settings, args, seed=0):

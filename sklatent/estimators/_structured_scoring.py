@@ -2,12 +2,18 @@
 
 import numpy as np
 import torch
-from scipy.special import expit, softmax
+from scipy.special import softmax
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
+from ._generative import (
+    ELBOScoreMixin,
+    check_n_samples,
+    draw_observations,
+    elbo_draws,
+    split_posterior,
+)
 from ._structured_spec import check_conditions_observed, condition_tensors
-from ._vae_base import _N_ELBO_DRAWS
 
 
 def _scores_X(estimator):
@@ -27,7 +33,7 @@ def _float64(tree):
     return tree.double() if tree.is_floating_point() else tree
 
 
-class StructuredScoringMixin:
+class StructuredScoringMixin(ELBOScoreMixin):
     """``posterior``, ``score_samples``, ``score`` and ``sample`` of the structured bottleneck."""
 
     # Presets set False: some of their views (a label, an attribute) are not in X.
@@ -67,8 +73,7 @@ class StructuredScoringMixin:
         both = self._apply(
             tensors, lambda module, b: torch.cat(module.posterior(b), dim=1), np.float64
         )
-        mean, logvar = np.split(both, 2, axis=1)
-        return mean.astype(X.dtype), np.exp(logvar).astype(X.dtype)
+        return split_posterior(both, X.dtype)
 
     @available_if(_scores_X)
     def score_samples(self, X):
@@ -92,9 +97,7 @@ class StructuredScoringMixin:
         X, tensors = self._row_tensors(X)
         objective = self.net_.criterion_
         n_latent = len(self.net_.module_.block_of_dim)
-        draws = torch.randn(_N_ELBO_DRAWS, n_latent, generator=torch.Generator().manual_seed(0)).to(
-            self._device
-        )
+        draws = elbo_draws(n_latent, self._device)
 
         def elbo(module, batch):
             total = 0.0
@@ -109,22 +112,7 @@ class StructuredScoringMixin:
 
         return self._apply(tensors, elbo, X.dtype)
 
-    @available_if(_scores_X)
-    def score(self, X, y=None):
-        """Mean ELBO of ``X`` (see :meth:`score_samples`); higher is better.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data to score.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        score : float
-        """
-        return float(np.mean(self.score_samples(X)))
+    score = available_if(_scores_X)(ELBOScoreMixin.score)
 
     @available_if(_scores_X)
     def sample(self, n_samples=1, random_state=None):
@@ -144,8 +132,7 @@ class StructuredScoringMixin:
             categorical views; columns of views without a decoder, or in no view, are NaN.
         """
         check_is_fitted(self, "net_")
-        if not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        check_n_samples(n_samples)
         conditioned = [view["name"] for view in self.views_ if view.get("conditions")]
         if conditioned:
             raise ValueError(
@@ -174,7 +161,4 @@ def _draw(params, view, estimator, rng):
         labels = (rng.uniform(size=(len(cumulative), 1)) > cumulative).sum(axis=1)
         labels = np.minimum(labels, cumulative.shape[1] - 1)  # rounding of the last sum
         return estimator.categories_[view["name"]][labels][:, None].astype(np.float64)
-    if "logits" in params:
-        return (rng.uniform(size=params["logits"].shape) < expit(params["logits"])) * 1.0
-    noise = rng.standard_normal(params["mean"].shape)
-    return params["mean"] + noise * np.exp(0.5 * params["logvar"])
+    return draw_observations(params, rng)

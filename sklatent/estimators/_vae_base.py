@@ -4,7 +4,6 @@ from numbers import Real
 
 import numpy as np
 import torch
-from scipy.special import expit
 from sklearn.utils import check_random_state
 
 from ..modules import ACTIVATIONS, VAEModule
@@ -12,10 +11,13 @@ from ..objectives import BetaVAEObjective
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
 from ..utils._torch import as_float_tensor
 from ._base import _SHARED_PARAMETER_CONSTRAINTS, LatentTransformer
-
-# Standard-normal draws shared by every row in ``score_samples`` (common random numbers): each
-# row's estimate is then deterministic and independent of the other rows in the call.
-_N_ELBO_DRAWS = 16
+from ._generative import (
+    ELBOScoreMixin,
+    check_n_samples,
+    draw_observations,
+    elbo_draws,
+    split_posterior,
+)
 
 # The ELBO that ``score_samples`` reports is the beta = 1 bound whatever the training objective.
 _ELBO = BetaVAEObjective(beta=1.0)
@@ -31,7 +33,7 @@ _VARIATIONAL_PARAMETER_CONSTRAINTS = {
 }
 
 
-class VariationalTransformer(LatentTransformer):
+class VariationalTransformer(ELBOScoreMixin, LatentTransformer):
     """Base of the encoder/decoder models with a Gaussian posterior (BetaVAE, MIM).
 
     Subclasses define ``_make_objective`` (and may override ``_make_module``); this class fits
@@ -152,15 +154,10 @@ class VariationalTransformer(LatentTransformer):
             Bernoulli likelihood.
         """
         check_is_fitted(self, "net_")
-        if not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        check_n_samples(n_samples)
         rng = check_random_state(random_state)
         Z = rng.standard_normal((n_samples, self.n_components)).astype(np.float32)
-        params = self._apply_decoder(Z)
-        if "logits" in params:
-            return (rng.uniform(size=params["logits"].shape) < expit(params["logits"])) * 1.0
-        noise = rng.standard_normal(params["mean"].shape)
-        return params["mean"] + noise * np.exp(0.5 * params["logvar"])
+        return draw_observations(self._apply_decoder(Z), rng)
 
     def _apply_decoder(self, Z):
         """The decoder's distribution parameters for codes ``Z``, as float64 arrays."""
@@ -191,8 +188,7 @@ class VariationalTransformer(LatentTransformer):
             lambda module, b: torch.cat(module.encoder(b["X"]), dim=1),
             np.float64,
         )
-        mean, logvar = np.split(both, 2, axis=1)
-        return mean.astype(X.dtype), np.exp(logvar).astype(X.dtype)
+        return split_posterior(both, X.dtype)
 
     def score_samples(self, X):
         """Evidence lower bound (ELBO, with beta = 1) of each row, in nats.
@@ -211,9 +207,7 @@ class VariationalTransformer(LatentTransformer):
             A lower bound on :math:`\\log p(x)` per row; higher is better.
         """
         X, tensors = self._validated_rows(X)
-        draws = torch.randn(
-            _N_ELBO_DRAWS, self.n_components, generator=torch.Generator().manual_seed(0)
-        ).to(self._device)
+        draws = elbo_draws(self.n_components, self._device)
 
         def elbo(module, batch):
             total = 0.0
@@ -226,22 +220,6 @@ class VariationalTransformer(LatentTransformer):
             return total / len(draws)
 
         return self._apply(tensors, elbo, X.dtype)
-
-    def score(self, X, y=None):
-        """Mean ELBO of ``X`` (see :meth:`score_samples`); higher is better.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data to score.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        score : float
-        """
-        return float(np.mean(self.score_samples(X)))
 
 
 def _as_float64(tree):
