@@ -17,11 +17,9 @@ from ..utils._sklearn_compat import (
     check_is_fitted,
 )
 from ._disentangled_data import add_attribute_tensors, parse_attributes, subspace_structure
-from ._structured import StructuredVAE
+from ._structured import StructuredVAE, inherited_constraints
 from ._structured_spec import view_tensors
-from ._table_preset import TablePreset
-
-_STRUCTURED = StructuredVAE._parameter_constraints
+from ._table_preset import FIXED_STRUCTURE, TablePreset
 
 
 class DisentangledEncoder(TablePreset):
@@ -125,22 +123,7 @@ class DisentangledEncoder(TablePreset):
     # Its penalty compares groups within each batch: batches of at least 64 rows.
     _min_auto_batch_size = 64
     _parameter_constraints = {
-        **{
-            name: _STRUCTURED[name]
-            for name in _STRUCTURED
-            if name
-            not in {
-                "views",
-                "latent_blocks",
-                "decoder_mask",
-                "encoder_mask",
-                "sparsity",
-                "temperature",
-                "n_init",
-                "view_dropout",
-                "n_components",
-            }
-        },
+        **inherited_constraints(FIXED_STRUCTURE | {"n_components"}),
         "subspace_sizes": [Interval(Integral, 1, None, closed="left"), list, tuple],
         "n_free": [Interval(Integral, 0, None, closed="left")],
         "attribute_types": [str, list, tuple, dict, None],

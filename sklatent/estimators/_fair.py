@@ -13,11 +13,10 @@ from ._critics import dependence_critic
 from ._fair_budget import DifferenceBoundMixin
 from ._fair_data import SensitiveGroups
 from ._fair_rows import FairTrainingRows
-from ._structured import StructuredVAE
+from ._structured import StructuredVAE, inherited_constraints
 from ._structured_spec import one_block_masks
-from ._table_preset import TablePreset
+from ._table_preset import FIXED_STRUCTURE, TablePreset
 
-_STRUCTURED = StructuredVAE._parameter_constraints
 _BLOCK = "fairencoder"
 
 
@@ -181,21 +180,7 @@ class FairEncoder(DifferenceBoundMixin, FairTrainingRows, TablePreset):
     # Its penalty compares groups within each batch: batches of at least 64 rows.
     _min_auto_batch_size = 64
     _parameter_constraints = {
-        **{
-            name: _STRUCTURED[name]
-            for name in _STRUCTURED
-            if name
-            not in {
-                "views",
-                "latent_blocks",
-                "decoder_mask",
-                "encoder_mask",
-                "sparsity",
-                "temperature",
-                "n_init",
-                "view_dropout",
-            }
-        },
+        **inherited_constraints(FIXED_STRUCTURE),
         "sensitive_feature_ids": ["array-like", str, Integral, None],
         "criterion": [StrOptions({"demographic_parity", "equalized_odds"})],
         "independence": [StrOptions(set(ESTIMATORS))],

@@ -6,8 +6,6 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
 
 from ..objectives import InvariantObjective
 from ..objectives._dependence import CRITIC_ESTIMATORS, ESTIMATORS
@@ -19,20 +17,14 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
     check_is_fitted,
-    validate_data,
 )
-from ..utils._validation import check_auxiliary, encode_labels
 from ._critics import dependence_critic
-from ._fair_data import group_log_prior, target_view
-from ._structured import StructuredVAE
-from ._structured_spec import one_block_masks, view_tensors
-from ._table_preset import TablePreset
-
-_STRUCTURED = StructuredVAE._parameter_constraints
-_BLOCK = "invariantencoder"
+from ._invariant_rows import InvariantTrainingRows
+from ._structured import StructuredVAE, inherited_constraints
+from ._table_preset import FIXED_STRUCTURE, TablePreset
 
 
-class InvariantEncoder(ClassifierMixin, TablePreset):
+class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
     r"""A code of ``X`` and a classifier on it whose risk is the same in every environment.
 
     The invariant preset of :class:`StructuredVAE`: the label is generated from the code by one
@@ -150,21 +142,7 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
     # Its penalty compares groups within each batch: batches of at least 64 rows.
     _min_auto_batch_size = 64
     _parameter_constraints = {
-        **{
-            name: _STRUCTURED[name]
-            for name in _STRUCTURED
-            if name
-            not in {
-                "views",
-                "latent_blocks",
-                "decoder_mask",
-                "encoder_mask",
-                "sparsity",
-                "temperature",
-                "n_init",
-                "view_dropout",
-            }
-        },
+        **inherited_constraints(FIXED_STRUCTURE),
         "penalty": [StrOptions(set(PENALTIES))],
         "penalty_weight": [Interval(Real, 0, None, closed="left")],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
@@ -373,64 +351,6 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
             self._read_structure()
         return self
 
-    def _training_tensors(self, X, y, environments, *, first, classes=None):
-        """Validate a fit's data and return its tensors; ``first`` learns the features,
-        classes and environments (else the fitted ones encode the rows)."""
-        # scikit-learn's own message when y is None (this classifier's tags require y).
-        validate_data(self, X, y, skip_check_array=True, reset=first)
-        X = self._validate_X(X, reset=first)
-        n_samples = len(X)
-        y = column_or_1d(y, warn=True)
-        y = check_auxiliary(y, name="y", n_samples=n_samples, ensure_2d=False, dtype=None)
-        check_classification_targets(y)
-        if first:
-            self.categories_ = {}
-        y_view, y_tensors = target_view(
-            y, n_samples, self.categories_, classes=classes, likelihood="categorical"
-        )
-        environments_given = environments is not None
-        if environments is None and not first:
-            if self._n_environments > 1:
-                raise ValueError(
-                    "partial_fit got no environments for this chunk; every chunk needs those "
-                    "of its rows."
-                )
-            environments = np.full(n_samples, self.environments_[0])
-        if environments is None:
-            warnings.warn(
-                "InvariantEncoder got no environments: the data are one environment and the "
-                "fit is empirical risk minimisation.",
-                UserWarning,
-                stacklevel=3,
-            )
-            environments = np.zeros(n_samples, dtype=np.int64)
-        environments = check_auxiliary(
-            environments, name="environments", n_samples=n_samples, ensure_2d=False, dtype=None
-        )
-        if first:
-            self.classes_ = self.categories_["y"]
-            self.environments_, groups = np.unique(environments, return_inverse=True)
-            self._n_environments = len(self.environments_)
-            _check_environments(self.environments_, groups, y, given=environments_given)
-            x_view = {"name": "x", "columns": list(range(self.n_features_in_))}
-            x_view |= {"likelihood": "gaussian", "decoder": self.reconstruction_weight > 0}
-            self.views_ = [x_view, y_view]
-            self.block_names_, self.block_sizes_ = [_BLOCK], [self.n_components]
-            self._learned = {"decoder": False, "encoder": False}
-            self._masks_for_module = one_block_masks(self.views_, _BLOCK)
-        else:
-            groups = encode_labels(environments, self.environments_, name="environments")
-
-        tensors = view_tensors(self.views_, self.categories_, X, fitting=False)
-        tensors.update(y_tensors)
-        tensors["present"][:, 1] = 1.0
-        tensors["groups"] = torch.as_tensor(groups.astype(np.int64))
-        tensors["strata"] = y_tensors["labels_y"]
-        if first:
-            labels = y_tensors["labels_y"].numpy()
-            self._environment_log_prior = group_log_prior(groups, labels, self._n_environments)
-        return tensors
-
     # ---- prediction --------------------------------------------------------------------------
     def predict_proba(self, X):
         """Class probabilities from the label's head on the code of each row.
@@ -470,20 +390,3 @@ class InvariantEncoder(ClassifierMixin, TablePreset):
         """
         proba = self.predict_proba(X)  # checks fitted before classes_ is read
         return self.classes_[proba.argmax(axis=1)]
-
-
-def _check_environments(names, groups, y, *, given):
-    """Invariance needs several environments, each with every class."""
-    names = names.tolist()  # plain Python values, for the messages
-    if given and len(names) < 2:
-        raise ValueError(
-            f"environments holds a single environment ({names[0]!r}): invariance across one "
-            "environment asks nothing. Pass environments=None to fit ERM on purpose."
-        )
-    for index, name in enumerate(names):
-        classes = np.unique(y[groups == index]).tolist()
-        if given and len(classes) < 2:
-            raise ValueError(
-                f"Environment {name!r} holds a single class ({classes[0]!r}): its risk cannot "
-                "be compared with the others'. Merge it with another environment."
-            )

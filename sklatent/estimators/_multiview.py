@@ -5,9 +5,7 @@ from numbers import Integral
 import numpy as np
 
 from ..utils._sklearn_compat import Interval, StrOptions, check_is_fitted
-from ._structured import StructuredVAE
-
-_STRUCTURED = StructuredVAE._parameter_constraints
+from ._structured import StructuredVAE, inherited_constraints
 
 
 class MultiViewEncoder(StructuredVAE):
@@ -68,11 +66,8 @@ class MultiViewEncoder(StructuredVAE):
     """
 
     _parameter_constraints = {
-        **{
-            name: _STRUCTURED[name]
-            for name in _STRUCTURED
-            if name
-            not in {
+        **inherited_constraints(
+            {
                 "latent_blocks",
                 "decoder_mask",
                 "encoder_mask",
@@ -81,7 +76,7 @@ class MultiViewEncoder(StructuredVAE):
                 "n_init",
                 "n_components",
             }
-        },
+        ),
         "n_shared": [Interval(Integral, 1, None, closed="left")],
         "n_private": [Interval(Integral, 0, None, closed="left")],
         "output": [StrOptions({"shared", "all"})],

@@ -524,3 +524,9 @@ class StructuredVAE(StructuredScoringMixin, LatentTransformer):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
+
+
+def inherited_constraints(excluded):
+    """StructuredVAE's parameter constraints, less the ``excluded`` parameters."""
+    constraints = StructuredVAE._parameter_constraints
+    return {name: constraint for name, constraint in constraints.items() if name not in excluded}
