@@ -68,8 +68,8 @@ def run_demo(
     search scores each candidate's accuracy, demographic-parity difference and leakage (ROC AUC
     of a gradient-boosting probe reading sex from the codes) and refits the most accurate
     candidate whose parity difference, plus its standard deviation over the folds, is under
-    0.05. Printed next to it on the test split: the
-    same classifier on the raw features, and on fairlearn's ``CorrelationRemover``.
+    0.05. Printed next to it on the test split: the same classifier on the raw features, and on
+    fairlearn's ``CorrelationRemover``.
 
     Parameters
     ----------

@@ -305,7 +305,7 @@ class LatentTransformer(
                 net = self.net_
                 with random_stream(seed + len(net.history)):
                     net.partial_fit(data, epochs=1)
-                _forget_batch_records(net.history[:-1])
+                _forget_batch_records(net.history[-2:-1])  # the earlier ones already are
                 outputs = net.check_finite_fit(data)
         except BaseException:
             self._discard_fit()

@@ -17,9 +17,9 @@ from ..utils._sklearn_compat import (
     check_is_fitted,
 )
 from ._disentangled_data import add_attribute_tensors, parse_attributes, subspace_structure
-from ._structured import StructuredVAE, inherited_constraints
+from ._structured import FIXED_STRUCTURE, StructuredVAE, inherited_constraints
 from ._structured_spec import view_tensors
-from ._table_preset import FIXED_STRUCTURE, TablePreset
+from ._table_preset import TablePreset
 
 
 class DisentangledEncoder(TablePreset):

@@ -13,9 +13,9 @@ from ._critics import dependence_critic
 from ._fair_budget import DifferenceBoundMixin
 from ._fair_data import SensitiveGroups
 from ._fair_rows import FairTrainingRows
-from ._structured import StructuredVAE, inherited_constraints
+from ._structured import FIXED_STRUCTURE, StructuredVAE, inherited_constraints
 from ._structured_spec import one_block_masks
-from ._table_preset import FIXED_STRUCTURE, TablePreset
+from ._table_preset import TablePreset
 
 _BLOCK = "fairencoder"
 

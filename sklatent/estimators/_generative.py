@@ -10,16 +10,40 @@ from scipy.special import expit
 N_ELBO_DRAWS = 16
 
 
-def elbo_draws(n_latent, device):
-    """The fixed standard-normal draws of ``score_samples``, shape (N_ELBO_DRAWS, n_latent)."""
+def elbo_of_rows(n_latent, device, row_key, negative_elbo):
+    """``fn(module, batch)``: each row's ELBO, averaged over ``N_ELBO_DRAWS`` fixed draws.
+
+    ``negative_elbo(outputs, batch)`` sums the terms of the bound per row (reconstruction and
+    KL); it gets them in float64 (see :func:`as_float64`). ``batch[row_key]`` counts the rows.
+    """
     generator = torch.Generator().manual_seed(0)
-    return torch.randn(N_ELBO_DRAWS, n_latent, generator=generator).to(device)
+    draws = torch.randn(N_ELBO_DRAWS, n_latent, generator=generator).to(device)
+
+    def elbo(module, batch):
+        total = 0.0
+        for eps in draws:
+            outputs = module(batch, eps=eps.expand(len(batch[row_key]), -1))
+            total = total - negative_elbo(as_float64(outputs), as_float64(batch))
+        return total / len(draws)
+
+    return elbo
 
 
 def split_posterior(mean_and_logvar, dtype):
     """Posterior means and variances from the side-by-side means and log-variances."""
     mean, logvar = np.split(mean_and_logvar, 2, axis=1)
     return mean.astype(dtype), np.exp(logvar).astype(dtype)
+
+
+def as_float64(tree):
+    """A copy of a (nested) dict or list of tensors with the floating-point ones in float64
+    (labels stay integers): float32 reductions may round differently for different batch
+    sizes, and a row's score must not depend on its neighbours."""
+    if isinstance(tree, dict):
+        return {name: as_float64(value) for name, value in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return [as_float64(value) for value in tree]
+    return tree.double() if tree.is_floating_point() else tree
 
 
 def check_n_samples(n_samples):

@@ -20,8 +20,8 @@ from ..utils._sklearn_compat import (
 )
 from ._critics import dependence_critic
 from ._invariant_rows import InvariantTrainingRows
-from ._structured import StructuredVAE, inherited_constraints
-from ._table_preset import FIXED_STRUCTURE, TablePreset
+from ._structured import FIXED_STRUCTURE, StructuredVAE, inherited_constraints
+from ._table_preset import TablePreset
 
 
 class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):

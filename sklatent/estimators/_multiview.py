@@ -5,7 +5,7 @@ from numbers import Integral
 import numpy as np
 
 from ..utils._sklearn_compat import Interval, StrOptions, check_is_fitted
-from ._structured import StructuredVAE, inherited_constraints
+from ._structured import FIXED_STRUCTURE, StructuredVAE, inherited_constraints
 
 
 class MultiViewEncoder(StructuredVAE):
@@ -66,17 +66,8 @@ class MultiViewEncoder(StructuredVAE):
     """
 
     _parameter_constraints = {
-        **inherited_constraints(
-            {
-                "latent_blocks",
-                "decoder_mask",
-                "encoder_mask",
-                "sparsity",
-                "temperature",
-                "n_init",
-                "n_components",
-            }
-        ),
+        # Its views and view dropout are its own; its blocks come from n_shared and n_private.
+        **inherited_constraints((FIXED_STRUCTURE - {"views", "view_dropout"}) | {"n_components"}),
         "n_shared": [Interval(Integral, 1, None, closed="left")],
         "n_private": [Interval(Integral, 0, None, closed="left")],
         "output": [StrOptions({"shared", "all"})],

@@ -526,6 +526,22 @@ class StructuredVAE(StructuredScoringMixin, LatentTransformer):
         return tags
 
 
+# The parameters that lay out the structure, which the table presets fix (one block over all
+# of X, no learned gates).
+FIXED_STRUCTURE = frozenset(
+    {
+        "views",
+        "latent_blocks",
+        "decoder_mask",
+        "encoder_mask",
+        "sparsity",
+        "temperature",
+        "n_init",
+        "view_dropout",
+    }
+)
+
+
 def inherited_constraints(excluded):
     """StructuredVAE's parameter constraints, less the ``excluded`` parameters."""
     constraints = StructuredVAE._parameter_constraints

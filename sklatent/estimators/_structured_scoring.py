@@ -10,7 +10,7 @@ from ._generative import (
     ELBOScoreMixin,
     check_n_samples,
     draw_observations,
-    elbo_draws,
+    elbo_of_rows,
     split_posterior,
 )
 from ._structured_spec import check_conditions_observed, condition_tensors
@@ -23,17 +23,7 @@ def _scores_X(estimator):
     return estimator._models_X_alone
 
 
-def _float64(tree):
-    """A copy of a (nested) dict or list of tensors with the floating-point ones in float64
-    (labels stay integers)."""
-    if isinstance(tree, dict):
-        return {name: _float64(value) for name, value in tree.items()}
-    if isinstance(tree, (list, tuple)):
-        return [_float64(value) for value in tree]
-    return tree.double() if tree.is_floating_point() else tree
-
-
-class StructuredScoringMixin(ELBOScoreMixin):
+class StructuredScoringMixin:
     """``posterior``, ``score_samples``, ``score`` and ``sample`` of the structured bottleneck."""
 
     # Presets set False: some of their views (a label, an attribute) are not in X.
@@ -68,6 +58,21 @@ class StructuredScoringMixin(ELBOScoreMixin):
             Posterior means (the codes).
         variance : ndarray of shape (n_samples, n_latent)
             Posterior variances.
+
+        Examples
+        --------
+        The means are the codes; a row with a view missing (NaN) is encoded from the others:
+
+        >>> import numpy as np
+        >>> from sklatent import StructuredVAE
+        >>> X = np.random.RandomState(0).normal(size=(200, 4))
+        >>> model = StructuredVAE({"a": [0, 1], "b": [2, 3]}, max_epochs=5, random_state=0)
+        >>> model = model.fit(X)
+        >>> rows = X[:2].copy()
+        >>> rows[1, :2] = np.nan
+        >>> mean, variance = model.posterior(rows)
+        >>> bool(np.array_equal(mean, model.transform(rows))), bool(np.all(variance > 0))
+        (True, True)
         """
         X, tensors = self._row_tensors(X)
         both = self._apply(
@@ -96,20 +101,13 @@ class StructuredScoringMixin(ELBOScoreMixin):
         """
         X, tensors = self._row_tensors(X)
         objective = self.net_.criterion_
-        n_latent = len(self.net_.module_.block_of_dim)
-        draws = elbo_draws(n_latent, self._device)
 
-        def elbo(module, batch):
-            total = 0.0
-            for eps in draws:
-                outputs = module(batch, eps=eps.expand(len(batch["present"]), -1))
-                # In float64, so that a row's score does not depend on its batch.
-                terms = objective.per_sample(_float64(outputs), _float64(batch))
-                total = total - terms["kl"]
-                for name in objective.view_names:
-                    total = total - terms[f"reconstruction_{name}"]
-            return total / len(draws)
+        def negative_elbo(outputs, batch):
+            terms = objective.per_sample(outputs, batch)
+            return terms["kl"] + sum(terms[f"reconstruction_{v}"] for v in objective.view_names)
 
+        n_latent = sum(self.block_sizes_)
+        elbo = elbo_of_rows(n_latent, self._device, "present", negative_elbo)
         return self._apply(tensors, elbo, X.dtype)
 
     score = available_if(_scores_X)(ELBOScoreMixin.score)
@@ -130,6 +128,18 @@ class StructuredScoringMixin(ELBOScoreMixin):
         X : ndarray of shape (n_samples, ``n_features_in_``)
             Gaussian draws around the decoder means, 0/1 draws for Bernoulli views, labels for
             categorical views; columns of views without a decoder, or in no view, are NaN.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklatent import StructuredVAE
+        >>> X = np.random.RandomState(0).normal(size=(200, 3))
+        >>> X[:, 2] = X[:, 2] > 0  # a categorical view of two labels
+        >>> views = {"x": [0, 1], "c": {"columns": [2], "likelihood": "categorical"}}
+        >>> model = StructuredVAE(views, max_epochs=5, random_state=0).fit(X)
+        >>> drawn = model.sample(4, random_state=0)
+        >>> drawn.shape, set(drawn[:, 2]) <= {0.0, 1.0}
+        ((4, 3), True)
         """
         check_is_fitted(self, "net_")
         check_n_samples(n_samples)
@@ -140,8 +150,7 @@ class StructuredScoringMixin(ELBOScoreMixin):
                 "them without those. Use inverse_transform with conditions instead."
             )
         rng = check_random_state(random_state)
-        n_latent = len(self.net_.module_.block_of_dim)
-        Z = rng.standard_normal((n_samples, n_latent)).astype(np.float32)
+        Z = rng.standard_normal((n_samples, sum(self.block_sizes_))).astype(np.float32)
         module = self.net_.module_
         module.eval()
         with torch.no_grad():
@@ -149,16 +158,18 @@ class StructuredScoringMixin(ELBOScoreMixin):
         out = np.full((n_samples, self.n_features_in_), np.nan)
         for view in self.views_:
             if view["name"] in params and view["columns"] is not None:
-                out[:, view["columns"]] = _draw(params[view["name"]], view, self, rng)
+                categories = self.categories_.get(view["name"])
+                out[:, view["columns"]] = _draw(params[view["name"]], categories, rng)
         return out
 
 
-def _draw(params, view, estimator, rng):
-    """Draws of one view's columns from its decoder's parameters, as a float64 array."""
+def _draw(params, categories, rng):
+    """Draws of one view's columns from its decoder's parameters (labels from ``categories``
+    for a categorical view), as a float64 array."""
     params = {name: value.cpu().double().numpy() for name, value in params.items()}
     if "class_logits" in params:
         cumulative = softmax(params["class_logits"], axis=1).cumsum(axis=1)
         labels = (rng.uniform(size=(len(cumulative), 1)) > cumulative).sum(axis=1)
         labels = np.minimum(labels, cumulative.shape[1] - 1)  # rounding of the last sum
-        return estimator.categories_[view["name"]][labels][:, None].astype(np.float64)
+        return categories[labels][:, None].astype(np.float64)
     return draw_observations(params, rng)

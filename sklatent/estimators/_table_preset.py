@@ -3,20 +3,6 @@
 from ._base import LatentTransformer
 from ._structured import StructuredVAE
 
-# The StructuredVAE parameters a table preset fixes: one block over all of X, no learned gates.
-FIXED_STRUCTURE = frozenset(
-    {
-        "views",
-        "latent_blocks",
-        "decoder_mask",
-        "encoder_mask",
-        "sparsity",
-        "temperature",
-        "n_init",
-        "view_dropout",
-    }
-)
-
 
 class TablePreset(StructuredVAE):
     """Base of the presets that read all of ``X`` as one complete view (fair, invariant,

@@ -15,7 +15,7 @@ from ._generative import (
     ELBOScoreMixin,
     check_n_samples,
     draw_observations,
-    elbo_draws,
+    elbo_of_rows,
     split_posterior,
 )
 
@@ -207,23 +207,10 @@ class VariationalTransformer(ELBOScoreMixin, LatentTransformer):
             A lower bound on :math:`\\log p(x)` per row; higher is better.
         """
         X, tensors = self._validated_rows(X)
-        draws = elbo_draws(self.n_components, self._device)
 
-        def elbo(module, batch):
-            total = 0.0
-            for eps in draws:
-                outputs = module(batch, eps=eps.expand(len(batch["X"]), -1))
-                # Sum over features in float64: float32 reductions may round differently for
-                # different batch sizes, and a row's score must not depend on its neighbours.
-                terms = _ELBO.per_sample(_as_float64(outputs), _as_float64(batch))
-                total = total - terms["reconstruction"] - terms["kl"]
-            return total / len(draws)
+        def negative_elbo(outputs, batch):
+            terms = _ELBO.per_sample(outputs, batch)
+            return terms["reconstruction"] + terms["kl"]
 
+        elbo = elbo_of_rows(self.n_components, self._device, "X", negative_elbo)
         return self._apply(tensors, elbo, X.dtype)
-
-
-def _as_float64(tree):
-    """A copy of a (nested) dict of tensors in float64."""
-    if isinstance(tree, dict):
-        return {name: _as_float64(value) for name, value in tree.items()}
-    return tree.double()
