@@ -75,7 +75,8 @@ class Decoder(nn.Module):
         The decoder distribution.
     decoder_variance : "learned", "learned_per_sample" or float
         Gaussian only: one learned variance per feature, one per sample and feature (the network
-        outputs it), or a fixed value.
+        outputs it), or a fixed value. The returned ``"logvar"`` has shape ``(n_features,)``
+        unless it is per sample.
 
     Examples
     --------
@@ -84,7 +85,7 @@ class Decoder(nn.Module):
     >>> z = torch.randn(5, 2)
     >>> params = Decoder(n_components=2, n_features=4, hidden_layer_sizes=(8,))(z)
     >>> {name: tuple(value.shape) for name, value in params.items()}
-    {'mean': (5, 4), 'logvar': (5, 4)}
+    {'mean': (5, 4), 'logvar': (4,)}
     >>> sorted(Decoder(2, 4, (8,), likelihood="bernoulli")(z))
     ['logits']
     """
@@ -118,7 +119,9 @@ class Decoder(nn.Module):
         if self.per_sample_variance:
             mean, logvar = out.chunk(2, dim=-1)
         else:
-            mean, logvar = out, self.logvar.expand_as(out)
+            # One log-variance per feature, shape (n_features,), broadcast by its users: expanded
+            # to the batch, its clamp, exp and their gradients would run on every row.
+            mean, logvar = out, self.logvar
         return {"mean": mean, "logvar": logvar.clamp(*DECODER_LOGVAR_BOUNDS)}
 
     @staticmethod
