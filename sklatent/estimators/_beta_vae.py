@@ -44,10 +44,12 @@ class BetaVAE(VariationalTransformer):
         epochs for about 2,000 gradient steps (at least 10, at most 200 as
         ``MLPClassifier``'s ``max_iter``), ended earlier by ``early_stopping``, or, on a table
         too small to hold rows out, once the training loss has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs, as scikit-learn's ``MLPClassifier`` does; the presets
-        with an active penalty on the code (:class:`FairEncoder`, :class:`InvariantEncoder`,
-        :class:`DisentangledEncoder`) let those rules watch only after 500 steps, at most half
-        the epochs. An int trains exactly that many epochs (fewer with
+        ``n_iter_no_change`` epochs, as scikit-learn's ``MLPClassifier`` does. A fit whose
+        objective penalises the code (a KL term with ``beta > 0``; the dependence penalties of
+        :class:`FairEncoder`, :class:`InvariantEncoder`, :class:`DisentangledEncoder`) lets
+        those rules watch only after 500 steps, at most half the epochs: such a penalty is
+        lowest at an uninformative code, so the first epochs' held-out loss can be the best
+        before the code has learned anything. An int trains exactly that many epochs (fewer with
         ``early_stopping=True``).
     batch_size : int or "auto", default="auto"
         Rows per optimisation step; larger than the data means full-batch training. ``"auto"``:
@@ -168,3 +170,7 @@ class BetaVAE(VariationalTransformer):
 
     def _make_objective(self):
         return BetaVAEObjective(beta=self.beta)
+
+    def _penalised_fit(self):
+        # The KL term is a penalty on the code (see ``max_epochs``).
+        return self.beta > 0

@@ -340,6 +340,11 @@ class StructuredVAE(StructuredScoringMixin, LatentTransformer):
             ],
         }
 
+    def _penalised_fit(self):
+        # The KL term is a penalty on the code (see BetaVAE's ``max_epochs``); the presets
+        # define their own penalty.
+        return self.beta > 0
+
     def _make_objective(self):
         sparsity = self.sparsity if any(self._learned.values()) else 0.0
         return StructuredObjective(**self._decoded_views(), beta=self.beta, sparsity=sparsity)
