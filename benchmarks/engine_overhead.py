@@ -16,7 +16,7 @@ Three ways to train the same network (``sklatent.modules.VAEModule``) on the sam
 and two ways to encode with the weights (a) trained: ``BetaVAE.transform(X)`` and
 ``torch.from_numpy(X) -> module.encoder`` in eval mode under ``no_grad`` -> numpy.
 
-Runs are interleaved (a, b, c, a, b, c, ...) so that machine noise hits all three alike; the
+Runs are interleaved (a, b, c, d, then b, c, d, a, ...) so that machine noise hits all alike; the
 script prints medians, the ratios and PASS/FAIL against the targets (fit: sklatent / minimal
 loop <= 1.10, and sklatent / plain torch <= 1.10; transform: sklatent / plain torch <= 1.10).
 It always exits 0: it is a report.
@@ -217,12 +217,21 @@ def run_threads(X, args, n_threads):
 
     times = {path: [] for path in PATHS}
     max_diff = 0.0
+    fits = {
+        "fit_sklatent": fit_sklatent,
+        "fit_torch": fit_plain_torch,
+        "fit_skorch": fit_skorch_default,
+        "fit_minimal": fit_minimal,
+    }
+    order = list(fits)
     for repeat in range(args.repeats):
-        wall, cpu, estimator = timed_cpu(fit_sklatent, X, args, repeat)
-        times["fit_sklatent"].append((wall, cpu))
-        times["fit_torch"].append(timed_cpu(fit_plain_torch, X, args, repeat)[:2])
-        times["fit_skorch"].append(timed_cpu(fit_skorch_default, X, args, repeat)[:2])
-        times["fit_minimal"].append(timed_cpu(fit_minimal, X, args, repeat)[:2])
+        # The order rotates from one repeat to the next, so that no path always follows the
+        # same one (the allocator's and the caches' state after a slow path, a drift in load).
+        for path in order[repeat % 4 :] + order[: repeat % 4]:
+            wall, cpu, fitted = timed_cpu(fits[path], X, args, repeat)
+            times[path].append((wall, cpu))
+            if path == "fit_sklatent":
+                estimator = fitted
         # Encode with the weights of (a), alternating the two ways call by call.
         module = estimator.net_.module_
         for _ in range(args.transform_repeats):
@@ -287,6 +296,18 @@ def report(n_threads, times, max_diff):
     print(format_table(["path", "median s", "min s", "max s", "median CPU s"], rows))
     print()
     print(format_table(["ratio of medians", "wall", "CPU", "target", "result (wall)"], ratios))
+    pairs = {
+        "fit sklatent / minimal loop": ("fit_sklatent", "fit_minimal"),
+        "fit sklatent / torch": ("fit_sklatent", "fit_torch"),
+    }
+    for label, (numerator, denominator) in pairs.items():
+        # Repeat by repeat (the two fits of a repeat ran minutes apart at most): a check on
+        # the ratio of medians that a drift in the machine's speed moves less.
+        per_repeat = [
+            a[0] / b[0] for a, b in zip(times[numerator], times[denominator], strict=True)
+        ]
+        print(f"{label}, median of the {len(per_repeat)} per-repeat ratios: ", end="")
+        print(f"{median(per_repeat):.3f}")
     print(f"max |transform difference| sklatent vs plain torch: {max_diff:.2e}")
     return max(fit_ratio, minimal_ratio) <= FIT_TARGET and tr_ratio <= TRANSFORM_TARGET
 
