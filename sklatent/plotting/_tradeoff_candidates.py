@@ -1,0 +1,94 @@
+"""Helpers turning a search's cv_results or fitted estimators into TradeoffDisplay inputs."""
+
+from numbers import Integral, Real
+
+import numpy as np
+
+_COST_NAMES = {
+    "leakage": "leakage (probe ROC AUC of s)",
+    "demographic_parity": "demographic parity difference",
+    "equalized_odds": "equalized odds difference",
+}
+
+
+def _format_value(value):
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, Integral):
+        return str(int(value))
+    if isinstance(value, Real):
+        return f"{value:g}"
+    if isinstance(value, str):
+        return value
+    return repr(value)
+
+
+def _format_params(params):
+    """``"beta=1, independence_weight=10"`` per candidate: short names, varying params only.
+
+    A parameter is shown by its last ``__`` component (``fairencoder__beta`` -> ``beta``) unless
+    two parameters of the search would then share a name; parameters with the same value in every
+    candidate are left out (all are kept when none varies).
+    """
+    params = [dict(p) for p in params]
+    formatted = [{key: _format_value(value) for key, value in p.items()} for p in params]
+    keys = list(dict.fromkeys(key for p in formatted for key in p))
+    varying = [key for key in keys if len({p.get(key, "\0missing") for p in formatted}) > 1] or keys
+    short = {key: key.rsplit("__", 1)[-1] for key in keys}
+    if len(set(short.values())) < len(short):
+        short = {key: key for key in keys}
+    return [", ".join(f"{short[key]}={p[key]}" for key in varying if key in p) for p in formatted]
+
+
+def _mean_test_scores(cv_results, name, role):
+    key = f"mean_test_{name}"
+    if key not in cv_results:
+        recorded = sorted(k[len("mean_test_") :] for k in cv_results if k.startswith("mean_test_"))
+        raise ValueError(
+            f"{role}={name!r}: the cv results hold no {key!r}. Pass the name of a scorer of the "
+            f"search's multi-metric scoring; recorded: {recorded}."
+        )
+    return np.asarray(cv_results[key], dtype=float)
+
+
+def _default_names(estimators):
+    names = []
+    for estimator in estimators:
+        steps = getattr(estimator, "steps", None)
+        step = steps[-2][1] if steps is not None and len(steps) > 1 else estimator
+        names.append("passthrough" if step in (None, "passthrough") else type(step).__name__)
+    for name in set(names):
+        indices = [i for i, n in enumerate(names) if n == name]
+        if len(indices) > 1:
+            for k, i in enumerate(indices, 1):
+                names[i] = f"{name} #{k}"
+    return names
+
+
+def _builtin_cost(cost, random_state):
+    if cost == "leakage":
+
+        def leakage(estimator, X, y, *, sensitive_features):
+            from ..metrics import sensitive_leakage
+
+            if not hasattr(estimator, "steps") or len(estimator.steps) < 2:
+                raise ValueError(
+                    'cost="leakage" needs a Pipeline with a step before the classifier to '
+                    f"produce the codes; got {type(estimator).__name__}."
+                )
+            Z = estimator[:-1].transform(X)
+            return sensitive_leakage(Z, sensitive_features, random_state=random_state)["roc_auc"]
+
+        return leakage
+
+    from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
+
+    metric = {
+        "demographic_parity": demographic_parity_difference,
+        "equalized_odds": equalized_odds_difference,
+    }[cost]
+
+    def group_difference(estimator, X, y, *, sensitive_features):
+        return metric(y, estimator.predict(X), sensitive_features=sensitive_features)
+
+    return group_difference
