@@ -11,20 +11,16 @@ from ..objectives import StructuredObjective
 from ..utils._sklearn_compat import (
     Interval,
     StrOptions,
-    _check_feature_names_in,
     _fit_context,
-    check_is_fitted,
 )
 from ._base import _SHARED_PARAMETER_CONSTRAINTS, LatentTransformer
+from ._structured_codes import StructuredCodesMixin
+from ._structured_layout import StructuredLayoutMixin
 from ._structured_scoring import StructuredScoringMixin
 from ._structured_spec import (
     check_conditions_observed,
     condition_tensors,
     condition_widths,
-    decoder_means,
-    parse_blocks,
-    parse_masks,
-    parse_views,
     view_tensors,
 )
 
@@ -34,13 +30,9 @@ _GATE_LR_FACTOR = 30.0
 _RESTART_VALIDATION_FRACTION = 0.2
 
 
-def _dimension_names(block, size):
-    # "shared" -> shared0; "private_a", "z1" -> private_a_0, z1_0 (a separator where needed).
-    separator = "_" if "_" in block or block[-1:].isdigit() else ""
-    return [f"{block}{separator}{i}" for i in range(size)]
-
-
-class StructuredVAE(StructuredScoringMixin, LatentTransformer):
+class StructuredVAE(
+    StructuredScoringMixin, StructuredCodesMixin, StructuredLayoutMixin, LatentTransformer
+):
     r"""Latent blocks linked to views by mask variables (our formulation of Zhang et al. 2020).
 
     Views :math:`X_1..X_V` (column groups of ``X``, each with its likelihood) and latent blocks
@@ -243,47 +235,6 @@ class StructuredVAE(StructuredScoringMixin, LatentTransformer):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
 
-    # ---- structure ---------------------------------------------------------------------------
-    def _structure_spec(self, view_names):
-        """(latent_blocks, decoder_mask, encoder_mask) from the parameters; presets override it."""
-        blocks = {"z": self.n_components} if self.latent_blocks is None else self.latent_blocks
-        return blocks, self.decoder_mask, self.encoder_mask
-
-    def _parse_structure(self):
-        names = getattr(self, "feature_names_in_", None)
-        views = parse_views(self.views, self.n_features_in_, names)
-        # The objective reads the presence of its i-th reconstructed view from column i of the
-        # batch's presence flags: the views without a decoder go last.
-        self.views_ = sorted(views, key=lambda view: not view["decoder"])
-        blocks, decoder, encoder = self._structure_spec([view["name"] for view in self.views_])
-        self.block_names_, self.block_sizes_ = parse_blocks(blocks)
-        self._learned = {"decoder": isinstance(decoder, str), "encoder": isinstance(encoder, str)}
-        return parse_masks(decoder, encoder, self.block_names_, self.views_)
-
-    @property
-    def _n_features_out(self):
-        return sum(self.block_sizes_)
-
-    def get_feature_names_out(self, input_features=None):
-        """Block-aware names of the code's columns: ``<block><i>`` (``<block>_<i>`` after a digit).
-
-        Parameters
-        ----------
-        input_features : array-like of str or None, default=None
-            Checked against the features seen in fit, as scikit-learn's transformers do; the
-            names of the code do not depend on them.
-
-        Returns
-        -------
-        feature_names_out : ndarray of str
-        """
-        check_is_fitted(self, "net_")
-        _check_feature_names_in(self, input_features, generate_names=False)
-        names = []
-        for block, size in zip(self.block_names_, self.block_sizes_, strict=True):
-            names += _dimension_names(block, size)
-        return np.asarray(names, dtype=object)
-
     def _make_module(self):
         masks = self._masks_for_module
         specs = [
@@ -325,20 +276,6 @@ class StructuredVAE(StructuredScoringMixin, LatentTransformer):
         # Gates are a handful of logits that must travel several units; the networks' step size
         # would need thousands of steps, so the gates take larger steps (skorch param groups).
         return {"optimizer__param_groups": [("*_gates.logits", {"lr": self.lr * _GATE_LR_FACTOR})]}
-
-    def _decoded_views(self):
-        """Names of the views that have a decoder, and their columns in ``batch["present"]``
-        (which has one column per view, decoded or not)."""
-        decoded = [i for i, view in enumerate(self.views_) if view.get("decoder", True)]
-        return {
-            "view_names": [self.views_[i]["name"] for i in decoded],
-            "present_columns": decoded,
-            # Views the encoder does not read (a label, an attribute) are predicted, not
-            # explained: their terms stay per row, outside the per-column bound.
-            "target_views": [
-                self.views_[i]["name"] for i in decoded if not self.views_[i].get("expert", True)
-            ],
-        }
 
     def _penalised_fit(self):
         # The KL term is a penalty on the code (see BetaVAE's ``max_epochs``); the presets
@@ -430,100 +367,6 @@ class StructuredVAE(StructuredScoringMixin, LatentTransformer):
     def _held_out_fraction(self):
         # Restarts are ranked by their held-out loss.
         return _RESTART_VALIDATION_FRACTION if self._n_restarts() > 1 else None
-
-    def _read_structure(self):
-        module = self.net_.module_
-        view_names = [view["name"] for view in self.views_]
-
-        def frame(values, role):
-            # A view without that role has no link, whatever its (unused) gate learned.
-            used = np.array([view.get(role, True) for view in self.views_])
-            values = values.detach().cpu().numpy() * used
-            return pd.DataFrame(values, index=self.block_names_, columns=view_names)
-
-        self.structure_ = frame(module.decoder_gates.probabilities(), "decoder")
-        self.decoder_mask_ = self.structure_ > 0.5
-        self.encoder_mask_ = frame(module.encoder_gates.probabilities(), "expert") > 0.5
-
-    def transform(self, X):
-        """Posterior means of every latent block, from the views observed in each row.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data; missing views (NaN in a row) are left out of that row's posterior.
-
-        Returns
-        -------
-        Z : ndarray of shape (n_samples, total block size)
-            The blocks' codes side by side, named by :meth:`get_feature_names_out`.
-        """
-        check_is_fitted(self, "net_")
-        X = self._validate_X(X, reset=False)
-        return self._encode_views(X)
-
-    def _encode_views(self, X, sources=None):
-        """Codes of every block from the views observed in each row (only ``sources`` if given)."""
-        tensors = self._view_tensors(X, fitting=False)
-        if sources is not None:
-            keep = torch.tensor([view["name"] in sources for view in self.views_])
-            tensors["present"] = tensors["present"] * keep
-            if not tensors["present"].any(dim=1).all():
-                raise ValueError(f"Some rows have none of the source views {sources} observed.")
-        tensors = {name: value.to(self._device) for name, value in tensors.items()}
-        return self._apply(tensors, lambda module, b: module.encode(b), X.dtype)
-
-    def _decode_views(self, Z, conditions=None):
-        """Decoder means of each view with a decoder (labels for categorical views) from full
-        codes ``Z``, and the ``(tensors, missing rows)`` of its conditions; a view whose
-        conditions are not given or missing in a row is NaN there."""
-        module = self.net_.module_
-        tensors, missing = conditions or ({}, {})
-        inputs = {
-            name: tensors.get(f"condition_{name}", torch.zeros(len(Z), width)).to(self._device)
-            for name, width in module.condition_widths.items()
-        }
-        module.eval()
-        with torch.no_grad():
-            params = module.decode(self._to_tensor(Z), inputs)
-        return decoder_means(self.views_, self.categories_, params, missing, Z.dtype)
-
-    def inverse_transform(self, X, *, conditions=None):
-        """Decode codes into every view: decoder means (most likely label for categorical views).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, total block size)
-            Codes, as :meth:`transform` returns.
-        conditions : array-like of shape (n_samples, n_features), default=None
-            Data laid out like the ``X`` of :meth:`fit`, from which the views named in some
-            view's ``conditions`` are read (other columns are ignored and may be NaN): the
-            observed values a conditional decoder reads, such as the rows that were
-            transformed, or changed values for counterfactuals. Without it, or in rows where a
-            condition is NaN, the conditioned views are NaN. Ignored when no view has
-            conditions.
-
-        Returns
-        -------
-        X_original : ndarray of shape (n_samples, ``n_features_in_``)
-            Each view's columns filled from its decoder; columns of views without a decoder
-            and columns in no view are NaN.
-        """
-        Z = self._validated_codes(X, self._n_features_out)
-        given = None
-        if conditions is not None and self.net_.module_.condition_widths:
-            values = self._validate_X(conditions, reset=False)
-            if len(values) != len(Z):
-                raise ValueError(
-                    f"conditions has {len(values)} rows and the codes {len(Z)}: one row each."
-                )
-            given = condition_tensors(self.views_, self.categories_, values)
-        decoded = self._decode_views(Z, given)
-        out = np.full((len(Z), self.n_features_in_), np.nan, dtype=Z.dtype)
-        for view in self.views_:
-            if view["name"] in decoded and view["columns"] is not None:
-                out[:, view["columns"]] = decoded[view["name"]]
-        return out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

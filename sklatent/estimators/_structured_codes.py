@@ -1,0 +1,93 @@
+"""The StructuredVAE family's codes: rows encoded from the views observed in each, and codes
+decoded back into every view."""
+
+import numpy as np
+import torch
+
+from ..utils._sklearn_compat import check_is_fitted
+from ._structured_spec import condition_tensors, decoder_means
+
+
+class StructuredCodesMixin:
+    """``transform`` and ``inverse_transform`` of a :class:`StructuredVAE`, and the encoding and
+    decoding of views that ``predict_view`` and the presets build on."""
+
+    def transform(self, X):
+        """Posterior means of every latent block, from the views observed in each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data; missing views (NaN in a row) are left out of that row's posterior.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, total block size)
+            The blocks' codes side by side, named by :meth:`get_feature_names_out`.
+        """
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X, reset=False)
+        return self._encode_views(X)
+
+    def _encode_views(self, X, sources=None):
+        """Codes of every block from the views observed in each row (only ``sources`` if given)."""
+        tensors = self._view_tensors(X, fitting=False)
+        if sources is not None:
+            keep = torch.tensor([view["name"] in sources for view in self.views_])
+            tensors["present"] = tensors["present"] * keep
+            if not tensors["present"].any(dim=1).all():
+                raise ValueError(f"Some rows have none of the source views {sources} observed.")
+        tensors = {name: value.to(self._device) for name, value in tensors.items()}
+        return self._apply(tensors, lambda module, b: module.encode(b), X.dtype)
+
+    def _decode_views(self, Z, conditions=None):
+        """Decoder means of each view with a decoder (labels for categorical views) from full
+        codes ``Z``, and the ``(tensors, missing rows)`` of its conditions; a view whose
+        conditions are not given or missing in a row is NaN there."""
+        module = self.net_.module_
+        tensors, missing = conditions or ({}, {})
+        inputs = {
+            name: tensors.get(f"condition_{name}", torch.zeros(len(Z), width)).to(self._device)
+            for name, width in module.condition_widths.items()
+        }
+        module.eval()
+        with torch.no_grad():
+            params = module.decode(self._to_tensor(Z), inputs)
+        return decoder_means(self.views_, self.categories_, params, missing, Z.dtype)
+
+    def inverse_transform(self, X, *, conditions=None):
+        """Decode codes into every view: decoder means (most likely label for categorical views).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, total block size)
+            Codes, as :meth:`transform` returns.
+        conditions : array-like of shape (n_samples, n_features), default=None
+            Data laid out like the ``X`` of :meth:`fit`, from which the views named in some
+            view's ``conditions`` are read (other columns are ignored and may be NaN): the
+            observed values a conditional decoder reads, such as the rows that were
+            transformed, or changed values for counterfactuals. Without it, or in rows where a
+            condition is NaN, the conditioned views are NaN. Ignored when no view has
+            conditions.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, ``n_features_in_``)
+            Each view's columns filled from its decoder; columns of views without a decoder
+            and columns in no view are NaN.
+        """
+        Z = self._validated_codes(X, self._n_features_out)
+        given = None
+        if conditions is not None and self.net_.module_.condition_widths:
+            values = self._validate_X(conditions, reset=False)
+            if len(values) != len(Z):
+                raise ValueError(
+                    f"conditions has {len(values)} rows and the codes {len(Z)}: one row each."
+                )
+            given = condition_tensors(self.views_, self.categories_, values)
+        decoded = self._decode_views(Z, given)
+        out = np.full((len(Z), self.n_features_in_), np.nan, dtype=Z.dtype)
+        for view in self.views_:
+            if view["name"] in decoded and view["columns"] is not None:
+                out[:, view["columns"]] = decoded[view["name"]]
+        return out

@@ -1,0 +1,88 @@
+"""The StructuredVAE family's layout: views, latent blocks and masks, read from the parameters
+at fit and from the learned gates after it, and the names of the code's columns."""
+
+import numpy as np
+import pandas as pd
+
+from ..utils._sklearn_compat import _check_feature_names_in, check_is_fitted
+from ._structured_spec import parse_blocks, parse_masks, parse_views
+
+
+def _dimension_names(block, size):
+    # "shared" -> shared0; "private_a", "z1" -> private_a_0, z1_0 (a separator where needed).
+    separator = "_" if "_" in block or block[-1:].isdigit() else ""
+    return [f"{block}{separator}{i}" for i in range(size)]
+
+
+class StructuredLayoutMixin:
+    """Views, blocks and masks of a :class:`StructuredVAE` (``views_``, ``block_names_``,
+    ``block_sizes_``, ``structure_`` and the masks), and the code's column names; presets
+    override ``_structure_spec``."""
+
+    def _structure_spec(self, view_names):
+        """(latent_blocks, decoder_mask, encoder_mask) from the parameters; presets override it."""
+        blocks = {"z": self.n_components} if self.latent_blocks is None else self.latent_blocks
+        return blocks, self.decoder_mask, self.encoder_mask
+
+    def _parse_structure(self):
+        names = getattr(self, "feature_names_in_", None)
+        views = parse_views(self.views, self.n_features_in_, names)
+        # The objective reads the presence of its i-th reconstructed view from column i of the
+        # batch's presence flags: the views without a decoder go last.
+        self.views_ = sorted(views, key=lambda view: not view["decoder"])
+        blocks, decoder, encoder = self._structure_spec([view["name"] for view in self.views_])
+        self.block_names_, self.block_sizes_ = parse_blocks(blocks)
+        self._learned = {"decoder": isinstance(decoder, str), "encoder": isinstance(encoder, str)}
+        return parse_masks(decoder, encoder, self.block_names_, self.views_)
+
+    @property
+    def _n_features_out(self):
+        return sum(self.block_sizes_)
+
+    def get_feature_names_out(self, input_features=None):
+        """Block-aware names of the code's columns: ``<block><i>`` (``<block>_<i>`` after a digit).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Checked against the features seen in fit, as scikit-learn's transformers do; the
+            names of the code do not depend on them.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+        """
+        check_is_fitted(self, "net_")
+        _check_feature_names_in(self, input_features, generate_names=False)
+        names = []
+        for block, size in zip(self.block_names_, self.block_sizes_, strict=True):
+            names += _dimension_names(block, size)
+        return np.asarray(names, dtype=object)
+
+    def _decoded_views(self):
+        """Names of the views that have a decoder, and their columns in ``batch["present"]``
+        (which has one column per view, decoded or not)."""
+        decoded = [i for i, view in enumerate(self.views_) if view.get("decoder", True)]
+        return {
+            "view_names": [self.views_[i]["name"] for i in decoded],
+            "present_columns": decoded,
+            # Views the encoder does not read (a label, an attribute) are predicted, not
+            # explained: their terms stay per row, outside the per-column bound.
+            "target_views": [
+                self.views_[i]["name"] for i in decoded if not self.views_[i].get("expert", True)
+            ],
+        }
+
+    def _read_structure(self):
+        module = self.net_.module_
+        view_names = [view["name"] for view in self.views_]
+
+        def frame(values, role):
+            # A view without that role has no link, whatever its (unused) gate learned.
+            used = np.array([view.get(role, True) for view in self.views_])
+            values = values.detach().cpu().numpy() * used
+            return pd.DataFrame(values, index=self.block_names_, columns=view_names)
+
+        self.structure_ = frame(module.decoder_gates.probabilities(), "decoder")
+        self.decoder_mask_ = self.structure_ > 0.5
+        self.encoder_mask_ = frame(module.encoder_gates.probabilities(), "expert") > 0.5
