@@ -1,10 +1,8 @@
 """MechanismEncoder: latents identified by a known mechanism that moves them (Ahuja et al. 2022)."""
 
-import warnings
 from numbers import Real
 
 import numpy as np
-import torch
 
 from ..modules import (
     ACTIVATIONS,
@@ -21,14 +19,13 @@ from ..utils._sklearn_compat import (
     _fit_context,
     check_is_fitted,
 )
-from ..utils._torch import as_float_tensor
-from ..utils._validation import check_auxiliary, encode_labels
 from ._base import _SHARED_PARAMETER_CONSTRAINTS, LatentTransformer
+from ._mechanism_rows import MechanismTransitionRows
 
 _MECHANISMS = {"translation", "linear", "translation_unknown"}
 
 
-class MechanismEncoder(LatentTransformer):
+class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
     r"""Identifiable latents from a known mechanism (our formulation of Ahuja et al., 2022).
 
     Observations :math:`x = g(z)` come in pairs :math:`(x, x')` whose latents move by a known
@@ -234,68 +231,6 @@ class MechanismEncoder(LatentTransformer):
             )
         return matrix
 
-    # ---- data --------------------------------------------------------------------------------
-    def _check_actions(self, actions, n_samples, *, fitting):
-        """Validate ``actions`` for the mechanism and return them as a tensor (or None)."""
-        if self.mechanism == "linear":
-            if actions is not None:
-                raise ValueError("mechanism='linear' takes no actions: z' = A z for every row.")
-            return None
-        if actions is None:
-            return None
-        if self.mechanism == "translation_unknown":
-            labels = check_auxiliary(
-                actions, name="actions", n_samples=n_samples, ensure_2d=False, dtype=None
-            )
-            if fitting:
-                self.action_labels_ = np.unique(labels)
-            index = encode_labels(labels, self.action_labels_, name="actions")
-            return torch.as_tensor(index, dtype=torch.long)
-        shape = True if self.mechanism == "translation" else None
-        values = check_auxiliary(actions, name="actions", n_samples=n_samples, ensure_2d=shape)
-        if self.mechanism == "translation" and values.shape[1] != self.n_components:
-            raise ValueError(
-                f"mechanism='translation' needs actions of shape (n_samples, n_components="
-                f"{self.n_components}): one offset per latent; got {values.shape}."
-            )
-        return as_float_tensor(values, "cpu")
-
-    def _transitions(self, X, X_next, actions):
-        """Pairs (x, x') of the fit; consecutive rows of ``X`` when ``X_next`` is not given."""
-        if X_next is None:
-            warnings.warn(
-                "No X_next given: reading consecutive rows of X as transitions (row i+1 follows "
-                "row i).",
-                UserWarning,
-                stacklevel=4,
-            )
-            if len(X) < 2:
-                raise ValueError(
-                    "MechanismEncoder needs at least two rows to read transitions, got 1 sample."
-                )
-            actions = _actions_of_consecutive_rows(actions, len(X))
-            X, X_next = X[:-1], X[1:]
-        else:
-            X_next = check_auxiliary(X_next, name="X_next", n_samples=len(X))
-            if X_next.shape[1] != X.shape[1]:
-                raise ValueError(
-                    f"X_next has {X_next.shape[1]} columns but X has {X.shape[1]}: both are "
-                    "observations of the same kind."
-                )
-        if self.mechanism == "translation_unknown" and actions is None:
-            raise ValueError(
-                "mechanism='translation_unknown' needs actions: one discrete label per row."
-            )
-        if self.mechanism == "translation" and actions is None:
-            warnings.warn(
-                "mechanism='translation' without actions: every offset is taken as zero "
-                "(f(x') = f(x), consecutive observations share their latents) and the "
-                "unit-variance term keeps the code from collapsing.",
-                UserWarning,
-                stacklevel=3,
-            )
-        return X, X_next, actions
-
     # ---- public API --------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, X_next=None, actions=None):
@@ -352,41 +287,10 @@ class MechanismEncoder(LatentTransformer):
         self._read_offsets()
         return self
 
-    def _transition_tensors(self, X, X_next, actions, *, first):
-        """Validate a fit's transitions and return their tensors; ``first`` learns the
-        features and the action labels (else the fitted ones encode the chunk)."""
-        X = self._validate_X(X, reset=first)
-        X, X_next, actions = self._transitions(X, X_next, actions)
-        actions = self._check_actions(actions, len(X), fitting=first)
-        if first:
-            self.collapse_term_active_ = self.mechanism != "translation" or actions is None
-            if self.mechanism == "linear":
-                self._check_transition_matrix()
-        tensors = {"X": as_float_tensor(X, "cpu"), "X_next": as_float_tensor(X_next, "cpu")}
-        if actions is not None:
-            tensors["actions"] = actions
-        if callable(self.mechanism) and first:
-            self._check_callable(tensors)
-        return tensors
-
     def _read_offsets(self):
         if self.mechanism == "translation_unknown":
             offsets = self.net_.module_.mechanism.offsets
             self.offsets_ = offsets.detach().cpu().numpy().astype(np.float64)
-
-    def _check_callable(self, tensors):
-        z = torch.zeros(2, self.n_components)
-        actions = tensors.get("actions")
-        try:
-            out = self.mechanism(z, None if actions is None else actions[:2])
-        except Exception as exc:
-            raise ValueError(f"The mechanism callable failed on a test batch: {exc!r}") from exc
-        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (2, self.n_components):
-            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-            raise ValueError(
-                "The mechanism callable must return a torch tensor of shape "
-                f"(batch, n_components) = (2, {self.n_components}) for a batch of 2, got {shape}."
-            )
 
     def score(self, X, y=None, *, X_next=None, actions=None):
         r"""Negative mean equivariance error on transitions: higher is better.
@@ -442,23 +346,3 @@ class MechanismEncoder(LatentTransformer):
         elif self.mechanism == "translation_unknown":
             raise ValueError("mechanism='translation_unknown' needs actions to predict.")
         return self._apply(tensors, lambda module, b: module.predict_next(b), X.dtype)
-
-
-def _actions_of_consecutive_rows(actions, n_samples):
-    """The actions of the ``n_samples - 1`` transitions between consecutive rows of ``X``.
-
-    One action per transition (``n_samples - 1`` rows) is the natural length; ``n_samples``
-    rows, one per row of ``X`` as logged with each observation, are accepted too, the last
-    one (which no observation follows) ignored. Any other length is an error that says so.
-    """
-    if actions is None or not hasattr(actions, "__len__"):
-        return actions  # None, or a scalar that check_auxiliary reports
-    if len(actions) == n_samples:
-        return actions[:-1]
-    if len(actions) != n_samples - 1:
-        raise ValueError(
-            f"actions has {len(actions)} rows, but without X_next the {n_samples} rows of X "
-            f"are read as {n_samples - 1} transitions (row i to row i+1): actions needs one "
-            f"row per transition, {n_samples - 1} rows (or {n_samples}, the last ignored)."
-        )
-    return actions
