@@ -2,7 +2,6 @@
 
 from numbers import Integral, Real
 
-import numpy as np
 import torch
 
 from ..objectives import FairObjective
@@ -11,7 +10,7 @@ from ..training import AdversarialNet, LatentNet
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ._critics import dependence_critic
 from ._fair_budget import DifferenceBoundMixin
-from ._fair_data import SensitiveGroups
+from ._fair_codes import FairCodesMixin
 from ._fair_rows import FairTrainingRows
 from ._structured import FIXED_STRUCTURE, StructuredVAE, inherited_constraints
 from ._structured_spec import one_block_masks
@@ -20,7 +19,7 @@ from ._table_preset import TablePreset
 _BLOCK = "fairencoder"
 
 
-class FairEncoder(DifferenceBoundMixin, FairTrainingRows, TablePreset):
+class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TablePreset):
     r"""Codes that keep what the features say about the task but not the sensitive attribute.
 
     The fair preset of :class:`StructuredVAE` (our formulation of the fair special case of Zhang,
@@ -395,48 +394,3 @@ class FairEncoder(DifferenceBoundMixin, FairTrainingRows, TablePreset):
             self._read_structure()
             self._read_budget()
         return self
-
-    def transform(self, X):
-        """Codes of ``X`` (posterior means); the sensitive features are not needed.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data with the columns seen in fit (including any named by
-            ``sensitive_feature_ids``, which the encoder does not read).
-
-        Returns
-        -------
-        Z : ndarray of shape (n_samples, n_components)
-            The codes, named ``fairencoder0``, ``fairencoder1``...
-        """
-        return super().transform(X)
-
-    def inverse_transform(self, X, *, sensitive_features):
-        """Decode codes into the (non-sensitive) features of a given group.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_components)
-            Codes, as :meth:`transform` returns.
-        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_sensitive)
-            The group each row is decoded for, in the format seen in fit (the values of the
-            ``sensitive_feature_ids`` columns when those were used).
-
-        Returns
-        -------
-        X_features : ndarray of shape (n_samples, n_columns_read)
-            Decoder means of the columns of ``X`` the encoder reads (all but those named by
-            ``sensitive_feature_ids``).
-        """
-        Z = self._validated_codes(X, self.n_components)
-        groups = np.zeros(len(Z), dtype=np.int64)
-        if self._n_groups > 1:
-            sensitive = SensitiveGroups.fitted(self.sensitive_groups_, self._sensitive_edges)
-            groups = sensitive.encode(sensitive_features, len(Z))
-        condition = torch.nn.functional.one_hot(torch.as_tensor(groups), self._n_groups)
-        module = self.net_.module_
-        module.eval()
-        with torch.no_grad():
-            params = module.decode(self._to_tensor(Z), {"s": condition.float().to(self._device)})
-        return params["x"]["mean"].cpu().numpy().astype(Z.dtype)

@@ -3,12 +3,15 @@ decoded back into every view."""
 
 import numpy as np
 import torch
+from sklearn.base import TransformerMixin
 
 from ..utils._sklearn_compat import check_is_fitted
 from ._structured_spec import condition_tensors, decoder_means
 
 
-class StructuredCodesMixin:
+# A TransformerMixin, so that scikit-learn wraps the transform defined here for set_output (it
+# wraps only the transform a class defines itself).
+class StructuredCodesMixin(TransformerMixin):
     """``transform`` and ``inverse_transform`` of a :class:`StructuredVAE`, and the encoding and
     decoding of views that ``predict_view`` and the presets build on."""
 

@@ -412,3 +412,12 @@ def test_n_init_auto_restarts_only_learned_structures(planted, decoder_mask, n_i
     assert ("valid_loss" in model.history_[-1]) == (restarts > 1)
     if restarts > 1:  # a later fit without restarts leaves no stale losses behind
         assert not hasattr(model.set_params(n_init=1).fit(planted.X), "restart_losses_")
+
+
+def test_transform_and_fit_transform_honour_set_output():
+    # transform is defined in a mixin: scikit-learn must still wrap it for set_output.
+    frame = pd.DataFrame(np.random.RandomState(0).normal(size=(60, 3)), columns=["a", "b", "c"])
+    encoder = StructuredVAE(n_components=2, **{**FAST, "max_epochs": 1})
+    codes = encoder.set_output(transform="pandas").fit_transform(frame)
+    assert isinstance(codes, pd.DataFrame)
+    assert list(encoder.transform(frame).columns) == ["z0", "z1"]

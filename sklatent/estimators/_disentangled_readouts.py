@@ -1,0 +1,97 @@
+"""DisentangledEncoder's predictions: each attribute read from its own subspace of the code."""
+
+import numpy as np
+import torch
+
+from ..utils._sklearn_compat import check_is_fitted
+from ._disentangled_data import parse_attributes
+
+
+class DisentangledReadoutsMixin:
+    """``predict``, ``predict_proba`` and ``score`` of a :class:`DisentangledEncoder`: each
+    attribute from its own subspace only, through the readout trained with it."""
+
+    def _readouts(self, X):
+        """Each attribute's readout parameters from its own subspace of the code of ``X``."""
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X, reset=False)
+        module = self.net_.module_
+        module.eval()
+        with torch.no_grad():
+            params = module.decode(self._to_tensor(self._encode_views(X)))
+        return {name: params[name] for name in self.attributes_}
+
+    def predict_proba(self, X):
+        """Class probabilities of each categorical attribute, from its own subspace.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+
+        Returns
+        -------
+        proba : list of ndarray
+            One (n_samples, n_classes) array per categorical attribute, in the order of
+            ``attributes_`` (continuous attributes are left out).
+        """
+        readouts = self._readouts(X)
+        return [
+            # float64, as InvariantEncoder's and scikit-learn's classifiers' probabilities.
+            torch.softmax(readouts[name]["class_logits"], dim=1).cpu().numpy().astype(np.float64)
+            for name in self.attributes_
+            if self.attribute_types_[name] == "categorical"
+        ]
+
+    def predict(self, X):
+        """Each attribute predicted from its own subspace only.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples, n_attributes)
+            Labels of categorical attributes, values of continuous ones.
+        """
+        readouts = self._readouts(X)
+        columns = []
+        for name in self.attributes_:
+            if self.attribute_types_[name] == "categorical":
+                labels = readouts[name]["class_logits"].argmax(dim=1).cpu().numpy()
+                columns.append(self.categories_[name][labels])
+            else:
+                columns.append(readouts[name]["mean"][:, 0].cpu().numpy())
+        if all(column.dtype.kind in "biuf" for column in columns):
+            return np.column_stack(columns)
+        return np.column_stack([column.astype(object) for column in columns])
+
+    def score(self, X, y):
+        """Mean over attributes of accuracy (categorical) or R² (continuous), on observed labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+        y : array-like or DataFrame of shape (n_samples, n_attributes)
+            True attributes, missing entries marked as in :meth:`fit`.
+
+        Returns
+        -------
+        score : float
+        """
+        from sklearn.metrics import accuracy_score, r2_score
+
+        predicted = self.predict(X)
+        attributes = parse_attributes(y, self.attribute_types_, len(predicted))
+        scores = []
+        for index, attribute in enumerate(attributes):
+            observed = ~attribute["missing"]
+            truth, guess = attribute["values"][observed], predicted[observed, index]
+            if self.attribute_types_[attribute["name"]] == "categorical":
+                scores.append(accuracy_score(truth.astype(str), guess.astype(str)))
+            else:
+                scores.append(r2_score(truth.astype(float), guess.astype(float)))
+        return float(np.mean(scores))
