@@ -1,7 +1,6 @@
 """What every sklatent estimator shares: training parameters, validation, fitting and encoding."""
 
 import copy
-import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -11,7 +10,6 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_array, check_random_state
 
 from .._config import get_config
-from ..exceptions import CollapsedCodesWarning
 from ..training import LatentNet, RandomSplit, TensorData, accelerated, training_callbacks
 from ..utils._sklearn_compat import (
     HasMethods,
@@ -29,6 +27,12 @@ from ..utils._torch import (
     torch_seed,
 )
 from ._budget import MIN_AUTO_BATCH_SIZE, training_budget
+from ._fit_records import (
+    _forget_batch_records,
+    _unnamed,
+    _warm_up_epochs,
+    _warn_if_collapsed,
+)
 
 _SHARED_PARAMETER_CONSTRAINTS = {
     "n_components": [Interval(Integral, 1, None, closed="left")],
@@ -58,43 +62,6 @@ def _check_hidden_layer_sizes(hidden_layer_sizes):
     if np.any(sizes < 1):
         raise ValueError(f"hidden_layer_sizes must be positive, got {hidden_layer_sizes!r}.")
     return tuple(int(size) for size in sizes)
-
-
-# Largest spread of every code column below which a fit's codes count as constant.
-COLLAPSE_TOLERANCE = 1e-3
-
-
-def _warn_if_collapsed(codes):
-    """Warn when every column of ``codes`` (the first rows of the training data) is constant."""
-    if codes is None or len(codes) < 2:
-        return
-    spread = float(codes.std(dim=0).max())
-    if spread < COLLAPSE_TOLERANCE:
-        warnings.warn(
-            f"The fit ended with codes that hardly vary (largest standard deviation {spread:.1e} "
-            "on the training rows): they carry nothing about the rows. Lower beta or the "
-            "penalty's weight, or train longer.",
-            CollapsedCodesWarning,
-            stacklevel=4,
-        )
-
-
-def _forget_batch_records(epochs):
-    """Drop the per-batch records of the history rows ``epochs`` (their averages stay): with
-    ``partial_fit`` over millions of rows they would grow by one record a batch."""
-    for epoch in epochs:
-        epoch["batches"] = []
-
-
-def _unnamed(callbacks):
-    """The callback objects of a list of skorch callbacks or (name, callback) pairs."""
-    return [item[1] if isinstance(item, tuple) else item for item in callbacks]
-
-
-def _warm_up_epochs(callbacks):
-    """Epochs of the longest warm-up among ``callbacks``: a callback with an ``epochs``
-    attribute is one."""
-    return max((getattr(callback, "epochs", 0) for callback in _unnamed(callbacks)), default=0)
 
 
 class LatentTransformer(
