@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install demo test test-slow lint docs clean
+.PHONY: install demo test test-slow test-oldest lint docs clean
 
 $(VENV)/.installed: pyproject.toml
 	@echo "[1/3] creating the virtual environment $(VENV)"
@@ -30,6 +30,18 @@ test: install
 test-slow: install
 	$(PY) -m pytest -n 2 -q -m slow
 
+# The fast tests at the oldest versions of the dependencies that pyproject.toml admits
+# (.ci/oldest.txt), in a virtual environment of their own (CI runs it after the slow tier).
+OLDEST := .venv-oldest
+test-oldest:
+	$(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST)/bin/python -m pip install --quiet "torch==2.13.0" || echo "torch 2.13.0 CPU build not available here; pip will choose a torch build"
+	$(OLDEST)/bin/python -m pip install --quiet -c .ci/oldest.txt numpy scipy pandas scikit-learn skorch fairlearn safetensors matplotlib pytest pytest-xdist pyarrow accelerate
+	$(OLDEST)/bin/python -m pip install --quiet --no-deps -e .
+	$(OLDEST)/bin/python -c "import torch, sklearn, skorch, numpy, pandas; print('oldest: torch', torch.__version__, '| sklearn', sklearn.__version__, '| skorch', skorch.__version__, '| numpy', numpy.__version__, '| pandas', pandas.__version__)"
+	$(OLDEST)/bin/python -m pytest -n 2 -q -m "not slow" -p no:cacheprovider
+
 lint: install
 	$(VENV)/bin/ruff check sklatent tests examples benchmarks docs
 
@@ -37,4 +49,4 @@ docs: install
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 
 clean:
-	rm -rf $(VENV) docs/_build docs/auto_examples docs/generated
+	rm -rf $(VENV) $(OLDEST) docs/_build docs/auto_examples docs/generated
