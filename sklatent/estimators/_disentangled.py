@@ -11,9 +11,7 @@ from ..training import AdversarialNet, Anneal, LatentNet
 from ..utils._sklearn_compat import (
     Interval,
     StrOptions,
-    _check_feature_names_in,
     _fit_context,
-    check_is_fitted,
 )
 from ._disentangled_data import add_attribute_tensors, parse_attributes, subspace_structure
 from ._disentangled_readouts import DisentangledReadoutsMixin
@@ -368,12 +366,12 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         -------
         feature_names_out : ndarray of str
         """
-        check_is_fitted(self, "net_")
-        _check_feature_names_in(self, input_features, generate_names=False)
-        names = []
-        for block, size in zip(self.block_names_, self.block_sizes_, strict=True):
-            names += [f"{block}_{i}" for i in range(size)]
-        return np.asarray(names, dtype=object)
+        return super().get_feature_names_out(input_features)
+
+    @staticmethod
+    def _dimension_names(block, size):
+        # An attribute's name may end in a digit: always a separator.
+        return [f"{block}_{i}" for i in range(size)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -8,12 +8,6 @@ from ..utils._sklearn_compat import _check_feature_names_in, check_is_fitted
 from ._structured_spec import parse_blocks, parse_masks, parse_views
 
 
-def _dimension_names(block, size):
-    # "shared" -> shared0; "private_a", "z1" -> private_a_0, z1_0 (a separator where needed).
-    separator = "_" if "_" in block or block[-1:].isdigit() else ""
-    return [f"{block}{separator}{i}" for i in range(size)]
-
-
 class StructuredLayoutMixin:
     """Views, blocks and masks of a :class:`StructuredVAE` (``views_``, ``block_names_``,
     ``block_sizes_``, ``structure_`` and the masks), and the code's column names; presets
@@ -39,6 +33,13 @@ class StructuredLayoutMixin:
     def _n_features_out(self):
         return sum(self.block_sizes_)
 
+    @staticmethod
+    def _dimension_names(block, size):
+        """Names of a block's columns (presets may name them otherwise)."""
+        # "shared" -> shared0; "private_a", "z1" -> private_a_0, z1_0 (a separator where needed).
+        separator = "_" if "_" in block or block[-1:].isdigit() else ""
+        return [f"{block}{separator}{i}" for i in range(size)]
+
     def get_feature_names_out(self, input_features=None):
         """Block-aware names of the code's columns: ``<block><i>`` (``<block>_<i>`` after a digit).
 
@@ -56,7 +57,7 @@ class StructuredLayoutMixin:
         _check_feature_names_in(self, input_features, generate_names=False)
         names = []
         for block, size in zip(self.block_names_, self.block_sizes_, strict=True):
-            names += _dimension_names(block, size)
+            names += self._dimension_names(block, size)
         return np.asarray(names, dtype=object)
 
     def _decoded_views(self):
