@@ -1,4 +1,4 @@
-"""Hot paths: FairEncoder's and InvariantEncoder's fits against minimal hand-written loops.
+"""Hot paths: FairEncoder's, InvariantEncoder's and DisentangledEncoder's fits vs minimal loops.
 
 The reference is what a competent torch user would write for FairEncoder's default objective,
 without sklatent: ``nn.Linear`` layers for the encoder, the decoder of x given (z, s) and the
@@ -19,12 +19,28 @@ reparameterised code, the label head, the cross-entropy and IRMv1's penalty (Arj
 after ``warmup_epochs=10`` epochs, beyond this benchmark's). Its environments here are Adult's
 sex (2), its label income.
 
+DisentangledEncoder's reference, at the package defaults (``beta=0``: no decoder of x, and the
+KL sklatent records has weight 0; the code is the posterior mean of the product with the prior;
+subspaces of 2 for its two attributes, income and sex, passed as a 2-column DataFrame ``y``):
+each attribute's readout (``nn.Linear`` layers) reads its own subspace alone (sklatent's masked
+decoder, whose weights on the zeroed columns never move), their cross-entropies summed; and
+Funke et al.'s (2022) conditional-MI penalty at ``cmi_weight=1``: per attribute, a
+discriminator (two hidden layers of 50) on ``[own subspace, rest of the code, one-hot
+attribute]``, the rest permuted among the batch's rows with the same attribute value, whose
+binary cross-entropy the encoder minimises with the labels swapped. The adversary's default
+warm-up is 0 epochs: the penalty applies at full weight from the first step. After each encoder
+step (Adam on encoder and readouts) the discriminators take ``critic_steps=1`` step of their
+own Adam on the detached pre-step codes, with fresh permutations, as sklatent's AdversarialNet
+does. The same-objective check seeds torch's generator identically before each loss (the
+minimal permutation draws one ``randperm`` per attribute value in the same order as
+sklatent's), so the permutations agree.
+
 Data: Adult's training split, one-hot encoded and scaled (30,162 rows, about 100 columns), with
 its label and sex. Both loops run ``--epochs`` epochs of batch 256 on every row (FairEncoder
 with ``early_stopping=False``: no held-out rows, as the reference), with one torch thread, runs
 interleaved so that machine noise hits both alike. Target: FairEncoder fit <= 1.15x the minimal
-loop (ratio of medians; InvariantEncoder's ratio is reported without a target). It always exits
-0: it is a report.
+loop (ratio of medians; InvariantEncoder's and DisentangledEncoder's ratios are reported
+without a target). It always exits 0: it is a report.
 
     .venv/bin/python benchmarks/hot_paths.py              # 3 epochs, 5 interleaved repeats
     .venv/bin/python benchmarks/hot_paths.py --quick      # smoke run, seconds
@@ -38,12 +54,13 @@ import sys
 import time
 
 import numpy as np
+import pandas as pd
 import torch
 from _common import machine_lines
 from out_of_core import adult_tables
 from torch import nn
 
-from sklatent import FairEncoder, InvariantEncoder
+from sklatent import DisentangledEncoder, FairEncoder, InvariantEncoder
 from sklatent.modules._vae import DECODER_LOGVAR_BOUNDS, POSTERIOR_LOGVAR_BOUNDS
 
 TARGET = 1.15
@@ -108,9 +125,10 @@ def minimal_loss(model, x, s_onehot, labels, settings, sample=True):
     )
 
 
-def train_minimal(model, batch_loss, n_rows, args, seed):
-    """Adam over shuffled minibatches, ``batch_loss(rows)`` giving each batch's loss."""
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+def train_minimal(model, batch_loss, n_rows, args, seed, parameters=None, after_step=None):
+    """Adam over shuffled minibatches, ``batch_loss(rows)`` giving each batch's loss (on
+    ``parameters``, all the model's by default; ``after_step()`` runs after each step)."""
+    optimizer = torch.optim.Adam(model.parameters() if parameters is None else parameters, lr=1e-3)
     generator = torch.Generator().manual_seed(seed)
     for _ in range(args.epochs):
         order = torch.randperm(n_rows, generator=generator)
@@ -119,6 +137,8 @@ def train_minimal(model, batch_loss, n_rows, args, seed):
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            if after_step is not None:
+                after_step()
     return model
 
 
@@ -246,12 +266,136 @@ def check_same_invariant_objective(encoder, X, y, s, settings):
     return expected, got
 
 
+# ---- DisentangledEncoder ---------------------------------------------------------------------
+DISENTANGLED = DisentangledEncoder().get_params()
+
+
+class MinimalDisentangled(nn.Module):
+    """DisentangledEncoder's default network: encoder, a readout per subspace, discriminators."""
+
+    def __init__(self, n_features, n_attributes=2, n_classes=2):
+        super().__init__()
+        size, hidden = DISENTANGLED["subspace_sizes"], DISENTANGLED["hidden_layer_sizes"]
+        width = size * n_attributes
+        self.subspaces = [slice(k * size, (k + 1) * size) for k in range(n_attributes)]
+        self.encoder = _mlp(n_features, hidden, 2 * width)
+        self.readouts = nn.ModuleList(_mlp(size, hidden, n_classes) for _ in self.subspaces)
+        critic_hidden = DISENTANGLED["critic_hidden_layer_sizes"]
+        self.critics = nn.ModuleList(
+            _mlp(width + n_classes, critic_hidden, 1) for _ in self.subspaces
+        )
+
+
+def permute_within(strata):
+    """Rows exchanged only within each stratum (one randperm per value), and the usable rows."""
+    index, usable = torch.arange(len(strata)), torch.zeros(len(strata), dtype=torch.bool)
+    for value in torch.unique(strata):
+        rows = torch.nonzero(strata == value).squeeze(1)
+        if len(rows) >= 2:
+            index[rows], usable[rows] = rows[torch.randperm(len(rows))], True
+    return index, usable
+
+
+def discrimination(model, codes, labels, swapped):
+    """Sum over attributes of the real-vs-permuted cross-entropy (labels swapped: encoder)."""
+    bce, total = nn.functional.binary_cross_entropy_with_logits, codes.new_zeros(())
+    for k, (own, critic) in enumerate(zip(model.subspaces, model.critics, strict=True)):
+        others = torch.cat([codes[:, : own.start], codes[:, own.stop :]], 1)
+        index, usable = permute_within(labels[:, k])
+        condition = nn.functional.one_hot(labels[:, k], 2).to(codes.dtype)
+        real = torch.cat([codes[:, own], others, condition], 1)[usable]
+        fake = torch.cat([codes[:, own], others[index], condition], 1)[usable]
+        if len(real) >= 2:
+            real_logits, fake_logits = critic(real).squeeze(1), critic(fake).squeeze(1)
+            total = total + bce(real_logits, torch.full_like(real_logits, float(not swapped)))
+            total = total + bce(fake_logits, torch.full_like(fake_logits, float(swapped)))
+    return total
+
+
+def minimal_disentangled_loss(model, x, labels):
+    """The encoder's loss: readouts' cross-entropies + cmi_weight * swapped discrimination."""
+    codes = posterior(model.encoder, x)[0]  # beta=0: the readouts read the posterior mean
+    readouts = sum(
+        nn.functional.cross_entropy(head(codes[:, own]), labels[:, k])
+        for k, (own, head) in enumerate(zip(model.subspaces, model.readouts, strict=True))
+    )
+    penalty = discrimination(model, codes, labels, swapped=True)
+    return readouts + DISENTANGLED["cmi_weight"] * penalty, codes
+
+
+def fit_minimal_disentangled(X, y, s, settings, args, seed=0):
+    defaults = (DISENTANGLED["beta"], DISENTANGLED["critic"], DISENTANGLED["warmup_epochs"])
+    assert defaults == (0.0, "adversarial", None), "the reference assumes these defaults"
+    torch.manual_seed(seed)
+    X, labels = torch.from_numpy(X), torch.from_numpy(np.stack([y, s], 1))
+    model = MinimalDisentangled(X.shape[1])
+    critic_optimizer = torch.optim.Adam(model.critics.parameters(), lr=DISENTANGLED["lr"])
+    last = {}
+
+    def batch_loss(rows):
+        loss, codes = minimal_disentangled_loss(model, X[rows], labels[rows])
+        last.update(codes=codes.detach(), labels=labels[rows])
+        return loss
+
+    def critic_steps():
+        for _ in range(DISENTANGLED["critic_steps"]):
+            loss = discrimination(model, last["codes"], last["labels"], swapped=False)
+            critic_optimizer.zero_grad()
+            loss.backward()
+            critic_optimizer.step()
+
+    encoder_side = [*model.encoder.parameters(), *model.readouts.parameters()]
+    return train_minimal(model, batch_loss, len(X), args, seed, encoder_side, critic_steps)
+
+
+def attribute_frame(y, s):
+    return pd.DataFrame({"income": y, "sex": s})
+
+
+def fit_sklatent_disentangled(X, y, s, settings, args, seed=0):
+    return DisentangledEncoder(
+        batch_size=args.batch_size,
+        max_epochs=args.epochs,
+        early_stopping=False,
+        random_state=seed,
+    ).fit(X, attribute_frame(y, s))
+
+
+def check_same_disentangled_objective(encoder, X, y, s, settings):
+    """The same loss on a batch, torch's generator seeded alike before each (permutations)."""
+    module, critic = encoder.net_.module_, encoder.net_.critic_
+    model = MinimalDisentangled(X.shape[1])
+    model.encoder.load_state_dict(module.experts["x"].state_dict())
+    for own, head, name in zip(model.subspaces, model.readouts, encoder.attributes_, strict=True):
+        state = module.decoders[name].net.state_dict()
+        head.load_state_dict({**state, "0.weight": state["0.weight"][:, own]})
+    model.critics.load_state_dict(critic.critics.state_dict())
+    rows = slice(0, 256)
+    tensors = encoder._training_tensors(X, attribute_frame(y, s), first=False)
+    batch = {name: value[rows] for name, value in tensors.items()}
+    labels = torch.from_numpy(np.stack([y[rows], s[rows]], 1))
+    module.eval()
+    critic.eval()
+    with torch.no_grad():
+        torch.manual_seed(0)
+        expected = float(encoder.net_.criterion_(module(batch), batch, critic=critic)["loss"])
+        torch.manual_seed(0)
+        got = float(minimal_disentangled_loss(model, torch.from_numpy(X[rows]), labels)[0])
+    return expected, got
+
+
 CASES = {
     "FairEncoder": (fit_sklatent, fit_minimal, check_same_objective, TARGET),
     "InvariantEncoder": (
         fit_sklatent_invariant,
         fit_minimal_invariant,
         check_same_invariant_objective,
+        None,
+    ),
+    "DisentangledEncoder": (
+        fit_sklatent_disentangled,
+        fit_minimal_disentangled,
+        check_same_disentangled_objective,
         None,
     ),
 }
