@@ -1,6 +1,17 @@
-"""The critic that the dependence penalties of the fair and invariant presets train."""
+"""The critics the presets train: the dependence penalties' critic of the fair and invariant
+presets, and the settings (constraints, optimiser) that every preset's critic shares."""
+
+from numbers import Integral, Real
 
 from ..modules import PermutationCritics, make_mlp
+from ..utils._sklearn_compat import Interval
+
+#: The settings of a preset's critic, named alike in every preset that trains one.
+CRITIC_PARAMETER_CONSTRAINTS = {
+    "critic_hidden_layer_sizes": ["array-like"],
+    "critic_lr": [Interval(Real, 0, None, closed="neither"), None],
+    "critic_steps": [Interval(Integral, 1, None, closed="left")],
+}
 
 
 def dependence_critic(
@@ -31,3 +42,13 @@ def dependence_critic(
     if independence == "permutation":
         return PermutationCritics([n_components + n_groups + condition], hidden, activation)
     return make_mlp(n_components + condition, hidden, n_groups, activation)
+
+
+def critic_net_kwargs(estimator, critic):
+    """The adversarial net's keyword arguments for ``critic``, from a preset's critic settings
+    (``critic_steps``, and ``critic_lr``, the preset's ``lr`` when None)."""
+    return {
+        "critic": critic,
+        "critic_steps": estimator.critic_steps,
+        "critic_optimizer__lr": estimator.critic_lr or estimator.lr,
+    }

@@ -13,6 +13,7 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
 )
+from ._critics import CRITIC_PARAMETER_CONSTRAINTS, critic_net_kwargs
 from ._disentangled_data import add_attribute_tensors, parse_attributes, subspace_structure
 from ._disentangled_readouts import DisentangledReadoutsMixin
 from ._structured import FIXED_STRUCTURE, StructuredVAE, inherited_constraints
@@ -130,9 +131,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         "cmi_weight": [Interval(Real, 0, None, closed="left")],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left"), None],
         "n_bins": [Interval(Integral, 2, None, closed="left")],
-        "critic_hidden_layer_sizes": ["array-like"],
-        "critic_lr": [Interval(Real, 0, None, closed="neither"), None],
-        "critic_steps": [Interval(Integral, 1, None, closed="left")],
+        **CRITIC_PARAMETER_CONSTRAINTS,
     }
 
     _persisted_state = (*StructuredVAE._persisted_state, "_edges", "_n_strata")
@@ -261,11 +260,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         conditional = self.independence == "conditional"
         widths = [width + (n if conditional else 0) for n in self._n_strata]
         hidden = tuple(int(size) for size in self.critic_hidden_layer_sizes)
-        return {
-            "critic": PermutationCritics(widths, hidden, self.activation),
-            "critic_steps": self.critic_steps,
-            "critic_optimizer__lr": self.critic_lr or self.lr,
-        }
+        return critic_net_kwargs(self, PermutationCritics(widths, hidden, self.activation))
 
     # ---- fitting -----------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)

@@ -8,7 +8,7 @@ from ..objectives import FairObjective
 from ..objectives._dependence import CRITIC_ESTIMATORS, ESTIMATORS
 from ..training import AdversarialNet, LatentNet
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
-from ._critics import dependence_critic
+from ._critics import CRITIC_PARAMETER_CONSTRAINTS, critic_net_kwargs, dependence_critic
 from ._fair_budget import DifferenceBoundMixin
 from ._fair_codes import FairCodesMixin
 from ._fair_rows import FairTrainingRows
@@ -117,6 +117,8 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
     critic_hidden_layer_sizes : tuple of int, default=(64,)
         Hidden layers of the adversary or critic (``independence="adversarial"`` or
         ``"permutation"``).
+    critic_lr : float, default=None
+        The adversary's or critic's learning rate (``lr`` when None).
     critic_steps : int, default=1
         Adversary updates per encoder update.
     decoder_variance : "learned", "learned_per_sample" or float, default=1.0
@@ -187,8 +189,7 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         "difference_bound": [Interval(Real, 0, 1, closed="neither"), None],
         "target_weight": [Interval(Real, 0, None, closed="left")],
         "n_bins": [Interval(Integral, 2, None, closed="left")],
-        "critic_hidden_layer_sizes": ["array-like"],
-        "critic_steps": [Interval(Integral, 1, None, closed="left")],
+        **CRITIC_PARAMETER_CONSTRAINTS,
     }
 
     _persisted_state = (
@@ -218,6 +219,7 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         target_weight=1.0,
         n_bins=4,
         critic_hidden_layer_sizes=(64,),
+        critic_lr=None,
         critic_steps=1,
         decoder_variance=1.0,
         hidden_layer_sizes=(64,),
@@ -245,6 +247,7 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         self.target_weight = target_weight
         self.n_bins = n_bins
         self.critic_hidden_layer_sizes = critic_hidden_layer_sizes
+        self.critic_lr = critic_lr
         self.critic_steps = critic_steps
         self.decoder_variance = decoder_variance
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -309,7 +312,7 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
             hidden_layer_sizes=self.critic_hidden_layer_sizes,
             activation=self.activation,
         )
-        return {"critic": critic, "critic_steps": self.critic_steps}
+        return critic_net_kwargs(self, critic)
 
     # ---- public API --------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)

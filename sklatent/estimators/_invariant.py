@@ -18,7 +18,7 @@ from ..utils._sklearn_compat import (
     _fit_context,
     check_is_fitted,
 )
-from ._critics import dependence_critic
+from ._critics import CRITIC_PARAMETER_CONSTRAINTS, critic_net_kwargs, dependence_critic
 from ._invariant_rows import InvariantTrainingRows
 from ._structured import FIXED_STRUCTURE, StructuredVAE, inherited_constraints
 from ._table_preset import TablePreset
@@ -87,7 +87,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         penalties (on the synthetic problem of the tests, training on the posterior mean
         instead lowered REx from 0.68 to 0.51 and I(z; e | y) from 0.51 to 0.38 on the
         reversed environment).
-    critic_hidden_layer_sizes, critic_steps : see FairEncoder
+    critic_hidden_layer_sizes, critic_lr, critic_steps : see FairEncoder
         The adversary or critic, for ``independence="adversarial"`` or ``"permutation"``.
     alpha : float, default=0.0
         L2 penalty (Adam's weight decay) on the encoder's and heads' weights, as
@@ -153,8 +153,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         "unbiased": ["boolean"],
         "independence": [StrOptions(set(ESTIMATORS))],
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
-        "critic_hidden_layer_sizes": ["array-like"],
-        "critic_steps": [Interval(Integral, 1, None, closed="left")],
+        **CRITIC_PARAMETER_CONSTRAINTS,
         "stratify_batches": ["boolean"],
         "alpha": [Interval(Real, 0, None, closed="left")],
     }
@@ -183,6 +182,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         reconstruction_weight=0.0,
         beta=0.0,
         critic_hidden_layer_sizes=(64,),
+        critic_lr=None,
         critic_steps=1,
         alpha=0.0,
         decoder_variance=1.0,
@@ -212,6 +212,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         self.reconstruction_weight = reconstruction_weight
         self.beta = beta
         self.critic_hidden_layer_sizes = critic_hidden_layer_sizes
+        self.critic_lr = critic_lr
         self.critic_steps = critic_steps
         self.alpha = alpha
         self.decoder_variance = decoder_variance
@@ -288,7 +289,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
             hidden_layer_sizes=self.critic_hidden_layer_sizes,
             activation=self.activation,
         )
-        return kwargs | {"critic": critic, "critic_steps": self.critic_steps}
+        return kwargs | critic_net_kwargs(self, critic)
 
     # ---- fitting -----------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)

@@ -1,0 +1,47 @@
+"""The critic's settings mean the same in every preset that trains one."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklatent import DisentangledEncoder, FairEncoder, InvariantEncoder
+
+rng = np.random.RandomState(0)
+X = rng.normal(size=(120, 4))
+labels = (X[:, 0] > 0).astype(int)
+groups = np.r_[np.zeros(60, dtype=int), np.ones(60, dtype=int)]
+SMALL = {"max_epochs": 1, "lr": 1e-3, "random_state": 0}
+
+FITS = {
+    "FairEncoder": (
+        lambda **kw: FairEncoder(independence="adversarial", **SMALL, **kw),
+        lambda est: est.fit(X, labels, sensitive_features=groups),
+    ),
+    "InvariantEncoder": (
+        lambda **kw: InvariantEncoder(
+            penalty="conditional_independence", independence="permutation", **SMALL, **kw
+        ),
+        lambda est: est.fit(X, labels, environments=groups),
+    ),
+    "DisentangledEncoder": (
+        lambda **kw: DisentangledEncoder(**SMALL, **kw),
+        lambda est: est.fit(X, pd.DataFrame({"a": labels, "b": groups})),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", FITS)
+def test_critic_lr_sets_the_critics_optimiser_and_defaults_to_lr(name):
+    make, fit = FITS[name]
+    default = fit(make())
+    assert default.net_.critic_optimizer_.param_groups[0]["lr"] == pytest.approx(1e-3)
+    own = fit(make(critic_lr=0.05))
+    assert own.net_.critic_optimizer_.param_groups[0]["lr"] == pytest.approx(0.05)
+    assert own.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-3)
+
+
+@pytest.mark.parametrize("name", FITS)
+def test_a_non_positive_critic_lr_is_refused(name):
+    make, fit = FITS[name]
+    with pytest.raises(ValueError, match="critic_lr"):
+        fit(make(critic_lr=0.0))
