@@ -103,3 +103,11 @@ def test_pandas_output_names_the_columns_transform_returns(output):
         assert list(codes.columns) == expected
         assert list(codes.index) == list(frame.index)
         assert list(pipe.transform(frame).columns) == expected
+
+
+def test_a_lone_view_gets_no_private_block():
+    X = np.random.RandomState(0).normal(size=(80, 4))
+    encoder = MultiViewEncoder(2, 3, output="all", max_epochs=1, random_state=0).fit(X)
+    assert encoder.block_names_ == ["shared"]
+    assert list(encoder.get_feature_names_out()) == ["shared0", "shared1"]
+    assert encoder.transform(X).shape == (80, 2)
