@@ -306,8 +306,8 @@ def report(n_threads, times, max_diff):
         per_repeat = [
             a[0] / b[0] for a, b in zip(times[numerator], times[denominator], strict=True)
         ]
-        print(f"{label}, median of the {len(per_repeat)} per-repeat ratios: ", end="")
-        print(f"{median(per_repeat):.3f}")
+        summary = f"median of the {len(per_repeat)} per-repeat ratios: {median(per_repeat):.3f}"
+        print(f"{label}, {summary}")
     print(f"max |transform difference| sklatent vs plain torch: {max_diff:.2e}")
     return max(fit_ratio, minimal_ratio) <= FIT_TARGET and tr_ratio <= TRANSFORM_TARGET
 

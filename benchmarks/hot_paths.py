@@ -154,14 +154,20 @@ def fit_minimal(X, y, s, settings, args, seed=0):
     return train_minimal(model, batch_loss, len(X), args, seed)
 
 
+def training(args, seed):
+    """The estimators' training settings, as the minimal loops': every row, fixed epochs."""
+    return {
+        "batch_size": args.batch_size,
+        "max_epochs": args.epochs,
+        "early_stopping": False,
+        "random_state": seed,
+    }
+
+
 def fit_sklatent(X, y, s, settings, args, seed=0):
-    return FairEncoder(
-        n_components=settings["n_components"],
-        batch_size=args.batch_size,
-        max_epochs=args.epochs,
-        early_stopping=False,
-        random_state=seed,
-    ).fit(X, y, sensitive_features=s)
+    return FairEncoder(n_components=settings["n_components"], **training(args, seed)).fit(
+        X, y, sensitive_features=s
+    )
 
 
 def check_same_objective(encoder, X, y, s, settings):
@@ -236,13 +242,9 @@ def fit_minimal_invariant(X, y, s, settings, args, seed=0):
 
 
 def fit_sklatent_invariant(X, y, s, settings, args, seed=0):
-    return InvariantEncoder(
-        n_components=settings["n_components"],
-        batch_size=args.batch_size,
-        max_epochs=args.epochs,
-        early_stopping=False,
-        random_state=seed,
-    ).fit(X, y, environments=s)
+    return InvariantEncoder(n_components=settings["n_components"], **training(args, seed)).fit(
+        X, y, environments=s
+    )
 
 
 def check_same_invariant_objective(encoder, X, y, s, settings):
@@ -353,12 +355,7 @@ def attribute_frame(y, s):
 
 
 def fit_sklatent_disentangled(X, y, s, settings, args, seed=0):
-    return DisentangledEncoder(
-        batch_size=args.batch_size,
-        max_epochs=args.epochs,
-        early_stopping=False,
-        random_state=seed,
-    ).fit(X, attribute_frame(y, s))
+    return DisentangledEncoder(**training(args, seed)).fit(X, attribute_frame(y, s))
 
 
 def check_same_disentangled_objective(encoder, X, y, s, settings):
