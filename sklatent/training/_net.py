@@ -1,6 +1,7 @@
 """The training engine: skorch's loop with tensor batching and named loss terms."""
 
 import contextlib
+import inspect
 import math
 
 import torch
@@ -19,6 +20,9 @@ INFERENCE_BATCH_SIZE = 8192
 # 23 ms for 32,000 rows of a (128, 64) encoder, 35 ms in chunks of 8,192); a one-row call costs
 # a 1,024-row pass, under a millisecond for such a network.
 CPU_INFERENCE_ROWS = 1024
+# Rows whose outputs the check after a fit looks at (and the collapse warning reads): enough to
+# see a non-finite or constant code; 8,192 rows cost 1% of a 2-second fit, these an eighth.
+CHECKED_ROWS = 1024
 
 
 def _pad_rows(tensor, n_rows):
@@ -117,6 +121,18 @@ class LatentNet(NeuralNet):
             *_term_scorings("valid", terms, on_train=False),
         ]
 
+    # ---- optimisers --------------------------------------------------------------------------
+    def get_params_for_optimizer(self, prefix, named_parameters):
+        # torch's optimisers step one tensor at a time on the CPU unless told otherwise; the
+        # multi-tensor ("foreach") step computes the same values (bitwise, on the CPU too) with
+        # a fraction of the per-tensor calls: Adam's step on a (128, 64) VAE 460 us instead of
+        # 590 us, a twentieth of a small model's fit. An explicit setting of the user's wins.
+        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
+        optimizer = getattr(self, prefix)
+        if "foreach" in inspect.signature(optimizer).parameters:
+            kwargs.setdefault("foreach", True)
+        return args, kwargs
+
     # ---- data --------------------------------------------------------------------------------
     def get_dataset(self, X, y=None):
         return X if isinstance(X, TensorData) else TensorData(X)
@@ -173,8 +189,8 @@ class LatentNet(NeuralNet):
 
     def check_finite_fit(self, dataset):
         """Raise :class:`~sklatent.exceptions.TrainingDivergedError` if the trained net is not
-        finite: a weight, or an output on the first rows of ``dataset``; else return those
-        outputs (in evaluation mode).
+        finite: a weight, or an output on the first :data:`CHECKED_ROWS` rows of ``dataset``;
+        else return those outputs (in evaluation mode).
 
         The loss of a batch is checked before its step; this catches a last step that
         overflowed the weights, or made them so large that the codes overflow, after the last
@@ -189,7 +205,7 @@ class LatentNet(NeuralNet):
         outputs = {}
         if not bad:
             set_training_mode(self, False)
-            batch = next(iter(self.inference_batches(dataset)))
+            batch = next(iter(IndexBatches(dataset, CHECKED_ROWS)))
             with torch.no_grad():
                 outputs = self.module_(batch)
             bad = [name for name, value in _tensors_of(outputs) if not value.isfinite().all()]
