@@ -20,6 +20,10 @@ no early stopping, for several seeds (its seed noise).
 
     .venv/bin/python benchmarks/out_of_core.py                      # 1e5, 1e6 rows
     .venv/bin/python benchmarks/out_of_core.py --sizes 100000 1000000 10000000
+    .venv/bin/python benchmarks/out_of_core.py --sizes 1000000 --stream-seeds 5 --reference-seeds 5
+
+With two or more seeds of each kind at the reference size, it ends with the means, standard
+deviations and Welch's t-test of the streamed against the in-memory scores.
 """
 
 import argparse
@@ -131,6 +135,24 @@ def run_worker(folder, mode, seed=0):
     return json.loads(output.strip().splitlines()[-1])
 
 
+def print_seed_noise(results, n_rows):
+    """Streamed against in-memory fits of the same rows: means, standard deviations over seeds
+    and Welch's t-test (two-sided) for each score."""
+    from scipy.stats import ttest_ind
+
+    if min(len(runs) for runs in results.values()) < 2:
+        return
+    print(f"\nat {n_rows:,} rows, mean +- sd over seeds (Welch's t-test, two-sided):")
+    for name in ("accuracy", "dp"):
+        stream, memory = ([run[name] for run in results[mode]] for mode in results)
+        test = ttest_ind(stream, memory, equal_var=False)
+        print(
+            f"  {name}: stream {np.mean(stream):.3f} +- {np.std(stream, ddof=1):.3f} "
+            f"({len(stream)} seeds), in memory {np.mean(memory):.3f} +- "
+            f"{np.std(memory, ddof=1):.3f} ({len(memory)} seeds), p = {test.pvalue:.2f}"
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -143,6 +165,9 @@ def main():
     parser.add_argument(
         "--reference-seeds", type=int, default=3, help="seeds of the in-memory reference"
     )
+    parser.add_argument(
+        "--stream-seeds", type=int, default=1, help="seeds of the streamed fit of each size"
+    )
     args = parser.parse_args()
     if args.worker:
         return worker(args.worker, args.mode, args.seed)
@@ -154,8 +179,10 @@ def main():
     print("| " + " | ".join([*header, "test DP"]) + " |")
     print("|---|---|---|---|---|---|---|---|")
     sizes = sorted({*args.sizes, args.reference_size})
+    at_reference_size = {"stream": [], "in memory": []}
     for n_rows in sizes:
-        runs = [("stream", 0)] if n_rows in args.sizes else []
+        streamed = n_rows in args.sizes
+        runs = [("stream", seed) for seed in range(args.stream_seeds)] if streamed else []
         if n_rows == args.reference_size:
             runs += [("in memory", seed) for seed in range(args.reference_seeds)]
         with tempfile.TemporaryDirectory() as folder:
@@ -168,6 +195,9 @@ def main():
                     f"{result['accuracy']:.3f} | {result['dp']:.3f} |",
                     flush=True,
                 )
+                if n_rows == args.reference_size:
+                    at_reference_size[mode].append(result)
+    print_seed_noise(at_reference_size, args.reference_size)
     return 0
 
 
