@@ -126,6 +126,8 @@ def test_critic_modules_and_optimizer_are_tunable_by_name():
     net.initialize()
     assert net.critic_optimizer_.param_groups[0]["lr"] == 0.05
     assert net.optimizer_.param_groups[0]["lr"] == 1e-3
+    # Both optimisers take the multi-tensor step (LatentNet's default).
+    assert net.critic_optimizer_.defaults["foreach"] is net.optimizer_.defaults["foreach"] is True
     assert net.critic_.net[0].out_features == 7
     net.set_params(critic_optimizer__lr=0.2)
     assert net.critic_optimizer_.param_groups[0]["lr"] == 0.2

@@ -149,3 +149,39 @@ def test_same_random_state_gives_identical_codes_and_leaves_global_rng_alone():
     np.testing.assert_array_equal(first, BetaVAE(max_epochs=3, **FAST).fit(X).transform(X))
     other = BetaVAE(max_epochs=3, **{**FAST, "random_state": 1}).fit(X).transform(X)
     assert not np.allclose(first, other)
+
+
+def _net(**kwargs):
+    return LatentNet(
+        _Linear,
+        _ExplodingObjective(),
+        max_epochs=1,
+        batch_size=50,
+        train_split=None,
+        verbose=0,
+        **kwargs,
+    ).initialize()
+
+
+def test_optimisers_take_the_multi_tensor_step_unless_told_otherwise():
+    assert _net().optimizer_.defaults["foreach"] is True
+    assert _net(optimizer__foreach=False).optimizer_.defaults["foreach"] is False
+    # An optimiser without the option is built as before.
+    assert "foreach" not in _net(optimizer=torch.optim.LBFGS).optimizer_.defaults
+
+
+def test_the_multi_tensor_step_gives_the_same_weights_bitwise():
+    fitted = BetaVAE(max_epochs=2, batch_size=32, **FAST).fit(X)
+    original = torch.optim.Adam.__init__
+
+    def one_tensor_at_a_time(self, params, **kwargs):
+        original(self, params, **{**kwargs, "foreach": False})
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(torch.optim.Adam, "__init__", one_tensor_at_a_time)
+        reference = BetaVAE(max_epochs=2, batch_size=32, **FAST).fit(X)
+    assert fitted.net_.optimizer_.defaults["foreach"] is True
+    assert reference.net_.optimizer_.defaults["foreach"] is False
+    weights = fitted.net_.module_.state_dict()
+    for name, value in reference.net_.module_.state_dict().items():
+        assert torch.equal(value, weights[name]), name
