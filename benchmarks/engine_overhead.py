@@ -19,10 +19,10 @@ Three ways to train the same network (``sklatent.modules.VAEModule``) on the sam
 and two ways to encode with the weights (a) trained: ``BetaVAE.transform(X)`` and
 ``torch.from_numpy(X) -> module.encoder`` in eval mode under ``no_grad`` -> numpy.
 
-Runs are interleaved (a, b, c, d, then b, c, d, a, ...) so that machine noise hits all alike; the
-script prints medians, the ratios and PASS/FAIL against the targets (fit: sklatent / minimal
-loop <= 1.10, and sklatent / plain torch <= 1.10; transform: sklatent / plain torch <= 1.10).
-It always exits 0: it is a report.
+Runs are interleaved (a, b, c, d, e, then b, c, d, e, a, ...) so that machine noise hits all
+alike; the script prints medians, the ratios and PASS/FAIL against the targets (fit: sklatent /
+minimal loop <= 1.10, and sklatent / plain torch <= 1.10; transform: sklatent / plain torch <=
+1.10). It always exits 0: it is a report.
 
     .venv/bin/python benchmarks/engine_overhead.py                 # 32k x 100, 5 epochs, 1 thread
     .venv/bin/python benchmarks/engine_overhead.py --threads 1 2   # also with 2 threads
