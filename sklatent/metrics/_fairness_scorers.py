@@ -16,6 +16,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import UNUSED
 
 from ..utils._sklearn_compat import _MetadataRequester
+from ..utils._validation import cv_test_scores
 from ._leakage import sensitive_leakage
 
 __all__ = [
@@ -251,14 +252,7 @@ class _BestUnderBudget:
         )
 
     def _test_scores(self, cv_results, name, statistic="mean"):
-        key = f"{statistic}_test_{name}"
-        if key not in cv_results:
-            names = sorted(k[len("mean_test_") :] for k in cv_results if k.startswith("mean_test_"))
-            raise ValueError(
-                f"cv_results_ has no {key!r}: best_under_budget needs multi-metric scoring "
-                f"with a scorer named {name!r}; the scorers are {names}."
-            )
-        return np.asarray(cv_results[key], dtype=np.float64)
+        return cv_test_scores(cv_results, name, statistic, caller=repr(self))
 
     def __call__(self, cv_results):
         metric = self._test_scores(cv_results, self.metric)

@@ -3,12 +3,12 @@
 import numpy as np
 
 from ..utils._sklearn_compat import check_is_fitted
+from ..utils._validation import cv_test_scores
 from ._tradeoff_candidates import (
     _COST_NAMES,
     _builtin_cost,
     _default_names,
     _format_params,
-    _mean_test_scores,
 )
 
 
@@ -185,8 +185,8 @@ class TradeoffDisplay:
             if hasattr(search_or_cv_results, "fit"):
                 check_is_fitted(search_or_cv_results, "cv_results_")
             cv_results = search_or_cv_results
-        scores = _mean_test_scores(cv_results, x, "x")
-        utility = _mean_test_scores(cv_results, y, "y")
+        scores = cv_test_scores(cv_results, x, "mean", caller=f"x={x!r}")
+        utility = cv_test_scores(cv_results, y, "mean", caller=f"y={y!r}")
         if negate_x is None:
             finite = scores[~np.isnan(scores)]
             negate_x = finite.size > 0 and bool(np.all(finite <= 0))

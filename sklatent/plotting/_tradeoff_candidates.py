@@ -2,8 +2,6 @@
 
 from numbers import Integral, Real
 
-import numpy as np
-
 _COST_NAMES = {
     "leakage": "leakage (probe ROC AUC of s)",
     "demographic_parity": "demographic parity difference",
@@ -38,17 +36,6 @@ def _format_params(params):
     if len(set(short.values())) < len(short):
         short = {key: key for key in keys}
     return [", ".join(f"{short[key]}={p[key]}" for key in varying if key in p) for p in formatted]
-
-
-def _mean_test_scores(cv_results, name, role):
-    key = f"mean_test_{name}"
-    if key not in cv_results:
-        recorded = sorted(k[len("mean_test_") :] for k in cv_results if k.startswith("mean_test_"))
-        raise ValueError(
-            f"{role}={name!r}: the cv results hold no {key!r}. Pass the name of a scorer of the "
-            f"search's multi-metric scoring; recorded: {recorded}."
-        )
-    return np.asarray(cv_results[key], dtype=float)
 
 
 def _default_names(estimators):

@@ -157,3 +157,25 @@ def encode_labels(labels, categories, *, name, ignore=None):
     if unseen.any():
         raise ValueError(f"{name} holds labels not seen in fit: {np.unique(labels[unseen])[:5]}.")
     return index.astype(np.int64)
+
+
+def cv_test_scores(cv_results, name, statistic, *, caller):
+    """The ``<statistic>_test_<name>`` column of a search's ``cv_results_``, as float64.
+
+    Raises a ValueError that names ``caller`` and the scorers the search recorded when the
+    column is missing (a single-metric search, or a scorer's name misspelt).
+
+    Examples
+    --------
+    >>> from sklatent.utils._validation import cv_test_scores
+    >>> cv_test_scores({"mean_test_accuracy": [0.8, 0.9]}, "accuracy", "mean", caller="x")
+    array([0.8, 0.9])
+    """
+    key = f"{statistic}_test_{name}"
+    if key not in cv_results:
+        recorded = sorted(k[len("mean_test_") :] for k in cv_results if k.startswith("mean_test_"))
+        raise ValueError(
+            f"{caller}: the search's cv_results_ hold no {key!r}; it needs multi-metric scoring "
+            f"with a scorer named {name!r}. The scorers recorded: {recorded}."
+        )
+    return np.asarray(cv_results[key], dtype=np.float64)
