@@ -9,6 +9,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array, check_random_state
 
+from .._batch import FEATURES
 from .._config import get_config
 from ..training import LatentNet, RandomSplit, TensorData, accelerated, training_callbacks
 from ..utils._sklearn_compat import (
@@ -345,7 +346,7 @@ class LatentTransformer(
         """Check fitted and ``X`` like the fit's; return ``(X, {"X": tensor on the device})``."""
         check_is_fitted(self, "net_")
         X = self._validate_X(X, reset=False)
-        return X, {"X": self._to_tensor(X)}
+        return X, {FEATURES: self._to_tensor(X)}
 
     def _validated_codes(self, X, n_columns):
         """Check the estimator is fitted and ``X`` holds codes of ``n_columns`` columns."""

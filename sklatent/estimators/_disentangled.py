@@ -16,9 +16,9 @@ from ..utils._sklearn_compat import (
 from ._critics import CRITIC_PARAMETER_CONSTRAINTS, critic_net_kwargs
 from ._disentangled_data import add_attribute_tensors, parse_attributes, subspace_structure
 from ._disentangled_readouts import DisentangledReadoutsMixin
-from ._structured import FIXED_STRUCTURE, StructuredVAE, inherited_constraints
+from ._structured import StructuredVAE
 from ._structured_spec import view_tensors
-from ._table_preset import TablePreset
+from ._table_preset import FIXED_STRUCTURE, TablePreset, inherited_constraints
 
 
 class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
@@ -135,12 +135,6 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
     }
 
     _persisted_state = (*StructuredVAE._persisted_state, "_edges", "_n_strata")
-
-    # The preset fixes the structure: no learned gates, every view observed.
-    sparsity = 0.0
-    temperature = 1.0
-    n_init = 1
-    view_dropout = 0.0
 
     def __init__(
         self,
@@ -281,9 +275,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         self : DisentangledEncoder
             The fitted estimator.
         """
-        self._fit_net(self._training_tensors(X, y, first=True))
-        self._read_structure()
-        return self
+        return self._fit(X, y)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y):
@@ -307,10 +299,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         self : DisentangledEncoder
             The estimator, trained one more epoch.
         """
-        first = not hasattr(self, "net_")
-        self._partial_fit_net(self._training_tensors(X, y, first=first))
-        self._read_structure()
-        return self
+        return self._partial_fit(X, y)
 
     def _training_tensors(self, X, y, *, first):
         """Validate a fit's data and return its tensors; ``first`` learns the features and the

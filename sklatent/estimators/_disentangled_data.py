@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .._batch import PRESENT, attribute_strata, view_labels, view_values
 from ..utils._torch import as_float_tensor
 from ..utils._validation import check_auxiliary, encode_labels
 
@@ -94,7 +95,7 @@ def attribute_tensors(attribute, n_bins, fitted=None):
         filled[missing] = categories[0]
         labels = encode_labels(filled, categories, name=f"Attribute {name!r}", ignore=missing)
         strata = np.where(missing, -1, labels)
-        return {f"labels_{name}": torch.as_tensor(labels)}, strata, ~missing, categories
+        return {view_labels(name): torch.as_tensor(labels)}, strata, ~missing, categories
     values = values.astype(float)
     if fitted is None:
         if np.unique(observed).size < 2:
@@ -102,7 +103,7 @@ def attribute_tensors(attribute, n_bins, fitted=None):
         fitted = np.unique(np.quantile(observed, np.linspace(0, 1, n_bins + 1)[1:-1]))
     strata = np.where(missing, -1, np.digitize(np.nan_to_num(values), fitted))
     target = as_float_tensor(np.nan_to_num(values)[:, None], "cpu")
-    return {f"X_{name}": target}, strata, ~missing, fitted
+    return {view_values(name): target}, strata, ~missing, fitted
 
 
 def add_attribute_tensors(tensors, attributes, n_bins, fitted_state=None):
@@ -115,8 +116,8 @@ def add_attribute_tensors(tensors, attributes, n_bins, fitted_state=None):
         known = None if fitted_state is None else fitted_state[attribute["name"]]
         targets, strata, present, fitted = attribute_tensors(attribute, n_bins, known)
         tensors.update(targets)
-        tensors[f"strata_{index}"] = torch.as_tensor(strata, dtype=torch.long)
-        tensors["present"][:, index + 1] = torch.as_tensor(present, dtype=torch.float32)
+        tensors[attribute_strata(index)] = torch.as_tensor(strata, dtype=torch.long)
+        tensors[PRESENT][:, index + 1] = torch.as_tensor(present, dtype=torch.float32)
         if attribute["kind"] == "categorical":
             categories[attribute["name"]] = fitted
             n_strata.append(len(fitted))

@@ -12,9 +12,9 @@ from ._critics import CRITIC_PARAMETER_CONSTRAINTS, critic_net_kwargs, dependenc
 from ._fair_budget import DifferenceBoundMixin
 from ._fair_codes import FairCodesMixin
 from ._fair_rows import FairTrainingRows
-from ._structured import FIXED_STRUCTURE, StructuredVAE, inherited_constraints
+from ._structured import StructuredVAE
 from ._structured_spec import one_block_masks
-from ._table_preset import TablePreset
+from ._table_preset import FIXED_STRUCTURE, TablePreset, inherited_constraints
 
 _BLOCK = "fairencoder"
 
@@ -200,12 +200,6 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         "_sensitive_edges",
     )
 
-    # The preset fixes the structure: one block, no learned gates, every view observed.
-    sparsity = 0.0
-    temperature = 1.0
-    n_init = 1
-    view_dropout = 0.0
-
     def __init__(
         self,
         n_components=8,
@@ -337,10 +331,7 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         self : FairEncoder
             The fitted estimator.
         """
-        self._fit_net(self._training_tensors(X, y, sensitive_features, first=True))
-        self._read_structure()
-        self._read_budget()
-        return self
+        return self._fit(X, y, sensitive_features=sensitive_features)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None, *, sensitive_features=None, classes=None):
@@ -390,10 +381,4 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
                 "difference_bound is met on rows held out of fit; partial_fit trains on every "
                 "row it gets. Use fit, or set independence_weight instead."
             )
-        first = not hasattr(self, "net_")
-        tensors = self._training_tensors(X, y, sensitive_features, first=first, classes=classes)
-        self._partial_fit_net(tensors)
-        if first:
-            self._read_structure()
-            self._read_budget()
-        return self
+        return self._partial_fit(X, y, sensitive_features=sensitive_features, classes=classes)

@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import torch
 
+from .._batch import GROUPS, view_labels
 from ..training import HeldOutBound
 
 #: Rows held out to measure the fairness difference under ``difference_bound``: a fifth, as a
@@ -94,10 +95,10 @@ def difference_bound_callback(bound, criterion, n_classes, patience):
     def measure(net, dataset):
         tensors = dataset.tensors
         logits = net.apply(tensors, _label_logits)
-        log_likelihood = -torch.nn.functional.cross_entropy(logits, tensors["labels_y"])
+        log_likelihood = -torch.nn.functional.cross_entropy(logits, tensors[view_labels("y")])
         predicted = logits.argmax(dim=1).cpu().numpy()
-        labels = tensors["labels_y"].cpu().numpy()
-        groups = tensors["groups"].cpu().numpy()
+        labels = tensors[view_labels("y")].cpu().numpy()
+        groups = tensors[GROUPS].cpu().numpy()
         difference, error = group_difference(labels, predicted, groups, criterion, n_classes)
         net.history.record("valid_difference", difference)
         majority_rate = np.bincount(labels).max() / len(labels)
@@ -138,6 +139,10 @@ class DifferenceBoundMixin:
                 "code's label head: fit needs class labels y and target_weight > 0."
             )
 
+    def _read_fitted(self):
+        super()._read_fitted()
+        self._read_budget()
+
     def _read_budget(self):
         """Record what the budget reached; warn when it was missed, or met only by a label head
         no better than the majority class (within a standard error)."""
@@ -167,4 +172,5 @@ class DifferenceBoundMixin:
             )
         else:
             return
-        warnings.warn(message, UserWarning, stacklevel=3)
+        # The caller of fit: _read_budget < _read_fitted < _fit < fit < _fit_context's wrapper.
+        warnings.warn(message, UserWarning, stacklevel=6)

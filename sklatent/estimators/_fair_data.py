@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 from sklearn.utils.multiclass import type_of_target
 
+from .._batch import view_labels
 from ..utils._torch import as_float_tensor
 from ..utils._validation import check_auxiliary, encode_labels
 
@@ -164,7 +165,7 @@ def target_view(y, n_samples, categories, *, classes=None, likelihood=None):
             )
         labels = encode_labels(y, categories["y"], name="y")
         view = {"likelihood": "categorical", "n_features": 1}
-        tensors = {"labels_y": torch.as_tensor(labels)}
+        tensors = {view_labels("y"): torch.as_tensor(labels)}
     else:
         values = check_auxiliary(y, name="y", n_samples=n_samples, ensure_2d=None)
         values = values.reshape(n_samples, -1)

@@ -10,6 +10,7 @@ from numbers import Integral
 import numpy as np
 import torch
 
+from .._batch import GROUPS, PRESENT, STRATA, condition_values, present_column, view_labels
 from ._fair_data import SensitiveGroups, group_log_prior, index_level_features, target_view
 from ._structured_spec import parse_views, view_tensors
 
@@ -68,13 +69,14 @@ class FairTrainingRows:
         tensors = view_tensors(self.views_, self.categories_, X, fitting=False)
         if self.target_weight > 0 and y_tensors is not None:
             tensors.update(y_tensors)
-            tensors["present"][:, 1] = 1.0
-        tensors["groups"] = torch.as_tensor(groups)
-        tensors["condition_s"] = torch.nn.functional.one_hot(tensors["groups"], self._n_groups)
-        tensors["condition_s"] = tensors["condition_s"].float()
+            tensors[PRESENT][:, present_column(self.views_, "y")] = 1.0
+        tensors[GROUPS] = torch.as_tensor(groups)
+        # The features' decoder reads the group (x is generated from z and s).
+        one_hot = torch.nn.functional.one_hot(tensors[GROUPS], self._n_groups)
+        tensors[condition_values("s")] = one_hot.float()
         strata = np.zeros(n_samples, dtype=np.int64)
         if self._n_strata:
-            strata = tensors["strata"] = y_tensors["labels_y"]
+            strata = tensors[STRATA] = y_tensors[view_labels("y")]
         if first:
             self._group_log_prior = group_log_prior(groups, np.asarray(strata), self._n_groups)
         return tensors

@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
 
+from .._batch import GROUPS
 from ..objectives import InvariantObjective
 from ..objectives._dependence import CRITIC_ESTIMATORS, ESTIMATORS
 from ..objectives._invariant import PENALTIES
@@ -20,8 +21,8 @@ from ..utils._sklearn_compat import (
 )
 from ._critics import CRITIC_PARAMETER_CONSTRAINTS, critic_net_kwargs, dependence_critic
 from ._invariant_rows import InvariantTrainingRows
-from ._structured import FIXED_STRUCTURE, StructuredVAE, inherited_constraints
-from ._table_preset import TablePreset
+from ._structured import StructuredVAE
+from ._table_preset import FIXED_STRUCTURE, TablePreset, inherited_constraints
 
 
 class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
@@ -164,12 +165,6 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         "_environment_log_prior",
     )
 
-    # The preset fixes the structure: one block, no learned gates, every view observed.
-    sparsity = 0.0
-    temperature = 1.0
-    n_init = 1
-    view_dropout = 0.0
-
     def __init__(
         self,
         n_components=8,
@@ -277,7 +272,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
     def _net_kwargs(self):
         kwargs = {
             "optimizer__weight_decay": self.alpha,
-            "stratify_by": "groups" if self.stratify_batches else None,
+            "stratify_by": GROUPS if self.stratify_batches else None,
         }
         if not self._uses_critic:
             return kwargs
@@ -313,9 +308,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         self : InvariantEncoder
             The fitted estimator.
         """
-        self._fit_net(self._training_tensors(X, y, environments, first=True))
-        self._read_structure()
-        return self
+        return self._fit(X, y, environments=environments)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, *, environments=None, classes=None):
@@ -345,12 +338,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         self : InvariantEncoder
             The estimator, trained one more epoch.
         """
-        first = not hasattr(self, "net_")
-        tensors = self._training_tensors(X, y, environments, first=first, classes=classes)
-        self._partial_fit_net(tensors)
-        if first:
-            self._read_structure()
-        return self
+        return self._partial_fit(X, y, environments=environments, classes=classes)
 
     # ---- prediction --------------------------------------------------------------------------
     def predict_proba(self, X):

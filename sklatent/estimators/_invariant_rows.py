@@ -11,6 +11,7 @@ import torch
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
+from .._batch import GROUPS, PRESENT, STRATA, present_column, view_labels
 from ..utils._sklearn_compat import validate_data
 from ..utils._validation import check_auxiliary, encode_labels
 from ._fair_data import group_log_prior, target_view
@@ -73,11 +74,11 @@ class InvariantTrainingRows:
 
         tensors = view_tensors(self.views_, self.categories_, X, fitting=False)
         tensors.update(y_tensors)
-        tensors["present"][:, 1] = 1.0
-        tensors["groups"] = torch.as_tensor(groups.astype(np.int64))
-        tensors["strata"] = y_tensors["labels_y"]
+        tensors[PRESENT][:, present_column(self.views_, "y")] = 1.0
+        tensors[GROUPS] = torch.as_tensor(groups.astype(np.int64))
+        tensors[STRATA] = y_tensors[view_labels("y")]
         if first:
-            labels = y_tensors["labels_y"].numpy()
+            labels = y_tensors[view_labels("y")].numpy()
             self._environment_log_prior = group_log_prior(groups, labels, self._n_environments)
         return tensors
 

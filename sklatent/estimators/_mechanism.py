@@ -4,6 +4,7 @@ from numbers import Real
 
 import numpy as np
 
+from .._batch import ACTIONS, FEATURES, NEXT_FEATURES
 from ..modules import (
     ACTIVATIONS,
     CallableMechanism,
@@ -313,10 +314,10 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
         check_is_fitted(self, "net_")
         X = self._validate_X(X, reset=False)
         X, X_next, actions = self._transitions(X, X_next, actions)
-        tensors = {"X": self._to_tensor(X), "X_next": self._to_tensor(X_next)}
+        tensors = {FEATURES: self._to_tensor(X), NEXT_FEATURES: self._to_tensor(X_next)}
         actions = self._check_actions(actions, len(X), fitting=False)
         if actions is not None:
-            tensors["actions"] = actions.to(self._device)
+            tensors[ACTIONS] = actions.to(self._device)
         errors = self._apply(
             tensors,
             lambda module, b: MechanismObjective.per_sample_equivariance(module(b)),
@@ -342,7 +343,7 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
         X, tensors = self._validated_rows(X)
         actions = self._check_actions(actions, len(X), fitting=False)
         if actions is not None:
-            tensors["actions"] = actions.to(self._device)
+            tensors[ACTIONS] = actions.to(self._device)
         elif self.mechanism == "translation_unknown":
             raise ValueError("mechanism='translation_unknown' needs actions to predict.")
         return self._apply(tensors, lambda module, b: module.predict_next(b), X.dtype)

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import torch
 
+from .._batch import ACTIONS, FEATURES, NEXT_FEATURES
 from ..utils._torch import as_float_tensor
 from ..utils._validation import check_auxiliary, encode_labels
 
@@ -88,16 +89,19 @@ class MechanismTransitionRows:
             self.collapse_term_active_ = self.mechanism != "translation" or actions is None
             if self.mechanism == "linear":
                 self._check_transition_matrix()
-        tensors = {"X": as_float_tensor(X, "cpu"), "X_next": as_float_tensor(X_next, "cpu")}
+        tensors = {
+            FEATURES: as_float_tensor(X, "cpu"),
+            NEXT_FEATURES: as_float_tensor(X_next, "cpu"),
+        }
         if actions is not None:
-            tensors["actions"] = actions
+            tensors[ACTIONS] = actions
         if callable(self.mechanism) and first:
             self._check_callable(tensors)
         return tensors
 
     def _check_callable(self, tensors):
         z = torch.zeros(2, self.n_components)
-        actions = tensors.get("actions")
+        actions = tensors.get(ACTIONS)
         try:
             out = self.mechanism(z, None if actions is None else actions[:2])
         except Exception as exc:

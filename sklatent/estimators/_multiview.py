@@ -5,7 +5,8 @@ from numbers import Integral
 import numpy as np
 
 from ..utils._sklearn_compat import Interval, StrOptions, check_is_fitted
-from ._structured import FIXED_STRUCTURE, StructuredVAE, inherited_constraints
+from ._structured import StructuredVAE
+from ._table_preset import FIXED_STRUCTURE, inherited_constraints
 
 
 class MultiViewEncoder(StructuredVAE):

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .._batch import PRESENT
 from ..modules import ACTIVATIONS, StructuredModule
 from ..objectives import StructuredObjective
 from ..utils._sklearn_compat import (
@@ -317,14 +318,7 @@ class StructuredVAE(
         self : StructuredVAE
             The fitted estimator.
         """
-        X = self._validate_X(X, reset=True)
-        self._masks_for_module = self._parse_structure()
-        tensors = self._view_tensors(X, fitting=True)
-        conditions, missing = condition_tensors(self.views_, self.categories_, X)
-        check_conditions_observed(self.views_, tensors["present"].numpy(), missing)
-        self._fit_best_of(tensors | conditions, self._n_restarts())
-        self._read_structure()
-        return self
+        return self._fit(X, y)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -348,16 +342,45 @@ class StructuredVAE(
         self : StructuredVAE
             The estimator, trained one more epoch.
         """
+        return self._partial_fit(X, y)
+
+    # ---- the one fit path of the family: presets override its hooks -------------------------
+    def _fit(self, X, y, **metadata):
+        """Fit on ``X``, ``y`` and a preset's ``metadata`` (its fit's keyword arguments).
+
+        Every estimator of the family fits here; a preset's ``fit`` only names its metadata
+        (scikit-learn routes metadata by the signature of ``fit``). The hooks:
+        :meth:`_training_tensors` (validation and the training tensors), ``_make_module``,
+        ``_make_objective``, ``_net_class`` and ``_net_kwargs`` (the model, its loss and its
+        training loop), ``_objective_callbacks`` and ``_read_fitted`` (what a fit records).
+        """
+        tensors = self._training_tensors(X, y, first=True, **metadata)
+        self._fit_best_of(tensors, self._n_restarts())
+        self._read_fitted()
+        return self
+
+    def _partial_fit(self, X, y, **metadata):
+        """Train one epoch on a chunk of rows: the hooks of :meth:`_fit`, one net."""
         first = not hasattr(self, "net_")
+        self._partial_fit_net(self._training_tensors(X, y, first=first, **metadata))
+        self._read_fitted()
+        return self
+
+    def _training_tensors(self, X, y, *, first):
+        """Validate a fit's data and return its tensors (the views' and their conditions');
+        ``first`` learns the features, the structure and the categories (else the fitted ones
+        encode the rows, as in a later ``partial_fit``)."""
         X = self._validate_X(X, reset=first)
         if first:
             self._masks_for_module = self._parse_structure()
         tensors = self._view_tensors(X, fitting=first)
         conditions, missing = condition_tensors(self.views_, self.categories_, X)
-        check_conditions_observed(self.views_, tensors["present"].numpy(), missing)
-        self._partial_fit_net(tensors | conditions)
+        check_conditions_observed(self.views_, tensors[PRESENT].numpy(), missing)
+        return tensors | conditions
+
+    def _read_fitted(self):
+        """Record what a fit learned, after every ``fit`` and ``partial_fit``: the structure."""
         self._read_structure()
-        return self
 
     def _n_restarts(self):
         if self.n_init == "auto":
@@ -372,25 +395,3 @@ class StructuredVAE(
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
-
-
-# The parameters that lay out the structure, which the table presets fix (one block over all
-# of X, no learned gates).
-FIXED_STRUCTURE = frozenset(
-    {
-        "views",
-        "latent_blocks",
-        "decoder_mask",
-        "encoder_mask",
-        "sparsity",
-        "temperature",
-        "n_init",
-        "view_dropout",
-    }
-)
-
-
-def inherited_constraints(excluded):
-    """StructuredVAE's parameter constraints, less the ``excluded`` parameters."""
-    constraints = StructuredVAE._parameter_constraints
-    return {name: constraint for name, constraint in constraints.items() if name not in excluded}

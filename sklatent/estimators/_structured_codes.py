@@ -5,6 +5,7 @@ import numpy as np
 import torch
 from sklearn.base import TransformerMixin
 
+from .._batch import PRESENT, condition_values
 from ..utils._sklearn_compat import check_is_fitted
 from ._structured_spec import condition_tensors, decoder_means
 
@@ -37,8 +38,8 @@ class StructuredCodesMixin(TransformerMixin):
         tensors = self._view_tensors(X, fitting=False)
         if sources is not None:
             keep = torch.tensor([view["name"] in sources for view in self.views_])
-            tensors["present"] = tensors["present"] * keep
-            if not tensors["present"].any(dim=1).all():
+            tensors[PRESENT] = tensors[PRESENT] * keep
+            if not tensors[PRESENT].any(dim=1).all():
                 raise ValueError(f"Some rows have none of the source views {sources} observed.")
         tensors = {name: value.to(self._device) for name, value in tensors.items()}
         return self._apply(tensors, lambda module, b: module.encode(b), X.dtype)
@@ -50,7 +51,7 @@ class StructuredCodesMixin(TransformerMixin):
         module = self.net_.module_
         tensors, missing = conditions or ({}, {})
         inputs = {
-            name: tensors.get(f"condition_{name}", torch.zeros(len(Z), width)).to(self._device)
+            name: tensors.get(condition_values(name), torch.zeros(len(Z), width)).to(self._device)
             for name, width in module.condition_widths.items()
         }
         module.eval()

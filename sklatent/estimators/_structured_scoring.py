@@ -6,6 +6,7 @@ from scipy.special import softmax
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
+from .._batch import PRESENT
 from ._generative import (
     ELBOScoreMixin,
     check_n_samples,
@@ -36,7 +37,7 @@ class StructuredScoringMixin:
         tensors = self._view_tensors(X, fitting=False)
         if self._models_X_alone:
             conditions, missing = condition_tensors(self.views_, self.categories_, X)
-            check_conditions_observed(self.views_, tensors["present"].numpy(), missing)
+            check_conditions_observed(self.views_, tensors[PRESENT].numpy(), missing)
             tensors = tensors | conditions
         return X, {name: value.to(self._device) for name, value in tensors.items()}
 
@@ -107,7 +108,7 @@ class StructuredScoringMixin:
             return terms["kl"] + sum(terms[f"reconstruction_{v}"] for v in objective.view_names)
 
         n_latent = sum(self.block_sizes_)
-        elbo = elbo_of_rows(n_latent, self._device, "present", negative_elbo)
+        elbo = elbo_of_rows(n_latent, self._device, PRESENT, negative_elbo)
         return self._apply(tensors, elbo, X.dtype)
 
     score = available_if(_scores_X)(ELBOScoreMixin.score)

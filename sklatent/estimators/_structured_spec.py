@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .._batch import PRESENT, condition_values, view_labels, view_values
 from ..utils._torch import as_float_tensor
 from ..utils._validation import encode_labels
 
@@ -261,7 +262,7 @@ def view_tensors(views, categories, X, *, fitting):
             labels = encode_labels(
                 values, categories[name], name=f"View {name!r}", ignore=row_missing
             )
-            tensors[f"labels_{name}"] = torch.as_tensor(labels)
+            tensors[view_labels(name)] = torch.as_tensor(labels)
             continue
         if view["likelihood"] == "bernoulli" and (
             np.nanmin(block, initial=0) < 0 or np.nanmax(block, initial=1) > 1
@@ -269,7 +270,7 @@ def view_tensors(views, categories, X, *, fitting):
             raise ValueError(f"Bernoulli view {name!r} needs values in [0, 1].")
         if row_missing.any():
             block = np.nan_to_num(block)
-        tensors[f"X_{name}"] = as_float_tensor(block, "cpu")
+        tensors[view_values(name)] = as_float_tensor(block, "cpu")
     present = np.column_stack(present)
     # Only views with an expert inform the code (a view given besides X has no columns).
     informative = [view["columns"] is not None and view.get("expert", True) for view in views]
@@ -280,7 +281,7 @@ def view_tensors(views, categories, X, *, fitting):
             f"Row {row} has every view missing (all NaN) among the views that inform the "
             "code: nothing to encode."
         )
-    tensors["present"] = torch.as_tensor(present, dtype=torch.float32)
+    tensors[PRESENT] = torch.as_tensor(present, dtype=torch.float32)
     return tensors
 
 
@@ -319,7 +320,7 @@ def condition_tensors(views, categories, X):
             value = torch.nn.functional.one_hot(torch.as_tensor(labels), widths[name]).float()
         else:
             value = as_float_tensor(np.nan_to_num(block), "cpu")
-        tensors[f"condition_{name}"], missing[name] = value, rows
+        tensors[condition_values(name)], missing[name] = value, rows
     return tensors, missing
 
 

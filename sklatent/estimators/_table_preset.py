@@ -12,6 +12,13 @@ class TablePreset(StructuredVAE):
     # The label, environments or sensitive attribute come beside X: no score or sample of X.
     _models_X_alone = False
 
+    # A preset fixes its structure (no learned gates, one fit, every view observed): these
+    # parameters of StructuredVAE (``FIXED_STRUCTURE``) are not the preset's, but its values.
+    sparsity = 0.0
+    temperature = 1.0
+    n_init = 1
+    view_dropout = 0.0
+
     def _validate_X(self, X, *, reset):
         return LatentTransformer._validate_X(self, X, reset=reset)
 
@@ -19,3 +26,25 @@ class TablePreset(StructuredVAE):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+# The parameters that lay out the structure, which the table presets fix (one block over all
+# of X, no learned gates).
+FIXED_STRUCTURE = frozenset(
+    {
+        "views",
+        "latent_blocks",
+        "decoder_mask",
+        "encoder_mask",
+        "sparsity",
+        "temperature",
+        "n_init",
+        "view_dropout",
+    }
+)
+
+
+def inherited_constraints(excluded):
+    """StructuredVAE's parameter constraints, less the ``excluded`` parameters."""
+    constraints = StructuredVAE._parameter_constraints
+    return {name: constraint for name, constraint in constraints.items() if name not in excluded}

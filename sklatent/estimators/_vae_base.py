@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
+from .._batch import FEATURES
 from ..modules import ACTIVATIONS, VAEModule
 from ..objectives import BetaVAEObjective
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted
@@ -82,7 +83,7 @@ class VariationalTransformer(ELBOScoreMixin, LatentTransformer):
             The fitted estimator.
         """
         X = self._validate_X(X, reset=True)
-        return self._fit_net({"X": as_float_tensor(X, "cpu")})
+        return self._fit_net({FEATURES: as_float_tensor(X, "cpu")})
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -119,7 +120,7 @@ class VariationalTransformer(ELBOScoreMixin, LatentTransformer):
         (12, (2, 2))
         """
         X = self._validate_X(X, reset=not hasattr(self, "net_"))
-        return self._partial_fit_net({"X": as_float_tensor(X, "cpu")})
+        return self._partial_fit_net({FEATURES: as_float_tensor(X, "cpu")})
 
     def inverse_transform(self, X):
         """Decode latent codes back to the data space (the decoder mean).
@@ -185,7 +186,7 @@ class VariationalTransformer(ELBOScoreMixin, LatentTransformer):
         X, tensors = self._validated_rows(X)
         both = self._apply(
             tensors,
-            lambda module, b: torch.cat(module.encoder(b["X"]), dim=1),
+            lambda module, b: torch.cat(module.encoder(b[FEATURES]), dim=1),
             np.float64,
         )
         return split_posterior(both, X.dtype)
@@ -212,5 +213,5 @@ class VariationalTransformer(ELBOScoreMixin, LatentTransformer):
             terms = _ELBO.per_sample(outputs, batch)
             return terms["reconstruction"] + terms["kl"]
 
-        elbo = elbo_of_rows(self.n_components, self._device, "X", negative_elbo)
+        elbo = elbo_of_rows(self.n_components, self._device, FEATURES, negative_elbo)
         return self._apply(tensors, elbo, X.dtype)

@@ -3,6 +3,7 @@
 import torch
 from torch import nn
 
+from .._batch import ACTIONS, FEATURES, NEXT_FEATURES
 from ._mlp import make_mlp
 
 
@@ -133,11 +134,11 @@ class MechanismModule(nn.Module):
         )
 
     def forward(self, batch):
-        z = self.encoder(batch["X"])
+        z = self.encoder(batch[FEATURES])
         outputs = {
             "z": z,
-            "z_next": self.encoder(batch["X_next"]),
-            "z_predicted": self.mechanism(z, batch.get("actions")),
+            "z_next": self.encoder(batch[NEXT_FEATURES]),
+            "z_predicted": self.mechanism(z, batch.get(ACTIONS)),
         }
         if self.decoder is not None:
             outputs["X_reconstructed"] = self.decoder(z)
@@ -145,8 +146,8 @@ class MechanismModule(nn.Module):
 
     def encode(self, batch):
         """The identified latents ``f(x)``."""
-        return self.encoder(batch["X"])
+        return self.encoder(batch[FEATURES])
 
     def predict_next(self, batch):
         """The mechanism's prediction of the next latents, ``m(f(x), a)``."""
-        return self.mechanism(self.encoder(batch["X"]), batch.get("actions"))
+        return self.mechanism(self.encoder(batch[FEATURES]), batch.get(ACTIONS))

@@ -9,6 +9,7 @@ learned relaxed-Bernoulli gates.
 import torch
 from torch import nn
 
+from .._batch import PRESENT, condition_values, view_labels, view_values
 from ..utils._torch import normal_like, uniform_like
 from ._mlp import make_mlp
 from ._vae import POSTERIOR_LOGVAR_BOUNDS, Decoder
@@ -173,11 +174,11 @@ class StructuredModule(nn.Module):
         """The columns of view ``index`` (one-hot labels for a categorical view)."""
         view = self.views[index]
         if view["likelihood"] == "categorical":
-            labels = batch[f"labels_{view['name']}"]
+            labels = batch[view_labels(view["name"])]
             # In the dtype of the weights (a module may run in float64 or under autocast).
             dtype = self.decoder_gates.probabilities().dtype
             return nn.functional.one_hot(labels, view["n_categories"]).to(dtype)
-        return batch[f"X_{view['name']}"]
+        return batch[view_values(view["name"])]
 
     def _encoder_presence(self, present):
         """Views the posterior may read: in training, each observed view is hidden with
@@ -193,7 +194,7 @@ class StructuredModule(nn.Module):
     def posterior(self, batch):
         """Product of the prior N(0, I) and the present, mask-weighted experts, per dimension."""
         weights = self.encoder_gates()[self.block_of_dim]  # (n_latent, n_views)
-        present = self._encoder_presence(batch["present"])
+        present = self._encoder_presence(batch[PRESENT])
         precision = torch.ones_like(present[:, :1]).expand(-1, len(self.block_of_dim))
         weighted_mean = torch.zeros_like(precision)
         for index, view in enumerate(self.views):
@@ -228,7 +229,7 @@ class StructuredModule(nn.Module):
 
     def conditions(self, batch):
         """The conditioning variables of the batch, by name."""
-        return {name: batch[f"condition_{name}"] for name in self.condition_widths}
+        return {name: batch[condition_values(name)] for name in self.condition_widths}
 
     def decode(self, z, conditions=None):
         """Decoder parameters of every view from the latents its (gated) parent blocks hold,

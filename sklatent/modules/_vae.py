@@ -9,6 +9,7 @@ import math
 import torch
 from torch import nn
 
+from .._batch import FEATURES
 from ..utils._torch import normal_like
 from ._mlp import make_mlp
 
@@ -217,7 +218,7 @@ class VAEModule(nn.Module):
         )
 
     def forward(self, batch, eps=None):
-        mean, logvar = self.encoder(batch["X"])
+        mean, logvar = self.encoder(batch[FEATURES])
         if eps is None and self.training:
             eps = normal_like(mean)
         z = mean if eps is None else mean + eps * torch.exp(0.5 * logvar)
@@ -240,12 +241,12 @@ class VAEModule(nn.Module):
         x = params["mean"] + normal_like(params["mean"]) * torch.exp(0.5 * params["logvar"])
         mean, logvar = self.encoder(x)
         return self._with_prior(
-            {"X": x, "z": z, "x_params": params, "mean": mean, "logvar": logvar}
+            {FEATURES: x, "z": z, "x_params": params, "mean": mean, "logvar": logvar}
         )
 
     def encode(self, batch):
         """Posterior mean of each row: the code ``transform`` returns."""
-        return self.encoder(batch["X"])[0]
+        return self.encoder(batch[FEATURES])[0]
 
     def decode(self, batch):
         """Decoder mean for the codes in ``batch["Z"]``."""

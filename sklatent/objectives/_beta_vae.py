@@ -1,5 +1,6 @@
 """The beta-VAE objective: the information bottleneck with one observed and one latent variable."""
 
+from .._batch import FEATURES
 from ..information import gaussian_kl_standard, reconstruction_nll
 from ._base import Objective
 
@@ -48,12 +49,12 @@ class BetaVAEObjective(Objective):
     def per_sample(self, outputs, batch):
         """Reconstruction negative log-likelihood and KL of each row, before averaging."""
         return {
-            "reconstruction": reconstruction_nll(batch["X"], outputs["x_params"]),
+            "reconstruction": reconstruction_nll(batch[FEATURES], outputs["x_params"]),
             "kl": gaussian_kl_standard(outputs["mean"], outputs["logvar"]),
         }
 
     def forward(self, outputs, batch):
         terms = {name: value.mean() for name, value in self.per_sample(outputs, batch).items()}
-        n_features = batch["X"].shape[1]
+        n_features = batch[FEATURES].shape[1]
         terms["loss"] = (terms["reconstruction"] + self.beta * terms["kl"]) / n_features
         return terms

@@ -9,6 +9,7 @@ adversary, train the critic with :meth:`DependencePenalty.critic_loss`.
 import torch
 from torch import nn
 
+from .._batch import GROUPS, STRATA
 from ..information import (
     adversary_information,
     discrimination_loss,
@@ -75,20 +76,20 @@ class DependencePenalty(nn.Module):
 
     def _strata(self, batch):
         if self.n_strata is None:
-            return torch.zeros_like(batch["groups"]), 1
-        return batch["strata"], self.n_strata
+            return torch.zeros_like(batch[GROUPS]), 1
+        return batch[STRATA], self.n_strata
 
     def critic_input(self, codes, batch):
         """What the adversary sees: the codes, and the one-hot condition when conditional."""
         if self.n_strata is None:
             return codes
-        strata = nn.functional.one_hot(batch["strata"], self.n_strata).to(codes.dtype)
+        strata = nn.functional.one_hot(batch[STRATA], self.n_strata).to(codes.dtype)
         return torch.cat([codes, strata], dim=1)
 
     def permutation_inputs(self, codes, batch):
         """Real rows ``[z, g, c]`` and rows with ``g`` permuted within each condition ``c``."""
         strata, n_strata = self._strata(batch)
-        groups = nn.functional.one_hot(batch["groups"], self.n_groups).to(codes.dtype)
+        groups = nn.functional.one_hot(batch[GROUPS], self.n_groups).to(codes.dtype)
         real, fake, strata = permutation_pairs(codes, groups, strata)
         if self.n_strata is None:
             return real, fake
@@ -108,7 +109,7 @@ class DependencePenalty(nn.Module):
                 return codes.new_zeros(())
             return discrimination_loss(critic(0, real), critic(0, fake), swapped=True)
         estimator = _KERNEL_ESTIMATORS[self.estimator]
-        return within_strata(estimator, codes, batch["groups"], self.n_groups, strata, n_strata)
+        return within_strata(estimator, codes, batch[GROUPS], self.n_groups, strata, n_strata)
 
     def critic_loss(self, codes, batch, critic):
         """The critic's loss on (detached) codes: the groups' cross-entropy for the adversary,
@@ -119,4 +120,4 @@ class DependencePenalty(nn.Module):
                 return zero_attached_to(critic)
             return discrimination_loss(critic(0, real), critic(0, fake))
         logits = critic(self.critic_input(codes, batch))
-        return nn.functional.cross_entropy(logits, batch["groups"])
+        return nn.functional.cross_entropy(logits, batch[GROUPS])

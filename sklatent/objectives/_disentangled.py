@@ -3,6 +3,7 @@
 import torch
 from torch.nn.functional import one_hot
 
+from .._batch import PRESENT, attribute_strata
 from ..information import discrimination_loss, permutation_mmd, permutation_pairs
 from ._base import zero_attached_to
 from ._structured import StructuredObjective
@@ -100,9 +101,9 @@ class DisentangledObjective(StructuredObjective):
         """Attribute ``index``'s subspace, the rest of the code, and the strata to permute
         within (its values, or one stratum for the unconditional baseline)."""
         strata = (
-            batch[f"strata_{index}"]
+            batch[attribute_strata(index)]
             if self.independence == "conditional"
-            else torch.zeros_like(batch["present"][:, 0], dtype=torch.long)
+            else torch.zeros_like(batch[PRESENT][:, 0], dtype=torch.long)
         )
         keep = torch.ones(codes.shape[1], dtype=torch.bool, device=codes.device)
         keep[self.subspaces[index]] = False

@@ -1,5 +1,6 @@
 """The invariant preset: a label head shared across environments plus an invariance penalty."""
 
+from .._batch import GROUPS, view_labels
 from ..information import irm_penalty, risk_variance
 from ._dependence import DependencePenalty
 from ._structured import StructuredObjective
@@ -115,7 +116,7 @@ class InvariantObjective(StructuredObjective):
 
     def invariance_penalty(self, outputs, batch, critic=None):
         """The penalty :math:`\\Omega` on a batch."""
-        environments = batch["groups"]
+        environments = batch[GROUPS]
         if self.n_environments < 2:
             # Invariance across one environment asks nothing (IRMv1's gradient would not vanish:
             # it would only slow down the fit of the scale of the logits).
@@ -123,7 +124,11 @@ class InvariantObjective(StructuredObjective):
         if self.penalty == "irm":
             logits = outputs["views"]["y"]["class_logits"]
             return irm_penalty(
-                logits, batch["labels_y"], environments, self.n_environments, unbiased=self.unbiased
+                logits,
+                batch[view_labels("y")],
+                environments,
+                self.n_environments,
+                unbiased=self.unbiased,
             )
         if self.penalty == "rex":
             losses = self.per_sample(outputs, batch)["reconstruction_y"]

@@ -1,5 +1,6 @@
 """Identification from known mechanisms: equivariance of the encoder to the mechanism."""
 
+from .._batch import FEATURES
 from ..information import collinearity_penalty, unit_variance_penalty
 from ._base import Objective
 
@@ -68,7 +69,9 @@ class MechanismObjective(Objective):
         collinearity = collinearity_penalty(z) if len(z) > z.shape[1] else z.new_zeros(())
         reconstruction = z.new_zeros(())
         if "X_reconstructed" in outputs:
-            reconstruction = (batch["X"] - outputs["X_reconstructed"]).pow(2).sum(dim=-1).mean()
+            reconstruction = (
+                (batch[FEATURES] - outputs["X_reconstructed"]).pow(2).sum(dim=-1).mean()
+            )
         return {
             "equivariance": equivariance,
             "collapse": collapse,

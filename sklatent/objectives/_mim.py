@@ -2,6 +2,7 @@
 
 import torch
 
+from .._batch import FEATURES
 from ..information import gaussian_nll, reconstruction_nll
 from ._base import Objective
 
@@ -73,17 +74,17 @@ class MIMObjective(Objective):
         self.warmup_factor = 1.0
 
     def forward(self, outputs, batch):
-        terms = {name: value.mean() for name, value in _mim_terms(batch["X"], outputs).items()}
+        terms = {name: value.mean() for name, value in _mim_terms(batch[FEATURES], outputs).items()}
         q_terms = 0.5 * (terms["prior_nll"] + terms["posterior_nll"])
         decoder_joint = terms["reconstruction"].new_zeros(())
         if self.symmetric and self.warmup_factor >= 1.0 and "sampled" in outputs:
             sampled = outputs["sampled"]
-            decoder_joint = sum(v.mean() for v in _mim_terms(sampled["X"], sampled).values())
+            decoder_joint = sum(v.mean() for v in _mim_terms(sampled[FEATURES], sampled).values())
             encoder_joint = terms["reconstruction"] + 2.0 * q_terms
             terms["loss"] = 0.5 * (encoder_joint + decoder_joint)
         else:
             terms["loss"] = terms["reconstruction"] + self.warmup_factor * q_terms
         # In nats per feature, as the other objectives' bounds (the same optimum).
-        terms["loss"] = terms["loss"] / batch["X"].shape[1]
+        terms["loss"] = terms["loss"] / batch[FEATURES].shape[1]
         terms["decoder_joint"] = decoder_joint
         return terms

@@ -1,5 +1,6 @@
 """The multivariate information bottleneck over views and latent blocks (Zhang et al. 2020)."""
 
+from .._batch import PRESENT, view_labels, view_values
 from ..information import gaussian_kl_standard, reconstruction_nll
 from ._base import Objective
 
@@ -106,10 +107,10 @@ class StructuredObjective(Objective):
         """Per-row reconstruction NLL of each observed view and the KL of all blocks."""
         terms = {}
         for index, name in enumerate(self.view_names):
-            target = batch.get(f"labels_{name}", None)
+            target = batch.get(view_labels(name), None)
             if target is None:
-                target = batch[f"X_{name}"]
-            observed = batch["present"][:, self.present_columns[index]]
+                target = batch[view_values(name)]
+            observed = batch[PRESENT][:, self.present_columns[index]]
             terms[f"reconstruction_{name}"] = observed * reconstruction_nll(
                 target, outputs["views"][name]
             )
@@ -119,7 +120,7 @@ class StructuredObjective(Objective):
     def n_data_columns(self, batch):
         """Columns of the data views in ``batch``: the :math:`d` the bound is divided by."""
         widths = [
-            1 if f"labels_{name}" in batch else batch[f"X_{name}"].shape[1]
+            1 if view_labels(name) in batch else batch[view_values(name)].shape[1]
             for name in self.view_names
             if name not in self.target_views
         ]
