@@ -274,7 +274,7 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
 
     # ---- module, objective, net --------------------------------------------------------------
     def _module_kwargs(self):
-        return {"condition_widths": {"s": self._n_groups}}
+        return super()._module_kwargs() | {"condition_widths": {"s": self._n_groups}}
 
     def _penalised_fit(self):
         return self.independence_weight > 0 and self._n_groups > 1

@@ -260,8 +260,6 @@ class StructuredVAE(
             hidden_layer_sizes=self._hidden_layer_sizes,
             activation=self.activation,
             decoder_variance=self.decoder_variance,
-            temperature=self.temperature,
-            view_dropout=self.view_dropout,
             sample=self._sample_codes,
             **self._module_kwargs(),
         )
@@ -270,8 +268,13 @@ class StructuredVAE(
     _sample_codes = True
 
     def _module_kwargs(self):
-        """Extra arguments of the module: the widths of the views that condition decoders."""
-        return {"condition_widths": condition_widths(self.views_, self.categories_)}
+        """Arguments of the module beyond the views and blocks: the gates' temperature, the view
+        dropout and the widths of the views that condition decoders."""
+        return {
+            "temperature": self.temperature,
+            "view_dropout": self.view_dropout,
+            "condition_widths": condition_widths(self.views_, self.categories_),
+        }
 
     def _net_kwargs(self):
         # Gates are a handful of logits that must travel several units; the networks' step size

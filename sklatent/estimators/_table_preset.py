@@ -2,6 +2,7 @@
 
 from ._base import LatentTransformer
 from ._structured import StructuredVAE
+from ._structured_spec import condition_widths
 
 
 class TablePreset(StructuredVAE):
@@ -12,12 +13,18 @@ class TablePreset(StructuredVAE):
     # The label, environments or sensitive attribute come beside X: no score or sample of X.
     _models_X_alone = False
 
-    # A preset fixes its structure (no learned gates, one fit, every view observed): these
-    # parameters of StructuredVAE (``FIXED_STRUCTURE``) are not the preset's, but its values.
-    sparsity = 0.0
-    temperature = 1.0
-    n_init = 1
-    view_dropout = 0.0
+    # A preset fixes its structure (``FIXED_STRUCTURE``: no learned gates, so no sparsity,
+    # temperature or restarts; every view observed, so no view dropout) and defines its own
+    # objective (``_make_objective``).
+    def _module_kwargs(self):
+        return {
+            "temperature": 1.0,
+            "view_dropout": 0.0,
+            "condition_widths": condition_widths(self.views_, self.categories_),
+        }
+
+    def _n_restarts(self):
+        return 1
 
     def _validate_X(self, X, *, reset):
         return LatentTransformer._validate_X(self, X, reset=reset)
