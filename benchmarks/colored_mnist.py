@@ -113,7 +113,7 @@ for _weight in (300.0, 3000.0):
 for _weight in (300.0, 1000.0, 3000.0):
     MODELS[f"CI-perm (w={_weight:g})"] = {
         **MODELS["CI-MMD (1000)"],
-        "independence": "permutation",
+        "dependence_measure": "permutation",
         "critic_steps": 5,
         "penalty_weight": _weight,
     }

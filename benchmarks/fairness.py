@@ -96,7 +96,7 @@ SETTINGS = {
     "E": dict(criterion="equalized_odds", beta=1.0, target_weight=20, independence_weight=300),
     "F": dict(criterion="equalized_odds", beta=0.1, target_weight=5, independence_weight=100),
     "G": dict(
-        independence="adversarial",
+        dependence_measure="adversarial",
         beta=1.0,
         target_weight=20,
         independence_weight=30,
@@ -114,7 +114,7 @@ EXPLORATORY = {
     "X3": dict(beta=0.3, target_weight=10, independence_weight=200),
     "X4": dict(beta=0.1, target_weight=5, independence_weight=200, batch_size=512),
     "X5": dict(beta=0.1, target_weight=5, independence_weight=100, max_epochs=40),
-    "X6": dict(independence="hsic", beta=0.1, target_weight=5, independence_weight=100),
+    "X6": dict(dependence_measure="hsic", beta=0.1, target_weight=5, independence_weight=100),
 }
 
 # Settings in the current, per-column unit (not converted): the package default, and the

@@ -326,8 +326,12 @@ def minimal_disentangled_loss(model, x, labels):
 
 
 def fit_minimal_disentangled(X, y, s, settings, args, seed=0):
-    defaults = (DISENTANGLED["beta"], DISENTANGLED["critic"], DISENTANGLED["warmup_epochs"])
-    assert defaults == (0.0, "adversarial", None), "the reference assumes these defaults"
+    defaults = (
+        DISENTANGLED["beta"],
+        DISENTANGLED["dependence_measure"],
+        DISENTANGLED["warmup_epochs"],
+    )
+    assert defaults == (0.0, "permutation", None), "the reference assumes these defaults"
     torch.manual_seed(seed)
     X, labels = torch.from_numpy(X), torch.from_numpy(np.stack([y, s], 1))
     model = MinimalDisentangled(X.shape[1])

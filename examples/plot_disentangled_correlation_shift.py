@@ -31,8 +31,8 @@ tests = [make_correlated_attributes(3000, correlation=c, random_state=1) for c i
 # ----------------------------------------------------------
 #
 # The penalties are estimated here by the MMD between real and permuted rows
-# (``critic="mmd"``), which needs no adversary; ``critic="adversarial"`` is the paper's
-# discriminator. The MI baseline needs a strong weight to reach MI = 0.
+# (``dependence_measure="mmd"``), which needs no adversary; ``"permutation"`` (the default) is
+# the paper's discriminator. The MI baseline needs a strong weight to reach MI = 0.
 variants = {
     "none (readouts only)": {"independence": "none"},
     "unconditional: I(z1; z2)": {"independence": "unconditional", "cmi_weight": 1000.0},
@@ -41,7 +41,7 @@ variants = {
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for name, params in variants.items():
     model = DisentangledEncoder(
-        subspace_sizes=1, critic="mmd", max_epochs=30, random_state=0, **params
+        subspace_sizes=1, dependence_measure="mmd", max_epochs=30, random_state=0, **params
     )
     model.fit(X, y)
     ax.plot(test_correlations, [model.score(*test) for test in tests], marker="o", label=name)

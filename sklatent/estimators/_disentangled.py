@@ -16,6 +16,7 @@ from ..utils._sklearn_compat import (
 from ._critics import CRITIC_PARAMETER_CONSTRAINTS, critic_net_kwargs
 from ._disentangled_data import add_attribute_tensors, parse_attributes, subspace_structure
 from ._disentangled_readouts import DisentangledReadoutsMixin
+from ._renamed import current_value, former_name_constraint
 from ._structured import StructuredVAE
 from ._structured_spec import view_tensors
 from ._table_preset import FIXED_STRUCTURE, TablePreset, inherited_constraints
@@ -58,15 +59,17 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
     independence : {"conditional", "unconditional", "none"}, default="conditional"
         The penalty: :math:`I(z_k; z_{-k} \mid s_k)`, :math:`I(z_k; z_{-k})` (the MI baseline),
         or none (readouts only).
-    critic : {"adversarial", "mmd"}, default="adversarial"
-        The estimator of the dependence.
+    dependence_measure : {"permutation", "mmd"}, default="permutation"
+        The estimator of the dependence: a discriminator per attribute that tells real rows
+        from permuted ones (the paper's adversary; ``"permutation"`` in :class:`FairEncoder`
+        too), or the MMD between real and permuted rows.
     cmi_weight : float, default=1.0
         :math:`\lambda`.
     warmup_epochs : int, default=None
         Epochs of readouts alone before the penalty applies (discriminators train from the
-        start). None: 10 for ``critic="mmd"``, which is exact from the first step and can
-        otherwise hold a subspace near a constant before its readout has learned; 0 for the
-        adversary, whose penalty grows as its discriminators learn (a long warm-up lets
+        start). None: 10 for ``dependence_measure="mmd"``, which is exact from the first step
+        and can otherwise hold a subspace near a constant before its readout has learned; 0 for
+        the adversary, whose penalty grows as its discriminators learn (a long warm-up lets
         readouts with few labels settle on the shortcut). See :ref:`disentangled_encoder`.
     n_bins : int, default=10
         Quantile bins of a continuous attribute, to condition on.
@@ -88,6 +91,12 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         attribute value in a batch (groups of one are skipped): keep batches in the hundreds.
     validation_fraction, early_stopping, n_iter_no_change, tol : see BetaVAE
         Validation split and early stopping.
+    critic : {"adversarial", "mmd"}, default="deprecated"
+        The former name of ``dependence_measure`` (``"adversarial"`` is now
+        ``"permutation"``): set, it is used with a ``FutureWarning``.
+
+        .. deprecated:: 0.1
+            Use ``dependence_measure``; ``critic`` will be removed in 0.2.
 
     Attributes
     ----------
@@ -127,13 +136,15 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         "n_free": [Interval(Integral, 0, None, closed="left")],
         "attribute_types": [str, list, tuple, dict, None],
         "independence": [StrOptions({"conditional", "unconditional", "none"})],
-        "critic": [StrOptions({"adversarial", "mmd"})],
+        "dependence_measure": [StrOptions({"permutation", "mmd"})],
+        "critic": former_name_constraint([StrOptions({"adversarial", "mmd"})]),
         "cmi_weight": [Interval(Real, 0, None, closed="left")],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left"), None],
         "n_bins": [Interval(Integral, 2, None, closed="left")],
         **CRITIC_PARAMETER_CONSTRAINTS,
     }
 
+    _renamed_parameters = {"critic": "dependence_measure"}
     _persisted_state = (*StructuredVAE._persisted_state, "_edges", "_n_strata")
 
     def __init__(
@@ -143,7 +154,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         n_free=0,
         attribute_types=None,
         independence="conditional",
-        critic="adversarial",
+        dependence_measure="permutation",
         cmi_weight=1.0,
         warmup_epochs=None,
         n_bins=10,
@@ -166,12 +177,13 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         early_stopping="auto",
         n_iter_no_change=10,
         tol=1e-4,
+        critic="deprecated",
     ):
         self.subspace_sizes = subspace_sizes
         self.n_free = n_free
         self.attribute_types = attribute_types
         self.independence = independence
-        self.critic = critic
+        self.dependence_measure = dependence_measure
         self.cmi_weight = cmi_weight
         self.warmup_epochs = warmup_epochs
         self.n_bins = n_bins
@@ -194,6 +206,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.critic = critic
 
     # ---- structure ---------------------------------------------------------------------------
     def _build_structure(self, attributes):
@@ -218,7 +231,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
             n_strata=self._n_strata,
             **self._decoded_views(),
             independence=self.independence,
-            critic=self.critic,
+            dependence_measure=self._dependence_measure,
             beta=self.beta,
             cmi_weight=self.cmi_weight,
         )
@@ -229,7 +242,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
     def _objective_callbacks(self):
         epochs = self.warmup_epochs
         if epochs is None:
-            epochs = 10 if self.critic == "mmd" else 0
+            epochs = 10 if self._dependence_measure == "mmd" else 0
         return [Anneal(epochs)]
 
     @property
@@ -240,8 +253,14 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         return self.beta > 0
 
     @property
+    def _dependence_measure(self):
+        # The former critic="adversarial" named the permutation discriminators.
+        measure = current_value(self, "dependence_measure")
+        return "permutation" if measure == "adversarial" else measure
+
+    @property
     def _uses_critic(self):
-        return self.independence != "none" and self.critic == "adversarial"
+        return self.independence != "none" and self._dependence_measure == "permutation"
 
     @property
     def _net_class(self):

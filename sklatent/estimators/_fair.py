@@ -12,6 +12,7 @@ from ._critics import CRITIC_PARAMETER_CONSTRAINTS, critic_net_kwargs, dependenc
 from ._fair_budget import DifferenceBoundMixin
 from ._fair_codes import FairCodesMixin
 from ._fair_rows import FairTrainingRows
+from ._renamed import current_value, former_name_constraint
 from ._structured import StructuredVAE
 from ._structured_spec import one_block_masks
 from ._table_preset import FIXED_STRUCTURE, TablePreset, inherited_constraints
@@ -69,8 +70,8 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
     criterion : {"demographic_parity", "equalized_odds"}, default="demographic_parity"
         Independence of the code from :math:`s`, or conditional independence given the label
         (needs ``y`` with class labels).
-    independence : {"mmd", "hsic", "adversarial", "permutation"}, default="mmd"
-        The dependence estimator :math:`D`: the maximum mean discrepancy between each group's
+    dependence_measure : {"mmd", "hsic", "adversarial", "permutation"}, default="mmd"
+        The estimator :math:`D` of the dependence: the maximum mean discrepancy between each group's
         codes and all codes (:func:`~sklatent.information.group_mmd`), the normalised HSIC
         (:func:`~sklatent.information.normalized_hsic`), both with a multi-scale Gaussian
         kernel, or an adversary, an MLP trained to predict :math:`s` from the code, whose
@@ -115,8 +116,8 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
     n_bins : int, default=4
         Quantile bins of a continuous sensitive feature.
     critic_hidden_layer_sizes : tuple of int, default=(64,)
-        Hidden layers of the adversary or critic (``independence="adversarial"`` or
-        ``"permutation"``).
+        Hidden layers of the adversary or critic (``dependence_measure="adversarial"``
+        or ``"permutation"``).
     critic_lr : float, default=None
         The adversary's or critic's learning rate (``lr`` when None).
     critic_steps : int, default=1
@@ -136,6 +137,11 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         estimators compare groups within a batch: keep ``batch_size`` in the hundreds.
     validation_fraction, early_stopping, n_iter_no_change, tol : see BetaVAE
         Validation split and early stopping, as in :class:`~sklatent.BetaVAE`.
+    independence : str, default="deprecated"
+        The former name of ``dependence_measure``: set, it is used with a ``FutureWarning``.
+
+        .. deprecated:: 0.1
+            Use ``dependence_measure``; ``independence`` will be removed in 0.2.
 
     Attributes
     ----------
@@ -184,13 +190,16 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         **inherited_constraints(FIXED_STRUCTURE),
         "sensitive_feature_ids": ["array-like", str, Integral, None],
         "criterion": [StrOptions({"demographic_parity", "equalized_odds"})],
-        "independence": [StrOptions(set(ESTIMATORS))],
+        "dependence_measure": [StrOptions(set(ESTIMATORS))],
+        "independence": former_name_constraint([StrOptions(set(ESTIMATORS))]),
         "independence_weight": [Interval(Real, 0, None, closed="left")],
         "difference_bound": [Interval(Real, 0, 1, closed="neither"), None],
         "target_weight": [Interval(Real, 0, None, closed="left")],
         "n_bins": [Interval(Integral, 2, None, closed="left")],
         **CRITIC_PARAMETER_CONSTRAINTS,
     }
+
+    _renamed_parameters = {"independence": "dependence_measure"}
 
     _persisted_state = (
         *StructuredVAE._persisted_state,
@@ -206,7 +215,7 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         *,
         sensitive_feature_ids=None,
         criterion="demographic_parity",
-        independence="mmd",
+        dependence_measure="mmd",
         independence_weight=3.0,
         difference_bound=None,
         beta=0.1,
@@ -230,11 +239,12 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         early_stopping="auto",
         n_iter_no_change=10,
         tol=1e-4,
+        independence="deprecated",
     ):
         self.n_components = n_components
         self.sensitive_feature_ids = sensitive_feature_ids
         self.criterion = criterion
-        self.independence = independence
+        self.dependence_measure = dependence_measure
         self.independence_weight = independence_weight
         self.difference_bound = difference_bound
         self.beta = beta
@@ -258,6 +268,7 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.independence = independence
 
     # ---- structure ---------------------------------------------------------------------------
     def _build_views(self, sensitive_columns, y_view):
@@ -286,20 +297,24 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
             beta=self.beta,
             target_weight=self.target_weight,
             independence_weight=self.independence_weight,
-            independence=self.independence,
+            dependence_measure=self._dependence_measure,
             n_strata=self._n_strata,
             group_log_prior=torch.as_tensor(self._group_log_prior),
         )
 
     @property
+    def _dependence_measure(self):
+        return current_value(self, "dependence_measure")
+
+    @property
     def _net_class(self):
-        return AdversarialNet if self.independence in CRITIC_ESTIMATORS else LatentNet
+        return AdversarialNet if self._dependence_measure in CRITIC_ESTIMATORS else LatentNet
 
     def _net_kwargs(self):
-        if self.independence not in CRITIC_ESTIMATORS:
+        if self._dependence_measure not in CRITIC_ESTIMATORS:
             return {}
         critic = dependence_critic(
-            self.independence,
+            self._dependence_measure,
             n_components=self.n_components,
             n_groups=self._n_groups,
             n_strata=self._n_strata,

@@ -1,6 +1,5 @@
 """InvariantEncoder: a representation whose predictor of y holds across environments."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,7 +12,6 @@ from ..objectives._dependence import CRITIC_ESTIMATORS, ESTIMATORS
 from ..objectives._invariant import PENALTIES
 from ..training import AdversarialNet, Anneal, LatentNet
 from ..utils._sklearn_compat import (
-    Hidden,
     Interval,
     StrOptions,
     _fit_context,
@@ -21,6 +19,7 @@ from ..utils._sklearn_compat import (
 )
 from ._critics import CRITIC_PARAMETER_CONSTRAINTS, critic_net_kwargs, dependence_critic
 from ._invariant_rows import InvariantTrainingRows
+from ._renamed import current_value, former_name_constraint
 from ._structured import StructuredVAE
 from ._table_preset import FIXED_STRUCTURE, TablePreset, inherited_constraints
 
@@ -45,7 +44,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
     environments' risks (V-REx, Krueger et al. 2021); ``"conditional_independence"`` asks for
     :math:`z \perp e \mid y` (our information-theoretic formulation of the invariant special
     case of Zhang, Koyama & Ishiguro 2020: the label's head then sees the same
-    :math:`p(z \mid y)` everywhere), estimated as in :class:`FairEncoder` (``independence``).
+    :math:`p(z \mid y)` everywhere), estimated as in :class:`FairEncoder` (``dependence_measure``).
     The penalty has weight 1 for the first ``warmup_epochs`` epochs and ``penalty_weight``
     after (a step), when the loss is divided by ``penalty_weight``, as in the IRM reference
     code (which rescales the loss; DomainBed resets the optimizer instead).
@@ -72,7 +71,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
     unbiased : bool, default=False
         For IRMv1: the product of the gradients of two halves of each environment's rows (an
         unbiased estimate of the squared gradient) instead of the square.
-    independence : {"mmd", "hsic", "adversarial", "permutation"}, default="mmd"
+    dependence_measure : {"mmd", "hsic", "adversarial", "permutation"}, default="mmd"
         For ``"conditional_independence"``: the estimator of :math:`I(z; e \mid y)`, as in
         :class:`FairEncoder`. ``"permutation"`` is :class:`DisentangledEncoder`'s
         conditional-permutation critic (one implementation,
@@ -89,7 +88,8 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         instead lowered REx from 0.68 to 0.51 and I(z; e | y) from 0.51 to 0.38 on the
         reversed environment).
     critic_hidden_layer_sizes, critic_lr, critic_steps : see FairEncoder
-        The adversary or critic, for ``independence="adversarial"`` or ``"permutation"``.
+        The adversary or critic, for ``dependence_measure="adversarial"`` or
+        ``"permutation"``.
     alpha : float, default=0.0
         L2 penalty (Adam's weight decay) on the encoder's and heads' weights, as
         :class:`~sklearn.neural_network.MLPClassifier` names it; once the loss is divided by
@@ -107,6 +107,11 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         that no environment goes missing from a batch by chance; False draws them at random.
     validation_fraction, early_stopping, n_iter_no_change, tol : see BetaVAE
         Validation split and early stopping, as in :class:`~sklatent.BetaVAE`.
+    independence : str, default="deprecated"
+        The former name of ``dependence_measure``: set, it is used with a ``FutureWarning``.
+
+        .. deprecated:: 0.1
+            Use ``dependence_measure``; ``independence`` will be removed in 0.2.
     anneal_epochs : int, default="deprecated"
         The former name of ``warmup_epochs``: set, it is used with a ``FutureWarning``.
 
@@ -147,18 +152,20 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         "penalty": [StrOptions(set(PENALTIES))],
         "penalty_weight": [Interval(Real, 0, None, closed="left")],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
-        "anneal_epochs": [
-            Interval(Integral, 0, None, closed="left"),
-            Hidden(StrOptions({"deprecated"})),
-        ],
+        "anneal_epochs": former_name_constraint([Interval(Integral, 0, None, closed="left")]),
         "unbiased": ["boolean"],
-        "independence": [StrOptions(set(ESTIMATORS))],
+        "dependence_measure": [StrOptions(set(ESTIMATORS))],
+        "independence": former_name_constraint([StrOptions(set(ESTIMATORS))]),
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
         **CRITIC_PARAMETER_CONSTRAINTS,
         "stratify_batches": ["boolean"],
         "alpha": [Interval(Real, 0, None, closed="left")],
     }
 
+    _renamed_parameters = {
+        "anneal_epochs": "warmup_epochs",
+        "independence": "dependence_measure",
+    }
     _persisted_state = (
         *StructuredVAE._persisted_state,
         "_n_environments",
@@ -173,7 +180,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         penalty_weight=100.0,
         warmup_epochs=10,
         unbiased=False,
-        independence="mmd",
+        dependence_measure="mmd",
         reconstruction_weight=0.0,
         beta=0.0,
         critic_hidden_layer_sizes=(64,),
@@ -197,13 +204,14 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         n_iter_no_change=10,
         tol=1e-4,
         anneal_epochs="deprecated",
+        independence="deprecated",
     ):
         self.n_components = n_components
         self.penalty = penalty
         self.penalty_weight = penalty_weight
         self.warmup_epochs = warmup_epochs
         self.unbiased = unbiased
-        self.independence = independence
+        self.dependence_measure = dependence_measure
         self.reconstruction_weight = reconstruction_weight
         self.beta = beta
         self.critic_hidden_layer_sizes = critic_hidden_layer_sizes
@@ -227,6 +235,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.anneal_epochs = anneal_epochs
+        self.independence = independence
 
     # ---- module, objective, net --------------------------------------------------------------
     def _make_objective(self):
@@ -238,32 +247,27 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
             beta=self.beta,
             reconstruction_weight=self.reconstruction_weight,
             unbiased=self.unbiased,
-            independence=self.independence,
+            dependence_measure=self._dependence_measure,
             n_classes=len(self.classes_),
             environment_log_prior=torch.as_tensor(self._environment_log_prior),
         )
 
     def _objective_callbacks(self):
-        return [Anneal(self._warmup_epochs())]
+        return [Anneal(current_value(self, "warmup_epochs"))]
 
-    def _warmup_epochs(self):
-        """``warmup_epochs``, or the deprecated ``anneal_epochs`` when it was set."""
-        if self.anneal_epochs == "deprecated":
-            return self.warmup_epochs
-        warnings.warn(
-            "anneal_epochs was renamed warmup_epochs (the name DisentangledEncoder uses for the "
-            "same step) in 0.1 and will be removed in 0.2; its value is used for now.",
-            FutureWarning,
-            stacklevel=4,
-        )
-        return self.anneal_epochs
+    @property
+    def _dependence_measure(self):
+        return current_value(self, "dependence_measure")
 
     def _penalised_fit(self):
         return self.penalty_weight > 0 and self._n_environments > 1
 
     @property
     def _uses_critic(self):
-        return self.penalty == "conditional_independence" and self.independence in CRITIC_ESTIMATORS
+        return (
+            self.penalty == "conditional_independence"
+            and self._dependence_measure in CRITIC_ESTIMATORS
+        )
 
     @property
     def _net_class(self):
@@ -277,7 +281,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         if not self._uses_critic:
             return kwargs
         critic = dependence_critic(
-            self.independence,
+            self._dependence_measure,
             n_components=self.n_components,
             n_groups=self._n_environments,
             n_strata=len(self.classes_),

@@ -15,6 +15,7 @@ from ..utils._sklearn_compat import (
     _fit_context,
 )
 from ._base import _SHARED_PARAMETER_CONSTRAINTS, LatentTransformer
+from ._renamed import warn_former_names
 from ._structured_codes import StructuredCodesMixin
 from ._structured_layout import StructuredLayoutMixin
 from ._structured_scoring import StructuredScoringMixin
@@ -180,6 +181,8 @@ class StructuredVAE(
     }
 
     _persisted_state = ("_masks_for_module", "_learned")
+    # Former parameter names, {old: new} (see _renamed.py).
+    _renamed_parameters = {}
 
     def __init__(
         self,
@@ -349,14 +352,10 @@ class StructuredVAE(
 
     # ---- the one fit path of the family: presets override its hooks -------------------------
     def _fit(self, X, y, **metadata):
-        """Fit on ``X``, ``y`` and a preset's ``metadata`` (its fit's keyword arguments).
-
-        Every estimator of the family fits here; a preset's ``fit`` only names its metadata
-        (scikit-learn routes metadata by the signature of ``fit``). The hooks:
-        :meth:`_training_tensors` (validation and the training tensors), ``_make_module``,
-        ``_make_objective``, ``_net_class`` and ``_net_kwargs`` (the model, its loss and its
-        training loop), ``_objective_callbacks`` and ``_read_fitted`` (what a fit records).
-        """
+        """Fit on ``X``, ``y`` and a preset's ``metadata`` (the keyword arguments its ``fit``
+        names for scikit-learn's routing): every estimator of the family fits here, through
+        the hooks that the user guide's "Adding a preset" lists."""
+        warn_former_names(self, stacklevel=4)  # < _fit < fit < _fit_context < the caller
         tensors = self._training_tensors(X, y, first=True, **metadata)
         self._fit_best_of(tensors, self._n_restarts())
         self._read_fitted()
@@ -364,6 +363,7 @@ class StructuredVAE(
 
     def _partial_fit(self, X, y, **metadata):
         """Train one epoch on a chunk of rows: the hooks of :meth:`_fit`, one net."""
+        warn_former_names(self, stacklevel=4)
         first = not hasattr(self, "net_")
         self._partial_fit_net(self._training_tensors(X, y, first=first, **metadata))
         self._read_fitted()

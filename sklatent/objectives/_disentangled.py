@@ -26,11 +26,11 @@ class DisentangledObjective(StructuredObjective):
     term is present only when the features are reconstructed. The dependence is estimated from
     fake rows where :math:`z_{-k}` is permuted among the rows sharing the value of :math:`s_k`
     (:func:`~sklatent.information.permutation_pairs`; across the whole batch for the
-    unconditional baseline, which targets :math:`I(z_k; z_{-k})`): with ``critic="adversarial"``
-    a discriminator per attribute tells real rows from fake ones and the encoder is trained with
-    the labels swapped, as in the paper; with ``"mmd"`` the estimate is the MMD between real and
-    fake rows within each value (:func:`~sklatent.information.permutation_mmd`), with no
-    adversary.
+    unconditional baseline, which targets :math:`I(z_k; z_{-k})`): with
+    ``dependence_measure="permutation"`` a discriminator per attribute tells real rows from fake
+    ones and the encoder is trained with the labels swapped, as in the paper; with ``"mmd"`` the
+    estimate is the MMD between real and fake rows within each value
+    (:func:`~sklatent.information.permutation_mmd`), with no adversary.
 
     Parameters
     ----------
@@ -42,7 +42,7 @@ class DisentangledObjective(StructuredObjective):
         Number of conditioning values of each attribute (classes or quantile bins).
     independence : {"conditional", "unconditional", "none"}
         Which dependence to penalise.
-    critic : {"adversarial", "mmd"}
+    dependence_measure : {"permutation", "mmd"}
         How to estimate it.
     beta, cmi_weight : float
         :math:`\beta` and :math:`\lambda`.
@@ -62,7 +62,7 @@ class DisentangledObjective(StructuredObjective):
     >>> batch = {"labels_a": labels, "strata_0": labels, "present": torch.ones(200, 1)}
     >>> outputs = {"logvar": torch.zeros(200, 2), "gate_probabilities": [],
     ...            "views": {"a": {"class_logits": torch.zeros(200, 2)}}}
-    >>> objective = DisentangledObjective(["a"], [slice(0, 1)], [2], critic="mmd")
+    >>> objective = DisentangledObjective(["a"], [slice(0, 1)], [2], dependence_measure="mmd")
     >>> copied = objective(outputs | {"mean": torch.cat([z, z], 1)}, batch)["cmi"]
     >>> other = objective(outputs | {"mean": torch.cat([z, torch.randn(200, 1)], 1)}, batch)["cmi"]
     >>> float(copied) > 0.1, abs(float(other)) < 0.05
@@ -79,7 +79,7 @@ class DisentangledObjective(StructuredObjective):
         n_strata,
         *,
         independence="conditional",
-        critic="adversarial",
+        dependence_measure="permutation",
         beta=0.0,
         cmi_weight=1.0,
         present_columns=None,
@@ -91,7 +91,7 @@ class DisentangledObjective(StructuredObjective):
         self.subspaces = list(subspaces)
         self.n_strata = list(n_strata)
         self.independence = independence
-        self.critic = critic
+        self.dependence_measure = dependence_measure
         self.cmi_weight = cmi_weight
         # Cleared during the estimator's warm-up (readouts alone; the engine's Anneal sets it).
         self.annealed = True
@@ -122,7 +122,7 @@ class DisentangledObjective(StructuredObjective):
         """The encoder's penalty, summed over attributes."""
         total = codes.new_zeros(())
         for index in range(len(self.subspaces)):
-            if self.critic == "mmd":
+            if self.dependence_measure == "mmd":
                 total = total + permutation_mmd(*self._own_and_others(codes, batch, index))
                 continue
             real, fake, _ = self.critic_inputs(codes, batch, index)

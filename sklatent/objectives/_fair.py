@@ -32,7 +32,7 @@ class FairObjective(StructuredObjective):
         Number of sensitive groups.
     beta, target_weight, independence_weight : float
         The weights :math:`\beta`, :math:`\gamma`, :math:`\lambda`.
-    independence : {"mmd", "hsic", "adversarial"}
+    dependence_measure : {"mmd", "hsic", "adversarial", "permutation"}
         The estimator :math:`D`.
     n_strata : int or None
         Number of classes of the label to condition on; None for demographic parity.
@@ -54,7 +54,7 @@ class FairObjective(StructuredObjective):
     >>> outputs = {"mean": codes, "logvar": torch.zeros(200, 2), "gate_probabilities": [],
     ...            "views": {"x": {"mean": codes, "logvar": torch.zeros(200, 2)}}}
     >>> batch = {"X_x": codes, "present": torch.ones(200, 1), "groups": groups}
-    >>> terms = FairObjective(["x"], n_groups=2, independence="mmd")(outputs, batch)
+    >>> terms = FairObjective(["x"], n_groups=2, dependence_measure="mmd")(outputs, batch)
     >>> float(terms["independence"]) > 0.1
     True
     """
@@ -74,7 +74,7 @@ class FairObjective(StructuredObjective):
         beta=1.0,
         target_weight=1.0,
         independence_weight=1.0,
-        independence="mmd",
+        dependence_measure="mmd",
         n_strata=None,
         group_log_prior=None,
         present_columns=None,
@@ -90,7 +90,7 @@ class FairObjective(StructuredObjective):
         )
         self.target_weight = target_weight
         self.independence_weight = independence_weight
-        self.penalty = DependencePenalty(independence, n_groups, n_strata, group_log_prior)
+        self.penalty = DependencePenalty(dependence_measure, n_groups, n_strata, group_log_prior)
         self.term_names = (*self.term_names, "independence")
 
     def forward(self, outputs, batch, critic=None):

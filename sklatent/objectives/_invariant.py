@@ -44,7 +44,7 @@ class InvariantObjective(StructuredObjective):
         :math:`\lambda`, :math:`\beta`, :math:`\rho`.
     unbiased : bool, default=False
         IRMv1's two-halves estimate.
-    independence : {"mmd", "hsic", "adversarial"}, default="mmd"
+    dependence_measure : {"mmd", "hsic", "adversarial", "permutation"}, default="mmd"
         The estimator of :math:`I(z; e \mid y)`.
     n_classes : int, default=None
         Number of classes of the label (the strata of the conditional penalty).
@@ -89,7 +89,7 @@ class InvariantObjective(StructuredObjective):
         beta=1.0,
         reconstruction_weight=1.0,
         unbiased=False,
-        independence="mmd",
+        dependence_measure="mmd",
         n_classes=None,
         environment_log_prior=None,
         present_columns=None,
@@ -109,7 +109,7 @@ class InvariantObjective(StructuredObjective):
         self.reconstruction_weight = reconstruction_weight
         self.unbiased = unbiased
         self.dependence = DependencePenalty(
-            independence, n_environments, n_classes, environment_log_prior
+            dependence_measure, n_environments, n_classes, environment_log_prior
         )
         self.annealed = False
         self.term_names = (*self.term_names, "penalty")
@@ -152,6 +152,6 @@ class InvariantObjective(StructuredObjective):
         return 1.0 / weight if weight > 1.0 else 1.0
 
     def critic_terms(self, outputs, batch, critic):
-        """The adversary's loss (``independence="adversarial"``)."""
+        """The adversary's loss (``dependence_measure="adversarial"`` or ``"permutation"``)."""
         loss = self.dependence.critic_loss(outputs["mean"], batch, critic)
         return {"loss": loss, "cross_entropy": loss}

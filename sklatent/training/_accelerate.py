@@ -125,7 +125,7 @@ class AcceleratedAdversarialNet(_AcceleratedSteps, AccelerateMixin, AdversarialN
     >>> from sklatent.training import AcceleratedAdversarialNet, TensorData
     >>> module = StructuredModule([{"name": "x", "n_features": 3, "likelihood": "gaussian"}],
     ...                           [2], torch.ones(1, 1), torch.ones(1, 1), hidden_layer_sizes=(8,))
-    >>> objective = FairObjective(["x"], n_groups=2, independence="adversarial",
+    >>> objective = FairObjective(["x"], n_groups=2, dependence_measure="adversarial",
     ...                           group_log_prior=torch.log(torch.tensor([[0.5, 0.5]])))
     >>> net = AcceleratedAdversarialNet(module, objective, accelerator=Accelerator(cpu=True),
     ...                                 critic=torch.nn.Linear, critic__in_features=2,

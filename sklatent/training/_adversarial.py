@@ -64,7 +64,7 @@ class AdversarialNet(LatentNet):
     >>> _ = torch.manual_seed(0)
     >>> module = StructuredModule([{"name": "x", "n_features": 3, "likelihood": "gaussian"}],
     ...                           [2], torch.ones(1, 1), torch.ones(1, 1), hidden_layer_sizes=(8,))
-    >>> objective = FairObjective(["x"], n_groups=2, independence="adversarial",
+    >>> objective = FairObjective(["x"], n_groups=2, dependence_measure="adversarial",
     ...                           group_log_prior=torch.log(torch.tensor([[0.5, 0.5]])))
     >>> net = AdversarialNet(module, objective, critic=torch.nn.Linear, critic__in_features=2,
     ...                      critic__out_features=2, max_epochs=2, train_split=None, verbose=0)

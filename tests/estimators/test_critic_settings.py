@@ -14,12 +14,12 @@ SMALL = {"max_epochs": 1, "lr": 1e-3, "random_state": 0}
 
 FITS = {
     "FairEncoder": (
-        lambda **kw: FairEncoder(independence="adversarial", **SMALL, **kw),
+        lambda **kw: FairEncoder(dependence_measure="adversarial", **SMALL, **kw),
         lambda est: est.fit(X, labels, sensitive_features=groups),
     ),
     "InvariantEncoder": (
         lambda **kw: InvariantEncoder(
-            penalty="conditional_independence", independence="permutation", **SMALL, **kw
+            penalty="conditional_independence", dependence_measure="permutation", **SMALL, **kw
         ),
         lambda est: est.fit(X, labels, environments=groups),
     ),

@@ -23,7 +23,7 @@ def scores():
     return {
         "none": _explained_variance(independence="none"),
         "unconditional": _explained_variance(
-            independence="unconditional", critic="mmd", cmi_weight=100
+            independence="unconditional", dependence_measure="mmd", cmi_weight=100
         ),
         "conditional": _explained_variance(independence="conditional", cmi_weight=3),
     }
@@ -51,7 +51,9 @@ def test_unconditional_independence_costs_accuracy_in_distribution(scores):
 def test_mmd_critic_without_an_adversary_reaches_the_closed_form():
     # The target on the paper's toy: within 0.02 of the closed-form 0.909 at both
     # correlations (measured: 0.897 / 0.906; 5 seeds of the benchmark: 0.903 / 0.909 / 0.906).
-    shifted = _explained_variance(independence="conditional", critic="mmd", cmi_weight=10)
+    shifted = _explained_variance(
+        independence="conditional", dependence_measure="mmd", cmi_weight=10
+    )
     assert all(abs(value - 0.909) < 0.02 for value in shifted.values())
     assert abs(shifted[-0.8] - shifted[0.8]) < 0.02
 
@@ -59,7 +61,7 @@ def test_mmd_critic_without_an_adversary_reaches_the_closed_form():
 @pytest.mark.slow
 def test_warmup_trains_the_readouts_alone_first():
     model = DisentangledEncoder(
-        **{**FAST, "max_epochs": 3}, critic="mmd", cmi_weight=10, warmup_epochs=2
+        **{**FAST, "max_epochs": 3}, dependence_measure="mmd", cmi_weight=10, warmup_epochs=2
     ).fit(X, Y)
     history = model.history_
     assert min(abs(history[epoch, "train_cmi"]) for epoch in range(3)) > 1e-3  # it is measured
@@ -131,11 +133,13 @@ def test_half_the_labels_missing_costs_an_attribute_little():
     assert np.all(partial_accuracy > full_accuracy - 0.03)
 
 
-@pytest.mark.parametrize(("critic", "penalised"), [("mmd", False), ("adversarial", True)])
-def test_default_warmup_depends_on_the_critic(critic, penalised):
+@pytest.mark.parametrize(("measure", "penalised"), [("mmd", False), ("permutation", True)])
+def test_default_warmup_depends_on_the_dependence_measure(measure, penalised):
     # None: 10 epochs of readouts alone for the MMD (exact from the first step), none for the
     # adversary (its penalty grows as its discriminators learn).
-    model = DisentangledEncoder(**{**FAST, "max_epochs": 1}, critic=critic, cmi_weight=10)
+    model = DisentangledEncoder(
+        **{**FAST, "max_epochs": 1}, dependence_measure=measure, cmi_weight=10
+    )
     history = model.fit(X, Y).history_
     loss, readouts = history[0, "train_loss"], history[0, "train_reconstruction"]
     expected = readouts + (10 * history[0, "train_cmi"] if penalised else 0.0)

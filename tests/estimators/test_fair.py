@@ -46,12 +46,12 @@ def _held_out_scores(encoder):
 # 0.834 at 1 and 0.570 at 0.3 (a critic that the encoder outpaces reads less than is there).
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("independence", "weight"),
+    ("measure", "weight"),
     [("mmd", 3), ("hsic", 1), ("adversarial", 1), ("permutation", 0.3)],
 )
-def test_codes_hide_a_planted_proxy_and_keep_the_task(independence, weight):
+def test_codes_hide_a_planted_proxy_and_keep_the_task(measure, weight):
     (raw_auc, raw_accuracy), (auc, accuracy) = _held_out_scores(
-        FairEncoder(independence=independence, independence_weight=weight, **FAST)
+        FairEncoder(dependence_measure=measure, independence_weight=weight, **FAST)
     )
     # Measured: raw 0.988 / 0.922; codes 0.546 / 0.897 (mmd), 0.589 / 0.903 (hsic),
     # 0.574 / 0.908 (adversarial), 0.573 / 0.905 (permutation critic).

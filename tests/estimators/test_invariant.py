@@ -1,7 +1,5 @@
 """InvariantEncoder: accuracy under a spurious correlation's reversal, routing, classifier API."""
 
-import warnings
-
 import numpy as np
 import pytest
 import sklearn
@@ -49,7 +47,7 @@ def erm_accuracy():
         (
             "conditional_independence",
             {
-                "independence": "permutation",
+                "dependence_measure": "permutation",
                 "penalty_weight": 100,
                 "batch_size": 500,
                 "max_epochs": 120,
@@ -192,17 +190,3 @@ def test_defaults_train_enough_on_a_small_table():
     reference = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
     accuracy = cross_val_score(encoder, X, y, cv=5).mean()
     assert accuracy >= cross_val_score(reference, X, y, cv=5).mean() - 0.015
-
-
-def test_anneal_epochs_is_a_deprecated_name_of_warmup_epochs():
-    X, y, environments = X_ALL[TRAIN], Y[TRAIN], ENV[TRAIN]
-    renamed = InvariantEncoder(**SMALL, warmup_epochs=1).fit(X, y, environments=environments)
-    with pytest.warns(FutureWarning, match="anneal_epochs was renamed warmup_epochs"):
-        old = InvariantEncoder(**SMALL, anneal_epochs=1).fit(X, y, environments=environments)
-    np.testing.assert_array_equal(old.transform(X), renamed.transform(X))
-    # The new name alone warns nothing, and the old name's value was used (not the default 10).
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", FutureWarning)
-        default = InvariantEncoder(**SMALL).fit(X, y, environments=environments)
-    assert not np.array_equal(default.transform(X), old.transform(X))
-    assert InvariantEncoder().get_params()["anneal_epochs"] == "deprecated"

@@ -49,7 +49,7 @@ def _fresh_accelerator_state():
 CASES = {
     "BetaVAE": (BetaVAE(n_components=2, **SMALL), (X,), {}),
     "FairEncoder, adversarial": (
-        FairEncoder(n_components=2, independence="adversarial", **SMALL),
+        FairEncoder(n_components=2, dependence_measure="adversarial", **SMALL),
         (X,),
         {"sensitive_features": (X[:, 0] > 0).astype(int)},
     ),

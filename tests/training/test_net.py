@@ -130,13 +130,13 @@ def test_verbose_prints_an_epoch_table_and_silent_prints_nothing(capsys):
 def test_the_epoch_table_comes_last_and_shows_the_critic_terms(capsys):
     """skorch prints its table after every other callback: the terms and the critic's are in."""
     groups = np.arange(len(X)) % 2
-    encoder = FairEncoder(independence="adversarial", max_epochs=2, verbose=1, **FAST)
+    encoder = FairEncoder(dependence_measure="adversarial", max_epochs=2, verbose=1, **FAST)
     encoder.fit(X, sensitive_features=groups)
     header = capsys.readouterr().out.splitlines()[0]
     assert "train_critic_" in header and "train_independence" in header
     names = [name for name, _ in encoder.net_.callbacks_]
     assert names[-1] == "print_log"
-    silent = FairEncoder(independence="adversarial", max_epochs=2, verbose=0, **FAST)
+    silent = FairEncoder(dependence_measure="adversarial", max_epochs=2, verbose=0, **FAST)
     names = [name for name, _ in silent.fit(X, sensitive_features=groups).net_.callbacks_]
     assert "print_log" not in names and "train_critic_" in " ".join(names)
 

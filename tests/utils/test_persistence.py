@@ -103,7 +103,7 @@ def _structured_estimators():
             X,
             {"y": y, "sensitive_features": s},
         ),
-        (FairEncoder(2, independence="adversarial", **common), X, {"sensitive_features": s}),
+        (FairEncoder(2, dependence_measure="adversarial", **common), X, {"sensitive_features": s}),
         (InvariantEncoder(2, **common), X, {"y": y, "environments": s}),
         (DisentangledEncoder(1, **common), X, {"y": np.c_[y, X[:, 1]]}),
     ]
