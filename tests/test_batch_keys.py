@@ -1,6 +1,7 @@
 """A batch's tensors are named through ``sklatent._batch`` only, never spelled in place."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,9 @@ KEYS = {
 }
 # The prefix of each per-view or per-attribute key (``view_values("x")`` is "X_x").
 PREFIXES = ("X_", "labels_", "condition_", "strata_")
+# A key of a preset's fixed view or attribute, spelled out ("X_y", "labels_y", "condition_s",
+# "strata_0"); longer names after a prefix are other dicts' keys ("condition_widths").
+PRESET_VIEW_KEY = re.compile(r"(X|labels|condition|strata)_\w{1,2}")
 
 
 def spelled_keys(tree):
@@ -34,8 +38,9 @@ def spelled_keys(tree):
         else:
             continue
         for key in candidates:
-            if isinstance(key, ast.Constant) and key.value in KEYS:
-                found.append((key.lineno, key.value))
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                if key.value in KEYS or PRESET_VIEW_KEY.fullmatch(key.value):
+                    found.append((key.lineno, key.value))
             if isinstance(key, ast.JoinedStr) and isinstance(key.values[0], ast.Constant):
                 if str(key.values[0].value).startswith(PREFIXES):
                     found.append((key.lineno, ast.unparse(key)))
@@ -60,5 +65,5 @@ def test_no_module_spells_a_batch_key(path):
 
 
 def test_the_check_finds_a_spelled_key():
-    source = 'batch["present"][:, 1] = 1.0\nbatch.get(f"labels_{name}")\n{"groups": g}'
-    assert sorted(line for line, _ in spelled_keys(ast.parse(source))) == [1, 2, 3]
+    source = 'batch["present"][:, 1] = 1.0\nbatch.get(f"labels_{name}")\n{"groups": g, "X_y": v}'
+    assert sorted(line for line, _ in spelled_keys(ast.parse(source))) == [1, 2, 3, 3]

@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 from sklearn.utils.multiclass import type_of_target
 
-from .._batch import view_labels
+from .._batch import view_labels, view_values
 from ..utils._torch import as_float_tensor
 from ..utils._validation import check_auxiliary, encode_labels
 
@@ -170,7 +170,7 @@ def target_view(y, n_samples, categories, *, classes=None, likelihood=None):
         values = check_auxiliary(y, name="y", n_samples=n_samples, ensure_2d=None)
         values = values.reshape(n_samples, -1)
         view = {"likelihood": "gaussian", "n_features": values.shape[1]}
-        tensors = {"X_y": as_float_tensor(values, "cpu")}
+        tensors = {view_values("y"): as_float_tensor(values, "cpu")}
     # The label is generated from the code, never read by it: transform gets X only.
     return {"name": "y", "columns": None, "expert": False, **view}, tensors
 
