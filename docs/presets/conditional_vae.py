@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from sklatent._batch import condition_values
-from sklatent.estimators._structured_spec import one_block_masks, view_tensors
+from sklatent.estimators._structured_spec import one_block_masks, view_spec, view_tensors
 from sklatent.estimators._table_preset import FIXED_STRUCTURE, TablePreset, inherited_constraints
 from sklatent.objectives import StructuredObjective
 from sklatent.utils._sklearn_compat import _fit_context
@@ -73,9 +73,7 @@ class ConditionalVAE(TablePreset):
         y = check_auxiliary(y, name="y", n_samples=len(X), ensure_2d=False, dtype=None)
         if first:  # the structure: one view of every column, decoded from one block and y
             self.classes_ = np.unique(y)
-            columns = list(range(self.n_features_in_))
-            x = {"name": "x", "columns": columns, "likelihood": "gaussian", "conditions": ["y"]}
-            self.views_ = [x]
+            self.views_ = [view_spec("x", range(self.n_features_in_), conditions=["y"])]
             self.block_names_, self.block_sizes_ = ["z"], [self.n_components]
             self._learned = {"decoder": False, "encoder": False}
             self._masks_for_module = one_block_masks(self.views_, "z")

@@ -9,6 +9,7 @@ import torch
 from .._batch import PRESENT, attribute_strata, view_labels, view_values
 from ..utils._torch import as_float_tensor
 from ..utils._validation import check_auxiliary, encode_labels
+from ._structured_spec import view_spec
 
 KINDS = ("categorical", "continuous")
 
@@ -144,16 +145,14 @@ def subspace_structure(attributes, sizes, n_free, n_features, reconstruct):
     generates it."""
     names = [attribute["name"] for attribute in attributes]
     sizes = _subspace_sizes(sizes, len(attributes))
-    x_view = {"name": "x", "columns": list(range(n_features))}
-    x_view |= {"likelihood": "gaussian", "decoder": reconstruct}
-    views = [x_view] + [
-        {
-            "name": attribute["name"],
-            "columns": None,
-            "expert": False,
-            "likelihood": "categorical" if attribute["kind"] == "categorical" else "gaussian",
-            "n_features": 1,
-        }
+    views = [view_spec("x", range(n_features), decoder=reconstruct)] + [
+        view_spec(
+            attribute["name"],
+            None,
+            likelihood="categorical" if attribute["kind"] == "categorical" else "gaussian",
+            expert=False,
+            n_features=1,
+        )
         for attribute in attributes
     ]
     blocks = dict(zip(names, sizes, strict=True)) | ({"free": n_free} if n_free else {})

@@ -14,7 +14,7 @@ from ._fair_codes import FairCodesMixin
 from ._fair_rows import FairTrainingRows
 from ._renamed import current_value, former_name_constraint
 from ._structured import StructuredVAE
-from ._structured_spec import one_block_masks
+from ._structured_spec import one_block_masks, view_spec
 from ._table_preset import FIXED_STRUCTURE, TablePreset, inherited_constraints
 
 _BLOCK = "fairencoder"
@@ -275,7 +275,7 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         """The features' view (decoded from the code and the groups) and the label's view."""
         features = [c for c in range(self.n_features_in_) if c not in set(sensitive_columns)]
         # x is generated from (z, s): the code need not carry s to explain the features.
-        views = [{"name": "x", "columns": features, "likelihood": "gaussian", "conditions": ["s"]}]
+        views = [view_spec("x", features, conditions=["s"])]
         if y_view is not None:
             views.append(y_view)
         self.views_ = views

@@ -17,6 +17,7 @@ from sklearn.utils.multiclass import type_of_target
 from .._batch import view_labels, view_values
 from ..utils._torch import as_float_tensor
 from ..utils._validation import check_auxiliary, encode_labels
+from ._structured_spec import view_spec
 
 
 class SensitiveGroups:
@@ -164,15 +165,16 @@ def target_view(y, n_samples, categories, *, classes=None, likelihood=None):
                 )
             )
         labels = encode_labels(y, categories["y"], name="y")
-        view = {"likelihood": "categorical", "n_features": 1}
+        likelihood, n_features = "categorical", 1
         tensors = {view_labels("y"): torch.as_tensor(labels)}
     else:
         values = check_auxiliary(y, name="y", n_samples=n_samples, ensure_2d=None)
         values = values.reshape(n_samples, -1)
-        view = {"likelihood": "gaussian", "n_features": values.shape[1]}
+        likelihood, n_features = "gaussian", values.shape[1]
         tensors = {view_values("y"): as_float_tensor(values, "cpu")}
     # The label is generated from the code, never read by it: transform gets X only.
-    return {"name": "y", "columns": None, "expert": False, **view}, tensors
+    view = view_spec("y", None, likelihood=likelihood, expert=False, n_features=n_features)
+    return view, tensors
 
 
 def group_log_prior(groups, strata, n_groups):

@@ -15,7 +15,7 @@ from .._batch import GROUPS, PRESENT, STRATA, present_column, view_labels
 from ..utils._sklearn_compat import validate_data
 from ..utils._validation import check_auxiliary, encode_labels
 from ._fair_data import group_log_prior, target_view
-from ._structured_spec import one_block_masks, view_tensors
+from ._structured_spec import one_block_masks, view_spec, view_tensors
 
 # The name of the preset's one latent block (its codes' feature names).
 _BLOCK = "invariantencoder"
@@ -63,8 +63,8 @@ class InvariantTrainingRows:
             self.environments_, groups = np.unique(environments, return_inverse=True)
             self._n_environments = len(self.environments_)
             _check_environments(self.environments_, groups, y, given=environments_given)
-            x_view = {"name": "x", "columns": list(range(self.n_features_in_))}
-            x_view |= {"likelihood": "gaussian", "decoder": self.reconstruction_weight > 0}
+            columns = range(self.n_features_in_)
+            x_view = view_spec("x", columns, decoder=self.reconstruction_weight > 0)
             self.views_ = [x_view, y_view]
             self.block_names_, self.block_sizes_ = [_BLOCK], [self.n_components]
             self._learned = {"decoder": False, "encoder": False}

@@ -126,8 +126,8 @@ class StructuredVAE(
     Attributes
     ----------
     views_ : list of dict
-        The parsed views (those with a decoder first): ``name``, ``columns``, ``likelihood``,
-        ``conditions``, ``expert``, ``decoder``.
+        The parsed views: ``name``, ``columns``, ``likelihood``, ``conditions``, ``expert``,
+        ``decoder`` and ``n_features`` (the view's width).
     structure_ : pandas.DataFrame
         Decoder gate probabilities (blocks x views); the fixed mask when not learned.
     decoder_mask_, encoder_mask_ : pandas.DataFrame
@@ -244,12 +244,12 @@ class StructuredVAE(
         specs = [
             {
                 "name": view["name"],
-                "n_features": view.get("n_features") or len(view["columns"]),
+                "n_features": view["n_features"],
                 "likelihood": view["likelihood"],
                 "n_categories": len(self.categories_.get(view["name"], ())),
-                "expert": view.get("expert", True),
-                "conditions": view.get("conditions", ()),
-                "decoder": view.get("decoder", True),
+                "expert": view["expert"],
+                "conditions": view["conditions"],
+                "decoder": view["decoder"],
             }
             for view in self.views_
         ]

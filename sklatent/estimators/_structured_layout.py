@@ -63,14 +63,14 @@ class StructuredLayoutMixin:
     def _decoded_views(self):
         """Names of the views that have a decoder, and their columns in ``batch["present"]``
         (which has one column per view, decoded or not)."""
-        decoded = [i for i, view in enumerate(self.views_) if view.get("decoder", True)]
+        decoded = [i for i, view in enumerate(self.views_) if view["decoder"]]
         return {
             "view_names": [self.views_[i]["name"] for i in decoded],
             "present_columns": decoded,
             # Views the encoder does not read (a label, an attribute) are predicted, not
             # explained: their terms stay per row, outside the per-column bound.
             "target_views": [
-                self.views_[i]["name"] for i in decoded if not self.views_[i].get("expert", True)
+                self.views_[i]["name"] for i in decoded if not self.views_[i]["expert"]
             ],
         }
 
@@ -80,7 +80,7 @@ class StructuredLayoutMixin:
 
         def frame(values, role):
             # A view without that role has no link, whatever its (unused) gate learned.
-            used = np.array([view.get(role, True) for view in self.views_])
+            used = np.array([view[role] for view in self.views_])
             values = values.detach().cpu().numpy() * used
             return pd.DataFrame(values, index=self.block_names_, columns=view_names)
 

@@ -144,7 +144,7 @@ class StructuredScoringMixin:
         """
         check_is_fitted(self, "net_")
         check_n_samples(n_samples)
-        conditioned = [view["name"] for view in self.views_ if view.get("conditions")]
+        conditioned = [view["name"] for view in self.views_ if view["conditions"]]
         if conditioned:
             raise ValueError(
                 f"The views {conditioned} are decoded given other views: sample cannot draw "

@@ -11,6 +11,56 @@ from ..utils._validation import encode_labels
 LIKELIHOODS = ("gaussian", "bernoulli", "categorical")
 
 
+def view_spec(
+    name,
+    columns,
+    *,
+    likelihood="gaussian",
+    conditions=(),
+    expert=True,
+    decoder=True,
+    n_features=None,
+):
+    """One view of the model as ``views_`` holds it, every field set: the one constructor.
+
+    Parameters
+    ----------
+    name : str
+        The view's name.
+    columns : list of int or None
+        Its columns of X; None for a view given beside X (a label, an attribute).
+    likelihood : {"gaussian", "bernoulli", "categorical"}, default="gaussian"
+        Its decoder's likelihood.
+    conditions : sequence of str, default=()
+        The variables whose values its decoder reads beside the code.
+    expert : bool, default=True
+        Whether it informs the posterior.
+    decoder : bool, default=True
+        Whether it is generated and reconstructed.
+    n_features : int, default=None
+        Its width: ``len(columns)`` when None (required for a view given beside X).
+
+    Returns
+    -------
+    view : dict
+        Every parameter, by name.
+
+    Examples
+    --------
+    >>> view_spec("y", None, likelihood="categorical", expert=False, n_features=1)["decoder"]
+    True
+    """
+    return {
+        "name": str(name),
+        "columns": None if columns is None else [int(c) for c in columns],
+        "likelihood": likelihood,
+        "conditions": [str(c) for c in conditions],
+        "expert": bool(expert),
+        "decoder": bool(decoder),
+        "n_features": len(columns) if n_features is None else int(n_features),
+    }
+
+
 def _column_indices(columns, n_features, feature_names, view):
     """Indices into X of a view's columns given as indices, names, a slice or one of these."""
     if isinstance(columns, slice):
@@ -93,23 +143,9 @@ def _check_conditions(parsed):
 
 
 def parse_views(views, n_features, feature_names):
-    """``views`` as a list of dicts, checked against X.
-
-    Each dict has ``name``, ``columns`` (indices into X), ``likelihood``, ``conditions`` (the
-    views whose observed values the view's decoder also reads), ``expert`` (the view informs
-    the posterior) and ``decoder`` (the view is generated and reconstructed).
-    """
+    """``views`` as a list of :func:`view_spec` dicts, checked against X."""
     if views is None:
-        return [
-            {
-                "name": "X",
-                "columns": list(range(n_features)),
-                "likelihood": "gaussian",
-                "conditions": [],
-                "expert": True,
-                "decoder": True,
-            }
-        ]
+        return [view_spec("X", range(n_features))]
     if not isinstance(views, dict) or not views:
         raise ValueError("views must be a non-empty dict: view name -> columns of X.")
     parsed, seen = [], {}
@@ -124,7 +160,7 @@ def parse_views(views, n_features, feature_names):
             if column in seen:
                 raise ValueError(f"Column {column} belongs to views {seen[column]!r} and {name!r}.")
             seen[column] = name
-        parsed.append({"name": str(name), "columns": columns, "likelihood": likelihood, **options})
+        parsed.append(view_spec(name, columns, likelihood=likelihood, **options))
     _check_conditions(parsed)
     return parsed
 
@@ -176,8 +212,8 @@ def one_block_masks(views, block):
     """Masks of a preset with one latent block: it generates every view that has a decoder and
     is informed by every view that has an expert."""
     names = [view["name"] for view in views]
-    decoder = [view.get("decoder", True) for view in views]
-    encoder = [view.get("expert", True) for view in views]
+    decoder = [view["decoder"] for view in views]
+    encoder = [view["expert"] for view in views]
     return {
         "decoder": pd.DataFrame([decoder], index=[block], columns=names),
         "encoder": pd.DataFrame([encoder], index=[block], columns=names),
@@ -189,7 +225,7 @@ def apply_view_roles(mask, views, *, kind, given):
     (``kind="encoder"``); a mask the user ``given`` explicitly must not hold such links."""
     role = "decoder" if kind == "decoder" else "expert"
     for view in views:
-        if view.get(role, True):
+        if view[role]:
             continue
         linked = list(mask.index[mask[view["name"]].to_numpy(dtype=bool)])
         if given and linked:
@@ -205,7 +241,7 @@ def apply_view_roles(mask, views, *, kind, given):
 def check_structure(decoder, encoder, views=None):
     """Every block must generate a view and be informed by one; every view with a decoder
     needs a parent (``views``, when given, say which views have a decoder)."""
-    decoded = [v["name"] for v in views if v.get("decoder", True)] if views else decoder.columns
+    decoded = [v["name"] for v in views if v["decoder"]] if views else decoder.columns
     idle = [b for b in decoder.index if not decoder.loc[b].any()]
     if idle:
         raise ValueError(f"Latent blocks {idle} generate no view in decoder_mask.")
@@ -273,7 +309,7 @@ def view_tensors(views, categories, X, *, fitting):
         tensors[view_values(name)] = as_float_tensor(block, "cpu")
     present = np.column_stack(present)
     # Only views with an expert inform the code (a view given besides X has no columns).
-    informative = [view["columns"] is not None and view.get("expert", True) for view in views]
+    informative = [view["columns"] is not None and view["expert"] for view in views]
     observed = present[:, informative].any(axis=1)
     if not observed.all():
         row = np.flatnonzero(~observed)[0]
@@ -287,7 +323,7 @@ def view_tensors(views, categories, X, *, fitting):
 
 def condition_widths(views, categories):
     """Width of each view that conditions a decoder: its columns, or its number of labels."""
-    used = {name for view in views for name in view.get("conditions", ())}
+    used = {name for view in views for name in view["conditions"]}
     return {
         view["name"]: (
             len(categories[view["name"]])
@@ -327,7 +363,7 @@ def condition_tensors(views, categories, X):
 def check_conditions_observed(views, present, missing):
     """In fit, a view's conditions must be observed in every row where the view is."""
     for index, view in enumerate(views):
-        for condition in view.get("conditions", ()):
+        for condition in view["conditions"]:
             if condition not in missing:
                 continue  # a preset's own conditioning variable, always given
             rows = np.flatnonzero(np.asarray(present[:, index], dtype=bool) & missing[condition])
@@ -354,7 +390,7 @@ def decoder_means(views, categories, params, missing, dtype):
         else:
             mean = torch.sigmoid(p["logits"]) if "logits" in p else p["mean"]
             values = mean.cpu().numpy().astype(dtype)
-        for condition in view.get("conditions", ()):
+        for condition in view["conditions"]:
             values[missing.get(condition, np.ones(len(values), dtype=bool))] = np.nan
         decoded[view["name"]] = values
     return decoded
