@@ -9,11 +9,7 @@ import torch
 from .._batch import PRESENT
 from ..modules import ACTIVATIONS, StructuredModule
 from ..objectives import StructuredObjective
-from ..utils._sklearn_compat import (
-    Interval,
-    StrOptions,
-    _fit_context,
-)
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, validate_data
 from ._base import _SHARED_PARAMETER_CONSTRAINTS, LatentTransformer
 from ._renamed import warn_former_names
 from ._structured_codes import StructuredCodesMixin
@@ -295,10 +291,11 @@ class StructuredVAE(
 
     # ---- data --------------------------------------------------------------------------------
     def _validate_X(self, X, *, reset):
-        from ..utils._sklearn_compat import validate_data
-
+        # NaN marks a missing view, unless the estimator's tags refuse NaN (the table presets).
+        missing_views = self.__sklearn_tags__().input_tags.allow_nan
+        finite = "allow-nan" if missing_views else True
         return validate_data(
-            self, X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan", reset=reset
+            self, X, dtype=[np.float64, np.float32], ensure_all_finite=finite, reset=reset
         )
 
     def _view_tensors(self, X, *, fitting):

@@ -1,6 +1,5 @@
 """The base of the presets that read all of ``X`` as one complete view."""
 
-from ._base import LatentTransformer
 from ._structured import StructuredVAE
 from ._structured_spec import condition_widths
 
@@ -25,9 +24,6 @@ class TablePreset(StructuredVAE):
 
     def _n_restarts(self):
         return 1
-
-    def _validate_X(self, X, *, reset):
-        return LatentTransformer._validate_X(self, X, reset=reset)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
