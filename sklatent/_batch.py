@@ -21,6 +21,9 @@ Keys of the presets' penalties:
   attribute ``k``: its class or bin, -1 where the attribute is missing.
 
 MechanismEncoder's transitions: :data:`FEATURES`, :data:`NEXT_FEATURES`, :data:`ACTIONS`.
+
+The keys' values are stable: the examples in the docstrings of the public modules and
+objectives spell them out (``{"X_x": ..., "present": ...}``) so that they read alone.
 """
 
 PRESENT = "present"

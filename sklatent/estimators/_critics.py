@@ -15,13 +15,13 @@ CRITIC_PARAMETER_CONSTRAINTS = {
 
 
 def dependence_critic(
-    independence, *, n_components, n_groups, n_strata, hidden_layer_sizes, activation
+    dependence_measure, *, n_components, n_groups, n_strata, hidden_layer_sizes, activation
 ):
-    """The critic of :class:`~sklatent.objectives.DependencePenalty` for ``independence``.
+    """The critic of :class:`~sklatent.objectives.DependencePenalty` for ``dependence_measure``.
 
     Parameters
     ----------
-    independence : {"adversarial", "permutation"}
+    dependence_measure : {"adversarial", "permutation"}
         An MLP that predicts the group from the code (and the one-hot condition), or one
         real-vs-permuted discriminator over the code, the one-hot group and the condition.
     n_components, n_groups : int
@@ -39,7 +39,7 @@ def dependence_critic(
     """
     hidden = tuple(int(size) for size in hidden_layer_sizes)
     condition = n_strata or 0
-    if independence == "permutation":
+    if dependence_measure == "permutation":
         return PermutationCritics([n_components + n_groups + condition], hidden, activation)
     return make_mlp(n_components + condition, hidden, n_groups, activation)
 

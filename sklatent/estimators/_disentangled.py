@@ -145,6 +145,8 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
     }
 
     _renamed_parameters = {"critic": "dependence_measure"}
+    # The former critic="adversarial" named the permutation discriminators.
+    _renamed_values = {"critic": {"adversarial": "permutation"}}
     _persisted_state = (*StructuredVAE._persisted_state, "_edges", "_n_strata")
 
     def __init__(
@@ -254,9 +256,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
 
     @property
     def _dependence_measure(self):
-        # The former critic="adversarial" named the permutation discriminators.
-        measure = current_value(self, "dependence_measure")
-        return "permutation" if measure == "adversarial" else measure
+        return current_value(self, "dependence_measure")
 
     @property
     def _uses_critic(self):
@@ -349,7 +349,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         tensors = view_tensors(self.views_, self.categories_, X, fitting=False)
         fitted_state = None if first else {**self._edges, **self.categories_}
         categories, edges, n_strata = add_attribute_tensors(
-            tensors, attributes, self.n_bins, fitted_state
+            tensors, attributes, self.views_, self.n_bins, fitted_state
         )
         if first:
             self.categories_.update(categories)

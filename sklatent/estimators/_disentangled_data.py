@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .._batch import PRESENT, attribute_strata, view_labels, view_values
+from .._batch import PRESENT, attribute_strata, present_column, view_labels, view_values
 from ..utils._torch import as_float_tensor
 from ..utils._validation import check_auxiliary, encode_labels
 from ._structured_spec import view_spec
@@ -107,9 +107,9 @@ def attribute_tensors(attribute, n_bins, fitted=None):
     return {view_values(name): target}, strata, ~missing, fitted
 
 
-def add_attribute_tensors(tensors, attributes, n_bins, fitted_state=None):
-    """Add every attribute's targets, strata and presence to ``tensors`` (column ``k + 1`` of
-    ``present``: ``x`` is view 0); return the categories, the bin edges and each attribute's
+def add_attribute_tensors(tensors, attributes, views, n_bins, fitted_state=None):
+    """Add every attribute's targets, strata and presence (its view's column of ``present``
+    among ``views``) to ``tensors``; return the categories, the bin edges and each attribute's
     number of strata. ``fitted_state`` (the categories and edges learned before, by name)
     encodes the attributes with them instead of learning them."""
     categories, edges, n_strata = {}, {}, []
@@ -118,7 +118,8 @@ def add_attribute_tensors(tensors, attributes, n_bins, fitted_state=None):
         targets, strata, present, fitted = attribute_tensors(attribute, n_bins, known)
         tensors.update(targets)
         tensors[attribute_strata(index)] = torch.as_tensor(strata, dtype=torch.long)
-        tensors[PRESENT][:, index + 1] = torch.as_tensor(present, dtype=torch.float32)
+        column = present_column(views, attribute["name"])
+        tensors[PRESENT][:, column] = torch.as_tensor(present, dtype=torch.float32)
         if attribute["kind"] == "categorical":
             categories[attribute["name"]] = fitted
             n_strata.append(len(fitted))

@@ -1,12 +1,15 @@
 """Renamed parameters: the former name keeps working for one release, with a FutureWarning.
 
-scikit-learn's way of renaming a parameter: the old name stays in ``__init__`` with the hidden
-default ``"deprecated"``; a value set there is used instead of the new parameter's, with a
-``FutureWarning`` at fit. An estimator lists its renames in ``_renamed_parameters``
-(``{old: (new, version)}``, the version that renamed it) and reads a renamed parameter through
-:func:`current_value`.
+scikit-learn's way of renaming a parameter: the former name stays in ``__init__`` with the
+hidden default ``"deprecated"``; a value set there is used, with a ``FutureWarning`` at fit,
+unless the new name is set too (an error: one of them would be ignored). An estimator lists its
+renames in ``_renamed_parameters`` (``{former: new}``), the values that were renamed with them
+in ``_renamed_values`` (``{former: {former value: new value}}``), and reads a renamed parameter
+through :func:`current_value`. A file saved before a rename holds the former name only:
+:func:`upgrade_saved_params` gives it the new one.
 """
 
+import inspect
 import warnings
 
 from ..utils._sklearn_compat import Hidden, StrOptions
@@ -14,16 +17,17 @@ from ..utils._sklearn_compat import Hidden, StrOptions
 #: The hidden default of a former parameter name.
 DEPRECATED = "deprecated"
 
-#: The release that removes the former names of :data:`RENAMED_IN`.
-REMOVED_IN = "0.2"
-
-#: The release of the renames this module knows.
-RENAMED_IN = "0.1"
+#: The release of the renames, and the release that removes the former names.
+RENAMED_IN, REMOVED_IN = "0.1", "0.2"
 
 
 def former_name_constraint(constraints):
     """The constraints of a former name: its new name's, or the hidden ``"deprecated"``."""
     return [*constraints, Hidden(StrOptions({DEPRECATED}))]
+
+
+def _translated(cls, former, value):
+    return getattr(cls, "_renamed_values", {}).get(former, {}).get(value, value)
 
 
 def current_value(estimator, name):
@@ -33,27 +37,45 @@ def current_value(estimator, name):
     --------
     >>> class Estimator:
     ...     _renamed_parameters = {"old": "new"}
-    ...     new, old = 1, DEPRECATED
+    ...     _renamed_values = {"old": {"a": "b"}}
+    ...     new, old = "c", DEPRECATED
     >>> estimator = Estimator()
     >>> current_value(estimator, "new")
-    1
-    >>> estimator.old = 2
+    'c'
+    >>> estimator.old = "a"
     >>> current_value(estimator, "new")
-    2
+    'b'
     """
-    for old, new in estimator._renamed_parameters.items():
-        if new == name and getattr(estimator, old) != DEPRECATED:
-            return getattr(estimator, old)
+    for former, new in estimator._renamed_parameters.items():
+        if new == name and getattr(estimator, former) != DEPRECATED:
+            return _translated(estimator, former, getattr(estimator, former))
     return getattr(estimator, name)
 
 
-def warn_former_names(estimator, stacklevel):
-    """Warn, once per fit, for every former parameter name the user set."""
-    for old, new in estimator._renamed_parameters.items():
-        if getattr(estimator, old) != DEPRECATED:
-            warnings.warn(
-                f"{old} was renamed {new} in {RENAMED_IN} and will be removed in {REMOVED_IN}; "
-                "its value is used for now.",
-                FutureWarning,
-                stacklevel=stacklevel + 1,
+def check_former_names(estimator, stacklevel):
+    """At fit: warn for every former name the user set; refuse one set beside its new name."""
+    defaults = inspect.signature(type(estimator).__init__).parameters
+    for former, new in estimator._renamed_parameters.items():
+        if getattr(estimator, former) == DEPRECATED:
+            continue
+        if getattr(estimator, new) != defaults[new].default:
+            raise ValueError(
+                f"{former} and {new} are both set, but {former} is the former name of {new}: "
+                f"set {new} only."
             )
+        warnings.warn(
+            f"{former} was renamed {new} in {RENAMED_IN} and will be removed in {REMOVED_IN}; "
+            "its value is used for now.",
+            FutureWarning,
+            stacklevel=stacklevel + 1,
+        )
+
+
+def upgrade_saved_params(cls, params):
+    """The parameters of a file saved before a rename, under their new names (a file saved
+    after it holds both names and is left as it is)."""
+    params = dict(params)
+    for former, new in getattr(cls, "_renamed_parameters", {}).items():
+        if former in params and new not in params:
+            params[new] = _translated(cls, former, params.pop(former))
+    return params

@@ -11,7 +11,7 @@ from ..modules import ACTIVATIONS, StructuredModule
 from ..objectives import StructuredObjective
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, validate_data
 from ._base import _SHARED_PARAMETER_CONSTRAINTS, LatentTransformer
-from ._renamed import warn_former_names
+from ._renamed import check_former_names
 from ._structured_codes import StructuredCodesMixin
 from ._structured_layout import StructuredLayoutMixin
 from ._structured_scoring import StructuredScoringMixin
@@ -352,7 +352,7 @@ class StructuredVAE(
         """Fit on ``X``, ``y`` and a preset's ``metadata`` (the keyword arguments its ``fit``
         names for scikit-learn's routing): every estimator of the family fits here, through
         the hooks that the user guide's "Adding a preset" lists."""
-        warn_former_names(self, stacklevel=4)  # < _fit < fit < _fit_context < the caller
+        check_former_names(self, stacklevel=4)  # < _fit < fit < _fit_context < the caller
         tensors = self._training_tensors(X, y, first=True, **metadata)
         self._fit_best_of(tensors, self._n_restarts())
         self._read_fitted()
@@ -360,7 +360,7 @@ class StructuredVAE(
 
     def _partial_fit(self, X, y, **metadata):
         """Train one epoch on a chunk of rows: the hooks of :meth:`_fit`, one net."""
-        warn_former_names(self, stacklevel=4)
+        check_former_names(self, stacklevel=4)
         first = not hasattr(self, "net_")
         self._partial_fit_net(self._training_tensors(X, y, first=first, **metadata))
         self._read_fitted()

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from ..utils._sklearn_compat import _check_feature_names_in, check_is_fitted
-from ._structured_spec import parse_blocks, parse_masks, parse_views
+from ._structured_spec import parse_blocks, parse_masks, parse_views, view_spec
 
 
 class StructuredLayoutMixin:
@@ -73,6 +73,11 @@ class StructuredLayoutMixin:
                 self.views_[i]["name"] for i in decoded if not self.views_[i]["expert"]
             ],
         }
+
+    def _restore_net(self, state_dicts):
+        # A file saved before every view had all its fields (view_spec) gets them here.
+        self.views_ = [view_spec(**view) for view in self.views_]
+        return super()._restore_net(state_dicts)
 
     def _read_structure(self):
         module = self.net_.module_

@@ -272,6 +272,8 @@ def load(path, *, device=None):
 
 
 def _load(folder, device, tensors_from_bytes):
+    from ..estimators._renamed import upgrade_saved_params
+
     meta = _read_meta(folder)
     weights = _read(folder, _WEIGHTS)
     # Hash the bytes that are parsed below: the files are read once.
@@ -284,7 +286,7 @@ def _load(folder, device, tensors_from_bytes):
     if _weights_metadata(weights).get("estimator") != name:
         raise ModelFileError(f"{folder / _WEIGHTS} holds the weights of another estimator.")
     cls = _estimator_classes()[name]
-    params = _check_params(cls, meta.get("params"))
+    params = upgrade_saved_params(cls, _check_params(cls, meta.get("params")))
     params["device"] = _loading_device(params.get("device", "auto"), device, folder)
     history = meta.get("history")
     fitted = _check_fitted(cls, meta.get("fitted"), params, history)
