@@ -16,7 +16,7 @@ from ..utils._sklearn_compat import (
 from ._critics import CRITIC_PARAMETER_CONSTRAINTS, critic_net_kwargs
 from ._disentangled_data import add_attribute_tensors, parse_attributes, subspace_structure
 from ._disentangled_readouts import DisentangledReadoutsMixin
-from ._renamed import current_value, former_name_constraint
+from ._renamed import former_name_constraint
 from ._structured import StructuredVAE
 from ._structured_spec import view_tensors
 from ._table_preset import FIXED_STRUCTURE, TablePreset, inherited_constraints
@@ -253,10 +253,6 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         # penalises the posterior's variance, and readouts trained on its draws learn
         # attenuated maps (see beta).
         return self.beta > 0
-
-    @property
-    def _dependence_measure(self):
-        return current_value(self, "dependence_measure")
 
     @property
     def _uses_critic(self):

@@ -12,7 +12,7 @@ from ._critics import CRITIC_PARAMETER_CONSTRAINTS, critic_net_kwargs, dependenc
 from ._fair_budget import DifferenceBoundMixin
 from ._fair_codes import FairCodesMixin
 from ._fair_rows import FairTrainingRows
-from ._renamed import current_value, former_name_constraint
+from ._renamed import former_name_constraint
 from ._structured import StructuredVAE
 from ._structured_spec import one_block_masks, view_spec
 from ._table_preset import FIXED_STRUCTURE, TablePreset, inherited_constraints
@@ -301,10 +301,6 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
             n_strata=self._n_strata,
             group_log_prior=torch.as_tensor(self._group_log_prior),
         )
-
-    @property
-    def _dependence_measure(self):
-        return current_value(self, "dependence_measure")
 
     @property
     def _net_class(self):

@@ -255,10 +255,6 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
     def _objective_callbacks(self):
         return [Anneal(current_value(self, "warmup_epochs"))]
 
-    @property
-    def _dependence_measure(self):
-        return current_value(self, "dependence_measure")
-
     def _penalised_fit(self):
         return self.penalty_weight > 0 and self._n_environments > 1
 

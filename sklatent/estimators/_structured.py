@@ -269,8 +269,10 @@ class StructuredVAE(
     def _module_kwargs(self):
         """Arguments of the module beyond the views and blocks: the gates' temperature, the view
         dropout and the widths of the views that condition decoders."""
+        # The temperature shapes the relaxed samples of learned gates only.
+        learned = any(self._learned.values())
         return {
-            "temperature": self.temperature,
+            "temperature": self.temperature if learned else 1.0,
             "view_dropout": self.view_dropout,
             "condition_widths": condition_widths(self.views_, self.categories_),
         }

@@ -1,5 +1,6 @@
 """The base of the presets that read all of ``X`` as one complete view."""
 
+from ._renamed import current_value
 from ._structured import StructuredVAE
 from ._structured_spec import condition_widths
 
@@ -24,6 +25,11 @@ class TablePreset(StructuredVAE):
 
     def _n_restarts(self):
         return 1
+
+    @property
+    def _dependence_measure(self):
+        # Every table preset has one; the former names still count (see _renamed.py).
+        return current_value(self, "dependence_measure")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
