@@ -110,8 +110,14 @@ class StructuredVAE(
         one view stays per row) while still reconstructing it: the experts learn to infer the
         code from subsets of views, so codes degrade less when views are missing at transform
         time.
-    decoder_variance : "learned", "learned_per_sample" or float, default="learned"
-        Variance of the Gaussian views' decoders, as in :class:`~sklatent.BetaVAE`.
+    decoder_variance : "learned", "calibrated", "learned_per_sample" or float, \
+            default="learned"
+        Variance of the Gaussian views' decoders, as in :class:`~sklatent.BetaVAE`; a
+        calibrated variance is one per view, estimated on the rows that observe the view. The
+        default stays a learned variance: a calibrated one weighs reconstruction more from the
+        first step, which keeps more information in the code (closer to PCA on the real tables
+        of ``benchmarks/suite.py``) but also keeps a conditioning view's information in a
+        conditional VAE's code and slows a categorical view on unscaled data.
     hidden_layer_sizes, activation : see BetaVAE
         Architecture of every expert and decoder.
     max_epochs, batch_size, lr, device, accelerator, random_state, verbose, callbacks : see BetaVAE
@@ -170,7 +176,7 @@ class StructuredVAE(
         "n_init": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "view_dropout": [Interval(Real, 0, 1, closed="left")],
         "decoder_variance": [
-            StrOptions({"learned", "learned_per_sample"}),
+            StrOptions({"calibrated", "learned", "learned_per_sample"}),
             Interval(Real, 0, None, closed="neither"),
         ],
         "activation": [StrOptions(set(ACTIVATIONS))],

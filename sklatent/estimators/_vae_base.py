@@ -27,7 +27,7 @@ _VARIATIONAL_PARAMETER_CONSTRAINTS = {
     **_SHARED_PARAMETER_CONSTRAINTS,
     "likelihood": [StrOptions({"gaussian", "bernoulli"})],
     "decoder_variance": [
-        StrOptions({"learned", "learned_per_sample"}),
+        StrOptions({"calibrated", "learned", "learned_per_sample"}),
         Interval(Real, 0, None, closed="neither"),
     ],
     "activation": [StrOptions(set(ACTIVATIONS))],

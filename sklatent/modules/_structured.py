@@ -219,13 +219,24 @@ class StructuredModule(nn.Module):
             "mean": mean,
             "logvar": logvar,
             "z": z,
-            "views": self.decode(z, self.conditions(batch)),
+            "views": self._calibrate(batch, self.decode(z, self.conditions(batch))),
             "gate_probabilities": [
                 gates.probabilities()
                 for gates in (self.decoder_gates, self.encoder_gates)
                 if gates.learned
             ],
         }
+
+    def _calibrate(self, batch, decoded):
+        """Each Gaussian view's decoder calibrates its variance on the rows observing it (see
+        :meth:`~sklatent.modules.Decoder.calibrate`; a no-op unless it is calibrated)."""
+        for index, view in enumerate(self.views):
+            name = view["name"]
+            if name in decoded and view["likelihood"] == "gaussian":
+                decoded[name] = self.decoders[name].calibrate(
+                    batch[view_values(name)], decoded[name], batch[PRESENT][:, index]
+                )
+        return decoded
 
     def conditions(self, batch):
         """The conditioning variables of the batch, by name."""

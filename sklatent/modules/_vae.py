@@ -16,6 +16,9 @@ from ._mlp import make_mlp
 # Bounds on a learned decoder log-variance: a decoder free to shrink its variance to zero can make
 # the likelihood of duplicated rows unbounded, so variances stay in [1e-4, 1e4].
 DECODER_LOGVAR_BOUNDS = (math.log(1e-4), math.log(1e4))
+# Weight of each training batch in the running estimate of a calibrated decoder variance (the
+# momentum of BatchNorm's running statistics, which play the same role at evaluation).
+CALIBRATION_MOMENTUM = 0.1
 # Bounds on the posterior log-variance that keep exp() finite in float32.
 POSTERIOR_LOGVAR_BOUNDS = (-30.0, 20.0)
 
@@ -74,10 +77,13 @@ class Decoder(nn.Module):
         Hidden activation.
     likelihood : {"gaussian", "bernoulli"}
         The decoder distribution.
-    decoder_variance : "learned", "learned_per_sample" or float
-        Gaussian only: one learned variance per feature, one per sample and feature (the network
-        outputs it), or a fixed value. The returned ``"logvar"`` has shape ``(n_features,)``
-        unless it is per sample.
+    decoder_variance : "calibrated", "learned", "learned_per_sample" or float
+        Gaussian only. ``"calibrated"``: one variance shared by all features, in training the
+        mean squared error of the batch's reconstruction (its maximum-likelihood value, the
+        "optimal sigma" of Rybkin et al. 2021; set by :meth:`calibrate`) and in evaluation a
+        running average of those values. Else one learned variance per feature, one per sample
+        and feature (the network outputs it), or a fixed value. The returned ``"logvar"`` has
+        shape ``(n_features,)`` unless it is per sample.
 
     Examples
     --------
@@ -105,10 +111,15 @@ class Decoder(nn.Module):
         self.per_sample_variance = (
             likelihood == "gaussian" and decoder_variance == "learned_per_sample"
         )
+        self.calibrated = likelihood == "gaussian" and decoder_variance == "calibrated"
         n_outputs = 2 * n_features if self.per_sample_variance else n_features
         self.net = make_mlp(n_components, hidden_layer_sizes, n_outputs, activation)
         if likelihood == "gaussian" and decoder_variance == "learned":
             self.logvar = nn.Parameter(torch.zeros(n_features))
+        elif self.calibrated:
+            # The running estimate used in evaluation; it starts at the variance of
+            # standardized data.
+            self.register_buffer("logvar", torch.zeros(n_features))
         elif likelihood == "gaussian" and not self.per_sample_variance:
             self.register_buffer("logvar", torch.full((n_features,), math.log(decoder_variance)))
 
@@ -124,6 +135,44 @@ class Decoder(nn.Module):
             # to the batch, its clamp, exp and their gradients would run on every row.
             mean, logvar = out, self.logvar
         return {"mean": mean, "logvar": logvar.clamp(*DECODER_LOGVAR_BOUNDS)}
+
+    def calibrate(self, x, params, observed=None):
+        r"""In training, set a calibrated variance to the batch's maximum-likelihood value.
+
+        With one variance :math:`\sigma^2` shared by the :math:`d` features of :math:`n` rows,
+        the Gaussian likelihood is largest at the mean squared error,
+        :math:`\hat\sigma^2 = \frac{1}{nd}\sum_{i,j}(x_{ij}-\mu_{ij})^2` (Rybkin et al.
+        2021), so the reconstruction term weighs the errors by how well the decoder already
+        does, as a learned variance does once it has converged, but from the first step. The
+        value is a constant for the gradient: at the optimum the derivative through it vanishes.
+        Other decoders, and every decoder in evaluation, return ``params`` unchanged.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n_samples, n_features)
+            The observed values the decoder reconstructs.
+        params : dict of torch.Tensor
+            The decoder's output for the batch.
+        observed : torch.Tensor of shape (n_samples,), optional
+            1 for the rows where ``x`` is observed, 0 where it is missing (not counted).
+
+        Returns
+        -------
+        dict of torch.Tensor
+            ``params``, with a calibrated decoder's ``"logvar"`` replaced.
+        """
+        if not (self.calibrated and self.training):
+            return params
+        # In float32 even under bf16 autocast: the log of a rounded MSE would bias the loss.
+        squared_error = (x.float() - params["mean"].detach().float()).pow(2).mean(dim=1)
+        if observed is None:
+            mse = squared_error.mean()
+        else:
+            mse = (squared_error * observed).sum() / observed.sum().clamp_min(1.0)
+        logvar = torch.log(mse).clamp(*DECODER_LOGVAR_BOUNDS).expand_as(self.logvar)
+        with torch.no_grad():
+            self.logvar.lerp_(logvar, CALIBRATION_MOMENTUM)
+        return {**params, "logvar": logvar}
 
     @staticmethod
     def mean(params):
@@ -222,9 +271,8 @@ class VAEModule(nn.Module):
         if eps is None and self.training:
             eps = normal_like(mean)
         z = mean if eps is None else mean + eps * torch.exp(0.5 * logvar)
-        outputs = self._with_prior(
-            {"mean": mean, "logvar": logvar, "z": z, "x_params": self.decoder(z)}
-        )
+        x_params = self.decoder.calibrate(batch[FEATURES], self.decoder(z))
+        outputs = self._with_prior({"mean": mean, "logvar": logvar, "z": z, "x_params": x_params})
         if self.sample_decoder_joint and self.training:
             outputs["sampled"] = self._decoder_joint_sample(mean)
         return outputs

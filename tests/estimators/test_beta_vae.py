@@ -69,7 +69,7 @@ def test_bernoulli_likelihood_on_data_in_unit_interval():
     assert set(np.unique(samples)) <= {0.0, 1.0}
 
 
-@pytest.mark.parametrize("decoder_variance", ["learned", "learned_per_sample", 0.5])
+@pytest.mark.parametrize("decoder_variance", ["calibrated", "learned", "learned_per_sample", 0.5])
 def test_decoder_variance_options_fit_and_score(decoder_variance):
     vae = BetaVAE(decoder_variance=decoder_variance, **FAST).fit(X_SMALL)
     assert np.isfinite(vae.score_samples(X_SMALL)).all()

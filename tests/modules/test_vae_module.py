@@ -56,3 +56,36 @@ def test_learned_decoder_variance_is_bounded():
     with torch.no_grad():
         decoder.logvar.fill_(-50.0)
     assert decoder(torch.zeros(1, 2))["logvar"].min().item() == pytest.approx(math.log(1e-4))
+
+
+def test_calibrated_variance_is_the_batch_mse_in_training_and_a_running_value_in_evaluation():
+    torch.manual_seed(0)
+    decoder = Decoder(2, 3, (4,), decoder_variance="calibrated")
+    z, x = torch.randn(8, 2), torch.randn(8, 3)
+    params = decoder.calibrate(x, decoder(z))
+    mse = (x - params["mean"]).pow(2).mean()
+    assert params["logvar"].shape == (3,)
+    assert torch.allclose(params["logvar"], torch.log(mse).expand(3))
+    assert not params["logvar"].requires_grad  # a constant for the gradient
+    # The running value moved a tenth of the way from 0 (variance 1) and is what evaluation uses.
+    assert torch.allclose(decoder.logvar, 0.1 * torch.log(mse).expand(3))
+    decoder.eval()
+    evaluated = decoder.calibrate(x, decoder(z))
+    assert torch.equal(evaluated["logvar"], decoder.logvar)
+
+
+def test_calibrated_variance_ignores_unobserved_rows():
+    decoder = Decoder(2, 3, (4,), decoder_variance="calibrated")
+    z, x = torch.randn(6, 2), torch.randn(6, 3)
+    observed = torch.tensor([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
+    outlier = x.clone()
+    outlier[3:] = 1e3  # values of unobserved rows must not count
+    params = decoder(z)
+    expected = decoder.calibrate(x[:3], {"mean": params["mean"][:3], "logvar": None})["logvar"]
+    assert torch.allclose(decoder.calibrate(outlier, params, observed)["logvar"], expected)
+
+
+def test_calibration_leaves_other_decoders_alone():
+    decoder = Decoder(2, 3, (4,), decoder_variance="learned")
+    params = decoder(torch.randn(5, 2))
+    assert decoder.calibrate(torch.randn(5, 3), params) is params
