@@ -122,7 +122,7 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         The adversary's or critic's learning rate (``lr`` when None).
     critic_steps : int, default=1
         Adversary updates per encoder update.
-    decoder_variance : "learned", "learned_per_sample" or float, default=1.0
+    decoder_variance : "learned", "calibrated", "learned_per_sample" or float, default=1.0
         Variance of the features' Gaussian decoder, as in :class:`~sklatent.BetaVAE`. Fixed at
         1 by default, the scale of standardised and one-hot columns: a learned variance
         shrinks on columns the code predicts exactly, which rewards a code that keeps every

@@ -110,8 +110,7 @@ class StructuredVAE(
         one view stays per row) while still reconstructing it: the experts learn to infer the
         code from subsets of views, so codes degrade less when views are missing at transform
         time.
-    decoder_variance : "learned", "calibrated", "learned_per_sample" or float, \
-            default="learned"
+    decoder_variance : "learned", "calibrated", "learned_per_sample" or float, default="learned"
         Variance of the Gaussian views' decoders, as in :class:`~sklatent.BetaVAE`; a
         calibrated variance is one per view, estimated on the rows that observe the view. The
         default stays a learned variance: a calibrated one weighs reconstruction more from the
