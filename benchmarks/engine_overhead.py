@@ -192,6 +192,8 @@ def fit_skorch_default(X_np, args, seed=0):
 def fit_sklatent(X_np, args, seed=0):
     return BetaVAE(
         n_components=args.n_components,
+        # The objective of the minimal loops: one learned decoder variance per feature.
+        decoder_variance="learned",
         hidden_layer_sizes=tuple(args.hidden),
         batch_size=args.batch_size,
         max_epochs=args.epochs,

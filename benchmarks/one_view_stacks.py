@@ -23,6 +23,8 @@ from sklatent import BetaVAE, StructuredVAE
 def settings(args, seed):
     return {
         "n_components": 8,
+        # Pinned: BetaVAE's default decoder variance is calibrated, StructuredVAE's learned.
+        "decoder_variance": "learned",
         "hidden_layer_sizes": (128, 64),
         "batch_size": 256,
         "max_epochs": args.epochs,

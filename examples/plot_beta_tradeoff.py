@@ -51,7 +51,7 @@ for beta in betas:
 # Each point is one ``beta``. Moving right, the code carries more nats about the digit and the
 # reconstructions improve; the curve is the rate-distortion trade-off the bottleneck explores.
 # The left panel is the training objective's own reconstruction term (negative log-likelihood,
-# with learned decoder variances), the right panel the plain mean squared error of
+# with the calibrated decoder variance), the right panel the plain mean squared error of
 # ``inverse_transform(transform(X))``.
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
 for ax, values, label in [

@@ -76,6 +76,11 @@ def test_one_cpu_process_gives_the_plain_fit(name):
     assert accelerated.history_[-1, "train_loss"] == pytest.approx(plain.history_[-1, "train_loss"])
 
 
+def _unexplained_variance(vae):
+    """Reconstruction error as a fraction of the data's variance."""
+    return np.mean((vae.inverse_transform(vae.transform(X)) - X) ** 2) / np.mean(X.var(axis=0))
+
+
 @pytest.mark.slow
 def test_bf16_mixed_precision_trains_close_to_float32():
     plain = BetaVAE(n_components=2, max_epochs=40, random_state=0).fit(X)
@@ -87,11 +92,25 @@ def test_bf16_mixed_precision_trains_close_to_float32():
     ).fit(X)
     codes = mixed.transform(X)
     assert codes.dtype == np.float64 and np.isfinite(codes).all()
-    # bf16 keeps 8 bits of mantissa: the same fit, to a few percent.
+    # bf16 keeps 8 bits of mantissa: the same fit, to a fraction of a percent of the variance
+    # (measured: 0.33% vs 0.42% unexplained). The losses are not compared: with the default
+    # calibrated decoder variance the loss is the log of the reconstruction error, which
+    # resolves bf16's rounding floor (0.27 vs 0.37 nats per feature for the fits above).
+    assert abs(_unexplained_variance(mixed) - _unexplained_variance(plain)) < 0.002
+    assert _unexplained_variance(mixed) < 0.01
+    assert mixed.history_[-1, "train_loss"] < 0.8 * mixed.history_[0, "train_loss"]
+
+
+@pytest.mark.slow
+def test_bf16_mixed_precision_reaches_the_float32_loss_with_a_learned_variance():
+    settings = {"n_components": 2, "max_epochs": 40, "decoder_variance": "learned"}
+    plain = BetaVAE(random_state=0, **settings).fit(X)
+    mixed = BetaVAE(
+        random_state=0, accelerator=_accelerator(mixed_precision="bf16"), **settings
+    ).fit(X)
     assert mixed.history_[-1, "train_loss"] == pytest.approx(
         plain.history_[-1, "train_loss"], rel=0.05
     )
-    assert mixed.history_[-1, "train_loss"] < 0.8 * mixed.history_[0, "train_loss"]
 
 
 # skorch warns on unpickling a net whose device the accelerator chose (its device is None).
