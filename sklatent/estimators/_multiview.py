@@ -86,7 +86,7 @@ class MultiViewEncoder(StructuredVAE):
         output="shared",
         view_dropout=0.5,
         beta=1.0,
-        decoder_variance="learned",
+        decoder_variance="auto",
         hidden_layer_sizes=(64,),
         activation="relu",
         max_epochs="auto",

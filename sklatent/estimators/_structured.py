@@ -110,13 +110,16 @@ class StructuredVAE(
         one view stays per row) while still reconstructing it: the experts learn to infer the
         code from subsets of views, so codes degrade less when views are missing at transform
         time.
-    decoder_variance : "learned", "calibrated", "learned_per_sample" or float, default="learned"
-        Variance of the Gaussian views' decoders, as in :class:`~sklatent.BetaVAE`; a
-        calibrated variance is one per view, estimated on the rows that observe the view. The
-        default stays a learned variance: a calibrated one weighs reconstruction more from the
+    decoder_variance : str or float, default="auto"
+        Variance of the Gaussian views' decoders: ``"auto"``, ``"calibrated"``, ``"learned"``,
+        ``"learned_per_sample"`` or a float, as in :class:`~sklatent.BetaVAE`; a calibrated
+        variance is one per view, estimated on the rows that observe the view.
+        ``"auto"``: calibrated for a lone view (a table, as in BetaVAE, whose default it is),
+        learned for several views. A calibrated variance weighs reconstruction more from the
         first step, which keeps more information in the code (closer to PCA on the real tables
-        of ``benchmarks/suite.py``) but also keeps a conditioning view's information in a
-        conditional VAE's code and slows a categorical view on unscaled data.
+        of ``benchmarks/suite.py``), but with several views it also keeps a conditioning
+        view's information in a conditional VAE's code, slows a categorical view beside
+        unscaled columns and leaves view dropout little to gain.
     hidden_layer_sizes, activation : see BetaVAE
         Architecture of every expert and decoder.
     max_epochs, batch_size, lr, device, accelerator, random_state, verbose, callbacks : see BetaVAE
@@ -175,7 +178,7 @@ class StructuredVAE(
         "n_init": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "view_dropout": [Interval(Real, 0, 1, closed="left")],
         "decoder_variance": [
-            StrOptions({"calibrated", "learned", "learned_per_sample"}),
+            StrOptions({"auto", "calibrated", "learned", "learned_per_sample"}),
             Interval(Real, 0, None, closed="neither"),
         ],
         "activation": [StrOptions(set(ACTIVATIONS))],
@@ -198,7 +201,7 @@ class StructuredVAE(
         temperature=2.0,
         n_init="auto",
         view_dropout=0.0,
-        decoder_variance="learned",
+        decoder_variance="auto",
         hidden_layer_sizes=(64,),
         activation="relu",
         max_epochs="auto",
@@ -263,10 +266,17 @@ class StructuredVAE(
             learn_encoder=self._learned["encoder"],
             hidden_layer_sizes=self._hidden_layer_sizes,
             activation=self.activation,
-            decoder_variance=self.decoder_variance,
+            decoder_variance=self._decoder_variance(),
             sample=self._sample_codes,
             **self._module_kwargs(),
         )
+
+    def _decoder_variance(self):
+        """``decoder_variance`` with ``"auto"`` resolved: calibrated for a lone view (BetaVAE's
+        model; a view's conditions are other views), learned for every other structure."""
+        if self.decoder_variance != "auto":
+            return self.decoder_variance
+        return "calibrated" if len(self.views_) == 1 else "learned"
 
     # Decoders train on posterior draws (presets may train on the mean: StructuredModule).
     _sample_codes = True
