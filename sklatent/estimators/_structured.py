@@ -111,15 +111,8 @@ class StructuredVAE(
         code from subsets of views, so codes degrade less when views are missing at transform
         time.
     decoder_variance : str or float, default="auto"
-        Variance of the Gaussian views' decoders: ``"auto"``, ``"calibrated"``, ``"learned"``,
-        ``"learned_per_sample"`` or a float, as in :class:`~sklatent.BetaVAE`; a calibrated
-        variance is one per view, estimated on the rows that observe the view.
-        ``"auto"``: calibrated for a lone view (a table, as in BetaVAE, whose default it is),
-        learned for several views. A calibrated variance weighs reconstruction more from the
-        first step, which keeps more information in the code (closer to PCA on the real tables
-        of ``benchmarks/suite.py``), but with several views it also keeps a conditioning
-        view's information in a conditional VAE's code, slows a categorical view beside
-        unscaled columns and leaves view dropout little to gain.
+        As in :class:`~sklatent.BetaVAE` (calibrated: one variance per view). ``"auto"``:
+        calibrated for a lone view (a table), learned for several (the user guide says why).
     hidden_layer_sizes, activation : see BetaVAE
         Architecture of every expert and decoder.
     max_epochs, batch_size, lr, device, accelerator, random_state, verbose, callbacks : see BetaVAE
@@ -270,13 +263,6 @@ class StructuredVAE(
             sample=self._sample_codes,
             **self._module_kwargs(),
         )
-
-    def _decoder_variance(self):
-        """``decoder_variance`` with ``"auto"`` resolved: calibrated for a lone view (BetaVAE's
-        model; a view's conditions are other views), learned for every other structure."""
-        if self.decoder_variance != "auto":
-            return self.decoder_variance
-        return "calibrated" if len(self.views_) == 1 else "learned"
 
     # Decoders train on posterior draws (presets may train on the mean: StructuredModule).
     _sample_codes = True

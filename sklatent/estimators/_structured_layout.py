@@ -29,6 +29,14 @@ class StructuredLayoutMixin:
         self._learned = {"decoder": isinstance(decoder, str), "encoder": isinstance(encoder, str)}
         return parse_masks(decoder, encoder, self.block_names_, self.views_)
 
+    def _decoder_variance(self):
+        """``decoder_variance`` with ``"auto"`` resolved: calibrated for a lone view (BetaVAE's
+        model; a view's conditions are other views), learned for several views, where a
+        calibrated variance keeps a condition's information in a conditional VAE's code."""
+        if self.decoder_variance != "auto":
+            return self.decoder_variance
+        return "calibrated" if len(self.views_) == 1 else "learned"
+
     @property
     def _n_features_out(self):
         return sum(self.block_sizes_)
