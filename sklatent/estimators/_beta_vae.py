@@ -33,13 +33,13 @@ class BetaVAE(VariationalTransformer):
     decoder_variance : str or float, default="calibrated"
         Gaussian decoder only. ``"calibrated"``: one variance shared by every feature, set at
         each step to the mean squared reconstruction error of the batch, its maximum-likelihood
-        value (the "optimal sigma" VAE of Rybkin et al. 2021), and at transform time to a
-        running average of those values. The reconstruction term then weighs the errors by
-        how well the decoder already does, from the first step on any table, so ``beta`` keeps
-        its meaning whatever the scale of the data. ``"learned"``: one learned variance per
-        feature (the VAE of Kingma and Welling 2014; Adam moves it slowly, so small tables
-        stop before it converges, and on tables of one-hot columns it lets those columns
-        dominate). ``"learned_per_sample"``: one output by the decoder for each sample and
+        value (the "optimal sigma" VAE of Rybkin et al. 2021), and in evaluation
+        (``score_samples``, ``score``, ``sample``) to a running mean of those values. The
+        reconstruction term then weighs the errors by how well the decoder already does, from
+        the first step on any table, so ``beta`` keeps its meaning whatever the scale of the
+        data. ``"learned"``: one learned variance per feature (Adam moves it slowly, so small
+        tables stop before it converges, and on tables of one-hot columns it lets those
+        columns dominate). ``"learned_per_sample"``: one output by the decoder for each sample and
         feature. A float: a fixed value (on standardized data; the posterior collapses once a
         fixed variance approaches the data's). Variances are kept in [1e-4, 1e4].
     hidden_layer_sizes : tuple of int, default=(128, 64)

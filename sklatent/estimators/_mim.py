@@ -50,8 +50,8 @@ class MutualInformationMachine(VariationalTransformer):
     decoder_variance : "learned", "calibrated", "learned_per_sample" or float, default="learned"
         As in :class:`~sklatent.BetaVAE`, whose default is ``"calibrated"``. The MIM keeps
         learned variances: its objective already holds the code against collapse, and on the
-        14 real tables of ``benchmarks/suite.py`` (one development split) a calibrated
-        variance left it further from PCA (9 tables within 0.01 of it, against 10).
+        real tables of ``benchmarks/suite.py`` a calibrated variance did not bring it closer to
+        PCA.
     likelihood, hidden_layer_sizes, activation : see BetaVAE
         Decoder distribution and architecture, as in :class:`~sklatent.BetaVAE`.
     max_epochs, batch_size, lr, device, accelerator, random_state, verbose, callbacks : see BetaVAE

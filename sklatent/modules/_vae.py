@@ -13,8 +13,8 @@ from .._batch import FEATURES
 from ..utils._torch import normal_like
 from ._mlp import make_mlp
 
-# Bounds on a learned decoder log-variance: a decoder free to shrink its variance to zero can make
-# the likelihood of duplicated rows unbounded, so variances stay in [1e-4, 1e4].
+# Bounds on a learned or calibrated decoder log-variance: a decoder free to shrink its variance to
+# zero can make the likelihood of duplicated rows unbounded, so variances stay in [1e-4, 1e4].
 DECODER_LOGVAR_BOUNDS = (math.log(1e-4), math.log(1e4))
 # Weight of each training batch in the running estimate of a calibrated decoder variance (the
 # momentum of BatchNorm's running statistics, which play the same role at evaluation).
@@ -145,7 +145,10 @@ class Decoder(nn.Module):
         2021), so the reconstruction term weighs the errors by how well the decoder already
         does, as a learned variance does once it has converged, but from the first step. The
         value is a constant for the gradient: at the optimum the derivative through it vanishes.
-        Other decoders, and every decoder in evaluation, return ``params`` unchanged.
+        A running mean of these variances (not of their logs, whose mean is biased low) serves in
+        evaluation; a batch in which no row is observed uses it and leaves it as it is. Under
+        data-parallel training each process calibrates on its own shard. Other decoders, and
+        every decoder in evaluation, return ``params`` unchanged.
 
         Parameters
         ----------
@@ -165,13 +168,14 @@ class Decoder(nn.Module):
             return params
         # In float32 even under bf16 autocast: the log of a rounded MSE would bias the loss.
         squared_error = (x.float() - params["mean"].detach().float()).pow(2).mean(dim=1)
-        if observed is None:
-            mse = squared_error.mean()
-        else:
-            mse = (squared_error * observed).sum() / observed.sum().clamp_min(1.0)
+        weights = torch.ones_like(squared_error) if observed is None else observed.float()
+        seen = weights.sum() > 0  # a tensor, not a bool: no host-device sync per step
+        mse = (squared_error * weights).sum() / weights.sum().clamp_min(1.0)
         logvar = torch.log(mse).clamp(*DECODER_LOGVAR_BOUNDS).expand_as(self.logvar)
+        logvar = torch.where(seen, logvar, self.logvar)
         with torch.no_grad():
-            self.logvar.lerp_(logvar, CALIBRATION_MOMENTUM)
+            running = self.logvar.exp().lerp(logvar.exp(), CALIBRATION_MOMENTUM * seen.float())
+            self.logvar.copy_(running.log())
         return {**params, "logvar": logvar}
 
     @staticmethod
@@ -274,7 +278,7 @@ class VAEModule(nn.Module):
         x_params = self.decoder.calibrate(batch[FEATURES], self.decoder(z))
         outputs = self._with_prior({"mean": mean, "logvar": logvar, "z": z, "x_params": x_params})
         if self.sample_decoder_joint and self.training:
-            outputs["sampled"] = self._decoder_joint_sample(mean)
+            outputs["sampled"] = self._decoder_joint_sample(mean, x_params["logvar"])
         return outputs
 
     def _with_prior(self, outputs):
@@ -282,10 +286,13 @@ class VAEModule(nn.Module):
             outputs["prior_mean"], outputs["prior_logvar"] = self.prior(outputs["z"])
         return outputs
 
-    def _decoder_joint_sample(self, like):
-        """One reparameterised draw of (x, z) from the decoding joint per row, encoded again."""
+    def _decoder_joint_sample(self, like, calibrated_logvar):
+        """One reparameterised draw of (x, z) from the decoding joint per row, encoded again; a
+        calibrated decoder draws with the variance calibrated on the batch's encoder branch."""
         z = normal_like(like)
         params = self.decoder(z)
+        if self.decoder.calibrated:
+            params = {**params, "logvar": calibrated_logvar}
         x = params["mean"] + normal_like(params["mean"]) * torch.exp(0.5 * params["logvar"])
         mean, logvar = self.encoder(x)
         return self._with_prior(

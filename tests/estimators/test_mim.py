@@ -34,7 +34,7 @@ def _knn_accuracy(Z, y):
 def test_mim_keeps_more_information_than_the_vae(toy4):
     (X, _), (X_test, y_test) = toy4
     mim = MutualInformationMachine(max_epochs=40, **TOY).fit(X)
-    # The VAE of Livne et al. (2020)'s comparison learns its decoder variance (the benchmark's
+    # The VAE of Livne et al. (2019)'s comparison learns its decoder variance (the benchmark's
     # setting); a calibrated variance keeps far more information (measured: 1.98 nats, kNN 0.945).
     vae = BetaVAE(max_epochs=40, decoder_variance="learned", **TOY).fit(X)
     Z_mim, Z_vae = mim.transform(X_test), vae.transform(X_test)

@@ -67,8 +67,8 @@ def test_calibrated_variance_is_the_batch_mse_in_training_and_a_running_value_in
     assert params["logvar"].shape == (3,)
     assert torch.allclose(params["logvar"], torch.log(mse).expand(3))
     assert not params["logvar"].requires_grad  # a constant for the gradient
-    # The running value moved a tenth of the way from 0 (variance 1) and is what evaluation uses.
-    assert torch.allclose(decoder.logvar, 0.1 * torch.log(mse).expand(3))
+    # The running variance moved a tenth of the way from 1 and is what evaluation uses.
+    assert torch.allclose(decoder.logvar, torch.log(0.9 + 0.1 * mse).expand(3))
     decoder.eval()
     evaluated = decoder.calibrate(x, decoder(z))
     assert torch.equal(evaluated["logvar"], decoder.logvar)
@@ -83,6 +83,15 @@ def test_calibrated_variance_ignores_unobserved_rows():
     params = decoder(z)
     expected = decoder.calibrate(x[:3], {"mean": params["mean"][:3], "logvar": None})["logvar"]
     assert torch.allclose(decoder.calibrate(outlier, params, observed)["logvar"], expected)
+
+
+def test_a_batch_observing_no_row_uses_the_running_variance_and_leaves_it():
+    decoder = Decoder(2, 3, (4,), decoder_variance="calibrated")
+    with torch.no_grad():
+        decoder.logvar.fill_(-1.0)
+    params = decoder.calibrate(torch.randn(4, 3), decoder(torch.randn(4, 2)), torch.zeros(4))
+    assert torch.equal(params["logvar"], torch.full((3,), -1.0))
+    assert torch.equal(decoder.logvar, torch.full((3,), -1.0))
 
 
 def test_calibration_leaves_other_decoders_alone():
