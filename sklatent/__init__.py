@@ -16,7 +16,12 @@ from .estimators import (
     MutualInformationMachine,
     StructuredVAE,
 )
-from .exceptions import CollapsedCodesWarning, ModelFileError, TrainingDivergedError
+from .exceptions import (
+    CollapsedCodesWarning,
+    DisconnectedViewWarning,
+    ModelFileError,
+    TrainingDivergedError,
+)
 from .utils._persistence import load, save
 
 __version__ = "0.1.0.dev0"
@@ -24,6 +29,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "BetaVAE",
     "CollapsedCodesWarning",
+    "DisconnectedViewWarning",
     "DisentangledEncoder",
     "FairEncoder",
     "InvariantEncoder",

@@ -58,3 +58,19 @@ class CollapsedCodesWarning(UserWarning):
     >>> issubclass(CollapsedCodesWarning, UserWarning)
     True
     """
+
+
+class DisconnectedViewWarning(UserWarning):
+    """Warning that a learned decoder mask left a view with no parent block.
+
+    Such a view's decoder predicts the same values for every row: the code explains nothing of
+    it. The gate penalty (``sparsity``) outweighed what the view's reconstruction gained from
+    every block; a narrow view gains least. Lower ``sparsity``, or give the view a fixed parent
+    in ``decoder_mask``.
+
+    Examples
+    --------
+    >>> from sklatent import DisconnectedViewWarning
+    >>> issubclass(DisconnectedViewWarning, UserWarning)
+    True
+    """

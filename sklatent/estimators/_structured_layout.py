@@ -1,9 +1,12 @@
 """The StructuredVAE family's layout: views, latent blocks and masks, read from the parameters
 at fit and from the learned gates after it, and the names of the code's columns."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
+from ..exceptions import DisconnectedViewWarning
 from ..utils._sklearn_compat import _check_feature_names_in, check_is_fitted
 from ._structured_spec import parse_blocks, parse_masks, parse_views, view_spec
 
@@ -100,3 +103,14 @@ class StructuredLayoutMixin:
         self.structure_ = frame(module.decoder_gates.probabilities(), "decoder")
         self.decoder_mask_ = self.structure_ > 0.5
         self.encoder_mask_ = frame(module.encoder_gates.probabilities(), "expert") > 0.5
+        if self._learned["decoder"]:
+            decoded = [view["name"] for view in self.views_ if view["decoder"]]
+            orphans = [name for name in decoded if not self.decoder_mask_[name].any()]
+            if orphans:
+                warnings.warn(
+                    f"The learned decoder mask gives views {orphans} no parent block: their "
+                    f"decoders predict the same values for every row. Lower sparsity (now "
+                    f"{self.sparsity:g}) or fix their parents in decoder_mask.",
+                    DisconnectedViewWarning,
+                    stacklevel=3,
+                )
