@@ -94,8 +94,8 @@ class StructuredVAE(
         Size of the single block when ``latent_blocks`` is None.
     beta : float, default=1.0
         Weight of the KL (compression) terms.
-    sparsity : float, default=0.01
-        Weight of the expected number of open gates (learned masks only).
+    sparsity : float, default=0.1
+        Weight of the expected number of open gates (learned masks only), in nats per row.
     temperature : float, default=2.0
         Temperature of the relaxed Bernoulli gates. Gates settle in the first epochs, before
         the networks have learned much; a high temperature keeps them soft while they do (at
@@ -190,7 +190,7 @@ class StructuredVAE(
         encoder_mask=None,
         n_components=8,
         beta=1.0,
-        sparsity=0.01,
+        sparsity=0.1,
         temperature=2.0,
         n_init="auto",
         view_dropout=0.0,
