@@ -207,6 +207,9 @@ def main(argv=None):
     parser.add_argument(
         "--families", nargs="+", default=["default", "two_blocks", "sine", "softplus"]
     )
+    parser.add_argument(
+        "--n-init", type=int, default=None, help="restarts (default: the package's)"
+    )
     parser.add_argument("--settings", nargs="+", choices=list(SETTINGS), default=list(SETTINGS))
     parser.add_argument(
         "--ceiling",
@@ -244,6 +247,11 @@ def main(argv=None):
     settings = {name: SETTINGS[name] for name in args.settings}
     if args.sparsities:
         settings = {f"sparsity {s:g}": {"sparsity": s} for s in args.sparsities}
+    if args.n_init is not None:
+        settings = {
+            f"{name}, n_init {args.n_init}": {**extra, "n_init": args.n_init}
+            for name, extra in settings.items()
+        }
     seeds = args.seeds[:2] if args.quick else args.seeds
     for line in machine_lines():
         print(line)
