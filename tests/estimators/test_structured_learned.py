@@ -17,17 +17,23 @@ def _planted_with_a_noise_view(seed=0):
     return np.hstack([data.X, noise]), views
 
 
-def test_a_view_left_without_parent_block_is_reported():
-    X, views = _planted_with_a_noise_view()
-    model = StructuredVAE(
+def _learned_structure(views, sparsity, max_epochs):
+    return StructuredVAE(
         views,
         {"z0": 2},
         decoder_mask="learn",
-        sparsity=0.3,
+        sparsity=sparsity,
         n_init=1,
-        max_epochs=40,
+        max_epochs=max_epochs,
         random_state=0,
     )
+
+
+def test_a_view_left_without_parent_block_is_reported():
+    X, views = _planted_with_a_noise_view()
+    # Measured gates: 0.99-1.00 for the two planted views and 0.22-0.33 for the noise view,
+    # data seeds 0-3.
+    model = _learned_structure(views, sparsity=0.3, max_epochs=40)
     with pytest.warns(DisconnectedViewWarning, match=r"\['noise'\]"):
         model.fit(X)
     assert not model.decoder_mask_["noise"].any()
@@ -36,15 +42,7 @@ def test_a_view_left_without_parent_block_is_reported():
 
 def test_no_warning_when_every_view_keeps_a_parent():
     X, views = _planted_with_a_noise_view()
-    model = StructuredVAE(
-        views,
-        {"z0": 2},
-        decoder_mask="learn",
-        sparsity=0.0,
-        n_init=1,
-        max_epochs=5,
-        random_state=0,
-    )
+    model = _learned_structure(views, sparsity=0.0, max_epochs=5)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DisconnectedViewWarning)
         model.fit(X)
