@@ -70,18 +70,15 @@ import warnings
 import numpy as np
 import torch
 from _common import library_state, machine_lines
+from _fair_tables import load
 from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
 from fairlearn.preprocessing import CorrelationRemover
-from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: F401 (loads OpenMP)
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from sklatent import FairEncoder
-from sklatent.datasets import load_adult, load_german_credit
 from sklatent.metrics import sensitive_leakage
 
 # The settings were chosen when every term of the loss was in nats per row. The features' terms
@@ -148,43 +145,6 @@ METRICS = ["acc", "auc", "probe", "linprobe", "dp", "eo", "fit"]
 
 
 # ---- data ---------------------------------------------------------------------------------------
-def load(dataset):
-    """(X_train, X_test, y_train, y_test, s_train, s_test, description), X scaled/one-hot."""
-    if dataset == "adult":
-        train = load_adult(split="train", dropna=True)
-        test = load_adult(split="test", dropna=True)
-        Xtr_raw, Xte_raw = train.data.drop(columns="sex"), test.data.drop(columns="sex")
-        ytr, yte = train.target.to_numpy(), test.target.to_numpy()
-        str_, ste = train.sensitive["sex"].to_numpy(), test.sensitive["sex"].to_numpy()
-        split = "UCI train -> UCI test, rows with '?' dropped"
-    else:
-        german = load_german_credit()
-        X_raw = german.data.drop(columns="personal_status_sex")
-        y, s = german.target.to_numpy(), german.sensitive["sex"].to_numpy()
-        Xtr_raw, Xte_raw, ytr, yte, str_, ste = train_test_split(
-            X_raw, y, s, test_size=0.3, stratify=y, random_state=0
-        )
-        split = "train_test_split(test_size=0.3, stratify=y, random_state=0)"
-    categorical = [c for c in Xtr_raw.columns if str(Xtr_raw[c].dtype) == "category"]
-    numeric = [c for c in Xtr_raw.columns if c not in categorical]
-    prep = ColumnTransformer(
-        [
-            ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical),
-            ("num", StandardScaler(), numeric),
-        ]
-    )
-    Xtr = prep.fit_transform(Xtr_raw).astype(np.float32)
-    Xte = prep.transform(Xte_raw).astype(np.float32)
-    values, counts = np.unique(ste, return_counts=True)
-    desc = (
-        f"{dataset}: {split}; {len(Xtr)} / {len(Xte)} rows, {Xtr.shape[1]} features "
-        f"({len(categorical)} categorical one-hot, {len(numeric)} numeric scaled); "
-        f"s = sex, test groups {dict(zip(values.tolist(), counts.tolist(), strict=True))}, "
-        f"majority rate {counts.max() / counts.sum():.3f}; P(y=1) test {yte.mean():.3f}"
-    )
-    return Xtr, Xte, ytr, yte, str_, ste, desc
-
-
 # ---- evaluation ---------------------------------------------------------------------------------
 def evaluate(Ztr, Zte, data, fit_seconds):
     _, _, ytr, yte, str_, ste, _ = data
