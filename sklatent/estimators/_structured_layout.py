@@ -8,7 +8,13 @@ import pandas as pd
 
 from ..exceptions import DisconnectedViewWarning
 from ..utils._sklearn_compat import _check_feature_names_in, check_is_fitted
-from ._structured_spec import parse_blocks, parse_masks, parse_views, view_spec
+from ._structured_spec import (
+    parse_blocks,
+    parse_masks,
+    parse_views,
+    view_spec,
+    views_without_parent,
+)
 
 
 class StructuredLayoutMixin:
@@ -104,8 +110,7 @@ class StructuredLayoutMixin:
         self.decoder_mask_ = self.structure_ > 0.5
         self.encoder_mask_ = frame(module.encoder_gates.probabilities(), "expert") > 0.5
         if self._learned["decoder"]:
-            decoded = [view["name"] for view in self.views_ if view["decoder"]]
-            orphans = [name for name in decoded if not self.decoder_mask_[name].any()]
+            orphans = views_without_parent(self.decoder_mask_, self.views_)
             if orphans:
                 warnings.warn(
                     f"The learned decoder mask gives views {orphans} no parent block: their "

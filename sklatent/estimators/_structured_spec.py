@@ -238,14 +238,18 @@ def apply_view_roles(mask, views, *, kind, given):
     return mask
 
 
-def check_structure(decoder, encoder, views=None):
-    """Every block must generate a view and be informed by one; every view with a decoder
-    needs a parent (``views``, when given, say which views have a decoder)."""
+def views_without_parent(decoder, views=None):
+    """Views with a decoder (all columns when ``views`` is None) that no block generates."""
     decoded = [v["name"] for v in views if v["decoder"]] if views else decoder.columns
+    return [v for v in decoded if not decoder[v].any()]
+
+
+def check_structure(decoder, encoder, views=None):
+    """Every block must generate a view and be informed by one; every decoded view needs one."""
     idle = [b for b in decoder.index if not decoder.loc[b].any()]
     if idle:
         raise ValueError(f"Latent blocks {idle} generate no view in decoder_mask.")
-    orphans = [v for v in decoded if not decoder[v].any()]
+    orphans = views_without_parent(decoder, views)
     if orphans:
         raise ValueError(f"Views {orphans} have no parent block in decoder_mask.")
     blind = [b for b in encoder.index if not encoder.loc[b].any()]
