@@ -24,6 +24,16 @@ def _codes(shift):
     return torch.randn(N, 3, generator=torch.Generator().manual_seed(1)) + shift * GROUPS[:, None]
 
 
+def test_kernel_is_the_sum_of_five_gaussians_written_out():
+    # The fast form (inner products, one exponential raised to fourth powers) against the
+    # definition: differences, and one exponential per bandwidth 16, 4, 1, 1/4, 1/16 x median.
+    z = _codes(0.7).double()
+    squared = (z[:, None] - z[None]).pow(2).sum(-1)
+    median = squared.flatten().median()
+    expected = sum(torch.exp(-squared / (s * median)) for s in (16, 4, 1, 0.25, 0.0625))
+    torch.testing.assert_close(_kernel(z), expected, rtol=1e-10, atol=1e-10)
+
+
 def test_group_mmd_is_unbiased_where_the_biased_estimate_is_not():
     # Groups drawn at random: the population MMD is 0. The U-statistic averages to 0 over
     # draws; the V-statistic (self-pairs kept) stays positive, a pull towards clumped codes.
