@@ -48,7 +48,7 @@ _SHARED_PARAMETER_CONSTRAINTS = {
     "callbacks": [list, None],
     "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
     "early_stopping": ["boolean", StrOptions({"auto"})],
-    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     "tol": [Interval(Real, 0, None, closed="left")],
 }
 
@@ -101,11 +101,12 @@ class LatentTransformer(
         """Extra keyword arguments for the net class (the critic of an adversarial net)."""
         return {}
 
-    def _objective_callbacks(self):
+    def _objective_callbacks(self, budget):
         """Callbacks the objective needs (schedules such as a warm-up), before the user's.
 
-        A callback with an ``epochs`` attribute is a warm-up: the stopping rules start
-        watching the loss after it.
+        ``budget`` is the fit's :class:`TrainingBudget` (a callback that stops the fit takes its
+        patience). A callback with an ``epochs`` attribute is a warm-up: the stopping rules
+        start watching the loss after it.
         """
         return []
 
@@ -153,10 +154,11 @@ class LatentTransformer(
                 if self.validation_fraction is None
                 else self.validation_fraction
             ),
+            n_iter_no_change=self.n_iter_no_change,
             min_batch_size=self._min_auto_batch_size,
         )
         fraction = budget.validation_fraction
-        objective_callbacks = self._objective_callbacks()
+        objective_callbacks = self._objective_callbacks(budget)
         # A callback that tunes a weight of the objective (HeldOutBound) stops the fit itself:
         # the loss, which changes with the weight, is no stopping signal then.
         loss_stops = not any(
@@ -177,7 +179,7 @@ class LatentTransformer(
             callbacks=training_callbacks(
                 early_stopping=budget.early_stopping and loss_stops,
                 stop_on_train_loss=budget.stop_on_train_loss and loss_stops,
-                n_iter_no_change=self.n_iter_no_change,
+                n_iter_no_change=budget.patience,
                 tol=self.tol,
                 verbose=self.verbose,
                 # The stopping rules watch the objective after its warm-up, and a penalised

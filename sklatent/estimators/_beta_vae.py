@@ -85,9 +85,11 @@ class BetaVAE(VariationalTransformer):
         Stop once the validation loss stops improving and restore the best epoch's weights.
         ``"auto"``: on when ``max_epochs="auto"`` and the data have at least 100 rows (a
         tenth held out); a smaller table then stops on its training loss.
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or "auto", default="auto"
         Epochs without improvement before early stopping, or before an automatic budget
-        (``max_epochs="auto"``) ends the fit.
+        (``max_epochs="auto"``) ends the fit. ``"auto"``: the epochs of 160 gradient steps, at
+        least 2 (at BetaVAE's automatic batch size, 10 epochs on tables of about 300 to 4,500
+        rows, 2 from about 23,000 rows).
     tol : float, default=1e-4
         Improvement of the loss that counts as progress: absolute, in the objective's units
         (nats per data column, so the same on a table of any width).
@@ -153,7 +155,7 @@ class BetaVAE(VariationalTransformer):
         callbacks=None,
         validation_fraction=None,
         early_stopping="auto",
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         tol=1e-4,
     ):
         self.n_components = n_components

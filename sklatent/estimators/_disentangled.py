@@ -177,7 +177,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         callbacks=None,
         validation_fraction=None,
         early_stopping="auto",
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         tol=1e-4,
         critic="deprecated",
     ):
@@ -241,7 +241,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
     def _penalised_fit(self):
         return self.cmi_weight > 0 and self.independence != "none"
 
-    def _objective_callbacks(self):
+    def _objective_callbacks(self, budget):
         epochs = self.warmup_epochs
         if epochs is None:
             epochs = 10 if self._dependence_measure == "mmd" else 0

@@ -237,7 +237,7 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         callbacks=None,
         validation_fraction=None,
         early_stopping="auto",
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         tol=1e-4,
         independence="deprecated",
     ):

@@ -119,14 +119,14 @@ class DifferenceBoundMixin:
     def _held_out_fraction(self):
         return None if self.difference_bound is None else BUDGET_VALIDATION_FRACTION
 
-    def _objective_callbacks(self):
+    def _objective_callbacks(self, budget):
         if self.difference_bound is None:
             return []
         callback = difference_bound_callback(
             self.difference_bound,
             self.criterion,
             n_classes=len(self.categories_["y"]),
-            patience=self.n_iter_no_change,
+            patience=budget.patience,
         )
         return [("difference_bound", callback)]
 

@@ -201,7 +201,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         callbacks=None,
         validation_fraction=None,
         early_stopping="auto",
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         tol=1e-4,
         anneal_epochs="deprecated",
         independence="deprecated",
@@ -252,7 +252,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
             environment_log_prior=torch.as_tensor(self._environment_log_prior),
         )
 
-    def _objective_callbacks(self):
+    def _objective_callbacks(self, budget):
         return [Anneal(current_value(self, "warmup_epochs"))]
 
     def _penalised_fit(self):

@@ -165,7 +165,7 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
         callbacks=None,
         validation_fraction=None,
         early_stopping="auto",
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         tol=1e-4,
     ):
         self.n_components = n_components

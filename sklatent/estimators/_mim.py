@@ -122,7 +122,7 @@ class MutualInformationMachine(VariationalTransformer):
         callbacks=None,
         validation_fraction=None,
         early_stopping="auto",
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         tol=1e-4,
     ):
         self.n_components = n_components
@@ -163,5 +163,5 @@ class MutualInformationMachine(VariationalTransformer):
     def _make_objective(self):
         return MIMObjective(symmetric=self.mode == "symmetric")
 
-    def _objective_callbacks(self):
+    def _objective_callbacks(self, budget):
         return [("warmup", WarmUp(self.warmup_epochs))]

@@ -99,7 +99,7 @@ class MultiViewEncoder(StructuredVAE):
         callbacks=None,
         validation_fraction=None,
         early_stopping="auto",
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         tol=1e-4,
     ):
         self.n_shared = n_shared

@@ -207,7 +207,7 @@ class StructuredVAE(
         callbacks=None,
         validation_fraction=None,
         early_stopping="auto",
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         tol=1e-4,
     ):
         self.views = views
