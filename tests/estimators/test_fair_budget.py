@@ -88,17 +88,22 @@ def test_the_bound_holds_on_a_german_credit_subsample():
     X_train, X_test, y_train, y_test, s_train, s_test = split
     preprocess = _preprocess().fit(X_train)
     A_train, A_test = preprocess.transform(X_train), preprocess.transform(X_test)
-    encoder = FairEncoder(difference_bound=0.05, random_state=0)
-    encoder.fit(A_train, y_train, sensitive_features=s_train)
-    classifier = LogisticRegression(max_iter=2000).fit(encoder.transform(A_train), y_train)
-    predicted = classifier.predict(encoder.transform(A_test))
-    gap = demographic_parity_difference(y_test, predicted, sensitive_features=s_test)
-    # Measured: gap 0.001 at accuracy 0.713 (good credits are 65% of these test rows); the raw
-    # features' classifier: 0.034 at 0.727 on this split, within the bound already. On the
-    # other seeds and on age > 25 as the attribute, 300 held-out rows are too few for a 0.05
-    # bound to be told from noise: fits there end at the majority class, with a warning.
-    assert gap <= 0.05
-    assert np.mean(predicted == y_test) > np.mean(y_test == 1)
+    gaps, accuracies = [], []
+    for seed in range(5):
+        encoder = FairEncoder(difference_bound=0.05, random_state=seed)
+        encoder.fit(A_train, y_train, sensitive_features=s_train)
+        classifier = LogisticRegression(max_iter=2000).fit(encoder.transform(A_train), y_train)
+        predicted = classifier.predict(encoder.transform(A_test))
+        gaps.append(demographic_parity_difference(y_test, predicted, sensitive_features=s_test))
+        accuracies.append(np.mean(predicted == y_test))
+    # The gap of one fit on 300 test rows has a standard error near 0.06: the bound is checked
+    # on the mean of five model seeds. Measured gaps 0.018, 0.023, 0.003, 0.068, 0.039 (mean
+    # 0.030) at accuracies 0.703, 0.737, 0.723, 0.687, 0.700 (good credits are 65% of these
+    # test rows); the raw features' classifier: 0.034 at 0.727 on this split. With age > 25 as
+    # the attribute, 300 held-out rows are too few for a 0.05 bound to be told from noise: fits
+    # there end at the majority class, with a warning.
+    assert np.mean(gaps) <= 0.05
+    assert np.mean(accuracies) > np.mean(y_test == 1)
 
 
 def test_a_bound_met_only_by_the_majority_class_warns():
