@@ -24,14 +24,25 @@ def _codes(shift):
     return torch.randn(N, 3, generator=torch.Generator().manual_seed(1)) + shift * GROUPS[:, None]
 
 
-def test_kernel_is_the_sum_of_five_gaussians_written_out():
-    # The fast form (inner products, one exponential raised to fourth powers) against the
-    # definition: differences, and one exponential per bandwidth 16, 4, 1, 1/4, 1/16 x median.
-    z = _codes(0.7).double()
+def _kernel_written_out(z):
+    """The definition: differences, a detached median of all n² entries, and one exponential per
+    bandwidth 16, 4, 1, 1/4, 1/16 x median."""
     squared = (z[:, None] - z[None]).pow(2).sum(-1)
-    median = squared.flatten().median()
-    expected = sum(torch.exp(-squared / (s * median)) for s in (16, 4, 1, 0.25, 0.0625))
-    torch.testing.assert_close(_kernel(z), expected, rtol=1e-10, atol=1e-10)
+    median = squared.detach().flatten().median().clamp_min(1e-8)
+    return sum(torch.exp(-squared / (s * median)) for s in (16, 4, 1, 0.25, 0.0625))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 7, 64])
+def test_kernel_and_its_gradient_equal_the_sum_of_five_gaussians_written_out(n):
+    # The fast form (inner products, the median from the pairs above the diagonal, one
+    # exponential raised to fourth powers, its own backward) against the definition.
+    z = _codes(0.7).double()[:n].requires_grad_()
+    weights = torch.randn(n, n, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    fast, expected = _kernel(z), _kernel_written_out(z)
+    torch.testing.assert_close(fast, expected, rtol=1e-10, atol=1e-10)
+    (gradient,) = torch.autograd.grad((fast * weights).sum(), z)
+    (expected_gradient,) = torch.autograd.grad((expected * weights).sum(), z)
+    torch.testing.assert_close(gradient, expected_gradient, rtol=1e-8, atol=1e-10)
 
 
 def test_group_mmd_is_unbiased_where_the_biased_estimate_is_not():
