@@ -83,8 +83,9 @@ class BetaVAE(VariationalTransformer):
         0.1.
     early_stopping : bool or "auto", default="auto"
         Stop once the validation loss stops improving and restore the best epoch's weights.
-        ``"auto"``: on when ``max_epochs="auto"`` and the data have at least 100 rows (a
-        tenth held out); a smaller table then stops on its training loss.
+        ``"auto"``: on when ``max_epochs="auto"`` and the data have at least 200 rows (a
+        tenth held out; the loss of fewer held-out rows is too noisy to pick an epoch by); a
+        smaller table then stops on its training loss.
     n_iter_no_change : int or "auto", default="auto"
         Epochs without improvement before early stopping, or before an automatic budget
         (``max_epochs="auto"``) ends the fit. ``"auto"``: the epochs of 160 gradient steps, at

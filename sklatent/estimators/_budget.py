@@ -35,8 +35,13 @@ MIN_AUTO_EPOCHS, MAX_AUTO_EPOCHS = 10, 200
 #: without a penalty keep the plain rules: holding them off cost held-out accuracy
 #: (InvariantEncoder on Benefits, 0.692 -> 0.662).
 MIN_STEPS_BEFORE_STOPPING = 500
-#: Fewest rows for automatic early stopping: a tenth of them (10 rows) is then held out.
-MIN_ROWS_TO_HOLD_OUT = 100
+#: Fewest rows for automatic early stopping: a tenth of them (20 rows) is then held out. The
+#: loss of fewer held-out rows picks a worse epoch than the training loss's stop: on five design
+#: splits of iris and wine (105 and 124 training rows, 10 and 12 held out), stopping on the
+#: training loss instead raised the unsupervised estimators' downstream accuracy by 0.005 on
+#: average over their 8 cells (BetaVAE on iris +0.031, on wine +0.012) and left the supervised
+#: cells within 0.013 of what they were.
+MIN_ROWS_TO_HOLD_OUT = 200
 #: Share of rows held out when early stopping is on and ``validation_fraction`` is None.
 DEFAULT_VALIDATION_FRACTION = 0.1
 #: Gradient steps without improvement before an automatic patience ends a fit: ten epochs of
@@ -113,7 +118,7 @@ def training_budget(
         ``"auto"``: enough epochs for 2,000 gradient steps, clipped to [10, 200]; the stopping
         rules watch a penalised fit's loss after its first 500 steps (at most half the epochs).
     early_stopping : bool or "auto"
-        ``"auto"``: on with ``max_epochs="auto"`` and at least 100 rows.
+        ``"auto"``: on with ``max_epochs="auto"`` and at least 200 rows.
     validation_fraction : float or None
         Share held out; None holds out a tenth when early stopping is on.
     n_iter_no_change : int or "auto"
@@ -130,15 +135,15 @@ def training_budget(
     Examples
     --------
     >>> from sklatent.estimators._budget import training_budget
-    >>> training_budget(150, early_stopping="auto")  # iris: 15 rows held out, 9 steps an epoch
-    TrainingBudget(batch_size=16, max_epochs=200, automatic=True, early_stopping=True, \
-validation_fraction=0.1, stop_from_epoch=56, patience=18)
+    >>> training_budget(300, early_stopping="auto")  # 30 rows held out, 17 steps an epoch
+    TrainingBudget(batch_size=16, max_epochs=118, automatic=True, early_stopping=True, \
+validation_fraction=0.1, stop_from_epoch=30, patience=10)
     >>> training_budget(4000, early_stopping="auto")  # 225 rows a batch, 16 steps an epoch
     TrainingBudget(batch_size=225, max_epochs=125, automatic=True, early_stopping=True, \
 validation_fraction=0.1, stop_from_epoch=32, patience=10)
-    >>> training_budget(60, early_stopping="auto")  # too few rows to hold some out
+    >>> training_budget(150, early_stopping="auto")  # iris: too few rows to hold some out
     TrainingBudget(batch_size=16, max_epochs=200, automatic=True, early_stopping=False, \
-validation_fraction=None, stop_from_epoch=100, patience=40)
+validation_fraction=None, stop_from_epoch=50, patience=16)
     >>> training_budget(30_000, early_stopping="auto")  # 106 steps an epoch
     TrainingBudget(batch_size=256, max_epochs=19, automatic=True, early_stopping=True, \
 validation_fraction=0.1, stop_from_epoch=5, patience=2)
