@@ -1,0 +1,48 @@
+"""The automatic training budget: patience counted in gradient steps, hold-out from 200 rows."""
+
+import math
+
+import numpy as np
+import pytest
+from skorch.callbacks import EarlyStopping
+
+from sklatent import BetaVAE, FairEncoder
+from sklatent.estimators._budget import training_budget
+
+
+@pytest.mark.parametrize("n_samples", [60, 150, 300, 1_000, 4_000, 30_000, 300_000])
+def test_the_automatic_patience_is_the_epochs_of_160_steps_and_at_least_2(n_samples):
+    budget = training_budget(n_samples, early_stopping="auto")
+    rows = n_samples - round((budget.validation_fraction or 0) * n_samples)
+    steps_per_epoch = math.ceil(rows / budget.batch_size)
+    assert budget.patience == max(2, math.ceil(160 / steps_per_epoch))
+
+
+def test_a_pinned_patience_is_kept_and_an_unknown_table_gets_10_epochs():
+    assert training_budget(30_000, n_iter_no_change=7).patience == 7
+    assert training_budget(None).patience == 10
+
+
+def test_tables_under_200_rows_stop_on_their_training_loss():
+    # A tenth of fewer rows is too few to pick an epoch by their loss.
+    small, large = (training_budget(n, early_stopping="auto") for n in (199, 200))
+    assert (small.early_stopping, small.stop_on_train_loss) == (False, True)
+    assert (large.early_stopping, large.validation_fraction) == (True, 0.1)
+
+
+def _patience_of(estimator):
+    (stopper,) = [cb for cb in estimator.net_.callbacks_ if isinstance(cb[1], EarlyStopping)]
+    return stopper[1].patience
+
+
+def test_fits_stop_with_the_patience_of_their_budget():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 3))
+    # 360 training rows in batches of 22: 17 steps an epoch, so 10 epochs.
+    vae = BetaVAE(2, hidden_layer_sizes=(8,), random_state=0).fit(X)
+    assert _patience_of(vae) == 10
+    # FairEncoder's batches are at least 64 rows: 6 steps an epoch, so 27 epochs.
+    encoder = FairEncoder(2, hidden_layer_sizes=(8,), random_state=0)
+    encoder.fit(X, sensitive_features=rng.randint(0, 2, 400))
+    assert _patience_of(encoder) == 27
+    assert _patience_of(BetaVAE(2, hidden_layer_sizes=(8,), n_iter_no_change=3).fit(X)) == 3
