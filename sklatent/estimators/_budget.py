@@ -47,7 +47,7 @@ DEFAULT_VALIDATION_FRACTION = 0.1
 #: Gradient steps without improvement before an automatic patience ends a fit: ten epochs of
 #: a table of 16 steps an epoch, the scale the package's defaults were chosen on. On full Adult
 #: (30,162 rows, 107 steps an epoch) a FairEncoder's best epoch came 6 epochs in, and a patience
-#: of 10 epochs spent 10 more (11.8 s against 5.4 s at 2 epochs, same restored codes).
+#: of 10 epochs spent 10 more (7.0 s against 4.4 s at 2 epochs, the same restored codes).
 PATIENCE_STEPS = 160
 #: Fewest epochs of an automatic patience: one epoch's noise in the loss is no signal.
 MIN_PATIENCE_EPOCHS = 2

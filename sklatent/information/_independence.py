@@ -29,13 +29,16 @@ class _GaussianKernelSum(torch.autograd.Function):
     def forward(ctx, squared, median):
         scale = _WIDEST_BANDWIDTH_SCALE
         kernel = torch.exp(squared / (-scale * median))
-        total, slope = kernel.clone(), kernel / scale
+        # The derivative only where a gradient is wanted (not in the permutation tests).
+        slope = kernel / scale if ctx.needs_input_grad[0] else None
+        total = kernel.clone()
         for _ in range(_N_BANDWIDTHS - 1):
             # exp(-d / (s / 4)) = exp(-d / s) ** 4: squaring twice steps to the next bandwidth.
             kernel = (kernel * kernel).square_()
             scale /= 4.0
             total += kernel
-            slope.add_(kernel, alpha=1.0 / scale)
+            if slope is not None:
+                slope.add_(kernel, alpha=1.0 / scale)
         ctx.save_for_backward(slope, median)
         return total
 
