@@ -89,8 +89,8 @@ class BetaVAE(VariationalTransformer):
     n_iter_no_change : int or "auto", default="auto"
         Epochs without improvement before early stopping, or before an automatic budget
         (``max_epochs="auto"``) ends the fit. ``"auto"``: the epochs of 160 gradient steps, at
-        least 2 (at BetaVAE's automatic batch size, 10 epochs on tables of about 300 to 4,500
-        rows, 2 from about 23,000 rows).
+        least 2 (at BetaVAE's automatic batch size, 10 epochs on tables of about 270 to 4,800
+        rows, more on smaller ones, 2 from about 22,500 rows).
     tol : float, default=1e-4
         Improvement of the loss that counts as progress: absolute, in the objective's units
         (nats per data column, so the same on a table of any width).

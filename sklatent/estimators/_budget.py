@@ -123,8 +123,8 @@ def training_budget(
         Share held out; None holds out a tenth when early stopping is on.
     n_iter_no_change : int or "auto"
         Epochs without improvement before a stopping rule ends the fit. ``"auto"``: the epochs
-        of 160 gradient steps, at least 2 (10 epochs of 16 steps on small tables, 2 on large
-        ones).
+        of 160 gradient steps, at least 2 (10 on tables of 16 steps an epoch, more on smaller
+        ones, 2 from 80 steps an epoch).
     min_batch_size : int, default=16
         Smallest automatic batch (larger for objectives that compare groups within a batch).
 

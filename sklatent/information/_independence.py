@@ -16,13 +16,19 @@ import torch
 _WIDEST_BANDWIDTH_SCALE, _N_BANDWIDTHS = 16.0, 5
 
 
+def _bandwidth_scales():
+    """The bandwidths' multiples of the median, widest first: 16, 4, 1, 1/4, 1/16."""
+    return [_WIDEST_BANDWIDTH_SCALE / 4.0**j for j in range(_N_BANDWIDTHS)]
+
+
 class _GaussianKernelSum(torch.autograd.Function):
     r""":math:`\sum_j \exp(-d / (s_j m))` of squared distances :math:`d` at the bandwidths
     :math:`s_j m`, with its derivative :math:`-\sum_j k_j / (s_j m)` formed alongside.
 
     One elementwise pass each way instead of the chain of products autograd would record (the
     kernel's backward was half the time of a FairEncoder step at a batch of 256). ``median``
-    (:math:`m`) is a constant: it gets no gradient.
+    (:math:`m`) is a constant: it gets no gradient. A backward that builds a graph (second
+    derivatives) recomputes the derivative with differentiable operations.
     """
 
     @staticmethod
@@ -39,13 +45,14 @@ class _GaussianKernelSum(torch.autograd.Function):
             total += kernel
             if slope is not None:
                 slope.add_(kernel, alpha=1.0 / scale)
-        ctx.save_for_backward(slope, median)
+        ctx.save_for_backward(squared, slope, median)
         return total
 
     @staticmethod
-    @torch.autograd.function.once_differentiable
     def backward(ctx, grad_total):
-        slope, median = ctx.saved_tensors
+        squared, slope, median = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph=True: the derivative must be differentiable
+            slope = sum(torch.exp(-squared / (s * median)) / s for s in _bandwidth_scales())
         return grad_total * slope / -median, None
 
 
@@ -70,15 +77,23 @@ def _kernel(z):
 
     The bandwidth follows the spread of the codes (a fixed bandwidth is either blind to codes
     that shrank or saturated by codes that grew) and is detached: the encoder cannot lower the
-    penalty by moving the bandwidth.
+    penalty by moving the bandwidth. Computed in float32 at least, autocast or not: the
+    narrowest kernel is the widest one to the 256th power, which multiplies a half-precision
+    rounding error as much.
     """
-    # Squared distances from inner products (no (n, n, d) difference tensor), clamped at zero
-    # against rounding. Not cdist: the gradient of a distance (a square root) is not finite where
-    # two codes coincide, as they do when the codes collapse.
-    norms = z.pow(2).sum(dim=-1)
-    squared = (norms.unsqueeze(1) + norms.unsqueeze(0) - 2.0 * z @ z.T).clamp_min(0.0)
-    median = _median_squared_distance(squared.detach()).clamp_min(1e-8)
-    return _GaussianKernelSum.apply(squared, median)
+    if z.dtype in (torch.float16, torch.bfloat16):
+        z = z.float()
+    with torch.autocast(device_type=z.device.type, enabled=False):
+        # Centred (a detached shift: distances do not move), then squared distances from inner
+        # products, clamped at zero against rounding: no (n, n, d) difference tensor, and no
+        # cancellation of the norms of codes that sit far from the origin. Not cdist: the
+        # gradient of a distance (a square root) is not finite where two codes coincide, as they
+        # do when the codes collapse.
+        z = z - z.detach().mean(dim=0, keepdim=True)
+        norms = z.pow(2).sum(dim=-1)
+        squared = (norms.unsqueeze(1) + norms.unsqueeze(0) - 2.0 * z @ z.T).clamp_min(0.0)
+        median = _median_squared_distance(squared.detach()).clamp_min(1e-8)
+        return _GaussianKernelSum.apply(squared, median)
 
 
 def group_mmd(z, groups, n_groups):
