@@ -33,15 +33,14 @@ class _GaussianKernelSum(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, squared, median):
-        scale = _WIDEST_BANDWIDTH_SCALE
-        kernel = torch.exp(squared / (-scale * median))
+        widest, *narrower = _bandwidth_scales()
+        kernel = torch.exp(squared / (-widest * median))
         # The derivative only where a gradient is wanted (not in the permutation tests).
-        slope = kernel / scale if ctx.needs_input_grad[0] else None
+        slope = kernel / widest if ctx.needs_input_grad[0] else None
         total = kernel.clone()
-        for _ in range(_N_BANDWIDTHS - 1):
+        for scale in narrower:
             # exp(-d / (s / 4)) = exp(-d / s) ** 4: squaring twice steps to the next bandwidth.
             kernel = (kernel * kernel).square_()
-            scale /= 4.0
             total += kernel
             if slope is not None:
                 slope.add_(kernel, alpha=1.0 / scale)
