@@ -28,9 +28,11 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
     2016): the features :math:`x` are generated from the code and the sensitive attribute,
     :math:`p(x \mid z, s)`, so the code need not carry :math:`s`; the code's encoder reads the
     features only (never :math:`s`, so :meth:`transform` needs ``X`` alone); the label, when
-    given, is generated from the code, :math:`p(y \mid z)`; and a penalty :math:`D` on the
-    dependence between the code and :math:`s` removes what proxies of :math:`s` in the features
-    would otherwise leave in it:
+    given, is generated from the code by a linear head, :math:`p(y \mid z)` a multinomial
+    logistic regression on :math:`z` (a linear regression for numeric ``y``), so the code
+    carries the label in the form a linear classifier on the codes reads; and a penalty
+    :math:`D` on the dependence between the code and :math:`s` removes what proxies of
+    :math:`s` in the features would otherwise leave in it:
 
     .. math::
 

@@ -142,12 +142,15 @@ def _as_columns(values, n_samples, name):
     return columns
 
 
-def target_view(y, n_samples, categories, *, classes=None, likelihood=None):
+def target_view(
+    y, n_samples, categories, *, classes=None, likelihood=None, head_hidden_layer_sizes=None
+):
     """The label as a view (classes or Gaussian values) and its tensors; None without y.
 
     ``categories["y"]`` holds the classes: learned here from ``classes`` (or from ``y``) unless
     present, when they encode ``y`` (a later chunk of ``partial_fit``). ``likelihood`` fixes the
     label's kind (a later chunk's kind is the first chunk's); None infers it from ``y``.
+    ``head_hidden_layer_sizes`` are the hidden layers of the label's decoder (None: the model's).
     """
     if y is None:
         return None, None
@@ -173,7 +176,14 @@ def target_view(y, n_samples, categories, *, classes=None, likelihood=None):
         likelihood, n_features = "gaussian", values.shape[1]
         tensors = {view_values("y"): as_float_tensor(values, "cpu")}
     # The label is generated from the code, never read by it: transform gets X only.
-    view = view_spec("y", None, likelihood=likelihood, expert=False, n_features=n_features)
+    view = view_spec(
+        "y",
+        None,
+        likelihood=likelihood,
+        expert=False,
+        n_features=n_features,
+        decoder_hidden_layer_sizes=head_hidden_layer_sizes,
+    )
     return view, tensors
 
 

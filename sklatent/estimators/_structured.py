@@ -247,6 +247,8 @@ class StructuredVAE(
                 "expert": view["expert"],
                 "conditions": view["conditions"],
                 "decoder": view["decoder"],
+                # Absent from views saved before the field existed: the model's layers.
+                "decoder_hidden_layer_sizes": view.get("decoder_hidden_layer_sizes"),
             }
             for view in self.views_
         ]

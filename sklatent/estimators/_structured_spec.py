@@ -20,6 +20,7 @@ def view_spec(
     expert=True,
     decoder=True,
     n_features=None,
+    decoder_hidden_layer_sizes=None,
 ):
     """One view of the model as ``views_`` holds it, every field set: the one constructor.
 
@@ -39,6 +40,9 @@ def view_spec(
         Whether it is generated and reconstructed.
     n_features : int, default=None
         Its width: ``len(columns)`` when None (required for a view given beside X).
+    decoder_hidden_layer_sizes : tuple of int, default=None
+        Its decoder's hidden layers; None: the model's ``hidden_layer_sizes``, () a decoder
+        linear in the code.
 
     Returns
     -------
@@ -58,6 +62,9 @@ def view_spec(
         "expert": bool(expert),
         "decoder": bool(decoder),
         "n_features": len(columns) if n_features is None else int(n_features),
+        "decoder_hidden_layer_sizes": (
+            None if decoder_hidden_layer_sizes is None else list(decoder_hidden_layer_sizes)
+        ),
     }
 
 

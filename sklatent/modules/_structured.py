@@ -273,6 +273,10 @@ class _CategoricalDecoder(nn.Module):
 
 
 def _decoder(view, n_inputs, hidden_layer_sizes, activation, decoder_variance):
+    # A view may set its own decoder's layers (FairEncoder's linear label head); views saved
+    # before the field existed use the model's.
+    if view.get("decoder_hidden_layer_sizes") is not None:
+        hidden_layer_sizes = view["decoder_hidden_layer_sizes"]
     if view["likelihood"] == "categorical":
         return _CategoricalDecoder(n_inputs, view["n_categories"], hidden_layer_sizes, activation)
     return Decoder(

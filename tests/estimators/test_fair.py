@@ -123,6 +123,15 @@ def _pipeline():
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("y", [Y, TASK[:, 0]], ids=["classes", "values"])
+def test_the_label_head_is_linear_in_the_code(y):
+    encoder = FairEncoder(n_components=4, max_epochs=1, random_state=0)
+    encoder.fit(X, y, sensitive_features=S)
+    layers = [m for m in encoder.net_.module_.decoders["y"].modules() if hasattr(m, "weight")]
+    assert [tuple(layer.weight.shape)[1] for layer in layers] == [4]
+    encoder.partial_fit(X[:100], y[:100], sensitive_features=S[:100])  # a later chunk's view
+
+
 def test_pipeline_passes_sensitive_features_without_routing():
     pipe = _pipeline().fit(X, Y, fairencoder__sensitive_features=S)
     assert pipe.named_steps["fairencoder"].sensitive_groups_.tolist() == ["0", "1"]
@@ -283,8 +292,6 @@ def test_german_credit_sex_is_hidden_and_credit_risk_kept():
         ]
     ).fit(X_train)
     A_train, A_test = preprocess.transform(X_train), preprocess.transform(X_test)
-    encoder = FairEncoder(target_weight=5, independence_weight=20, max_epochs=100, random_state=0)
-    encoder.fit(A_train, y_train, sensitive_features=s_train)
 
     def scores(train, test):
         leak = sensitive_leakage(
@@ -294,8 +301,17 @@ def test_german_credit_sex_is_hidden_and_credit_risk_kept():
         return leak["roc_auc"], accuracy
 
     raw_auc, raw_accuracy = scores(A_train, A_test)
-    auc, accuracy = scores(encoder.transform(A_train), encoder.transform(A_test))
-    # Measured: raw 0.717 / 0.787; codes 0.537 / 0.763; good credits are 70% of the test rows.
+    # One fit's accuracy on 300 test rows has a standard error of about 0.025: the mean of five
+    # seeds is checked. Measured: raw 0.717 / 0.787; codes (seeds 0 to 4) probe AUC 0.483 /
+    # 0.516 / 0.492 / 0.567 / 0.451, accuracy 0.737 / 0.767 / 0.760 / 0.757 / 0.767; good
+    # credits are 70% of the test rows.
+    codes = []
+    for seed in range(5):
+        encoder = FairEncoder(
+            target_weight=5, independence_weight=20, max_epochs=100, random_state=seed
+        ).fit(A_train, y_train, sensitive_features=s_train)
+        codes.append(scores(encoder.transform(A_train), encoder.transform(A_test)))
+    auc, accuracy = np.mean(codes, axis=0)
     assert auc < raw_auc - 0.15
     assert accuracy > raw_accuracy - 0.05
     assert accuracy > np.mean(y_test == 1) + 0.04

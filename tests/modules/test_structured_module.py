@@ -96,3 +96,16 @@ def test_a_conditioned_decoder_reads_the_condition():
     swapped = module.decode(z, {"s": 1.0 - one_hot})
     assert not torch.allclose(first["a"]["mean"], swapped["a"]["mean"])
     torch.testing.assert_close(first["b"]["mean"], swapped["b"]["mean"])  # b names no condition
+
+
+def test_a_view_may_set_its_own_decoder_layers_and_a_view_without_the_field_uses_the_models():
+    views = [
+        {**VIEWS[0], "decoder_hidden_layer_sizes": []},
+        {**VIEWS[1]},  # as saved before the field existed
+    ]
+    module = StructuredModule(views, [1, 2], ONE_TO_ONE, ONE_TO_ONE, hidden_layer_sizes=(8,))
+    linear = [m for m in module.decoders["a"].modules() if isinstance(m, torch.nn.Linear)]
+    hidden = [m for m in module.decoders["b"].modules() if isinstance(m, torch.nn.Linear)]
+    # One layer from the whole code (3 dimensions) to the 3 means; the model's 8 hidden units.
+    assert [(m.in_features, m.out_features) for m in linear] == [(3, 3)]
+    assert [m.out_features for m in hidden] == [8, 2]
