@@ -244,8 +244,9 @@ def test_the_readme_example_keeps_the_label_and_hides_sex(tmp_path, capsys):
         )
         aucs.append(leak["roc_auc"])
     # The budget bounds the parity of predictions, not what a probe reads from the codes: the
-    # probe's AUC varies by model seed (seeds 0 to 5: 0.718, 0.665, 0.603, 0.755, 0.611, 0.650),
-    # so the mean of three is checked. Measured on seeds 0 to 2: accuracy 0.825, 0.829, 0.825
-    # (majority rate 0.747), probe AUC mean 0.662.
+    # probe's AUC varies by model seed (with the earlier label head of 64 hidden units, seeds 0
+    # to 5 gave 0.718, 0.665, 0.603, 0.755, 0.611, 0.650), so the mean of three is checked.
+    # Measured on seeds 0 to 2: accuracy 0.809, 0.831, 0.828 (majority rate 0.747), probe AUC
+    # 0.623, 0.612, 0.623.
     assert np.mean(accuracies) >= 0.80
     assert np.mean(aucs) <= 0.70
