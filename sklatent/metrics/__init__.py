@@ -13,6 +13,7 @@ from ._fairness_scorers import (
     leakage_scorer,
 )
 from ._identifiability import linear_identifiability, mean_correlation_coefficient
+from ._invariance_selection import most_accurate_invariant
 from ._latent_report import latent_report
 from ._leakage import sensitive_leakage
 from ._mutual_information import active_units, mutual_information_ksg
@@ -29,6 +30,7 @@ __all__ = [
     "leakage_scorer",
     "linear_identifiability",
     "mean_correlation_coefficient",
+    "most_accurate_invariant",
     "mutual_information_gap",
     "mutual_information_ksg",
     "sap_score",
