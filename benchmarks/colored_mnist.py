@@ -74,6 +74,7 @@ import numpy as np
 import threadpoolctl
 import torch
 from _common import format_table, machine_lines
+from _environment_rules import held_out_by_environment, print_selection_rules
 from sklearn.model_selection import train_test_split
 
 from sklatent import InvariantEncoder
@@ -167,7 +168,7 @@ def build(data, fmnist_path, per_env):
     )
     return dict(
         fit=(X[idx_fit], y[idx_fit], env[idx_fit]),
-        val=(X[idx_val], y[idx_val]),
+        val=(X[idx_val], y[idx_val], env[idx_val]),
         test=(Xt, yt),
         neutral=(Xn, yn),
     )
@@ -224,6 +225,8 @@ def run(args):
                 val=float(model.score(f(sets["val"][0]), sets["val"][1])),
                 test=float(model.score(f(sets["test"][0]), sets["test"][1])),
                 neutral=float(model.score(f(sets["neutral"][0]), sets["neutral"][1])),
+                # Held-out accuracy in each training environment (for the invariance rule).
+                **held_out_by_environment(model, f(sets["val"][0]), *sets["val"][1:]),
                 final_penalty=float(model.history_[-1, "train_penalty"]),
             )
             print(json.dumps(row), flush=True)
@@ -305,6 +308,8 @@ def report(args):
                 ],
             )
         )
+        print(f"\n#### {title}: selection rules over a grid, training environments only")
+        print_selection_rules(sub)
         if data == "fmnist":
             best = None
             penalties = [n for n in dict.fromkeys(x["model"] for x in sub) if n in MODELS]
