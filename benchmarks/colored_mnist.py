@@ -43,6 +43,10 @@ Selection rules. (1) Fixed settings: the paper's, chosen on the test environment
 authors (the oracle rule of the IRM paper). (2) Training-domain validation: among the penalty
 settings run (ERM = weight 0, IRMv1, REx, CI), the one with the best accuracy on the held-out
 10% of the training environments, per restart (DomainBed's rule; no extra fits).
+(3) Over a grid (``_environment_rules.SELECTION_MODELS``: ERM and CI-MMD at three weights on
+the 16-epoch schedule), per restart: training-domain validation, ``most_accurate_invariant``
+(the most accurate setting whose held-out accuracy is the same in both training environments
+within two standard errors) and the test-environment oracle, side by side.
 
 Restarts change the model's seed (``random_state``), not the data. Each fit is appended as one
 JSON line to ``--out`` so that an interrupted run keeps its results; ``--report`` prints the
