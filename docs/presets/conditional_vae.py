@@ -7,7 +7,8 @@ import numpy as np
 import torch
 
 from sklatent._batch import condition_values
-from sklatent.estimators._structured_spec import one_block_masks, view_spec, view_tensors
+from sklatent.estimators._structured_spec import one_block_masks, view_spec
+from sklatent.estimators._structured_tensors import view_tensors
 from sklatent.estimators._table_preset import FIXED_STRUCTURE, TablePreset, inherited_constraints
 from sklatent.objectives import StructuredObjective
 from sklatent.utils._sklearn_compat import _fit_context

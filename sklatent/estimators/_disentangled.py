@@ -18,7 +18,7 @@ from ._disentangled_data import add_attribute_tensors, parse_attributes, subspac
 from ._disentangled_readouts import DisentangledReadoutsMixin
 from ._renamed import former_name_constraint
 from ._structured import StructuredVAE
-from ._structured_spec import view_tensors
+from ._structured_tensors import view_tensors
 from ._table_preset import FIXED_STRUCTURE, TablePreset, inherited_constraints
 
 

@@ -12,7 +12,8 @@ import torch
 
 from .._batch import GROUPS, PRESENT, STRATA, condition_values, present_column, view_labels
 from ._fair_data import SensitiveGroups, group_log_prior, index_level_features, target_view
-from ._structured_spec import parse_views, view_tensors
+from ._structured_spec import parse_views
+from ._structured_tensors import view_tensors
 
 # The label head is linear in the code (a multinomial logistic regression), the family of the
 # classifier a user most often trains on the codes, so the code carries the label in the form

@@ -15,7 +15,8 @@ from .._batch import GROUPS, PRESENT, STRATA, present_column, view_labels
 from ..utils._sklearn_compat import validate_data
 from ..utils._validation import check_auxiliary, encode_labels
 from ._fair_data import group_log_prior, target_view
-from ._structured_spec import one_block_masks, view_spec, view_tensors
+from ._structured_spec import one_block_masks, view_spec
+from ._structured_tensors import view_tensors
 
 # The name of the preset's one latent block (its codes' feature names).
 _BLOCK = "invariantencoder"

@@ -15,7 +15,7 @@ from ._renamed import check_former_names
 from ._structured_codes import StructuredCodesMixin
 from ._structured_layout import StructuredLayoutMixin
 from ._structured_scoring import StructuredScoringMixin
-from ._structured_spec import (
+from ._structured_tensors import (
     check_conditions_observed,
     condition_tensors,
     condition_widths,
@@ -238,18 +238,10 @@ class StructuredVAE(
 
     def _make_module(self):
         masks = self._masks_for_module
+        # A view saved before "decoder_hidden_layer_sizes" existed: None, the model's layers.
         specs = [
-            {
-                "name": view["name"],
-                "n_features": view["n_features"],
-                "likelihood": view["likelihood"],
-                "n_categories": len(self.categories_.get(view["name"], ())),
-                "expert": view["expert"],
-                "conditions": view["conditions"],
-                "decoder": view["decoder"],
-                # Absent from views saved before the field existed: the model's layers.
-                "decoder_hidden_layer_sizes": view.get("decoder_hidden_layer_sizes"),
-            }
+            {"decoder_hidden_layer_sizes": None, **view}
+            | {"n_categories": len(self.categories_.get(view["name"], ()))}
             for view in self.views_
         ]
         return StructuredModule(

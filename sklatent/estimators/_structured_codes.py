@@ -7,7 +7,7 @@ from sklearn.base import TransformerMixin
 
 from .._batch import PRESENT, condition_values
 from ..utils._sklearn_compat import check_is_fitted
-from ._structured_spec import condition_tensors, decoder_means
+from ._structured_tensors import condition_tensors, decoder_means
 
 
 # A TransformerMixin, so that scikit-learn wraps the transform defined here for set_output (it

@@ -14,7 +14,7 @@ from ._generative import (
     elbo_of_rows,
     split_posterior,
 )
-from ._structured_spec import check_conditions_observed, condition_tensors
+from ._structured_tensors import check_conditions_observed, condition_tensors
 
 
 def _scores_X(estimator):

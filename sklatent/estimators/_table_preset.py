@@ -2,7 +2,7 @@
 
 from ._renamed import current_value
 from ._structured import StructuredVAE
-from ._structured_spec import condition_widths
+from ._structured_tensors import condition_widths
 
 
 class TablePreset(StructuredVAE):
