@@ -13,6 +13,7 @@ from ._fairness_scorers import (
     leakage_scorer,
 )
 from ._identifiability import linear_identifiability, mean_correlation_coefficient
+from ._invariance_search import environment_accuracy_scoring, most_accurate_invariant_refit
 from ._invariance_selection import most_accurate_invariant
 from ._latent_report import latent_report
 from ._leakage import sensitive_leakage
@@ -24,6 +25,7 @@ __all__ = [
     "best_worst_split",
     "dci",
     "demographic_parity_scorer",
+    "environment_accuracy_scoring",
     "environment_scores",
     "equalized_odds_scorer",
     "latent_report",
@@ -31,6 +33,7 @@ __all__ = [
     "linear_identifiability",
     "mean_correlation_coefficient",
     "most_accurate_invariant",
+    "most_accurate_invariant_refit",
     "mutual_information_gap",
     "mutual_information_ksg",
     "sap_score",

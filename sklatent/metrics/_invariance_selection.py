@@ -10,32 +10,42 @@ the candidates whose accuracies agree within sampling noise and picks the most a
 them. The rule is ours, not a published one.
 """
 
-import math
-
 import numpy as np
 
 __all__ = ["most_accurate_invariant"]
 
 
-def _spread_and_noise(result):
-    """A candidate's spread of accuracies and the standard error of that spread."""
-    table = result.table
-    scores = table["score"].to_numpy(dtype=np.float64)
-    sizes = table["n_samples"].to_numpy(dtype=np.float64)
+def check_accuracies(scores, caller):
     if np.isnan(scores).any() or (scores < 0).any() or (scores > 1).any():
         raise ValueError(
-            "most_accurate_invariant reads accuracies (shares in [0, 1]) from "
+            f"{caller} reads accuracies (shares in [0, 1]) from "
             f"environment_scores(..., scoring='accuracy'); got scores {scores.tolist()}."
         )
-    if len(scores) < 2:
+    if scores.shape[-1] < 2:
         raise ValueError(
-            "most_accurate_invariant compares environments: each result needs at least two, "
-            f"got {len(scores)}."
+            f"{caller} compares environments: each candidate needs at least two, "
+            f"got {scores.shape[-1]}."
         )
-    worst, best = np.argmin(scores), np.argmax(scores)
+
+
+def choose_invariant(scores, sizes, z):
+    """Index of the most accurate candidate whose accuracies agree across environments.
+
+    ``scores`` and ``sizes`` have one row per candidate and one column per environment
+    (accuracies and the held-out rows behind them); the rule of :func:`most_accurate_invariant`.
+    """
+    rows = np.arange(scores.shape[0])
+    worst, best = scores.argmin(axis=1), scores.argmax(axis=1)
+    spread = scores[rows, best] - scores[rows, worst]
     # The standard error of the difference of two independent binomial shares.
-    variance = sum(scores[k] * (1 - scores[k]) / sizes[k] for k in (worst, best))
-    return float(scores[best] - scores[worst]), math.sqrt(variance)
+    noise = np.sqrt(
+        sum(scores[rows, k] * (1 - scores[rows, k]) / sizes[rows, k] for k in (worst, best))
+    )
+    invariant = np.flatnonzero(spread <= z * noise)
+    if invariant.size == 0:
+        return int(np.argmin(spread))
+    # np.argmax takes the first of equal means, the lower index.
+    return int(invariant[np.argmax(scores[invariant].mean(axis=1))])
 
 
 def most_accurate_invariant(results, *, z=2.0):
@@ -115,8 +125,13 @@ def most_accurate_invariant(results, *, z=2.0):
         raise ValueError(f"z must be >= 0, got {z!r}.")
     if len(results) == 0:
         raise ValueError("results is empty: pass one environment_scores result per candidate.")
-    spreads, noise = zip(*(_spread_and_noise(result) for result in results), strict=True)
-    invariant = [k for k, (s, e) in enumerate(zip(spreads, noise, strict=True)) if s <= z * e]
-    if not invariant:
-        return int(np.argmin(spreads))
-    return max(invariant, key=lambda k: (results[k].mean, -k))
+    tables = [result.table for result in results]
+    if len({len(table) for table in tables}) != 1:
+        raise ValueError(
+            "most_accurate_invariant compares candidates on the same environments; the results "
+            f"have {sorted({len(table) for table in tables})} environments."
+        )
+    scores = np.array([table["score"].to_numpy(dtype=np.float64) for table in tables])
+    sizes = np.array([table["n_samples"].to_numpy(dtype=np.float64) for table in tables])
+    check_accuracies(scores, "most_accurate_invariant")
+    return choose_invariant(scores, sizes, z)
