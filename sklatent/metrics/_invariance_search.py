@@ -146,28 +146,38 @@ class _MostAccurateInvariantRefit:
 
     def __call__(self, cv_results):
         names = self._environment_names(cv_results)
-        # (candidates, environments, folds)
-        accuracy = np.stack([_fold_columns(cv_results, _ACCURACY, n) for n in names], axis=1)
-        rows = np.stack([_fold_columns(cv_results, _ROWS, n) for n in names], axis=1)
-        # A candidate whose fit or scoring failed has NaN row counts (the search's error_score).
-        fitted = np.flatnonzero(~np.isnan(rows).any(axis=(1, 2)))
+        pooled, sizes = pool_folds(cv_results, names)
+        fitted = np.flatnonzero(~np.isnan(sizes).any(axis=1))
         if fitted.size == 0:
             raise ValueError(
                 "Every candidate's scores are NaN: fitting or scoring failed for each one (see "
                 "the warnings of the search, or set error_score='raise')."
             )
-        accuracy, rows = accuracy[fitted], rows[fitted]
-        sizes = rows.sum(axis=2)
+        pooled, sizes = pooled[fitted], sizes[fitted]
         if (sizes == 0).any():
             raise ValueError(
                 f"{self!r}: no held-out row of environment(s) "
                 f"{[n for n, s in zip(names, sizes[0], strict=True) if s == 0]} in any fold."
             )
-        # Pool the folds: correct predictions over held-out rows, per environment.
-        correct = np.where(rows > 0, np.nan_to_num(accuracy) * rows, 0.0).sum(axis=2)
-        pooled = correct / sizes
         check_accuracies(pooled, repr(self))
         return int(fitted[choose_invariant(pooled, sizes, self.z)])
+
+
+def pool_folds(cv_results, names):
+    """Each candidate's held-out accuracy and rows per environment, the folds pooled.
+
+    Returns two arrays of shape (n_candidates, n_environments): correct predictions over
+    held-out rows, and the rows (NaN for a candidate whose fit or scoring failed: the search's
+    ``error_score``). A fold without a row of an environment counts for nothing there.
+    """
+    # (candidates, environments, folds)
+    accuracy = np.stack([_fold_columns(cv_results, _ACCURACY, n) for n in names], axis=1)
+    rows = np.stack([_fold_columns(cv_results, _ROWS, n) for n in names], axis=1)
+    failed = np.isnan(rows).any(axis=2)
+    correct = np.where(rows > 0, np.nan_to_num(accuracy) * rows, 0.0).sum(axis=2)
+    sizes = np.where(failed, np.nan, np.nan_to_num(rows).sum(axis=2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return correct / sizes, sizes
 
 
 def most_accurate_invariant_refit(*, z=2.0):
