@@ -78,7 +78,11 @@ import numpy as np
 import threadpoolctl
 import torch
 from _common import format_table, machine_lines
-from _environment_rules import held_out_by_environment, print_selection_rules
+from _environment_rules import (
+    held_out_by_environment,
+    print_selection_rules,
+    select_by_folds,
+)
 from sklearn.model_selection import train_test_split
 
 from sklatent import InvariantEncoder
@@ -178,6 +182,31 @@ def build(data, fmnist_path, per_env):
     )
 
 
+def model_params(name, seed, args, n_rows):
+    """The estimator's parameters for one model of ``MODELS`` on ``n_rows`` training rows."""
+    params = {**COMMON, **MODELS[name], "random_state": seed}
+    if name in FIXED_SCHEDULE:
+        params.update(FIXED_SCHEDULE[name])
+    elif args.batch_rows and "CI" not in name:
+        # Minibatches of batch_rows rows, as many Adam steps as the paper's 501 full
+        # batches: epochs scaled by batch_rows / n (anneal likewise).
+        scale = args.batch_rows / n_rows
+        params.update(
+            batch_size=args.batch_rows,
+            max_epochs=round(501 * scale),
+            warmup_epochs=round(190 * scale),
+        )
+    elif args.batch_rows:
+        # CI: batches of 2000 as before, epochs scaled to about the same number of
+        # steps as 30 epochs on 9,000 rows (135).
+        params.update(max_epochs=max(1, round(30 * 9000 / n_rows)), warmup_epochs=3)
+    if args.alpha is not None:
+        params.update(alpha=args.alpha)
+    if args.smoke:
+        params.update(max_epochs=3, warmup_epochs=1)
+    return params
+
+
 def run(args):
     torch.set_num_threads(1)
     threadpoolctl.threadpool_limits(1)
@@ -188,28 +217,12 @@ def run(args):
         f"{len(sets['val'][1])}, test {len(sets['test'][1])}, neutral {len(sets['neutral'][1])}",
         flush=True,
     )
+    if args.folds:
+        select_by_folds(args, sets, model_params)
+        return
     for seed in args.seeds:
         for name in args.models:
-            params = {**COMMON, **MODELS[name], "random_state": seed}
-            if name in FIXED_SCHEDULE:
-                params.update(FIXED_SCHEDULE[name])
-            elif args.batch_rows and "CI" not in name:
-                # Minibatches of batch_rows rows, as many Adam steps as the paper's 501 full
-                # batches: epochs scaled by batch_rows / n (anneal likewise).
-                scale = args.batch_rows / len(y)
-                params.update(
-                    batch_size=args.batch_rows,
-                    max_epochs=round(501 * scale),
-                    warmup_epochs=round(190 * scale),
-                )
-            elif args.batch_rows:
-                # CI: batches of 2000 as before, epochs scaled to about the same number of
-                # steps as 30 epochs on 9,000 rows (135).
-                params.update(max_epochs=max(1, round(30 * 9000 / len(y))), warmup_epochs=3)
-            if args.alpha is not None:
-                params.update(alpha=args.alpha)
-            if args.smoke:
-                params.update(max_epochs=3, warmup_epochs=1)
+            params = model_params(name, seed, args, len(y))
             oracle = name == "grayscale oracle"
             f = gray if oracle else (lambda a: a)
             model = InvariantEncoder(**params)
@@ -359,6 +372,13 @@ def main():
         "--alpha", type=float, default=None, help="override alpha (a diagnostic; tagged)"
     )
     parser.add_argument("--smoke", action="store_true", help="3 epochs per fit (a crash test)")
+    parser.add_argument(
+        "--folds",
+        type=int,
+        default=0,
+        help="instead of fitting --models: choose among SELECTION_MODELS with "
+        "most_accurate_invariant_refit in a search with this many folds (JSON lines to --out)",
+    )
     args = parser.parse_args()
     if args.report:
         report(args)

@@ -64,7 +64,10 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
     penalty : {"irm", "rex", "conditional_independence"}, default="irm"
         The invariance penalty :math:`\Omega`.
     penalty_weight : float, default=100.0
-        :math:`\lambda`, its weight after the annealing epochs.
+        :math:`\lambda`, its weight after the annealing epochs. To choose it from the
+        training environments alone, search with
+        :func:`~sklatent.metrics.environment_accuracy_scoring` and
+        :func:`~sklatent.metrics.most_accurate_invariant_refit`.
     warmup_epochs : int, default=10
         Epochs with the penalty at weight 1 before ``penalty_weight`` applies (a step, as
         DisentangledEncoder's ``warmup_epochs``; IRM's ``penalty_anneal_iters`` in epochs).
