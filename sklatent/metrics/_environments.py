@@ -5,13 +5,13 @@ does in every environment, not on the pooled data: its worst environment, and ho
 its best and worst environments are.
 """
 
-import re
-
 import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.metrics import check_scoring
 from sklearn.utils import Bunch
+
+from ..utils._validation import cv_split_scores
 
 __all__ = ["best_worst_split", "environment_scores"]
 
@@ -159,9 +159,8 @@ class _BestWorstSplit:
 
     def __call__(self, cv_results):
         suffix = "score" if self.metric is None else self.metric
-        pattern = re.compile(rf"split(\d+)_test_{re.escape(suffix)}")
-        keys = sorted((int(m.group(1)), k) for k in cv_results if (m := pattern.fullmatch(k)))
-        if not keys:
+        scores = cv_split_scores(cv_results, suffix)
+        if scores.size == 0:
             raise ValueError(
                 f"cv_results_ has no split<k>_test_{suffix}: "
                 + (
@@ -170,7 +169,6 @@ class _BestWorstSplit:
                     else f"the search has no scorer named {self.metric!r}."
                 )
             )
-        scores = np.column_stack([np.asarray(cv_results[k], dtype=np.float64) for _, k in keys])
         # A split whose score failed (NaN) counts as the worst possible.
         worst = np.where(np.isnan(scores), -np.inf, scores).min(axis=1)
         if np.all(worst == -np.inf):

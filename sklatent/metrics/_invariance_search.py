@@ -5,12 +5,11 @@ the environments arriving by metadata routing); the ``refit`` callable pools the
 held-out accuracy per environment and candidate, and applies the rule to them.
 """
 
-import re
-
 import numpy as np
 from sklearn import config_context
 from sklearn.metrics import accuracy_score, make_scorer
 
+from ..utils._validation import cv_split_scores
 from ._invariance_selection import check_accuracies, choose_invariant
 
 __all__ = ["environment_accuracy_scoring", "most_accurate_invariant_refit"]
@@ -114,12 +113,6 @@ def environment_accuracy_scoring(environments):
     return scoring
 
 
-def _fold_columns(cv_results, prefix, name):
-    pattern = re.compile(rf"split(\d+)_test_{re.escape(prefix + name)}")
-    keys = sorted((int(m.group(1)), k) for k in cv_results if (m := pattern.fullmatch(k)))
-    return np.column_stack([np.asarray(cv_results[k], dtype=np.float64) for _, k in keys])
-
-
 class _MostAccurateInvariantRefit:
     """Picklable ``refit`` callable (a fitted search that holds it can still be pickled)."""
 
@@ -171,8 +164,8 @@ def pool_folds(cv_results, names):
     ``error_score``). A fold without a row of an environment counts for nothing there.
     """
     # (candidates, environments, folds)
-    accuracy = np.stack([_fold_columns(cv_results, _ACCURACY, n) for n in names], axis=1)
-    rows = np.stack([_fold_columns(cv_results, _ROWS, n) for n in names], axis=1)
+    accuracy = np.stack([cv_split_scores(cv_results, _ACCURACY + n) for n in names], axis=1)
+    rows = np.stack([cv_split_scores(cv_results, _ROWS + n) for n in names], axis=1)
     failed = np.isnan(rows).any(axis=2)
     correct = np.where(rows > 0, np.nan_to_num(accuracy) * rows, 0.0).sum(axis=2)
     sizes = np.where(failed, np.nan, np.nan_to_num(rows).sum(axis=2))

@@ -1,5 +1,7 @@
 """One validator for the auxiliary arrays that ``fit`` takes besides ``X`` and ``y``."""
 
+import re
+
 import numpy as np
 import pandas as pd
 from sklearn.utils import check_array
@@ -179,3 +181,24 @@ def cv_test_scores(cv_results, name, statistic, *, caller):
             f"with a scorer named {name!r}. The scorers recorded: {recorded}."
         )
     return np.asarray(cv_results[key], dtype=np.float64)
+
+
+def cv_split_scores(cv_results, name):
+    """The ``split<k>_test_<name>`` columns of a search's ``cv_results_``, in split order.
+
+    Returns an array of shape (n_candidates, n_splits), float64; (0, 0) when the search
+    recorded no such column.
+
+    Examples
+    --------
+    >>> from sklatent.utils._validation import cv_split_scores
+    >>> cv_split_scores({"split1_test_score": [0.7, 0.6], "split0_test_score": [0.8, 0.9]},
+    ...                 "score")
+    array([[0.8, 0.7],
+           [0.9, 0.6]])
+    """
+    pattern = re.compile(rf"split(\d+)_test_{re.escape(name)}")
+    keys = sorted((int(m.group(1)), k) for k in cv_results if (m := pattern.fullmatch(k)))
+    if not keys:
+        return np.empty((0, 0))
+    return np.column_stack([np.asarray(cv_results[k], dtype=np.float64) for _, k in keys])
