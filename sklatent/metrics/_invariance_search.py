@@ -6,7 +6,8 @@ held-out accuracy per environment and candidate, and applies the rule to them.
 """
 
 import numpy as np
-from sklearn import config_context
+import pandas as pd
+from sklearn import config_context, get_config
 from sklearn.metrics import accuracy_score, make_scorer
 
 from ..utils._validation import cv_split_scores
@@ -26,7 +27,14 @@ _NO_ENVIRONMENTS = (
 def _rows_of(environments, environment):
     if environments is None:
         raise ValueError(_NO_ENVIRONMENTS)
-    return np.asarray(environments) == environment
+    labels = np.asarray(environments)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]  # one column of a DataFrame
+    if labels.ndim != 1:
+        raise ValueError(
+            f"environments must hold one label per row (1-D), got shape {labels.shape}."
+        )
+    return labels == environment
 
 
 def _environment_accuracy(y_true, y_pred, *, environment, environments=None):
@@ -49,7 +57,7 @@ def _requesting_environments(score_func, environment):
 
 
 def environment_accuracy_scoring(environments):
-    """Scorers for a search: each fold's accuracy and held-out rows, environment by environment.
+    """Make scorers of each fold's accuracy and held-out rows, environment by environment.
 
     For :class:`~sklearn.model_selection.GridSearchCV` (or any search) with
     :func:`most_accurate_invariant_refit`: the scorers read the environment of each scored row
@@ -98,9 +106,15 @@ def environment_accuracy_scoring(environments):
     labels = np.asarray(environments)
     if labels.ndim != 1:
         raise ValueError(f"environments must be 1-D, got shape {labels.shape}.")
-    if labels.dtype.kind in "fc" and np.isnan(labels).any():
-        raise ValueError("environments contains missing values (NaN).")
-    names = np.unique(labels)
+    if pd.isna(labels).any():
+        raise ValueError("environments contains missing values (NaN or None).")
+    try:
+        names = np.unique(labels)
+    except TypeError as error:
+        raise ValueError(
+            "environments must be labels of one type (ints or strings), got a mix that does "
+            f"not sort: {error}"
+        ) from None
     if names.shape[0] < 2:
         raise ValueError(
             f"environment_accuracy_scoring compares environments: got {names.shape[0]} "
@@ -142,15 +156,22 @@ class _MostAccurateInvariantRefit:
         pooled, sizes = pool_folds(cv_results, names)
         fitted = np.flatnonzero(~np.isnan(sizes).any(axis=1))
         if fitted.size == 0:
+            hint = (
+                ""
+                if get_config()["enable_metadata_routing"]
+                else " Metadata routing is off, so the scorers received no environments: "
+                "sklearn.set_config(enable_metadata_routing=True)."
+            )
             raise ValueError(
-                "Every candidate's scores are NaN: fitting or scoring failed for each one (see "
-                "the warnings of the search, or set error_score='raise')."
+                "Every candidate's environment scores failed (see the warnings of the search, "
+                f"or set error_score='raise').{hint}"
             )
         pooled, sizes = pooled[fitted], sizes[fitted]
         if (sizes == 0).any():
             raise ValueError(
                 f"{self!r}: no held-out row of environment(s) "
-                f"{[n for n, s in zip(names, sizes[0], strict=True) if s == 0]} in any fold."
+                f"{[n for n, s in zip(names, sizes[0], strict=True) if s == 0]} in any fold "
+                "(or every candidate failed, with a numeric error_score)."
             )
         check_accuracies(pooled, repr(self))
         return int(fitted[choose_invariant(pooled, sizes, self.z)])
@@ -160,15 +181,22 @@ def pool_folds(cv_results, names):
     """Each candidate's held-out accuracy and rows per environment, the folds pooled.
 
     Returns two arrays of shape (n_candidates, n_environments): correct predictions over
-    held-out rows, and the rows (NaN for a candidate whose fit or scoring failed: the search's
-    ``error_score``). A fold without a row of an environment counts for nothing there.
+    held-out rows, and the rows. Both are NaN for a candidate whose fit or scoring failed. A
+    fold without a row of an environment counts for nothing there.
     """
     # (candidates, environments, folds)
     accuracy = np.stack([cv_split_scores(cv_results, _ACCURACY + n) for n in names], axis=1)
     rows = np.stack([cv_split_scores(cv_results, _ROWS + n) for n in names], axis=1)
-    failed = np.isnan(rows).any(axis=2)
+    # Every candidate is scored on the same folds, so the row counts of those that were scored
+    # agree; a failed one has the search's error_score instead (NaN or any number), and so
+    # does a candidate whose accuracy alone failed (NaN where the fold has rows).
+    expected = np.nanmax(rows, axis=0, initial=0.0)
+    failed = (rows != expected).any(axis=(1, 2)) | (np.isnan(accuracy) & (rows > 0)).any(
+        axis=(1, 2)
+    )
     correct = np.where(rows > 0, np.nan_to_num(accuracy) * rows, 0.0).sum(axis=2)
-    sizes = np.where(failed, np.nan, np.nan_to_num(rows).sum(axis=2))
+    sizes = rows.sum(axis=2)
+    correct[failed], sizes[failed] = np.nan, np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
         return correct / sizes, sizes
 
@@ -222,15 +250,18 @@ def most_accurate_invariant_refit(*, z=2.0):
         ).fit(X, y, environments=environments)
 
     A fold without a row of some environment scores NaN there (and the search warns of
-    non-finite scores); the pooled accuracy ignores it. Rows sorted by environment leave whole
+    non-finite scores); the pooled accuracy ignores it. The ``n_samples_env_<label>`` columns
+    of ``cv_results_`` are row counts, not scores: their ranks mean nothing. With several
+    metrics and a callable ``refit``, the fitted search has no ``score`` of its own: pass
+    ``scoring=`` to any loop around it (``cross_validate``). Rows sorted by environment leave whole
     environments out of unshuffled folds: shuffle the splitter
     (``StratifiedKFold(5, shuffle=True)``). With a callable ``refit`` scikit-learn sets
     ``best_index_`` and ``best_params_`` but not ``best_score_``.
 
     Examples
     --------
-    Two environments, two folds: candidate 0's accuracy moves between them (0.9 and 0.8 over
-    400 held-out rows each), candidate 1's does not.
+    Two environments, two folds: candidate 0's accuracy differs between the environments (0.9
+    in ``a`` and 0.8 in ``b``, over 400 held-out rows each), candidate 1's does not.
 
     >>> from sklatent.metrics import most_accurate_invariant_refit
     >>> cv_results = {

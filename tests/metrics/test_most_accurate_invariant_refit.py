@@ -59,7 +59,7 @@ def test_errors_name_the_problem():
     with pytest.raises(ValueError, match="environment_accuracy_scoring"):
         most_accurate_invariant_refit()({"mean_test_score": [0.5], "split0_test_score": [0.5]})
     nan = [[[np.nan, np.nan], [np.nan, np.nan]]]
-    with pytest.raises(ValueError, match="failed for each one"):
+    with pytest.raises(ValueError, match="Every candidate's environment scores failed"):
         most_accurate_invariant_refit()(cv_results(nan, nan))
     no_b = cv_results([[[0.9, 0.9], [np.nan, np.nan]]], [[[500, 500], [0, 0]]])
     with pytest.raises(ValueError, match=r"no held-out row of environment\(s\) \['b'\]"):
@@ -68,6 +68,44 @@ def test_errors_name_the_problem():
         environment_accuracy_scoring([1, 1, 1])
     with pytest.raises(ValueError, match="missing values"):
         environment_accuracy_scoring([0.0, np.nan])
+    with pytest.raises(ValueError, match="labels of one type"):
+        environment_accuracy_scoring(np.array([1, "a"], dtype=object))
+
+
+@pytest.mark.parametrize("error_score", [np.nan, 0, -1])
+def test_a_failed_candidate_is_passed_over_whatever_the_error_score(error_score):
+    # Candidate 0 failed in every fold: its scores are all error_score. Candidate 1's
+    # accuracy alone failed in one fold with rows (NaN): passed over too.
+    failed = [[[error_score] * 2] * 2]
+    accuracies = [[[0.9, 0.9], [0.8, 0.8]], [[0.7, np.nan], [0.7, 0.7]], [[0.7, 0.7], [0.72, 0.7]]]
+    rows = [[[500, 500], [500, 500]]] * 3
+    results = cv_results([*failed, *accuracies], [*failed, *rows])
+    assert most_accurate_invariant_refit()(results) == 3
+
+
+def test_environments_as_one_column_and_routing_off():
+    X, y, env = make_spurious_environments(200, flip_probs=(0.1, 0.2), random_state=0)
+    folds = StratifiedKFold(3, shuffle=True, random_state=0)
+    grid = {"columntransformer__spurious": ["passthrough", "drop"]}
+
+    def search():
+        return GridSearchCV(
+            spurious_pipeline(),
+            grid,
+            scoring=environment_accuracy_scoring(env),
+            refit=most_accurate_invariant_refit(),
+            cv=folds,
+        )
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        column = search().fit(X, y, environments=env.reshape(-1, 1))
+        flat = search().fit(X, y, environments=env)
+    assert column.best_index_ == flat.best_index_
+    for key in ("split0_test_accuracy_env_0", "split2_test_n_samples_env_1"):
+        np.testing.assert_array_equal(column.cv_results_[key], flat.cv_results_[key])
+    # Without routing the scorers get no environments; the refit says why.
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match="Metadata routing is off"):
+        search().fit(X, y)
 
 
 def test_the_scorers_need_routed_environments():
