@@ -17,11 +17,17 @@ each environment, including the one never seen in training.
 # ------------------------------------
 import matplotlib.pyplot as plt
 import numpy as np
+import sklearn
 import torch
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from sklatent import InvariantEncoder
 from sklatent.datasets import make_spurious_environments
-from sklatent.metrics import environment_scores
+from sklatent.metrics import (
+    environment_accuracy_scoring,
+    environment_scores,
+    most_accurate_invariant_refit,
+)
 
 torch.set_num_threads(1)  # small networks: one thread is fastest
 X, y, environments = make_spurious_environments(1000, random_state=0)
@@ -63,3 +69,32 @@ ax.set_xlabel("environment (agreement of the spurious feature with the label)")
 ax.set_ylabel("accuracy")
 ax.legend(loc="lower left", fontsize="small")
 plt.show()
+
+# %%
+# Choosing the weight from the training environments
+# --------------------------------------------------
+# The weights above were set by hand. A user has no test environment to choose them on, and the
+# best accuracy on held-out rows of the training environments rewards the spurious feature: it
+# picks ERM. What ERM cannot hide is that its accuracy moves with the spurious feature's
+# agreement, from one training environment to the other. So score each fold of a search
+# environment by environment and keep the most accurate weight whose accuracies agree within
+# sampling noise (:func:`~sklatent.metrics.most_accurate_invariant_refit`; the environments reach
+# the scorers and the encoder by metadata routing). Over the 1,000 rows of each training
+# environment, held out once across the folds, two standard errors of a spread are about 0.04:
+# ERM's spread (about 0.09) is outside, REx's (about 0.04) at the edge.
+with sklearn.config_context(enable_metadata_routing=True):
+    search = GridSearchCV(
+        InvariantEncoder(penalty="rex", **full_batch).set_fit_request(environments=True),
+        {"penalty_weight": [0.0, 1e4]},
+        scoring=environment_accuracy_scoring(environments[train]),
+        refit=most_accurate_invariant_refit(),
+        cv=StratifiedKFold(3, shuffle=True, random_state=0),
+    ).fit(X[train], y[train], environments=environments[train])
+for k, weight in enumerate(search.cv_results_["param_penalty_weight"]):
+    held_out = [search.cv_results_[f"mean_test_accuracy_env_{e}"][k] for e in (0, 1)]
+    print(f"penalty_weight={weight:g}: held-out accuracy {held_out[0]:.3f} / {held_out[1]:.3f}")
+test = environments == 2
+print(
+    f"chosen: {search.best_params_}, accuracy in the test environment "
+    f"{search.best_estimator_.score(X[test], y[test]):.3f}"
+)
