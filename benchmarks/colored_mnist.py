@@ -46,7 +46,10 @@ settings run (ERM = weight 0, IRMv1, REx, CI), the one with the best accuracy on
 (3) Over a grid (``_environment_rules.SELECTION_MODELS``: ERM and CI-MMD at three weights on
 the 16-epoch schedule), per restart: training-domain validation, ``most_accurate_invariant``
 (the most accurate setting whose held-out accuracy is the same in both training environments
-within two standard errors) and the test-environment oracle, side by side.
+within two standard errors) and the test-environment oracle, side by side. (4) ``--folds K``
+instead of fitting ``--models``: the same grid in a ``GridSearchCV`` over all the training rows
+with ``environment_accuracy_scoring`` and ``most_accurate_invariant_refit`` (K shuffled
+stratified folds, pooled), the chosen setting refitted and scored.
 
 Restarts change the model's seed (``random_state``), not the data. Each fit is appended as one
 JSON line to ``--out`` so that an interrupted run keeps its results; ``--report`` prints the
@@ -65,6 +68,7 @@ rows. ``--alpha`` overrides ``alpha`` (a diagnostic; the rows are tagged).
     .venv/bin/python benchmarks/colored_mnist.py --data fmnist --fashion-mnist $F \
         --per-env 5000 --seeds 0                      # full batch on 9,000 rows
     .venv/bin/python benchmarks/colored_mnist.py --data mnist --seeds 0 1 2
+    .venv/bin/python benchmarks/colored_mnist.py --data mnist --seeds 0 1 2 --folds 5
     .venv/bin/python benchmarks/colored_mnist.py --report   # tables from the JSON lines
     .venv/bin/python benchmarks/colored_mnist.py --data mnist --seeds 0 --smoke  # crash test
 """
