@@ -84,10 +84,12 @@ def _label_logits(module, batch):
 
 
 def difference_bound_callback(bound, criterion, n_classes, patience):
-    """The callback that tunes ``independence_weight`` to meet ``bound`` on held-out rows.
+    r"""The callback that tunes ``independence_weight`` to meet ``bound`` on held-out rows.
 
     The measurement is :func:`group_difference` of the label head's predictions on the
-    validation rows, with its standard error; the utility, the head's mean log-likelihood of the
+    validation rows; its noise scale, the binomial standard error of a share of those rows at
+    the majority rate, :math:`\sqrt{p(1 - p)/n}` (the difference's own standard error is
+    recorded as ``valid_difference_error``); the utility, the head's mean log-likelihood of the
     labels there (finer than the accuracy, which stays at the majority rate while the head
     learns).
     """
@@ -101,13 +103,18 @@ def difference_bound_callback(bound, criterion, n_classes, patience):
         groups = tensors[GROUPS].cpu().numpy()
         difference, error = group_difference(labels, predicted, groups, criterion, n_classes)
         net.history.record("valid_difference", difference)
+        net.history.record("valid_difference_error", error)
         majority_rate = np.bincount(labels).max() / len(labels)
         net.history.record("valid_accuracy", float(np.mean(predicted == labels)))
         net.history.record("valid_majority_rate", float(majority_rate))
-        # Binomial standard error: an accuracy within it of the majority rate is no better.
-        error = np.sqrt(majority_rate * (1 - majority_rate) / len(labels))
-        net.history.record("valid_accuracy_error", float(error))
-        return difference, error, float(log_likelihood)
+        # Binomial standard error of a share of all the held-out rows: an accuracy within it of
+        # the majority rate is no better. It is also the noise scale of the bound's margin and
+        # dead zone. The difference's own standard error (two groups' rates, each over fewer
+        # rows) is larger; with it the multiplier moved less, and on Adult the budget ended at a
+        # lower accuracy for the same parity (benchmarks/RESULTS.md), so it is recorded only.
+        accuracy_error = np.sqrt(majority_rate * (1 - majority_rate) / len(labels))
+        net.history.record("valid_accuracy_error", float(accuracy_error))
+        return difference, float(accuracy_error), float(log_likelihood)
 
     return HeldOutBound("independence_weight", measure, bound, patience=patience)
 

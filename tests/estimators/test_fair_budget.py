@@ -134,6 +134,24 @@ def test_an_unmet_bound_warns():
     assert encoder.difference_ > 0.05
 
 
+def test_the_margin_for_noise_and_the_recorded_errors():
+    # Each epoch's bounded value is the held-out difference plus the noise scale of a share of
+    # the held-out rows, sqrt(p (1 - p) / n) at the majority rate, capped at half the bound; the
+    # difference's own standard error (two groups' rates) is recorded beside it.
+    X_train, _, y_train, _, s_train, _ = _split(0)
+    encoder = FairEncoder(n_components=2, difference_bound=0.3, max_epochs=4, random_state=0)
+    encoder.fit(X_train, y_train, sensitive_features=s_train)
+    history = encoder.history_
+    majority = np.array(history[:, "valid_majority_rate"])
+    n_held_out = round(0.2 * len(y_train))
+    noise = np.sqrt(majority * (1 - majority) / n_held_out)
+    np.testing.assert_allclose(history[:, "valid_accuracy_error"], noise, rtol=0.02)
+    expected = np.array(history[:, "valid_difference"]) + np.minimum(noise, 0.15)
+    np.testing.assert_allclose(history[:, "valid_bounded_value"], expected, rtol=0.02)
+    difference_error = np.array(history[:, "valid_difference_error"])
+    assert np.all(difference_error > noise)  # two groups' rates, each over fewer rows
+
+
 def test_budget_needs_class_labels_and_the_label_head():
     X_train, _, y_train, _, s_train, _ = _split(0)
     for y, params in [
