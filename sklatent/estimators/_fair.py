@@ -100,12 +100,15 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         (``"equalized_odds"``), as fairlearn measures them, that the predictions of the code's
         label head may have on held-out rows (a fifth of the rows unless
         ``validation_fraction`` says otherwise). :math:`\lambda` then becomes a Lagrange
-        multiplier, raised while the held-out difference exceeds the bound by more than its
-        standard error and lowered while it is under it by as much; of the epochs whose
-        difference plus a margin for noise (one standard error, at most half the bound) is
+        multiplier, raised while the held-out difference exceeds the bound by more than a
+        noise scale :math:`\sigma` and lowered while it is under it by as much; of the epochs
+        whose difference plus a margin for noise (:math:`\sigma`, at most half the bound) is
         within the bound, the one whose label head has the best held-out log-likelihood is
-        kept (our formulation, after the exponentiated-gradient reductions of Agarwal et al.
-        2018; see :class:`~sklatent.training.HeldOutBound`). Needs class labels ``y`` and
+        kept. :math:`\sigma = \sqrt{p(1 - p)/n}`, the binomial standard error of a share of
+        the :math:`n` held-out rows at the majority rate :math:`p`, smaller than the
+        difference's own standard error (``history_[:, "valid_difference_error"]``). Our
+        formulation, after the exponentiated-gradient reductions of Agarwal et al. 2018; see
+        :class:`~sklatent.training.HeldOutBound`. Needs class labels ``y`` and
         ``target_weight > 0``. The difference reached and the weight it took are
         ``difference_`` and ``independence_weight_``; a bound not met warns. A classifier
         trained on the codes has a difference close to, not the same as, the label head's;
