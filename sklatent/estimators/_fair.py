@@ -104,16 +104,13 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         noise scale :math:`\sigma` and lowered while it is under it by as much; of the epochs
         whose difference plus a margin for noise (:math:`\sigma`, at most half the bound) is
         within the bound, the one whose label head has the best held-out log-likelihood is
-        kept. :math:`\sigma = \sqrt{p(1 - p)/n}`, the binomial standard error of a share of
-        the :math:`n` held-out rows at the majority rate :math:`p`, smaller than the
-        difference's own standard error (``history_[:, "valid_difference_error"]``). Our
-        formulation, after the exponentiated-gradient reductions of Agarwal et al. 2018; see
-        :class:`~sklatent.training.HeldOutBound`. Needs class labels ``y`` and
+        kept; :math:`\sigma = \sqrt{p(1 - p)/n}` at the majority rate :math:`p` of the
+        :math:`n` held-out rows (our formulation, after Agarwal et al. 2018; see
+        :class:`~sklatent.training.HeldOutBound`). Needs class labels ``y`` and
         ``target_weight > 0``. The difference reached and the weight it took are
         ``difference_`` and ``independence_weight_``; a bound not met warns. A classifier
         trained on the codes has a difference close to, not the same as, the label head's;
-        on a few hundred held-out rows the estimate is noisy (a standard error of about 0.05
-        for 200 rows).
+        on 200 held-out rows the estimate's standard error is about 0.05.
     beta : float, default=0.1
         :math:`\beta`, the weight of the KL (compression) term.
     target_weight : float, default=1.0

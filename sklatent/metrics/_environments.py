@@ -29,6 +29,26 @@ def _take(data, rows):
     return np.asarray(data)[rows]
 
 
+def environment_labels(environments):
+    """The sorted distinct environments and each row's index among them, checked.
+
+    Raises a ValueError when ``environments`` is not a non-empty 1-D array, has missing values
+    or mixes label types that do not sort.
+    """
+    labels = np.asarray(environments)
+    if labels.ndim != 1 or labels.shape[0] == 0:
+        raise ValueError(f"environments must be a non-empty 1-D array, got shape {labels.shape}.")
+    if pd.isna(labels).any():
+        raise ValueError("environments contains missing values (NaN or None).")
+    try:
+        return np.unique(labels, return_inverse=True)
+    except TypeError as error:
+        raise ValueError(
+            "environments must be labels of one type (ints or strings), got a mix that does "
+            f"not sort: {error}"
+        ) from None
+
+
 def environment_scores(estimator, X, y, environments, *, scoring=None):
     """Score a fitted estimator separately in each environment.
 
@@ -116,18 +136,13 @@ def environment_scores(estimator, X, y, environments, *, scoring=None):
             "environment_scores once per metric."
         )
     scorer = check_scoring(estimator, scoring=scoring)
-    labels = np.asarray(environments)
-    if labels.ndim != 1 or labels.shape[0] == 0:
-        raise ValueError(f"environments must be a non-empty 1-D array, got shape {labels.shape}.")
-    if pd.isna(labels).any():
-        raise ValueError("environments contains missing values (NaN or None).")
+    names, codes = environment_labels(environments)
     n_X, n_y = _n_rows(X), _n_rows(y)
-    if not n_X == n_y == labels.shape[0]:
+    if not n_X == n_y == codes.shape[0]:
         raise ValueError(
             f"X, y and environments must have the same number of rows, got {n_X}, {n_y} and "
-            f"{labels.shape[0]}."
+            f"{codes.shape[0]}."
         )
-    names, codes = np.unique(labels, return_inverse=True)
     scores, sizes = [], []
     for k in range(len(names)):
         rows = np.flatnonzero(codes == k)

@@ -6,11 +6,11 @@ held-out accuracy per environment and candidate, and applies the rule to them.
 """
 
 import numpy as np
-import pandas as pd
 from sklearn import config_context, get_config
 from sklearn.metrics import accuracy_score, make_scorer
 
 from ..utils._validation import cv_split_scores
+from ._environments import environment_labels
 from ._invariance_selection import check_accuracies, choose_invariant
 
 __all__ = ["environment_accuracy_scoring", "most_accurate_invariant_refit"]
@@ -103,18 +103,7 @@ def environment_accuracy_scoring(environments):
     >>> round(accuracy, 2)  # the spurious feature agrees with the label 80% of the time here
     0.78
     """
-    labels = np.asarray(environments)
-    if labels.ndim != 1:
-        raise ValueError(f"environments must be 1-D, got shape {labels.shape}.")
-    if pd.isna(labels).any():
-        raise ValueError("environments contains missing values (NaN or None).")
-    try:
-        names = np.unique(labels)
-    except TypeError as error:
-        raise ValueError(
-            "environments must be labels of one type (ints or strings), got a mix that does "
-            f"not sort: {error}"
-        ) from None
+    names, _ = environment_labels(environments)
     if names.shape[0] < 2:
         raise ValueError(
             f"environment_accuracy_scoring compares environments: got {names.shape[0]} "
