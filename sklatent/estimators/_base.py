@@ -310,7 +310,12 @@ class LatentTransformer(
         self.restart_losses_ = np.array([loss for loss, _ in fits])
         self.net_ = fits[int(np.argmin(self.restart_losses_))][1]
         self.n_iter_ = len(self.net_.history)
+        self._read_restarts([net for _, net in fits])
         return self
+
+    def _read_restarts(self, nets):
+        """Read what the restarts' nets (the kept one among them) say beyond the kept net,
+        before the others are dropped; a hook (StructuredVAE reads each one's learned mask)."""
 
     def _restore_net(self, state_dicts):
         """Rebuild ``net_`` from saved weights (see :func:`sklatent.load`).

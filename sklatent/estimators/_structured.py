@@ -129,6 +129,12 @@ class StructuredVAE(
         Decoder gate probabilities (blocks x views); the fixed mask when not learned.
     decoder_mask_, encoder_mask_ : pandas.DataFrame
         The masks used (blocks x views, boolean): thresholded gates when learned.
+    structure_scores_ : pandas.DataFrame
+        How sure the learned decoder mask is (blocks x views, in [0, 1]): the share of the
+        ``n_init`` restarts whose learned mask has each edge, after matching each restart's
+        blocks of equal size to the kept restart's (the matching that agrees on most edges).
+        A value below 1 marks an edge the restarts disagree on. With one restart, or a fixed
+        mask, it is ``decoder_mask_`` as 0 and 1.
     categories_ : dict
         The labels of each categorical view.
     block_names_ : list of str

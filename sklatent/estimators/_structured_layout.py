@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..exceptions import DisconnectedViewWarning
 from ..utils._sklearn_compat import _check_feature_names_in, check_is_fitted
+from ._structure_agreement import restart_agreement
 from ._structured_spec import (
     parse_blocks,
     parse_masks,
@@ -96,19 +97,39 @@ class StructuredLayoutMixin:
         self.views_ = [view_spec(**view) for view in self.views_]
         return super()._restore_net(state_dicts)
 
+    def _gate_frame(self, gates, role):
+        """Gate probabilities (blocks x views); a view without ``role`` has no link, whatever
+        its (unused) gate learned."""
+        used = np.array([view[role] for view in self.views_])
+        values = gates.probabilities().detach().cpu().numpy() * used
+        return pd.DataFrame(
+            values, index=self.block_names_, columns=[view["name"] for view in self.views_]
+        )
+
+    def _read_restarts(self, nets):
+        # Each restart's learned decoder mask, for structure_scores_ (read in _read_structure).
+        if self._learned["decoder"]:
+            self._restart_decoder_masks = [
+                self._gate_frame(net.module_.decoder_gates, "decoder").to_numpy() > 0.5
+                for net in nets
+            ]
+
     def _read_structure(self):
         module = self.net_.module_
-        view_names = [view["name"] for view in self.views_]
-
-        def frame(values, role):
-            # A view without that role has no link, whatever its (unused) gate learned.
-            used = np.array([view[role] for view in self.views_])
-            values = values.detach().cpu().numpy() * used
-            return pd.DataFrame(values, index=self.block_names_, columns=view_names)
-
-        self.structure_ = frame(module.decoder_gates.probabilities(), "decoder")
+        self.structure_ = self._gate_frame(module.decoder_gates, "decoder")
         self.decoder_mask_ = self.structure_ > 0.5
-        self.encoder_mask_ = frame(module.encoder_gates.probabilities(), "expert") > 0.5
+        self.encoder_mask_ = self._gate_frame(module.encoder_gates, "expert") > 0.5
+        # Consumed here, so that a later partial_fit (one net) does not read a stale list.
+        masks = self.__dict__.pop("_restart_decoder_masks", None)
+        kept = self.decoder_mask_.to_numpy()
+        scores = (
+            kept.astype(float)
+            if masks is None
+            else restart_agreement(kept, masks, self.block_sizes_)
+        )
+        self.structure_scores_ = pd.DataFrame(
+            scores, index=self.structure_.index, columns=self.structure_.columns
+        )
         if self._learned["decoder"]:
             orphans = views_without_parent(self.decoder_mask_, self.views_)
             if orphans:

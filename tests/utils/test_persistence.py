@@ -119,6 +119,7 @@ def test_structured_estimators_round_trip(tmp_path, estimator, X, fit_args):
     if hasattr(estimator, "predict"):
         np.testing.assert_array_equal(loaded.predict(X), estimator.predict(X))
     pd.testing.assert_frame_equal(loaded.structure_, estimator.structure_)
+    pd.testing.assert_frame_equal(loaded.structure_scores_, estimator.structure_scores_)
     if "sensitive_features" in fit_args:
         codes, s = estimator.transform(X), fit_args["sensitive_features"]
         np.testing.assert_allclose(
