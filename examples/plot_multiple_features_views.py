@@ -170,4 +170,6 @@ plt.show()
 #   on, and which views the other blocks cover. On a planted structure
 #   (:func:`~sklatent.datasets.make_structured`) the learned graph recovers most but not all of
 #   the true links, see :ref:`structured_vae`; on these data there is no true graph to compare
-#   with.
+#   with. A fit with restarts makes this comparison itself: ``structure_scores_`` holds, for
+#   each edge, the share of the ``n_init`` restarts that learned it (blocks matched up to their
+#   order), so an edge below 1 is one the starts disagree on.
