@@ -25,8 +25,10 @@ evening, 0.1 since) and ``benchmark`` (the settings of
 ``benchmarks/structure.py``: ``sparsity=0.1, max_epochs=60, lr=3e-3``). Score: the F1 of the
 learned edges (``decoder_mask_``) against the planted ones, maximised over the permutations of
 the learned blocks of equal size (blocks are unordered). The bar: mean F1 >= 0.95 over 10 fresh
-seeds, none below 0.8. ``--sparsities`` replaces the two settings by the defaults at each given
-sparsity, for a design study on other seeds.
+seeds, none below 0.8. Each line also prints ``structure_scores_`` (the share of the restarts
+that learned an edge) of the learned graph's planted and extra edges, and the table their means:
+whether the scores flag the wrong edges. ``--sparsities`` replaces the two settings by the
+defaults at each given sparsity, for a design study on other seeds.
 
 Two diagnostics, which fit no learned structure of the scored kind: ``--ceiling`` reports how
 well a supervised network predicts each planted block from ``X`` on held-out rows (a graph over
