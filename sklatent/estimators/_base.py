@@ -7,7 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_array
 
 from .._batch import FEATURES
 from .._config import get_config
@@ -34,6 +34,7 @@ from ._fit_records import (
     _warm_up_epochs,
     _warn_if_collapsed,
 )
+from ._restarts import RestartsMixin, race_epochs
 
 _SHARED_PARAMETER_CONSTRAINTS = {
     "n_components": [Interval(Integral, 1, None, closed="left")],
@@ -66,7 +67,11 @@ def _check_hidden_layer_sizes(hidden_layer_sizes):
 
 
 class LatentTransformer(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator, metaclass=ABCMeta
+    RestartsMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    BaseEstimator,
+    metaclass=ABCMeta,
 ):
     """Base class of the sklatent estimators: a transformer that owns a trained skorch net.
 
@@ -207,7 +212,7 @@ class LatentTransformer(
             )
         return self.accelerator.device
 
-    def _fit_net(self, tensors, *, seed=None, split_seed=None):
+    def _fit_net(self, tensors, *, seed=None, split_seed=None, race=False, net=None):
         """Train a fresh net on ``tensors`` (a dict of device tensors) and keep it as ``net_``.
 
         ``seed`` drives the fit's torch randomness (drawn from ``random_state`` when None);
@@ -217,6 +222,10 @@ class LatentTransformer(
         model in any thread and the caller's torch generator is left as it was. The fit runs
         under the thread limit of :func:`sklatent.set_config`. A fit that fails leaves the
         estimator unfitted.
+
+        For a race of restarts (:meth:`_fit_best_of`): with ``race=True``, the fresh net trains
+        only the race's share of its budget's epochs; given a ``net`` (fitted by this method
+        with the same ``seed``), that net trains the rest of its budget instead of a fresh one.
         """
         try:
             device = self._training_device()
@@ -224,10 +233,15 @@ class LatentTransformer(
             tensors = {name: value.to(device) for name, value in tensors.items()}
             data = TensorData(tensors)
             with limited_threads(get_config()["torch_threads"]):
-                net = self._initialized_net(seed, device, len(data), split_seed=split_seed)
-                with random_stream(seed):
+                if net is None:
+                    net = self._initialized_net(seed, device, len(data), split_seed=split_seed)
+                    epochs = race_epochs(net) if race else None
+                else:
+                    epochs = net.max_epochs - len(net.history)
+                # A continued net draws a stream of its own: its epochs do not repeat the first.
+                with random_stream(seed + len(net.history)):
                     # skorch's fit is initialize + partial_fit; the modules are initialised.
-                    net.partial_fit(data)
+                    net.partial_fit(data, epochs=epochs)
                 outputs = net.check_finite_fit(data)
         except BaseException:
             self._discard_fit()
@@ -290,32 +304,6 @@ class LatentTransformer(
         for name in list(vars(self)):
             if (name.endswith("_") and not name.startswith("__")) or name in self._persisted_state:
                 delattr(self, name)
-
-    def _fit_best_of(self, tensors, n_fits):
-        """Fit ``n_fits`` nets from different seeds on the same validation split and keep the
-        one with the lowest held-out loss (its best epoch's with early stopping, which restores
-        it); the losses go to ``restart_losses_``. One fit is a plain :meth:`_fit_net`."""
-        self.__dict__.pop("restart_losses_", None)  # from an earlier fit with restarts
-        if n_fits == 1:
-            return self._fit_net(tensors)
-        split_seed, *seeds = check_random_state(self.random_state).randint(
-            np.iinfo(np.int32).max, size=n_fits + 1
-        )
-        fits = []
-        for seed in seeds:
-            self._fit_net(tensors, seed=int(seed), split_seed=int(split_seed))
-            losses = self.net_.history[:, "valid_loss"]
-            stopped_early = "early_stopping" in dict(self.net_.callbacks_)
-            fits.append((min(losses) if stopped_early else losses[-1], self.net_))
-        self.restart_losses_ = np.array([loss for loss, _ in fits])
-        self.net_ = fits[int(np.argmin(self.restart_losses_))][1]
-        self.n_iter_ = len(self.net_.history)
-        self._read_restarts([net for _, net in fits])
-        return self
-
-    def _read_restarts(self, nets):
-        """Read what the restarts' nets (the kept one among them) say beyond the kept net,
-        before the others are dropped; a hook (StructuredVAE reads each one's learned mask)."""
 
     def _restore_net(self, state_dicts):
         """Rebuild ``net_`` from saved weights (see :func:`sklatent.load`).

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..exceptions import DisconnectedViewWarning
 from ..utils._sklearn_compat import _check_feature_names_in, check_is_fitted
-from ._structure_agreement import restart_agreement
+from ._structured_restarts import restart_agreement
 from ._structured_spec import (
     parse_blocks,
     parse_masks,
@@ -105,14 +105,6 @@ class StructuredLayoutMixin:
         return pd.DataFrame(
             values, index=self.block_names_, columns=[view["name"] for view in self.views_]
         )
-
-    def _read_restarts(self, nets):
-        # Each restart's learned decoder mask, for structure_scores_ (read in _read_structure).
-        if self._learned["decoder"]:
-            self._restart_decoder_masks = [
-                self._gate_frame(net.module_.decoder_gates, "decoder").to_numpy() > 0.5
-                for net in nets
-            ]
 
     def _read_structure(self):
         module = self.net_.module_

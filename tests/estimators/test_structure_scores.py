@@ -9,7 +9,7 @@ import torch
 
 from sklatent import StructuredVAE
 from sklatent.datasets import make_structured
-from sklatent.estimators._structure_agreement import aligned_to, restart_agreement
+from sklatent.estimators._structured_restarts import aligned_to, restart_agreement
 
 FAST = {"hidden_layer_sizes": (16,), "max_epochs": 2, "random_state": 0}
 

@@ -397,7 +397,7 @@ def test_restarts_keep_the_fit_with_the_lowest_held_out_loss(planted):
 
 @pytest.mark.parametrize(
     ("decoder_mask", "n_init", "restarts"),
-    [("learn", "auto", 3), (None, "auto", 1), ("learn", 1, 1)],
+    [("learn", "auto", 10), (None, "auto", 1), ("learn", 1, 1)],
 )
 def test_n_init_auto_restarts_only_learned_structures(planted, decoder_mask, n_init, restarts):
     model = StructuredVAE(

@@ -1,4 +1,5 @@
-"""How sure a learned decoder mask is: the share of restarts that learned each edge."""
+"""The StructuredVAE family's restarts: how many, the rows that rank them, and how sure the
+learned decoder mask is (the share of the restarts that learned each edge)."""
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -63,3 +64,35 @@ def restart_agreement(kept, masks, block_sizes):
     [[1.0, 1.0, 0.33], [0.0, 1.0, 1.0]]
     """
     return np.mean([aligned_to(kept, mask, block_sizes) for mask in masks], axis=0)
+
+
+# Rows held out to rank restarts when no validation_fraction is given.
+_RESTART_VALIDATION_FRACTION = 0.2
+# With a learned mask, n_init="auto" races ten restarts and finishes three (RestartsMixin).
+_AUTO_RESTARTS, _AUTO_FINISHERS = 10, 3
+
+
+class StructuredRestartsMixin:
+    """``n_init`` of a :class:`StructuredVAE`: the restarts, and ``structure_scores_``' masks."""
+
+    def _n_restarts(self):
+        if self.n_init == "auto":
+            return _AUTO_RESTARTS if any(self._learned.values()) else 1
+        return self.n_init
+
+    def _n_finishers(self):
+        # Restarts that train to the end: all of them unless n_init="auto" races them (the
+        # presets fit once and have no n_init).
+        return _AUTO_FINISHERS if self._n_restarts() > 1 and self.n_init == "auto" else None
+
+    def _held_out_fraction(self):
+        # Restarts are ranked by their held-out loss.
+        return _RESTART_VALIDATION_FRACTION if self._n_restarts() > 1 else None
+
+    def _read_restarts(self, nets):
+        # Each restart's learned decoder mask, for structure_scores_ (read in _read_structure).
+        if self._learned["decoder"]:
+            self._restart_decoder_masks = [
+                self._gate_frame(net.module_.decoder_gates, "decoder").to_numpy() > 0.5
+                for net in nets
+            ]
