@@ -120,8 +120,8 @@ plt.show()
 # gates, so a block keeps only the views it helps to reconstruct. Here there are four blocks of
 # three dimensions, every view informs every block, and the model is fitted with three seeds.
 # At ``temperature=0.5`` the gates' relaxed samples in training are nearly 0 or 1. ``n_init=1``
-# shows what one fit per seed learns (by default, ``n_init="auto"`` fits three times and keeps
-# the fit with the lowest held-out loss).
+# shows what one fit per seed learns (by default, ``n_init="auto"`` races ten restarts and
+# keeps the finished one with the lowest held-out loss).
 blocks = {f"z{k}": 3 for k in range(4)}
 fig, axes = plt.subplots(1, 3, figsize=(12, 2.9), sharey=True, layout="constrained")
 for seed, ax in enumerate(axes):

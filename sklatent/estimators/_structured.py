@@ -135,10 +135,11 @@ class StructuredVAE(
         The masks used (blocks x views, boolean): thresholded gates when learned.
     structure_scores_ : pandas.DataFrame
         How sure the learned decoder mask is (blocks x views, in [0, 1]): the share of the
-        ``n_init`` restarts whose learned mask has each edge, after matching each restart's
-        blocks of equal size to the kept restart's (the matching that agrees on most edges).
-        A value below 1 marks an edge the restarts disagree on. With one restart, or a fixed
-        mask, it is ``decoder_mask_`` as 0 and 1.
+        restarts whose learned mask has each edge (of a race, those that did not finish as
+        they were when it was decided), after matching each restart's blocks of equal size to
+        the kept restart's (the matching that agrees on most edges). A value below 1 marks an
+        edge the restarts disagree on. With one restart, or a fixed mask, it is
+        ``decoder_mask_`` as 0 and 1.
     categories_ : dict
         The labels of each categorical view.
     block_names_ : list of str
