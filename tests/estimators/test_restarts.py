@@ -17,23 +17,14 @@ def planted():
     return make_structured(300, random_state=0)
 
 
-def _fit_seeing_restarts(planted, monkeypatch, **params):
-    seen = []
-    read_restarts = StructuredVAE._read_restarts
-
-    def spy(self, nets):
-        seen.extend(nets)
-        read_restarts(self, nets)
-
-    monkeypatch.setattr(StructuredVAE, "_read_restarts", spy)
-    model = StructuredVAE(
+def _fit(planted, **params):
+    return StructuredVAE(
         planted.views, {"z0": 2, "z1": 2}, decoder_mask="learn", **SETTINGS, **params
     ).fit(planted.X)
-    return model, seen
 
 
-def test_auto_races_ten_restarts_and_finishes_the_three_best(planted, monkeypatch):
-    model, nets = _fit_seeing_restarts(planted, monkeypatch, random_state=0)
+def test_auto_races_ten_restarts_and_finishes_the_three_best(planted, restart_nets):
+    model, nets = _fit(planted, random_state=0), restart_nets
     epochs = np.array([len(net.history) for net in nets])
     assert len(nets) == 10 and race_epochs(nets[0]) == 2  # a quarter of 8 epochs
     finished = np.flatnonzero(epochs == SETTINGS["max_epochs"])
@@ -53,14 +44,10 @@ def test_auto_races_ten_restarts_and_finishes_the_three_best(planted, monkeypatc
     assert model.n_iter_ == SETTINGS["max_epochs"]
 
 
-def test_a_race_is_reproducible_and_an_integer_n_init_fits_every_restart(planted, monkeypatch):
-    a = StructuredVAE(
-        planted.views, {"z0": 2, "z1": 2}, decoder_mask="learn", random_state=1, **SETTINGS
-    ).fit(planted.X)
-    b = StructuredVAE(
-        planted.views, {"z0": 2, "z1": 2}, decoder_mask="learn", random_state=1, **SETTINGS
-    ).fit(planted.X)
+def test_a_race_is_reproducible_and_an_integer_n_init_fits_every_restart(planted, restart_nets):
+    a, b = _fit(planted, random_state=1), _fit(planted, random_state=1)
     np.testing.assert_array_equal(a.restart_losses_, b.restart_losses_)
     np.testing.assert_array_equal(a.transform(planted.X), b.transform(planted.X))
-    _, nets = _fit_seeing_restarts(planted, monkeypatch, random_state=0, n_init=4)
-    assert [len(net.history) for net in nets] == [SETTINGS["max_epochs"]] * 4
+    del restart_nets[:]  # the two races' nets
+    _fit(planted, random_state=0, n_init=4)
+    assert [len(net.history) for net in restart_nets] == [SETTINGS["max_epochs"]] * 4

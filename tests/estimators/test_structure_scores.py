@@ -80,15 +80,8 @@ def test_scores_of_one_model_are_its_mask(decoder_mask, n_init):
     )
 
 
-def test_a_fit_with_restarts_scores_the_masks_of_all_of_them(planted, monkeypatch):
-    seen = []
-    read_restarts = StructuredVAE._read_restarts
-
-    def spy(self, nets):
-        seen.extend(nets)
-        read_restarts(self, nets)
-
-    monkeypatch.setattr(StructuredVAE, "_read_restarts", spy)
+def test_a_fit_with_restarts_scores_the_masks_of_all_of_them(planted, restart_nets):
+    seen = restart_nets
     model = StructuredVAE(
         planted.views, {"z0": 2, "z1": 2}, decoder_mask="learn", n_init=3, **FAST
     ).fit(planted.X)
