@@ -205,9 +205,8 @@ def test_learned_decoder_mask_recovers_most_of_a_planted_structure():
     learned = model.decoder_mask_.loc[data.block_names, data.view_names].to_numpy()
     truth = data.decoder_mask.to_numpy()
     everything = np.ones_like(truth)
-    # Measured F1 1.0 at the defaults (temperature 2, a race of ten restarts), and 1.0 at
-    # sparsity 0.1 too (three full restarts: 1.0, and 0.857 at 0.1 with two extra edges). A
-    # fully connected graph scores 0.667.
+    # Measured F1 1.0 at the defaults (a race of ten restarts), also at sparsity 0.1 (three full
+    # restarts: 0.857 there, two extra edges). A fully connected graph scores 0.667.
     assert _best_f1(learned, truth) > 0.85 > _best_f1(everything, truth) + 0.1
 
 
