@@ -1,7 +1,7 @@
 """Evaluation metrics over ``(n_samples, n_components)`` codes: pure numpy/scikit-learn functions.
 
-The metrics of the estimator issues (leakage probes, disentanglement scores, mutual-information
-estimators) land here with the estimators that need them.
+The metrics the estimators are judged by: leakage probes, disentanglement scores, fairness and
+environment scorers, mutual-information estimators.
 """
 
 from ._disentanglement import dci, mutual_information_gap, sap_score
