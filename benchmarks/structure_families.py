@@ -46,7 +46,7 @@ to the graph a default fit learns, and to the full graph (two model seeds each):
 likelihood that the restarts compare tells the planted graph from the learned one. The script
 always exits 0: it is a report.
 
-    .venv/bin/python benchmarks/structure_families.py            # 10 seeds (~25 min)
+    .venv/bin/python benchmarks/structure_families.py            # 10 seeds (~35 min)
     .venv/bin/python benchmarks/structure_families.py --quick    # 2 seeds, 10 epochs
     .venv/bin/python benchmarks/structure_families.py --seeds 100 101 102 103 104 \
         --sparsities 0.01 0.03 0.1 0.3                             # design study
