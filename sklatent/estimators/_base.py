@@ -2,6 +2,7 @@
 
 import copy
 from abc import ABCMeta, abstractmethod
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -220,32 +221,27 @@ class LatentTransformer(
         from ``seed`` and every later random number (sampling, dropout, permutations, batch
         order) comes from generators of this fit's own, so that the same seed gives the same
         model in any thread and the caller's torch generator is left as it was. The fit runs
-        under the thread limit of :func:`sklatent.set_config`. A fit that fails leaves the
-        estimator unfitted.
+        under the thread limit of :func:`sklatent.set_config`. Call it inside
+        :meth:`_unfitted_if_failed`.
 
         For a race of restarts (:meth:`_fit_best_of`): with ``race=True``, the fresh net trains
         only the race's share of its budget's epochs; given a ``net`` (fitted by this method
         with the same ``seed``), that net trains the rest of its budget instead of a fresh one.
         """
-        try:
-            device = self._training_device()
-            seed = torch_seed(self.random_state) if seed is None else seed
-            tensors = {name: value.to(device) for name, value in tensors.items()}
-            data = TensorData(tensors)
-            with limited_threads(get_config()["torch_threads"]):
-                if net is None:
-                    net = self._initialized_net(seed, device, len(data), split_seed=split_seed)
-                    epochs = race_epochs(net) if race else None
-                else:
-                    epochs = net.max_epochs - len(net.history)
-                # A continued net draws a stream of its own: its epochs do not repeat the first.
-                with random_stream(seed + len(net.history)):
-                    # skorch's fit is initialize + partial_fit; the modules are initialised.
-                    net.partial_fit(data, epochs=epochs)
-                outputs = net.check_finite_fit(data)
-        except BaseException:
-            self._discard_fit()
-            raise
+        device = self._training_device()
+        seed = torch_seed(self.random_state) if seed is None else seed
+        data = TensorData({name: value.to(device) for name, value in tensors.items()})
+        with limited_threads(get_config()["torch_threads"]):
+            if net is None:
+                net = self._initialized_net(seed, device, len(data), split_seed=split_seed)
+                epochs = race_epochs(net) if race else None
+            else:
+                epochs = net.max_epochs - len(net.history)
+            # A continued net draws a stream of its own: its epochs do not repeat the first.
+            with random_stream(seed + len(net.history)):
+                # skorch's fit is initialize + partial_fit; the modules are initialised.
+                net.partial_fit(data, epochs=epochs)
+            outputs = net.check_finite_fit(data)
         _warn_if_collapsed(outputs.get("mean", outputs.get("z")))
         self.__dict__.pop("_incremental_", None)  # partial_fit starts anew from these weights
         self.net_ = net
@@ -298,6 +294,21 @@ class LatentTransformer(
             _warn_if_collapsed(outputs.get("mean", outputs.get("z")))
         self.n_iter_ = len(net.history)
         return self
+
+    @contextmanager
+    def _unfitted_if_failed(self, starts_anew=True):
+        """Leave the estimator unfitted if the block raises, its checks of the data included,
+        rather than holding an earlier fit's model beside some of this fit's attributes.
+
+        With ``starts_anew=False`` (a ``partial_fit`` continuing earlier calls) a refused chunk
+        leaves the model as it was; a failure in training discards it (:meth:`_partial_fit_net`).
+        """
+        try:
+            yield
+        except BaseException:
+            if starts_anew:
+                self._discard_fit()
+            raise
 
     def _discard_fit(self):
         """Forget every fitted attribute, so that a failed fit leaves the estimator unfitted."""

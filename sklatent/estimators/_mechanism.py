@@ -259,8 +259,9 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
         self : MechanismEncoder
             The fitted estimator.
         """
-        self._fit_net(self._transition_tensors(X, X_next, actions, first=True))
-        self._read_offsets()
+        with self._unfitted_if_failed():
+            self._fit_net(self._transition_tensors(X, X_next, actions, first=True))
+            self._read_offsets()
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -284,8 +285,9 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
             The estimator, trained one more epoch.
         """
         first = not hasattr(self, "net_")
-        self._partial_fit_net(self._transition_tensors(X, X_next, actions, first=first))
-        self._read_offsets()
+        with self._unfitted_if_failed(starts_anew=first):
+            self._partial_fit_net(self._transition_tensors(X, X_next, actions, first=first))
+            self._read_offsets()
         return self
 
     def _read_offsets(self):

@@ -362,17 +362,19 @@ class StructuredVAE(
         names for scikit-learn's routing): every estimator of the family fits here, through
         the hooks that the user guide's "Adding a preset" lists."""
         check_former_names(self, stacklevel=4)  # < _fit < fit < _fit_context < the caller
-        tensors = self._training_tensors(X, y, first=True, **metadata)
-        self._fit_best_of(tensors, self._n_restarts(), self._n_finishers())
-        self._read_fitted()
+        with self._unfitted_if_failed():
+            tensors = self._training_tensors(X, y, first=True, **metadata)
+            self._fit_best_of(tensors, self._n_restarts(), self._n_finishers())
+            self._read_fitted()
         return self
 
     def _partial_fit(self, X, y, **metadata):
         """Train one epoch on a chunk of rows: the hooks of :meth:`_fit`, one net."""
         check_former_names(self, stacklevel=4)
         first = not hasattr(self, "net_")
-        self._partial_fit_net(self._training_tensors(X, y, first=first, **metadata))
-        self._read_fitted()
+        with self._unfitted_if_failed(starts_anew=first):
+            self._partial_fit_net(self._training_tensors(X, y, first=first, **metadata))
+            self._read_fitted()
         return self
 
     def _training_tensors(self, X, y, *, first):

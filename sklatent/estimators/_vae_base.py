@@ -82,8 +82,9 @@ class VariationalTransformer(ELBOScoreMixin, LatentTransformer):
         self : object
             The fitted estimator.
         """
-        X = self._validate_X(X, reset=True)
-        return self._fit_net({FEATURES: as_float_tensor(X, "cpu")})
+        with self._unfitted_if_failed():
+            X = self._validate_X(X, reset=True)
+            return self._fit_net({FEATURES: as_float_tensor(X, "cpu")})
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -119,8 +120,10 @@ class VariationalTransformer(ELBOScoreMixin, LatentTransformer):
         >>> vae.n_iter_, vae.transform(X[:2]).shape
         (12, (2, 2))
         """
-        X = self._validate_X(X, reset=not hasattr(self, "net_"))
-        return self._partial_fit_net({FEATURES: as_float_tensor(X, "cpu")})
+        first = not hasattr(self, "net_")
+        with self._unfitted_if_failed(starts_anew=first):
+            X = self._validate_X(X, reset=first)
+            return self._partial_fit_net({FEATURES: as_float_tensor(X, "cpu")})
 
     def inverse_transform(self, X):
         """Decode latent codes back to the data space (the decoder mean).

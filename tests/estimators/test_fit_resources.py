@@ -73,6 +73,36 @@ def test_a_failed_refit_leaves_the_estimator_unfitted(name):
     assert not [name for name in vars(estimator) if name.endswith("_")]
 
 
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_refit_refused_by_the_checks_of_its_data_leaves_the_estimator_unfitted(name):
+    # The earlier fit's model must not survive beside the refused fit's feature count or names.
+    estimator, X_fit = _fit(name)
+    _, args, kwargs = CASES[name]
+    refused = np.column_stack([args[0], args[0][:, 0]])
+    refused[0, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        estimator.fit(refused, *args[1:], **kwargs)
+    with pytest.raises(NotFittedError):
+        estimator.transform(X_fit)
+    assert not [name for name in vars(estimator) if name.endswith("_")]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_refused_chunk_leaves_a_partial_fit_as_it_was(name):
+    estimator, args, kwargs = CASES[name]
+    estimator = clone(estimator)
+    refused = args[0].copy()
+    refused[0, 0] = np.inf
+    with pytest.raises(ValueError):  # a first call refused: nothing of it stays
+        estimator.partial_fit(refused, *args[1:], **kwargs)
+    assert not [name for name in vars(estimator) if name.endswith("_")]
+    estimator.partial_fit(*args, **kwargs)
+    codes = estimator.transform(args[0])
+    with pytest.raises(ValueError):  # a later call refused: the model trained so far stays
+        estimator.partial_fit(refused[:, :-1], *args[1:], **kwargs)
+    np.testing.assert_array_equal(estimator.transform(args[0]), codes)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
 def test_fits_in_threads_give_the_codes_of_a_fit_alone(name):
