@@ -199,10 +199,10 @@ class MultiViewEncoder(StructuredVAE):
             (n_samples, n_columns of ``view``).
         """
         Z = self._validated_codes(X, self._n_features_out)
-        full = self._full_codes(Z)
+        decoded = self._decode_views(self._full_codes(Z))
         if view is None:
-            return super().inverse_transform(full)
-        return self._decode_views(full)[self._check_view(view)]
+            return self._laid_out(decoded, len(Z), Z.dtype)
+        return decoded[self._check_view(view)]
 
     def predict_view(self, X, *, source, target):
         """Predict view ``target`` from views ``source`` through the shared block.

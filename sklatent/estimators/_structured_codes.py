@@ -89,8 +89,11 @@ class StructuredCodesMixin(TransformerMixin):
                     f"conditions has {len(values)} rows and the codes {len(Z)}: one row each."
                 )
             given = condition_tensors(self.views_, self.categories_, values)
-        decoded = self._decode_views(Z, given)
-        out = np.full((len(Z), self.n_features_in_), np.nan, dtype=Z.dtype)
+        return self._laid_out(self._decode_views(Z, given), len(Z), Z.dtype)
+
+    def _laid_out(self, decoded, n_samples, dtype):
+        """The decoded views (see :meth:`_decode_views`) in the columns of the fitted ``X``."""
+        out = np.full((n_samples, self.n_features_in_), np.nan, dtype=dtype)
         for view in self.views_:
             if view["name"] in decoded and view["columns"] is not None:
                 out[:, view["columns"]] = decoded[view["name"]]

@@ -73,6 +73,13 @@ def test_names_outputs_and_generation():
         full.predict_view(X, source="c", target="b")
 
 
+def test_shared_codes_generate_every_view_with_the_private_blocks_at_zero(encoder):
+    Z = encoder.transform(X)  # output="shared", the default
+    generated = encoder.inverse_transform(Z)
+    assert generated.shape == X.shape
+    np.testing.assert_allclose(generated[:, VIEWS["b"]], encoder.inverse_transform(Z, view="b"))
+
+
 @pytest.mark.slow
 def test_view_dropout_brings_one_view_codes_close_to_all_view_codes():
     only_b = X.copy()
