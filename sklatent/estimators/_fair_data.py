@@ -57,7 +57,13 @@ class SensitiveGroups:
 
     def encode(self, values, n_samples, name="sensitive_features"):
         """The group index of each row of ``values``; groups unseen in fit are an error."""
-        keys = self._keys(_as_columns(values, n_samples, name))
+        columns = _as_columns(values, n_samples, name)
+        if len(columns) != len(self.edges_):
+            raise ValueError(
+                f"{name} has {len(columns)} column(s); the groups were learned from "
+                f"{len(self.edges_)}. Pass the same sensitive features as in fit."
+            )
+        keys = self._keys(columns)
         index = np.clip(np.searchsorted(self.groups_, keys), 0, len(self.groups_) - 1)
         unseen = self.groups_[index] != keys
         if unseen.any():
@@ -76,7 +82,7 @@ class SensitiveGroups:
             if edges is not None:
                 # The bin of a continuous value, named by its upper edge's position.
                 column = np.digitize(column.astype(float), edges)
-            parts.append(column.astype(str))
+            parts.append(_group_names(column))
         keys = parts[0]
         for part in parts[1:]:
             keys = np.char.add(np.char.add(keys, "|"), part)
@@ -116,6 +122,33 @@ def index_level_features(X, ids):
             "not index levels: name either columns of X or levels of its index, not both."
         )
     return pd.DataFrame({level: X.index.get_level_values(level) for level in levels})
+
+
+def check_sensitive_columns_numeric(X, ids):
+    """Refuse, by name, columns of a DataFrame ``X`` named by ``sensitive_feature_ids`` that
+    hold text or categories: X is converted to numbers, those columns with it."""
+    if ids is None or not isinstance(X, pd.DataFrame):
+        return
+    ids = [ids] if isinstance(ids, (str, Integral)) else list(ids)
+    named = [i for i in ids if isinstance(i, str) and i in X.columns]
+    text = [i for i in named if not pd.api.types.is_numeric_dtype(X[i].dtype)]
+    if text:
+        raise ValueError(
+            f"sensitive_feature_ids names column(s) {text} of X, which hold text or categories: "
+            "X is converted to numbers. Pass the attribute as sensitive_features (and drop it "
+            "from X), or encode it as numbers first (e.g. OrdinalEncoder)."
+        )
+
+
+def _group_names(column):
+    """Each value's group name: whole numbers as integers, so that a 0/1 attribute names its
+    groups "0" and "1" whether it came as integers, booleans or floats (columns of ``X`` named
+    by ``sensitive_feature_ids`` arrive as floats)."""
+    if column.dtype.kind == "b" or (
+        column.dtype.kind == "f" and np.array_equal(column, np.round(column))
+    ):
+        column = column.astype(np.int64)
+    return column.astype(str)
 
 
 def _as_columns(values, n_samples, name):

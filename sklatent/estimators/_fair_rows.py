@@ -11,7 +11,13 @@ import numpy as np
 import torch
 
 from .._batch import GROUPS, PRESENT, STRATA, condition_values, present_column, view_labels
-from ._fair_data import SensitiveGroups, group_log_prior, index_level_features, target_view
+from ._fair_data import (
+    SensitiveGroups,
+    check_sensitive_columns_numeric,
+    group_log_prior,
+    index_level_features,
+    target_view,
+)
 from ._structured_spec import parse_views
 from ._structured_tensors import view_tensors
 
@@ -42,6 +48,7 @@ class FairTrainingRows:
         """Validate a fit's data and return its tensors; ``first`` learns the features, groups
         and classes (else the fitted ones encode the rows, as in a later ``partial_fit``)."""
         index_features = index_level_features(X, self.sensitive_feature_ids)
+        check_sensitive_columns_numeric(X, self.sensitive_feature_ids)
         X = self._validate_X(X, reset=first)
         n_samples = len(X)
         sensitive_columns = [] if index_features is not None else self._sensitive_columns()

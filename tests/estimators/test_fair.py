@@ -233,6 +233,20 @@ def test_inverse_transform_decodes_the_features_of_a_group():
     assert not np.allclose(decoded, swapped)  # the decoder reads the group
 
 
+def test_a_sensitive_column_names_its_groups_as_the_attribute_passed_to_fit_does():
+    # Columns of X arrive as floats; the groups are still "0" and "1", so the column's own
+    # integers or booleans decode.
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])]).assign(sex=S)
+    encoder = FairEncoder(sensitive_feature_ids="sex", **SMALL).fit(frame, Y)
+    passed = FairEncoder(**SMALL).fit(X, Y, sensitive_features=S)
+    assert encoder.sensitive_groups_.tolist() == passed.sensitive_groups_.tolist() == ["0", "1"]
+    codes = encoder.transform(frame)
+    decoded = encoder.inverse_transform(codes, sensitive_features=frame["sex"])
+    np.testing.assert_array_equal(
+        encoder.inverse_transform(codes, sensitive_features=S.astype(bool)), decoded
+    )
+
+
 # ---- errors ----------------------------------------------------------------------------------
 def test_one_sensitive_group_is_an_error():
     with pytest.raises(ValueError, match="single group"):
@@ -250,6 +264,19 @@ def test_sensitive_feature_ids_naming_a_missing_column_is_an_error():
         FairEncoder(sensitive_feature_ids=["race"], **SMALL).fit(frame, Y)
     with pytest.raises(ValueError, match="either as sensitive_features or as columns"):
         FairEncoder(sensitive_feature_ids=["f0"], **SMALL).fit(frame, Y, sensitive_features=S)
+
+
+def test_a_text_column_named_as_sensitive_is_an_error_that_names_it():
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    frame["sex"] = np.where(S == 1, "m", "f")
+    with pytest.raises(ValueError, match=r"column\(s\) \['sex'\] of X, which hold text"):
+        FairEncoder(sensitive_feature_ids="sex", **SMALL).fit(frame, Y)
+
+
+def test_sensitive_features_of_another_width_than_in_fit_are_an_error():
+    encoder = FairEncoder(**SMALL).fit(X, Y, sensitive_features=np.column_stack([S, S]))
+    with pytest.raises(ValueError, match=r"has 1 column\(s\); the groups were learned from 2"):
+        encoder.inverse_transform(encoder.transform(X[:5]), sensitive_features=S[:5])
 
 
 def test_equalized_odds_without_labels_is_an_error():
