@@ -2,11 +2,12 @@
 
 
 class TrainingDivergedError(FloatingPointError):
-    """Raised when a loss stops being finite during training.
+    """Raised when a loss stops being finite during training, or grows :math:`10^{10}` times
+    past the first training batch's (finite, but diverged).
 
-    A fit that diverges stops with this error instead of returning NaN codes. The message names the
-    terms that became non-finite and the parameters most likely responsible (the learning rate
-    first, then the objective's weights).
+    A fit that diverges stops with this error instead of returning NaN or exploded codes. The
+    message names the terms that became non-finite (or the loss's growth) and the parameters
+    most likely responsible (the learning rate first, then the objective's weights).
 
     Examples
     --------

@@ -23,6 +23,11 @@ CPU_INFERENCE_ROWS = 1024
 # Rows whose outputs the check after a fit looks at (and the collapse warning reads): enough to
 # see a non-finite or constant code; 8,192 rows cost 1% of a 2-second fit, these an eighth.
 CHECKED_ROWS = 1024
+# A training loss this many times its first batch's (or 1, if larger) has diverged though still
+# finite: at a learning rate far too high, losses reach 1e18-1e28 and codes 1e6 while no value
+# overflows. Healthy fits stay orders of magnitude below it, penalties at the papers' largest
+# weights included.
+DIVERGED_LOSS_FACTOR = 1e10
 
 
 def _pad_rows(tensor, n_rows):
@@ -59,7 +64,8 @@ class LatentNet(NeuralNet):
     The module maps a batch dict to an outputs dict; the criterion is an
     :class:`~sklatent.objectives.Objective` that returns named terms. Every term is recorded per
     batch (``train_<term>``, ``valid_<term>``) and averaged per epoch by skorch's
-    ``PassthroughScoring``, so early stopping, plots and users see each one. A non-finite loss
+    ``PassthroughScoring``, so early stopping, plots and users see each one. A loss that is not
+    finite, or has grown :data:`DIVERGED_LOSS_FACTOR` times past the first training batch's,
     stops the fit with :class:`~sklatent.exceptions.TrainingDivergedError`.
 
     Parameters
@@ -166,18 +172,26 @@ class LatentNet(NeuralNet):
         return terms["loss"]
 
     def record_terms(self, terms, names, prefix):
-        """Record the named terms of one batch, stopping the fit if the loss is not finite."""
-        if not math.isfinite(terms["loss"].item()):
-            self._raise_diverged(terms)
+        """Record the named terms of one batch, stopping the fit if the loss is not finite or
+        has grown :data:`DIVERGED_LOSS_FACTOR` times past the fit's first training batch's."""
+        loss = terms["loss"].item()
+        if not math.isfinite(loss):
+            bad = [name for name, value in terms.items() if not torch.isfinite(value)]
+            self._raise_diverged(f"the loss term(s) {bad} became non-finite")
+        if prefix == "train":
+            first = self.__dict__.setdefault("_first_train_loss", abs(loss))
+            if abs(loss) > DIVERGED_LOSS_FACTOR * max(first, 1.0):
+                self._raise_diverged(
+                    f"the loss grew to {loss:.3g} from {first:.3g} on the first batch"
+                )
         for name in names:
             self.history.record_batch(f"{prefix}_{name}", terms[name].item())
 
-    def _raise_diverged(self, terms):
-        bad = [name for name, value in terms.items() if not torch.isfinite(value)]
+    def _raise_diverged(self, what):
         weights = ", ".join(f"{k}={v!r}" for k, v in self.criterion_.weights().items())
         epoch = len(self.history)
         raise TrainingDivergedError(
-            f"Training diverged at epoch {epoch}: the loss term(s) {bad} became non-finite. "
+            f"Training diverged at epoch {epoch}: {what}. "
             f"The learning rate (lr={self.lr!r}) is the likely cause: lower it"
             + (f", or reduce the objective's weights ({weights})" if weights else "")
             + "; data far from unit scale also overflow (standardize X)."

@@ -74,6 +74,12 @@ def test_divergent_beta_vae_raises_instead_of_returning_nan_codes():
         BetaVAE(max_epochs=2, **FAST).fit(X * 1e30)
 
 
+def test_a_loss_that_explodes_but_stays_finite_stops_the_fit():
+    # At lr=10 the loss reaches ~1e19 and the codes ~1e6 without overflowing.
+    with pytest.raises(TrainingDivergedError, match=r"the loss grew to .* on the first batch"):
+        BetaVAE(max_epochs=5, lr=10.0, **FAST).fit(X)
+
+
 def test_early_stopping_stops_and_restores_the_best_weights():
     vae = BetaVAE(
         max_epochs=300,
