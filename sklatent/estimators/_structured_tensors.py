@@ -56,8 +56,8 @@ def view_tensors(views, categories, X, *, fitting):
     if not observed.all():
         row = np.flatnonzero(~observed)[0]
         raise ValueError(
-            f"Row {row} has every view missing (all NaN) among the views that inform the "
-            "code: nothing to encode."
+            f"Row {row} has a NaN in every view that informs the code: a view with a NaN in a "
+            "row is missing there, so nothing is left to encode."
         )
     tensors[PRESENT] = torch.as_tensor(present, dtype=torch.float32)
     return tensors

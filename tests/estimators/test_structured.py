@@ -109,7 +109,7 @@ def test_a_row_with_every_view_missing_is_refused(planted):
     model = StructuredVAE(views=planted.views, max_epochs=1, random_state=0).fit(planted.X)
     X = planted.X[:3].copy()
     X[1] = np.nan
-    with pytest.raises(ValueError, match="Row 1 has every view missing"):
+    with pytest.raises(ValueError, match="Row 1 has a NaN in every view"):
         model.transform(X)
 
 
