@@ -132,9 +132,11 @@ class LatentCorrelationDisplay:
         """
         check_is_fitted(estimator)
         Z = estimator.transform(X)
-        code_names = None
-        if hasattr(estimator, "get_feature_names_out"):
+        try:
             code_names = estimator.get_feature_names_out()
+        except AttributeError:
+            # None, or a Pipeline with a step that names no features: z0, z1, ...
+            code_names = None
         return cls.from_predictions(
             Z,
             factors,

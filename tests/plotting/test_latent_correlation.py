@@ -6,6 +6,8 @@ import pandas as pd
 import pytest
 from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from sklatent.plotting import LatentCorrelationDisplay
 
@@ -93,6 +95,14 @@ def test_from_estimator_names_codes_by_get_feature_names_out():
     assert display.code_names == ["pca0", "pca1"]
     np.testing.assert_allclose(display.correlation, np.eye(2), atol=0.05)
     assert display.colorbar_ is None
+
+
+def test_from_estimator_falls_back_to_numbered_codes_for_a_pipeline_without_names():
+    # Every Pipeline has get_feature_names_out; it raises when a step names no features.
+    X = np.random.default_rng(5).standard_normal((N, 4))
+    pipe = make_pipeline(FunctionTransformer(), PCA(n_components=2)).fit(X)
+    display = LatentCorrelationDisplay.from_estimator(pipe, X, _factors(5), colorbar=False)
+    assert display.code_names == ["z0", "z1"]
 
 
 def test_plot_on_given_axes_without_values():
