@@ -1,6 +1,7 @@
 """Validation of the codes and factors shared by the disentanglement scores."""
 
 import numpy as np
+import pandas as pd
 from sklearn.utils import Bunch, check_array
 
 
@@ -54,6 +55,8 @@ def _check_codes_and_factors(Z, factors, discrete_factors, *, min_components=1):
         numeric = col.dtype.kind in "biuf"
         if numeric and not np.all(np.isfinite(col.astype(np.float64))):
             raise ValueError(f"Factor {j} contains NaN or infinity.")
+        if not numeric and pd.isna(col).any():
+            raise ValueError(f"Factor {j} contains missing values (None or NaN).")
         if not numeric and not discrete:
             raise ValueError(f"Factor {j} is not numeric: it can only be a discrete factor.")
         uniques, labels = np.unique(col, return_inverse=True)

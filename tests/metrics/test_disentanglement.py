@@ -240,6 +240,10 @@ def test_input_validation(metric):
         metric(np.where(np.eye(50, 2) > 0, np.nan, F), F)
     with pytest.raises(ValueError, match="discrete_factors"):
         metric(F, F, discrete_factors=[True])
+    labels = np.where(F[:, 0] > 0, "high", "low").astype(object)
+    labels[3] = None
+    with pytest.raises(ValueError, match=r"Factor 0 contains missing values"):
+        metric(F, pd.DataFrame({"level": labels, "size": F[:, 1]}))
     if metric is not dci:
         with pytest.raises(ValueError, match="at least 2 columns"):
             metric(F[:, :1], F)
