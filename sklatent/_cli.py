@@ -143,8 +143,10 @@ def _say(line):
 
 def parse_params(pairs, estimator_class):
     """``["beta=1", "device=cpu"]`` -> ``{"beta": 1, "device": "cpu"}``, checked by name."""
-    # An accelerator is a Python object that a NAME=VALUE pair cannot build: scripts pass it.
-    valid = sorted(set(estimator_class().get_params(deep=False)) - {"accelerator"})
+    # An accelerator and callbacks are Python objects that a NAME=VALUE pair cannot build:
+    # scripts pass them.
+    objects = {"accelerator", "callbacks"}
+    valid = sorted(set(estimator_class().get_params(deep=False)) - objects)
     params = {}
     for pair in pairs:
         name, sep, text = pair.partition("=")
