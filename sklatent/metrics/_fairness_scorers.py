@@ -16,7 +16,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import UNUSED
 
 from ..utils._sklearn_compat import _MetadataRequester
-from ..utils._validation import cv_test_scores
+from ..utils._validation import check_non_negative, cv_test_scores
 from ._leakage import sensitive_leakage
 
 __all__ = [
@@ -272,9 +272,13 @@ class _BestUnderBudget:
             order = np.lexsort((-metric[feasible], -utility[feasible]))
             return int(feasible[order[0]])
         best = int(np.nanargmax(metric))
+        if metric[best] >= -self.budget:  # within the budget, excluded by the margin or utility
+            why = f"within -{self.budget:.4g} but not by the margin, or without a {self.utility}"
+        else:
+            why = f"below -{self.budget:.4g}"
         warnings.warn(
             f"No candidate meets the budget: the best mean_test_{self.metric} is "
-            f"{metric[best]:.4g}, below -{self.budget:.4g}. Refitting candidate {best}, the "
+            f"{metric[best]:.4g}, {why}. Refitting candidate {best}, the "
             f"one with the best {self.metric}, whatever its {self.utility}.",
             UserWarning,
             stacklevel=2,
@@ -338,8 +342,7 @@ def best_under_budget(metric, budget, *, utility="accuracy", margin=0.0):
     >>> best_under_budget("dp", 0.05, margin="std")(cv_results)  # 0.04 + 0.02 > 0.05
     2
     """
-    if not isinstance(budget, numbers.Real) or isinstance(budget, bool) or np.isnan(budget):
-        raise ValueError(f"budget must be a real number, got {budget!r}.")
+    check_non_negative(budget, "budget")  # a difference or a leakage
     for name, value in (("metric", metric), ("utility", utility)):
         if not isinstance(value, str):
             raise ValueError(f"{name} must be the name of a scorer (a str), got {value!r}.")

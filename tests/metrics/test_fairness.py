@@ -324,8 +324,15 @@ def test_best_under_budget_keeps_a_margin_for_the_spread_over_folds():
 def test_best_under_budget_falls_back_to_the_fairest_with_a_warning():
     refit = best_under_budget("dp", 0.01)
     results = {"mean_test_accuracy": [0.9, 0.8], "mean_test_dp": [-0.3, np.nan]}
-    with pytest.warns(UserWarning, match="No candidate meets the budget"):
+    with pytest.warns(UserWarning, match=r"No candidate meets the budget.*-0.3, below -0.01"):
         assert refit(results) == 0
+
+
+def test_the_warning_says_when_the_margin_or_utility_excluded_a_candidate_within_budget():
+    results = {"mean_test_accuracy": [0.9, np.nan], "mean_test_dp": [-0.04, -0.01]}
+    results["std_test_dp"] = [0.02, 0.0]
+    with pytest.warns(UserWarning, match=r"-0.01, within -0.05 but not by the margin"):
+        assert best_under_budget("dp", 0.05, margin="std")(results) == 1
 
 
 def test_best_under_budget_errors():
@@ -335,3 +342,5 @@ def test_best_under_budget_errors():
         best_under_budget("dp", 0.05)({"mean_test_accuracy": [1.0], "mean_test_dp": [np.nan]})
     with pytest.raises(ValueError, match="budget"):
         best_under_budget("dp", "small")
+    with pytest.raises(ValueError, match="budget must be a finite non-negative number"):
+        best_under_budget("dp", -0.1)
