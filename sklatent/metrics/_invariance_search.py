@@ -9,7 +9,7 @@ import numpy as np
 from sklearn import config_context, get_config
 from sklearn.metrics import accuracy_score, make_scorer
 
-from ..utils._validation import cv_split_scores
+from ..utils._validation import check_non_negative, cv_split_scores
 from ._environments import environment_labels
 from ._invariance_selection import check_accuracies, choose_invariant
 
@@ -264,6 +264,5 @@ def most_accurate_invariant_refit(*, z=2.0):
     >>> most_accurate_invariant_refit()(cv_results)
     1
     """
-    if not z >= 0:
-        raise ValueError(f"z must be >= 0, got {z!r}.")
+    check_non_negative(z, "z")
     return _MostAccurateInvariantRefit(z)

@@ -12,6 +12,8 @@ them. The rule is ours, not a published one.
 
 import numpy as np
 
+from ..utils._validation import check_non_negative
+
 __all__ = ["most_accurate_invariant"]
 
 
@@ -121,8 +123,7 @@ def most_accurate_invariant(results, *, z=2.0):
     >>> most_accurate_invariant(results)
     1
     """
-    if z < 0:
-        raise ValueError(f"z must be >= 0, got {z!r}.")
+    check_non_negative(z, "z")
     if len(results) == 0:
         raise ValueError("results is empty: pass one environment_scores result per candidate.")
     tables = [result.table for result in results]

@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 
+from ..utils._validation import check_non_negative
+
 
 def latent_report(estimator, X, *, threshold=0.01):
     r"""Per latent dimension: how much it varies across rows, its posterior variance and its KL.
@@ -37,8 +39,7 @@ def latent_report(estimator, X, *, threshold=0.01):
     >>> list(latent_report(vae, X).columns)
     ['activity', 'active', 'posterior_variance', 'kl']
     """
-    if not np.isfinite(threshold) or threshold < 0:
-        raise ValueError(f"threshold must be a non-negative number, got {threshold!r}.")
+    check_non_negative(threshold, "threshold")
     mean, variance = estimator.posterior(X)
     mean, variance = mean.astype(np.float64), variance.astype(np.float64)
     activity = mean.var(axis=0)

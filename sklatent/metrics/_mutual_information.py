@@ -13,6 +13,8 @@ from scipy.special import digamma
 from sklearn.neighbors import KDTree, NearestNeighbors
 from sklearn.utils import check_array
 
+from ..utils._validation import check_non_negative
+
 __all__ = ["active_units", "mutual_information_ksg"]
 
 
@@ -224,13 +226,7 @@ def active_units(estimator, X, *, threshold=0.01, return_variances=False):
     >>> n_active, variances.shape
     (3, (4,))
     """
-    if (
-        not isinstance(threshold, numbers.Real)
-        or isinstance(threshold, bool)
-        or not np.isfinite(threshold)
-        or threshold < 0
-    ):
-        raise ValueError(f"threshold must be a finite non-negative number, got {threshold!r}.")
+    check_non_negative(threshold, "threshold")
     codes = check_array(
         estimator.transform(X),
         dtype=np.float64,

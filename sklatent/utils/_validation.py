@@ -1,5 +1,7 @@
-"""One validator for the auxiliary arrays that ``fit`` takes besides ``X`` and ``y``."""
+"""One validator for the auxiliary arrays that ``fit`` takes besides ``X`` and ``y``, and one for
+the non-negative numbers that functions take."""
 
+import numbers
 import re
 
 import numpy as np
@@ -108,6 +110,16 @@ def _reject(bad, name, what):
         f"{name} holds {what} at rows {rows[:5].tolist()}{more}: it needs a finite value "
         "in every row."
     )
+
+
+def check_non_negative(value, name):
+    """Raise a ValueError naming ``name`` unless ``value`` is a finite real number >= 0."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not (np.isfinite(value) and value >= 0)
+    ):
+        raise ValueError(f"{name} must be a finite non-negative number, got {value!r}.")
 
 
 def _check_sortable(array, name):

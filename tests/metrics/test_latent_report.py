@@ -28,5 +28,6 @@ def test_report_matches_posterior_and_shared_kl(vae):
 
 
 def test_negative_threshold_is_refused(vae):
-    with pytest.raises(ValueError, match="threshold"):
-        latent_report(vae, X, threshold=-1)
+    for threshold in (-1, None, "0.1"):  # None and "0.1" raised numpy's TypeError
+        with pytest.raises(ValueError, match="threshold must be a finite non-negative number"):
+            latent_report(vae, X, threshold=threshold)

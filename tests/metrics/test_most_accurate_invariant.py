@@ -33,8 +33,9 @@ def test_the_noise_grows_as_the_held_out_rows_shrink():
 
 
 def test_errors_name_the_problem():
-    with pytest.raises(ValueError, match="z must be >= 0"):
-        most_accurate_invariant([result([0.5, 0.5])], z=-1)
+    for z in (-1, np.nan, "2"):  # NaN chose the first candidate silently; "2" failed in <
+        with pytest.raises(ValueError, match="z must be a finite non-negative number"):
+            most_accurate_invariant([result([0.5, 0.5])], z=z)
     with pytest.raises(ValueError, match="results is empty"):
         most_accurate_invariant([])
     with pytest.raises(ValueError, match="accuracies"):

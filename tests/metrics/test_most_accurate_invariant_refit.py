@@ -54,8 +54,9 @@ def test_a_fold_without_an_environment_and_a_failed_fit():
 
 
 def test_errors_name_the_problem():
-    with pytest.raises(ValueError, match="z must be >= 0"):
-        most_accurate_invariant_refit(z=-1)
+    for z in (-1, np.nan, "2"):
+        with pytest.raises(ValueError, match="z must be a finite non-negative number"):
+            most_accurate_invariant_refit(z=z)
     with pytest.raises(ValueError, match="environment_accuracy_scoring"):
         most_accurate_invariant_refit()({"mean_test_score": [0.5], "split0_test_score": [0.5]})
     nan = [[[np.nan, np.nan], [np.nan, np.nan]]]
