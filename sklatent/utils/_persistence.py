@@ -119,6 +119,8 @@ def save(estimator, path):
     }
     meta["sha256"] = _checksum(meta, weights)
     folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise FileExistsError(f"{folder} is a file: save writes a folder; give a folder's path.")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / _WEIGHTS).write_bytes(weights)
     (folder / _META).write_text(json.dumps(meta, indent=1))

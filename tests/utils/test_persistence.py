@@ -81,6 +81,14 @@ def test_saving_an_unfitted_or_foreign_estimator_fails(tmp_path):
         sklatent.save(PCA().fit(X), tmp_path)
 
 
+def test_saving_to_the_path_of_a_file_names_the_problem(saved, tmp_path):
+    file = tmp_path / "model.bin"
+    file.write_bytes(b"not a folder")
+    with pytest.raises(FileExistsError, match=r"model\.bin is a file: save writes a folder"):
+        sklatent.save(saved[0], file)
+    assert file.read_bytes() == b"not a folder"
+
+
 def _structured_estimators():
     from sklatent import (
         DisentangledEncoder,
