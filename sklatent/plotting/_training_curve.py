@@ -50,9 +50,9 @@ class TrainingCurveDisplay:
         ----------
         estimator : fitted sklatent estimator
             Any estimator with a ``history_``.
-        terms : list of str, default=None
-            History keys to plot, such as ``["train_kl", "valid_loss"]``; None plots every
-            ``train_*`` and ``valid_*`` term recorded in every epoch.
+        terms : str or list of str, default=None
+            History keys to plot, such as ``["train_kl", "valid_loss"]`` (or one key); None
+            plots every ``train_*`` and ``valid_*`` term recorded in every epoch.
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure when None.
 
@@ -70,6 +70,8 @@ class TrainingCurveDisplay:
                 if key.startswith(("train_", "valid_"))
                 and not key.endswith(("_best", "_batch_count"))
             )
+        if isinstance(terms, str):
+            terms = [terms]
         missing = [term for term in terms if any(term not in row for row in history)]
         if missing:
             raise ValueError(

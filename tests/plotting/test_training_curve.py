@@ -29,3 +29,9 @@ def test_unknown_terms_are_refused():
     vae = BetaVAE(n_components=2, max_epochs=2, random_state=0).fit(X)
     with pytest.raises(ValueError, match="not recorded"):
         TrainingCurveDisplay.from_estimator(vae, terms=["valid_loss"])
+
+
+def test_one_term_may_be_named_alone():
+    vae = BetaVAE(n_components=2, max_epochs=2, random_state=0).fit(X)
+    display = TrainingCurveDisplay.from_estimator(vae, terms="train_kl")
+    assert list(display.lines_) == ["train_kl"]
