@@ -131,7 +131,7 @@ def check_sensitive_columns_numeric(X, ids):
         return
     ids = [ids] if isinstance(ids, (str, Integral)) else list(ids)
     named = [i for i in ids if isinstance(i, str) and i in X.columns]
-    text = [i for i in named if not pd.api.types.is_numeric_dtype(X[i].dtype)]
+    text = [i for i in named if not _numeric(X[i].dtype)]
     if text:
         raise ValueError(
             f"sensitive_feature_ids names column(s) {text} of X, which hold text or categories: "
@@ -140,15 +140,26 @@ def check_sensitive_columns_numeric(X, ids):
         )
 
 
+def _numeric(dtype):
+    """Whether a column of this dtype converts to numbers (categories of numbers do)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return pd.api.types.is_numeric_dtype(dtype.categories.dtype)
+    return pd.api.types.is_numeric_dtype(dtype)
+
+
 def _group_names(column):
-    """Each value's group name: whole numbers as integers, so that a 0/1 attribute names its
-    groups "0" and "1" whether it came as integers, booleans or floats (columns of ``X`` named
-    by ``sensitive_feature_ids`` arrive as floats)."""
-    if column.dtype.kind == "b" or (
-        column.dtype.kind == "f" and np.array_equal(column, np.round(column))
-    ):
+    """Each value's group name, whole numbers written as integers, value by value: a 0/1
+    attribute names its groups "0" and "1" whether it came as integers, booleans or floats
+    (columns of ``X`` named by ``sensitive_feature_ids`` arrive as floats), and 0.5 stays
+    "0.5" beside them."""
+    if column.dtype.kind == "b":
         column = column.astype(np.int64)
-    return column.astype(str)
+    names = column.astype(str)
+    if column.dtype.kind == "f":
+        # Beyond 2**53 a float is not an exact integer: keep its float name.
+        whole = (column == np.round(column)) & (np.abs(column) < 2.0**53)
+        names[whole] = column[whole].astype(np.int64).astype(str)
+    return names
 
 
 def _as_columns(values, n_samples, name):

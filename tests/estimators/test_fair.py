@@ -247,6 +247,21 @@ def test_a_sensitive_column_names_its_groups_as_the_attribute_passed_to_fit_does
     )
 
 
+def test_group_names_are_given_value_by_value():
+    # Fitted on 0, 0.5 and 1, rows holding only whole values still find their groups; huge
+    # whole floats keep distinct names.
+    levels = np.array([0.0, 0.5, 1.0])[np.arange(N) % 3]
+    encoder = FairEncoder(**SMALL).fit(X, Y, sensitive_features=levels)
+    assert encoder.sensitive_groups_.tolist() == ["0", "0.5", "1"]
+    encoder.inverse_transform(encoder.transform(X[:4]), sensitive_features=[0.0, 1.0, 0.0, 1.0])
+    huge = FairEncoder(**SMALL).fit(X, Y, sensitive_features=np.where(S == 1, 1e19, 2e19))
+    assert len(huge.sensitive_groups_) == 2
+    # Categories of numbers convert with X, as before.
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    frame["sex"] = pd.Categorical(S)
+    assert FairEncoder(sensitive_feature_ids="sex", **SMALL).fit(frame, Y)._n_groups == 2
+
+
 # ---- errors ----------------------------------------------------------------------------------
 def test_one_sensitive_group_is_an_error():
     with pytest.raises(ValueError, match="single group"):
