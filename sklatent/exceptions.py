@@ -2,8 +2,9 @@
 
 
 class TrainingDivergedError(FloatingPointError):
-    """Raised when a loss stops being finite during training, or grows :math:`10^{10}` times
-    past the first training batch's (finite, but diverged).
+    """Raised when a loss stops being finite during training, or a training loss exceeds
+    :math:`10^{10}` times the first batch's (or :math:`10^{10}`, if that was below 1): finite,
+    but diverged.
 
     A fit that diverges stops with this error instead of returning NaN or exploded codes. The
     message names the terms that became non-finite (or the loss's growth) and the parameters

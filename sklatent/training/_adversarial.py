@@ -139,7 +139,7 @@ class AdversarialNet(LatentNet):
             with self.forward_context():
                 terms = self.criterion_.critic_terms(detached, batch, self.critic_)
             terms = {"loss": terms["loss"], **{f"critic_{k}": v for k, v in terms.items()}}
-            self.record_terms(terms, names, "train")
+            self.record_terms(terms, names, "train", objective=False)
             self.backward(terms["loss"])
             self.critic_optimizer_.step()
         return {"loss": loss, "y_pred": outputs}

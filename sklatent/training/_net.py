@@ -65,8 +65,9 @@ class LatentNet(NeuralNet):
     :class:`~sklatent.objectives.Objective` that returns named terms. Every term is recorded per
     batch (``train_<term>``, ``valid_<term>``) and averaged per epoch by skorch's
     ``PassthroughScoring``, so early stopping, plots and users see each one. A loss that is not
-    finite, or has grown :data:`DIVERGED_LOSS_FACTOR` times past the first training batch's,
-    stops the fit with :class:`~sklatent.exceptions.TrainingDivergedError`.
+    finite, or a training loss above :data:`DIVERGED_LOSS_FACTOR` times the first training
+    batch's (or 1, if larger), stops the fit with
+    :class:`~sklatent.exceptions.TrainingDivergedError`.
 
     Parameters
     ----------
@@ -171,19 +172,18 @@ class LatentNet(NeuralNet):
         self.record_terms(terms, self.term_names(), "train" if training else "valid")
         return terms["loss"]
 
-    def record_terms(self, terms, names, prefix):
-        """Record the named terms of one batch, stopping the fit if the loss is not finite or
-        has grown :data:`DIVERGED_LOSS_FACTOR` times past the fit's first training batch's."""
+    def record_terms(self, terms, names, prefix, *, objective=True):
+        """Record the named terms of one batch, stopping the fit if the loss is not finite or,
+        for a training batch of the ``objective`` (not a critic's), exceeds
+        :data:`DIVERGED_LOSS_FACTOR` times the fit's first such loss (or 1, if larger)."""
         loss = terms["loss"].item()
         if not math.isfinite(loss):
             bad = [name for name, value in terms.items() if not torch.isfinite(value)]
             self._raise_diverged(f"the loss term(s) {bad} became non-finite")
-        if prefix == "train":
+        if objective and prefix == "train":
             first = self.__dict__.setdefault("_first_train_loss", abs(loss))
             if abs(loss) > DIVERGED_LOSS_FACTOR * max(first, 1.0):
-                self._raise_diverged(
-                    f"the loss grew to {loss:.3g} from {first:.3g} on the first batch"
-                )
+                self._raise_diverged(f"the loss grew to {loss:.3g} from {first:.3g} at first")
         for name in names:
             self.history.record_batch(f"{prefix}_{name}", terms[name].item())
 
