@@ -89,6 +89,11 @@ class SensitiveGroups:
         return keys.astype(object)
 
 
+def id_list(ids):
+    """``sensitive_feature_ids`` as a list: one name or index, or several."""
+    return [ids] if isinstance(ids, (str, Integral)) else list(ids)
+
+
 def index_level_features(X, ids):
     """The sensitive features held in index levels of a DataFrame ``X``, or None.
 
@@ -111,7 +116,7 @@ def index_level_features(X, ids):
     """
     if ids is None or not isinstance(X, pd.DataFrame):
         return None
-    ids = [ids] if isinstance(ids, (str, Integral)) else list(ids)
+    ids = id_list(ids)
     levels = [i for i in ids if i not in X.columns and i in X.index.names and i is not None]
     if not levels:
         return None
@@ -129,7 +134,7 @@ def check_sensitive_columns_numeric(X, ids):
     hold text or categories: X is converted to numbers, those columns with it."""
     if ids is None or not isinstance(X, pd.DataFrame):
         return
-    ids = [ids] if isinstance(ids, (str, Integral)) else list(ids)
+    ids = id_list(ids)
     named = [i for i in ids if isinstance(i, str) and i in X.columns]
     text = [i for i in named if not _numeric(X[i].dtype)]
     if text:

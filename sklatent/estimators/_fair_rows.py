@@ -5,7 +5,6 @@ and the classes; a later ``partial_fit`` call encodes its chunk with them.
 """
 
 import warnings
-from numbers import Integral
 
 import numpy as np
 import torch
@@ -15,6 +14,7 @@ from ._fair_data import (
     SensitiveGroups,
     check_sensitive_columns_numeric,
     group_log_prior,
+    id_list,
     index_level_features,
     target_view,
 )
@@ -36,8 +36,7 @@ class FairTrainingRows:
         """Indices of the columns of X named by ``sensitive_feature_ids`` (none when None)."""
         if self.sensitive_feature_ids is None:
             return []
-        ids = self.sensitive_feature_ids
-        ids = [ids] if isinstance(ids, (str, Integral)) else list(ids)
+        ids = id_list(self.sensitive_feature_ids)
         names = getattr(self, "feature_names_in_", None)
         view = parse_views({"sensitive": ids}, self.n_features_in_, names)[0]
         if len(view["columns"]) == self.n_features_in_:
