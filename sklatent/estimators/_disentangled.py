@@ -84,7 +84,10 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         The discriminators' learning rate (``lr`` when None).
     critic_steps : int, default=1
         Discriminator updates per encoder update.
-    decoder_variance, hidden_layer_sizes, activation : see StructuredVAE
+    decoder_variance : str or float, default=1.0
+        Variance of the Gaussian decoders; the options of :class:`~sklatent.StructuredVAE`
+        (whose default is ``"auto"``).
+    hidden_layer_sizes, activation : see StructuredVAE
         Architecture of the encoder and decoders.
     max_epochs, batch_size, lr, device, accelerator, random_state, verbose, callbacks : see BetaVAE
         The shared training parameters. Conditional permutations need at least two rows per
@@ -113,6 +116,10 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         the adversary, ``train_critic_cross_entropy``.
     n_features_in_ : int
         Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of the features seen during fit, when ``X`` has string column names.
+    n_iter_, views_, structure_, decoder_mask_, encoder_mask_, block_names_, block_sizes_
+        Epochs run; the preset's views and latent blocks, as in :class:`~sklatent.StructuredVAE`.
 
     Examples
     --------

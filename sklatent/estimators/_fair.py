@@ -128,15 +128,14 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         Adversary updates per encoder update.
     decoder_variance : "learned", "calibrated", "learned_per_sample" or float, default=1.0
         Variance of the features' Gaussian decoder, as in :class:`~sklatent.BetaVAE`. Fixed at
-        1 by default, the scale of standardised and one-hot columns: a learned variance
-        shrinks on columns the code predicts exactly, which rewards a code that keeps every
-        detail of the one-hot columns, the details from which a probe reads the sensitive
-        attribute back (on Adult, 102 feature columns, with ``beta=1``, ``target_weight=0.05``,
-        ``independence_weight=0.1``: probe AUC 0.81 and parity gap 0.077 with the learned
-        variance, 0.60 and 0.008 with 1, at accuracy 0.84 and 0.80; measured with a label
-        head of 64 hidden units).
+        1 by default, the scale of standardised and one-hot columns: a learned variance shrinks
+        on columns the code predicts exactly, which rewards a code that keeps every detail of
+        the one-hot columns, from which a probe reads the sensitive attribute back (Adult,
+        ``beta=1, target_weight=0.05, independence_weight=0.1``, a label head of 64 hidden
+        units: probe AUC 0.81, parity gap 0.077 and accuracy 0.84 learned; 0.60, 0.008, 0.80
+        with 1).
     hidden_layer_sizes, activation : see BetaVAE
-        Architecture of the encoder and the features' decoder (the label head is linear).
+        Of the encoder and the features' decoder (the label head is linear); ``(64,)`` here.
     max_epochs, batch_size, lr, device, accelerator, random_state, verbose, callbacks : see BetaVAE
         The shared training parameters, as in :class:`~sklatent.BetaVAE`. The kernel
         estimators compare groups within a batch: keep ``batch_size`` in the hundreds.
@@ -159,15 +158,15 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         With ``difference_bound``: the independence weight the kept epoch was trained with.
     categories_ : dict
         ``{"y": classes}`` when ``y`` held class labels.
-    net_ : skorch.NeuralNet
-        The trained net.
-    history_ : skorch.History
-        Per-epoch ``train_reconstruction_x``, ``train_reconstruction_y``, ``train_kl`` and
-        ``train_independence`` (and ``train_critic_cross_entropy`` for the adversary).
+    net_, history_ : skorch.NeuralNet, skorch.History
+        The trained net; per-epoch ``train_reconstruction_x``, ``train_reconstruction_y``,
+        ``train_kl``, ``train_independence`` (and ``train_critic_cross_entropy``: adversary).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of str
         Names of the features seen during fit, when ``X`` has column names.
+    n_iter_, views_, structure_, decoder_mask_, encoder_mask_, block_names_, block_sizes_
+        Epochs run; the preset's views and latent blocks, as in :class:`~sklatent.StructuredVAE`.
 
     See Also
     --------

@@ -48,10 +48,14 @@ class MultiViewEncoder(StructuredVAE):
 
     Attributes
     ----------
-    views_, structure_, decoder_mask_, encoder_mask_, categories_, net_, history_
+    views_, structure_, decoder_mask_, encoder_mask_, structure_scores_, categories_
+        As in :class:`StructuredVAE`.
+    block_names_, block_sizes_, restart_losses_, net_, history_, n_iter_
         As in :class:`StructuredVAE`.
     n_features_in_ : int
         Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of the features seen during fit, when ``X`` has string column names.
 
     Examples
     --------

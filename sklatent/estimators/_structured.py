@@ -118,7 +118,7 @@ class StructuredVAE(
         As in :class:`~sklatent.BetaVAE` (calibrated: one variance per view). ``"auto"``:
         calibrated for a lone view (a table), learned for several (the user guide says why).
     hidden_layer_sizes, activation : see BetaVAE
-        Architecture of every expert and decoder.
+        Architecture of every expert and decoder; the hidden layers default to ``(64,)`` here.
     max_epochs, batch_size, lr, device, accelerator, random_state, verbose, callbacks : see BetaVAE
         The shared training parameters, as in :class:`~sklatent.BetaVAE`.
     validation_fraction, early_stopping, n_iter_no_change, tol : see BetaVAE
@@ -142,10 +142,8 @@ class StructuredVAE(
         ``decoder_mask_`` as 0 and 1.
     categories_ : dict
         The labels of each categorical view.
-    block_names_ : list of str
-        The latent blocks, in the order of the codes' columns.
-    block_sizes_ : list of int
-        The number of code columns of each block.
+    block_names_, block_sizes_ : list
+        The latent blocks, in the order of the codes' columns, and their numbers of columns.
     restart_losses_ : ndarray of shape (n_restarts,)
         The held-out loss of each restart, when there were several; the lowest was kept (of
         a race, among the restarts that finished; the others' losses are their race's).
@@ -157,6 +155,8 @@ class StructuredVAE(
         Number of features seen during fit.
     n_iter_ : int
         Epochs run (by the kept restart).
+    feature_names_in_ : ndarray of str
+        Names of the features seen during fit, when ``X`` has string column names.
 
     Examples
     --------
