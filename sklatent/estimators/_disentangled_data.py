@@ -12,6 +12,8 @@ from ..utils._validation import check_auxiliary, encode_labels
 from ._structured_spec import view_spec
 
 KINDS = ("categorical", "continuous")
+# What pandas infers for an object column holding numbers only.
+NUMBERS = ("integer", "floating", "mixed-integer-float", "decimal")
 
 
 def _is_continuous(values):
@@ -50,10 +52,11 @@ def parse_attributes(y, attribute_types, n_samples):
     attributes = []
     for index, name in enumerate(names):
         values = frame.iloc[:, index].to_numpy()
-        if values.dtype.kind == "O":
-            numeric = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy()
-            if not np.isnan(numeric[~pd.isna(values)]).any():
-                values = numeric
+        # An object column of numbers (a mixed y's numeric column) becomes numeric, so that
+        # its kind can be told; text stays text, even text that reads as numbers ("0", "1"):
+        # predict returns the labels fit was given.
+        if values.dtype.kind == "O" and pd.api.types.infer_dtype(values, skipna=True) in NUMBERS:
+            values = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy()
         kind = _declared_kind(attribute_types, name, index)
         kind = kind or ("continuous" if _is_continuous(values) else "categorical")
         if kind not in KINDS:

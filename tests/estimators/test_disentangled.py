@@ -92,6 +92,23 @@ def test_named_categorical_attributes_and_their_api():
     assert 0 <= model.score(FEATURES, LABELS) <= 1
 
 
+def test_text_labels_that_read_as_numbers_come_back_as_given():
+    # "0"/"1" are class names, not numbers: predict returned the integers 0 and 1, which
+    # never equal the labels fit was given.
+    labels = pd.DataFrame({"digit": LABELS["digit"].astype(str), "colour": LABELS["colour"]})
+    model = DisentangledEncoder(**SMALL).fit(FEATURES, labels)
+    assert model.categories_["digit"].tolist() == ["0", "1", "2"]
+    assert set(model.predict(FEATURES)[:, 0]) <= {"0", "1", "2"}
+    # A column of numbers in an object array is still numeric (here a continuous attribute).
+    mixed = np.empty((300, 2), dtype=object)
+    mixed[:, 0] = np.random.RandomState(1).normal(size=300)
+    mixed[:, 1] = LABELS["colour"].to_numpy()
+    assert DisentangledEncoder(**SMALL).fit(FEATURES, mixed).attribute_types_ == {
+        "attr0": "continuous",
+        "attr1": "categorical",
+    }
+
+
 def test_missing_labels_drop_out_of_their_attribute_only():
     partial = LABELS.assign(digit=np.where(rng.rand(300) < 0.5, -1, LABELS["digit"]))
     partial["colour"] = partial["colour"].where(rng.rand(300) > 0.5, None)
