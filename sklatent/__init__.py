@@ -18,6 +18,7 @@ from .estimators import (
 )
 from .exceptions import (
     CollapsedCodesWarning,
+    CollapsedPredictionsWarning,
     DisconnectedViewWarning,
     ModelFileError,
     TrainingDivergedError,
@@ -29,6 +30,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "BetaVAE",
     "CollapsedCodesWarning",
+    "CollapsedPredictionsWarning",
     "DisconnectedViewWarning",
     "DisentangledEncoder",
     "FairEncoder",

@@ -62,6 +62,24 @@ class CollapsedCodesWarning(UserWarning):
     """
 
 
+class CollapsedPredictionsWarning(UserWarning):
+    """Warning that a fit ended with a label head that predicts no better than the class
+    frequencies.
+
+    Such a head's predictions, on the training rows, are worth no more than guessing from how
+    often each class occurs, whatever the codes hold: an invariance penalty can pin the logits
+    at zero, where IRMv1 and REx are both zero (lower ``penalty_weight``, or lengthen
+    ``warmup_epochs`` so that the head learns first); a dependence penalty can leave the code
+    nothing about the label (lower its weight); or the fit stopped before it learned.
+
+    Examples
+    --------
+    >>> from sklatent import CollapsedPredictionsWarning
+    >>> issubclass(CollapsedPredictionsWarning, UserWarning)
+    True
+    """
+
+
 class DisconnectedViewWarning(UserWarning):
     """Warning that a learned decoder mask left a view with no parent block.
 

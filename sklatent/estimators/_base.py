@@ -34,6 +34,7 @@ from ._fit_records import (
     _unnamed,
     _warm_up_epochs,
     _warn_if_collapsed,
+    _warn_if_heads_learned_nothing,
 )
 from ._restarts import RestartsMixin, race_epochs
 
@@ -241,8 +242,9 @@ class LatentTransformer(
             with random_stream(seed + len(net.history)):
                 # skorch's fit is initialize + partial_fit; the modules are initialised.
                 net.partial_fit(data, epochs=epochs)
-            outputs = net.check_finite_fit(data)
+            outputs, batch = net.check_finite_fit(data)
         _warn_if_collapsed(outputs.get("mean", outputs.get("z")))
+        _warn_if_heads_learned_nothing(outputs, batch, getattr(net.module_, "views", None))
         self.__dict__.pop("_incremental_", None)  # partial_fit starts anew from these weights
         self.net_ = net
         self.n_iter_ = len(net.history)
@@ -286,7 +288,7 @@ class LatentTransformer(
                 with random_stream(seed + len(net.history)):
                     net.partial_fit(data, epochs=1)
                 _forget_batch_records(net.history[-2:-1])  # the earlier ones already are
-                outputs = net.check_finite_fit(data)
+                outputs, _ = net.check_finite_fit(data)
         except BaseException:
             self._discard_fit()
             raise

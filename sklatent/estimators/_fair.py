@@ -181,7 +181,7 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
     >>> s = rng.randint(0, 2, 500)
     >>> X = np.c_[rng.normal(size=(500, 3)), s + 0.1 * rng.normal(size=500)]  # a proxy of s
     >>> y = (X[:, 0] > 0).astype(int)
-    >>> enc = FairEncoder(n_components=2, max_epochs=3, random_state=0)
+    >>> enc = FairEncoder(n_components=2, max_epochs=20, random_state=0)
     >>> enc.fit(X, y, sensitive_features=s).transform(X).shape
     (500, 2)
     >>> list(enc.get_feature_names_out())

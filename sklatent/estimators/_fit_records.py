@@ -1,12 +1,19 @@
 """What the shared fit path reads from a fit's callbacks and records: the warm-up's length,
-the per-batch records it forgets, and the check that the codes are not constant."""
+the per-batch records it forgets, and the checks that the codes are not constant and that the
+label heads learned something."""
 
 import warnings
 
-from ..exceptions import CollapsedCodesWarning
+import torch
+
+from .._batch import PRESENT, present_column, view_labels
+from ..exceptions import CollapsedCodesWarning, CollapsedPredictionsWarning
 
 # Largest spread of every code column below which a fit's codes count as constant.
 COLLAPSE_TOLERANCE = 1e-3
+# A label head whose cross-entropy is within this share of the entropy of the class
+# frequencies predicts the labels no better than the frequencies alone.
+LEARNED_NOTHING_SHARE = 0.01
 
 
 def _warn_if_collapsed(codes):
@@ -17,11 +24,41 @@ def _warn_if_collapsed(codes):
     if spread < COLLAPSE_TOLERANCE:
         warnings.warn(
             f"The fit ended with codes that hardly vary (largest standard deviation {spread:.1e} "
-            "on the training rows): they carry nothing about the rows. Lower beta or the "
-            "penalty's weight, or train longer.",
+            "on the training rows): they carry nothing about the rows. Unless the rows "
+            "themselves are alike, lower beta or the penalty's weight, or train longer.",
             CollapsedCodesWarning,
             stacklevel=4,
         )
+
+
+def _warn_if_heads_learned_nothing(outputs, batch, views):
+    """Warn for each categorical view whose head predicts the labels of the checked training
+    rows (``batch``) no better than their class frequencies: cross-entropy at least the
+    frequencies' entropy less :data:`LEARNED_NOTHING_SHARE` of it. An invariance penalty can
+    pin a head's logits at zero (IRMv1 and REx are both zero there) while the codes vary."""
+    for view in views or []:
+        head = outputs.get("views", {}).get(view["name"], {})
+        labels = batch.get(view_labels(view["name"]))
+        if "class_logits" not in head or labels is None:
+            continue
+        observed = batch[PRESENT][:, present_column(views, view["name"])] > 0
+        logits, labels = head["class_logits"][observed], labels[observed]
+        frequencies = torch.bincount(labels, minlength=logits.shape[1]).double() / len(labels)
+        frequencies = frequencies[frequencies > 0]
+        if len(frequencies) < 2:
+            continue
+        entropy = float(-(frequencies * frequencies.log()).sum())
+        cross_entropy = float(torch.nn.functional.cross_entropy(logits.double(), labels))
+        if cross_entropy >= (1 - LEARNED_NOTHING_SHARE) * entropy:
+            warnings.warn(
+                f"The fit ended with a head that predicts {view['name']!r} no better than its "
+                f"class frequencies do (cross-entropy {cross_entropy:.3f} nats on the training "
+                f"rows, {entropy:.3f} for the frequencies alone). A penalty's weight can pin a "
+                "head there (lower it, or lengthen its warm-up); or the fit stopped before it "
+                "learned (train longer); or the features say nothing about it.",
+                CollapsedPredictionsWarning,
+                stacklevel=4,
+            )
 
 
 def _forget_batch_records(epochs):

@@ -133,7 +133,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         Per-epoch ``train_reconstruction_y`` (the risk), ``train_penalty`` and the other terms.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+    feature_names_in_ : ndarray of str of shape (n_features_in_,)
         Names of the features seen during fit, when ``X`` has string column names.
     n_iter_, views_, structure_, decoder_mask_, encoder_mask_, block_names_, block_sizes_
         Epochs run; the preset's views and latent blocks, as in :class:`~sklatent.StructuredVAE`.
@@ -143,8 +143,8 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
     >>> import numpy as np
     >>> from sklatent import InvariantEncoder
     >>> rng = np.random.RandomState(0)
-    >>> X, y = rng.normal(size=(400, 4)), rng.randint(0, 2, 400)
-    >>> environments = rng.randint(0, 2, 400)
+    >>> X = rng.normal(size=(400, 4))
+    >>> y, environments = (X[:, 0] > 0).astype(int), rng.randint(0, 2, 400)
     >>> clf = InvariantEncoder(n_components=2, max_epochs=3, random_state=0)
     >>> clf.fit(X, y, environments=environments).transform(X).shape
     (400, 2)

@@ -110,10 +110,9 @@ class StructuredVAE(
         its epochs, the 3 with the lowest held-out loss train the rest (about 4.75 fits' time);
         else 1.
     view_dropout : float in [0, 1), default=0.0
-        In training, the probability of hiding each observed view from the posterior (at least
-        one view stays per row) while still reconstructing it: the experts learn to infer the
-        code from subsets of views, so codes degrade less when views are missing at transform
-        time.
+        In training, the probability of hiding each observed view from the posterior (one view
+        stays per row) while still reconstructing it: codes degrade less when views are missing
+        at transform time.
     decoder_variance : str or float, default="auto"
         As in :class:`~sklatent.BetaVAE` (calibrated: one variance per view). ``"auto"``:
         calibrated for a lone view (a table), learned for several (the user guide says why).
@@ -142,8 +141,10 @@ class StructuredVAE(
         ``decoder_mask_`` as 0 and 1.
     categories_ : dict
         The labels of each categorical view.
-    block_names_, block_sizes_ : list
-        The latent blocks, in the order of the codes' columns, and their numbers of columns.
+    block_names_ : list of str
+        The latent blocks, in the order of the codes' columns.
+    block_sizes_ : list of int
+        The number of code columns of each block.
     restart_losses_ : ndarray of shape (n_restarts,)
         The held-out loss of each restart, when there were several; the lowest was kept (of
         a race, among the restarts that finished; the others' losses are their race's).
@@ -155,7 +156,7 @@ class StructuredVAE(
         Number of features seen during fit.
     n_iter_ : int
         Epochs run (by the kept restart).
-    feature_names_in_ : ndarray of str
+    feature_names_in_ : ndarray of str of shape (n_features_in_,)
         Names of the features seen during fit, when ``X`` has string column names.
 
     Examples

@@ -205,7 +205,7 @@ class LatentNet(NeuralNet):
     def check_finite_fit(self, dataset):
         """Raise :class:`~sklatent.exceptions.TrainingDivergedError` if the trained net is not
         finite: a weight, or an output on the first :data:`CHECKED_ROWS` rows of ``dataset``;
-        else return those outputs (in evaluation mode).
+        else return those outputs (in evaluation mode) and that batch.
 
         The loss of a batch is checked before its step; this catches a last step that
         overflowed the weights, or made them so large that the codes overflow, after the last
@@ -217,7 +217,7 @@ class LatentNet(NeuralNet):
             for key, value in module.named_parameters()
             if not value.isfinite().all()
         ]
-        outputs = {}
+        outputs, batch = {}, {}
         if not bad:
             set_training_mode(self, False)
             batch = next(iter(IndexBatches(dataset, CHECKED_ROWS)))
@@ -230,7 +230,7 @@ class LatentNet(NeuralNet):
                 f"The learning rate (lr={self.lr!r}) is the likely cause: lower it; data far "
                 "from unit scale also overflow (standardize X)."
             )
-        return outputs
+        return outputs, batch
 
     def forward_context(self):
         """Context of every training forward pass (mixed precision under an accelerator)."""

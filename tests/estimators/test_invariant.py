@@ -1,12 +1,14 @@
 """InvariantEncoder: accuracy under a spurious correlation's reversal, routing, classifier API."""
 
+import warnings
+
 import numpy as np
 import pytest
 import sklearn
 from sklearn.model_selection import GridSearchCV, GroupKFold
 from skorch.callbacks import Callback
 
-from sklatent import InvariantEncoder
+from sklatent import CollapsedPredictionsWarning, InvariantEncoder
 from sklatent.datasets import make_spurious_environments
 from sklatent.metrics import environment_scores
 
@@ -190,3 +192,16 @@ def test_defaults_train_enough_on_a_small_table():
     reference = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
     accuracy = cross_val_score(encoder, X, y, cv=5).mean()
     assert accuracy >= cross_val_score(reference, X, y, cv=5).mean() - 0.015
+
+
+def test_a_head_the_penalty_pins_at_zero_warns():
+    # IRMv1 is zero at zero logits: at a large weight from the first step the head stays
+    # there (training accuracy about 0.45) while the codes still vary.
+    pinned = InvariantEncoder(penalty_weight=1e4, warmup_epochs=0, max_epochs=20, random_state=0)
+    with pytest.warns(CollapsedPredictionsWarning, match="no better than its class frequencies"):
+        pinned.fit(X[TRAIN], Y[TRAIN], environments=ENV[TRAIN])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CollapsedPredictionsWarning)
+        learned = InvariantEncoder(max_epochs=20, random_state=0)
+        learned.fit(X[TRAIN], Y[TRAIN], environments=ENV[TRAIN])
+    assert learned.score(X[TRAIN], Y[TRAIN]) > 0.75
