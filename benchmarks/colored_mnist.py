@@ -102,6 +102,10 @@ COMMON = dict(
     warmup_epochs=190,
     reconstruction_weight=0.0,
     beta=0.0,
+    # IRMv1 as the paper estimates it (the square of a batch's gradient), for every IRMv1 fit
+    # and every warm-up of the penalty="irm" models (ERM included); the package default is the
+    # unbiased estimate. Ignored by the other penalties.
+    unbiased=False,
 )
 MODELS = {
     "ERM": dict(penalty="irm", penalty_weight=0.0),

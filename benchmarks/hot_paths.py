@@ -242,9 +242,10 @@ def fit_minimal_invariant(X, y, s, settings, args, seed=0):
 
 
 def fit_sklatent_invariant(X, y, s, settings, args, seed=0):
-    return InvariantEncoder(n_components=settings["n_components"], **training(args, seed)).fit(
-        X, y, environments=s
-    )
+    # unbiased=False: the minimal loop writes IRMv1's penalty as the square of the gradient.
+    return InvariantEncoder(
+        n_components=settings["n_components"], unbiased=False, **training(args, seed)
+    ).fit(X, y, environments=s)
 
 
 def check_same_invariant_objective(encoder, X, y, s, settings):

@@ -62,6 +62,7 @@ common = dict(
     warmup_epochs=100,
     alpha=1e-3,
     lr=3e-3,
+    unbiased=False,  # IRMv1 as the paper estimates it (ignored by the other penalties)
     random_state=0,
 )
 models = {

@@ -63,17 +63,25 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         Size of the code.
     penalty : {"irm", "rex", "conditional_independence"}, default="irm"
         The invariance penalty :math:`\Omega`.
-    penalty_weight : float, default=100.0
+    penalty_weight : float, default=10.0
         :math:`\lambda`, its weight after the annealing epochs. To choose it from the
         training environments alone, search with
         :func:`~sklatent.metrics.environment_accuracy_scoring` and
-        :func:`~sklatent.metrics.most_accurate_invariant_refit`.
+        :func:`~sklatent.metrics.most_accurate_invariant_refit`. The default, with the unbiased
+        IRMv1, is a mild penalty chosen on design tables and draws: on three real tables with
+        environments that chose nothing it is 0.013 below ERM's accuracy with no collapsed fit
+        (IRMv1 at 100, the former default, pinned the head at zero logits in 5 fits of 9); on a
+        toy whose spurious feature reverses it scores 0.26 where ERM scores 0.13 and a larger
+        weight more (see :ref:`invariant_encoder`).
     warmup_epochs : int, default=10
         Epochs with the penalty at weight 1 before ``penalty_weight`` applies (a step, as
         DisentangledEncoder's ``warmup_epochs``; IRM's ``penalty_anneal_iters`` in epochs).
-    unbiased : bool, default=False
+    unbiased : bool, default=True
         For IRMv1: the product of the gradients of two halves of each environment's rows (an
-        unbiased estimate of the squared gradient) instead of the square.
+        unbiased estimate of the squared gradient, as in DomainBed) instead of the square (the
+        IRM paper's). The square of a batch's gradient is biased upwards by the rows' noise, a
+        bias that vanishes only at zero logits: with a few dozen rows per environment in a batch
+        it pulls the head there and the predictions collapse.
     dependence_measure : {"mmd", "hsic", "adversarial", "permutation"}, default="mmd"
         For ``"conditional_independence"``: the estimator of :math:`I(z; e \mid y)`, as in
         :class:`FairEncoder`. ``"permutation"`` is :class:`DisentangledEncoder`'s
@@ -184,9 +192,9 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         n_components=8,
         *,
         penalty="irm",
-        penalty_weight=100.0,
+        penalty_weight=10.0,
         warmup_epochs=10,
-        unbiased=False,
+        unbiased=True,
         dependence_measure="mmd",
         reconstruction_weight=0.0,
         beta=0.0,
