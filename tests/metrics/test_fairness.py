@@ -7,14 +7,14 @@ import pandas as pd
 import pytest
 import sklearn
 from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from sklatent.metrics import (
     best_under_budget,
@@ -133,6 +133,39 @@ def test_train_test_mode_fits_on_train_and_scores_on_test():
         Z_train, s_train, Z_test=rng.normal(size=(300, 2)), sensitive_features_test=s_test
     )
     assert abs(scrambled.roc_auc - 0.5) < 0.1
+
+
+OPENMP_THREADS_SEEN = []
+
+
+class _ThreadRecordingProbe(ClassifierMixin, BaseEstimator):
+    """A logistic regression that records the OpenMP threads it may use when fitted."""
+
+    def fit(self, X, y):
+        OPENMP_THREADS_SEEN.extend(
+            pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "openmp"
+        )
+        self.model_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X)
+
+    def predict(self, X):
+        return self.model_.predict(X)
+
+
+def test_the_probe_trains_on_one_openmp_thread():
+    # Where torch's and scikit-learn's OpenMP runtimes share a process, a probe on two threads
+    # took 40 times as long on 2 cores.
+    s = _binary(300, seed=3)
+    Z = np.column_stack([s + np.random.default_rng(3).normal(size=300), np.zeros(300)])
+    OPENMP_THREADS_SEEN.clear()
+    with threadpool_limits(2, user_api="openmp"):
+        sensitive_leakage(Z, s, probe=_ThreadRecordingProbe(), cv=2)
+        sensitive_leakage(Z, s, probe=_ThreadRecordingProbe(), Z_test=Z, sensitive_features_test=s)
+    assert OPENMP_THREADS_SEEN and set(OPENMP_THREADS_SEEN) == {1}
 
 
 def test_string_groups_keep_their_identity_across_train_and_test():
