@@ -28,6 +28,7 @@ from ..utils._torch import (
     seeded,
     torch_seed,
 )
+from ..utils._validation import check_numeric_columns
 from ._budget import MIN_AUTO_BATCH_SIZE, training_budget
 from ._fit_records import (
     _forget_batch_records,
@@ -128,8 +129,15 @@ class LatentTransformer(
         return None
 
     # ---- validation --------------------------------------------------------------------------
-    def _validate_X(self, X, *, reset):
-        return validate_data(self, X, dtype=[np.float64, np.float32], reset=reset)
+    def _validate_X(self, X, *, reset, ensure_all_finite=True):
+        check_numeric_columns(X)
+        return validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite=ensure_all_finite,
+            reset=reset,
+        )
 
     @property
     def _n_features_out(self):

@@ -16,7 +16,7 @@ from sklearn.utils.multiclass import type_of_target
 
 from .._batch import view_labels, view_values
 from ..utils._torch import as_float_tensor
-from ..utils._validation import check_auxiliary, encode_labels
+from ..utils._validation import check_auxiliary, encode_labels, numeric_dtype
 from ._structured_spec import view_spec
 
 
@@ -136,20 +136,13 @@ def check_sensitive_columns_numeric(X, ids):
         return
     ids = id_list(ids)
     named = [i for i in ids if isinstance(i, str) and i in X.columns]
-    text = [i for i in named if not _numeric(X[i].dtype)]
+    text = [i for i in named if not numeric_dtype(X[i].dtype)]
     if text:
         raise ValueError(
             f"sensitive_feature_ids names column(s) {text} of X, which hold text or categories: "
             "X is converted to numbers. Pass the attribute as sensitive_features (and drop it "
             "from X), or encode it as numbers first (e.g. OrdinalEncoder)."
         )
-
-
-def _numeric(dtype):
-    """Whether a column of this dtype converts to numbers (categories of numbers do)."""
-    if isinstance(dtype, pd.CategoricalDtype):
-        return pd.api.types.is_numeric_dtype(dtype.categories.dtype)
-    return pd.api.types.is_numeric_dtype(dtype)
 
 
 def _group_names(column):

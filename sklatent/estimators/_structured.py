@@ -9,7 +9,7 @@ import torch
 from .._batch import PRESENT
 from ..modules import ACTIVATIONS, StructuredModule
 from ..objectives import StructuredObjective
-from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, validate_data
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ._base import _SHARED_PARAMETER_CONSTRAINTS, LatentTransformer
 from ._renamed import check_former_names
 from ._structured_codes import StructuredCodesMixin
@@ -304,9 +304,7 @@ class StructuredVAE(
         # NaN marks a missing view, unless the estimator's tags refuse NaN (the table presets).
         missing_views = self.__sklearn_tags__().input_tags.allow_nan
         finite = "allow-nan" if missing_views else True
-        return validate_data(
-            self, X, dtype=[np.float64, np.float32], ensure_all_finite=finite, reset=reset
-        )
+        return super()._validate_X(X, reset=reset, ensure_all_finite=finite)
 
     def _view_tensors(self, X, *, fitting):
         if fitting:

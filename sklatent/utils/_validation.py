@@ -112,6 +112,34 @@ def _reject(bad, name, what):
     )
 
 
+def numeric_dtype(dtype):
+    """Whether a DataFrame column of this dtype converts to numbers (categories of numbers do)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return pd.api.types.is_numeric_dtype(dtype.categories.dtype)
+    return pd.api.types.is_numeric_dtype(dtype)
+
+
+def check_numeric_columns(X):
+    """Refuse a DataFrame ``X`` with columns of text or of text categories, naming them: the
+    estimators take numbers, and the conversion's own error ("could not convert string to
+    float") names neither the column nor the remedy. Object columns of numbers pass."""
+    if not isinstance(X, pd.DataFrame):
+        return
+    text = [
+        name
+        for name, column in X.items()
+        if not numeric_dtype(column.dtype)
+        and pd.to_numeric(column, errors="coerce").notna().sum() < column.notna().sum()
+    ]
+    if text:
+        more = f" and {len(text) - 5} more" if len(text) > 5 else ""
+        raise ValueError(
+            f"X has columns of text or categories: {text[:5]}{more}. The estimators take "
+            "numbers: encode these first, e.g. in a Pipeline behind make_column_transformer("
+            "(OneHotEncoder(), <these columns>), remainder=StandardScaler())."
+        )
+
+
 def check_non_negative(value, name):
     """Raise a ValueError naming ``name`` unless ``value`` is a finite real number >= 0."""
     if (

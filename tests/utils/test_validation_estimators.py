@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sklatent import DisentangledEncoder, FairEncoder, InvariantEncoder, MechanismEncoder
+from sklatent import (
+    BetaVAE,
+    DisentangledEncoder,
+    FairEncoder,
+    InvariantEncoder,
+    MechanismEncoder,
+    StructuredVAE,
+)
 
 N = 60
 X = np.random.RandomState(0).normal(size=(N, 4))
@@ -131,3 +138,18 @@ def test_disentangled_attributes_may_be_missing():
     encoder = DisentangledEncoder(subspace_sizes=1, **TINY)
     encoder.fit(X, pd.DataFrame({"smiling": smiling, "glasses": glasses}))
     assert encoder.attributes_ == ["smiling", "glasses"]
+
+
+def test_text_columns_of_a_frame_are_refused_by_name():
+    frame = pd.DataFrame(
+        {
+            "a": np.linspace(0, 1, 60),
+            "colour": ["blue", "red", "green"] * 20,
+            "numbers_as_objects": pd.Series([1.0, 2.0, 3.0] * 20, dtype=object),
+            "coded": pd.Categorical([1, 2, 3] * 20),
+        }
+    )
+    for estimator in (BetaVAE(2, **TINY), StructuredVAE(**TINY)):
+        with pytest.raises(ValueError, match=r"columns of text or categories: \['colour'\]"):
+            estimator.fit(frame)
+        assert estimator.fit(frame.drop(columns="colour")).n_features_in_ == 3
