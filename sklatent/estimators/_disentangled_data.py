@@ -53,10 +53,14 @@ def parse_attributes(y, attribute_types, n_samples):
     for index, name in enumerate(names):
         values = frame.iloc[:, index].to_numpy()
         # An object column of numbers (a mixed y's numeric column) becomes numeric, so that
-        # its kind can be told; text stays text, even text that reads as numbers ("0", "1"):
-        # predict returns the labels fit was given.
-        if values.dtype.kind == "O" and pd.api.types.infer_dtype(values, skipna=True) in NUMBERS:
-            values = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy()
+        # its kind can be told; text that reads as whole numbers ("0", "1") stays text, class
+        # names that predict returns as given; text of other numbers ("0.25") is measurements.
+        if values.dtype.kind == "O":
+            numeric = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy()
+            parsed = not np.isnan(numeric[~pd.isna(values)]).any()
+            inferred = pd.api.types.infer_dtype(values, skipna=True)
+            if parsed and (inferred in NUMBERS or _is_continuous(numeric)):
+                values = numeric
         kind = _declared_kind(attribute_types, name, index)
         kind = kind or ("continuous" if _is_continuous(values) else "categorical")
         if kind not in KINDS:

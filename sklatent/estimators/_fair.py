@@ -66,9 +66,8 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         protected attributes (its ``prot_attr``): they travel with the rows through a
         ``Pipeline`` (with pandas output) and cross-validation splits, and ``transform``
         ignores the index. Alternatively, pass ``sensitive_features`` to :meth:`fit`.
-        Several columns, or a column with several values, make one group per combination;
-        a numeric column with more than 10 distinct values is cut into ``n_bins`` quantile
-        bins.
+        Several columns, or a column with several values, make one group per combination; a
+        numeric column with more than 10 distinct values is cut into ``n_bins`` quantile bins.
     criterion : {"demographic_parity", "equalized_odds"}, default="demographic_parity"
         Independence of the code from :math:`s`, or conditional independence given the label
         (needs ``y`` with class labels).
@@ -158,12 +157,14 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         With ``difference_bound``: the independence weight the kept epoch was trained with.
     categories_ : dict
         ``{"y": classes}`` when ``y`` held class labels.
-    net_, history_ : skorch.NeuralNet, skorch.History
-        The trained net; per-epoch ``train_reconstruction_x``, ``train_reconstruction_y``,
-        ``train_kl``, ``train_independence`` (and ``train_critic_cross_entropy``: adversary).
+    net_ : skorch.NeuralNet
+        The trained net.
+    history_ : skorch.History
+        Per-epoch ``train_reconstruction_x``, ``train_reconstruction_y``, ``train_kl``,
+        ``train_independence`` (and ``train_critic_cross_entropy``: adversary).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of str
+    feature_names_in_ : ndarray of str of shape (n_features_in_,)
         Names of the features seen during fit, when ``X`` has column names.
     n_iter_, views_, structure_, decoder_mask_, encoder_mask_, block_names_, block_sizes_
         Epochs run; the preset's views and latent blocks, as in :class:`~sklatent.StructuredVAE`.

@@ -32,9 +32,10 @@ def _warn_if_collapsed(codes):
 
 
 def _warn_if_heads_learned_nothing(outputs, batch, views):
-    """Warn for each categorical view whose head predicts the labels of the checked training
-    rows (``batch``) no better than their class frequencies: cross-entropy at least the
-    frequencies' entropy less :data:`LEARNED_NOTHING_SHARE` of it. An invariance penalty can
+    """Warn for each categorical view whose head predicts the labels of the checked rows
+    (``batch``, the first rows of the fit's data) no better than their class frequencies: its
+    cross-entropy is at least their entropy less :data:`LEARNED_NOTHING_SHARE` of it, or it
+    predicts one class for every row where the labels hold several. An invariance penalty can
     pin a head's logits at zero (IRMv1 and REx are both zero there) while the codes vary."""
     for view in views or []:
         head = outputs.get("views", {}).get(view["name"], {})
@@ -50,15 +51,22 @@ def _warn_if_heads_learned_nothing(outputs, batch, views):
         entropy = float(-(frequencies * frequencies.log()).sum())
         cross_entropy = float(torch.nn.functional.cross_entropy(logits.double(), labels))
         if cross_entropy >= (1 - LEARNED_NOTHING_SHARE) * entropy:
-            warnings.warn(
-                f"The fit ended with a head that predicts {view['name']!r} no better than its "
-                f"class frequencies do (cross-entropy {cross_entropy:.3f} nats on the training "
-                f"rows, {entropy:.3f} for the frequencies alone). A penalty's weight can pin a "
-                "head there (lower it, or lengthen its warm-up); or the fit stopped before it "
-                "learned (train longer); or the features say nothing about it.",
-                CollapsedPredictionsWarning,
-                stacklevel=4,
+            evidence = (
+                f"cross-entropy {cross_entropy:.3f} nats on the {len(labels)} rows checked, "
+                f"{entropy:.3f} for the frequencies alone"
             )
+        elif len(torch.unique(logits.argmax(dim=1))) == 1:
+            evidence = f"one class for every one of the {len(labels)} rows checked"
+        else:
+            continue
+        warnings.warn(
+            f"The fit ended with a head that predicts {view['name']!r} no better than its "
+            f"class frequencies do ({evidence}). A penalty's weight can pin a head there "
+            "(lower it, or lengthen its warm-up); or the fit stopped before it learned (train "
+            "longer); or the features say nothing about it.",
+            CollapsedPredictionsWarning,
+            stacklevel=4,
+        )
 
 
 def _forget_batch_records(epochs):

@@ -67,12 +67,12 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         :math:`\lambda`, its weight after the annealing epochs. To choose it from the
         training environments alone, search with
         :func:`~sklatent.metrics.environment_accuracy_scoring` and
-        :func:`~sklatent.metrics.most_accurate_invariant_refit`. The default, with the unbiased
-        IRMv1, is a mild penalty chosen on design tables and draws: on three real tables with
-        environments that chose nothing it is 0.013 below ERM's accuracy with no collapsed fit
-        (IRMv1 at 100, the former default, pinned the head at zero logits in 5 fits of 9); on a
-        toy whose spurious feature reverses it scores 0.26 where ERM scores 0.13 and a larger
-        weight more (see :ref:`invariant_encoder`).
+        :func:`~sklatent.metrics.most_accurate_invariant_refit`. The default is a mild penalty
+        chosen for the default IRMv1 (unbiased) on design tables and draws: on three real
+        tables with environments that chose nothing it is 0.013 below ERM's accuracy, where
+        IRMv1 at 100 (the former default) pinned the head at zero logits; on a toy whose
+        spurious feature reverses it scores 0.26 where ERM scores 0.13 and a larger weight
+        more (see :ref:`invariant_encoder`).
     warmup_epochs : int, default=10
         Epochs with the penalty at weight 1 before ``penalty_weight`` applies (a step, as
         DisentangledEncoder's ``warmup_epochs``; IRM's ``penalty_anneal_iters`` in epochs).

@@ -119,23 +119,35 @@ def numeric_dtype(dtype):
     return pd.api.types.is_numeric_dtype(dtype)
 
 
+def _dates(dtype):
+    return (
+        pd.api.types.is_datetime64_any_dtype(dtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
+        or isinstance(dtype, pd.PeriodDtype)
+    )
+
+
 def check_numeric_columns(X):
-    """Refuse a DataFrame ``X`` with columns of text or of text categories, naming them: the
-    estimators take numbers, and the conversion's own error ("could not convert string to
-    float") names neither the column nor the remedy. Object columns of numbers pass."""
+    """Refuse a DataFrame ``X`` with columns of text, of text categories or of dates, naming
+    them: the estimators take numbers, and the conversion's own error ("could not convert
+    string to float") names neither the column nor the remedy. Object columns of numbers
+    pass."""
     if not isinstance(X, pd.DataFrame):
         return
-    text = [
+    refused = [
         name
         for name, column in X.items()
         if not numeric_dtype(column.dtype)
-        and pd.to_numeric(column, errors="coerce").notna().sum() < column.notna().sum()
+        and (
+            _dates(column.dtype)
+            or pd.to_numeric(column, errors="coerce").notna().sum() < column.notna().sum()
+        )
     ]
-    if text:
-        more = f" and {len(text) - 5} more" if len(text) > 5 else ""
+    if refused:
+        more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
         raise ValueError(
-            f"X has columns of text or categories: {text[:5]}{more}. The estimators take "
-            "numbers: encode these first, e.g. in a Pipeline behind make_column_transformer("
+            f"X has columns of text, categories or dates: {refused[:5]}{more}. The estimators "
+            "take numbers: encode these first, e.g. in a Pipeline behind make_column_transformer("
             "(OneHotEncoder(), <these columns>), remainder=StandardScaler())."
         )
 

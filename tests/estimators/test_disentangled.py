@@ -99,13 +99,16 @@ def test_text_labels_that_read_as_numbers_come_back_as_given():
     model = DisentangledEncoder(**SMALL).fit(FEATURES, labels)
     assert model.categories_["digit"].tolist() == ["0", "1", "2"]
     assert set(model.predict(FEATURES)[:, 0]) <= {"0", "1", "2"}
-    # A column of numbers in an object array is still numeric (here a continuous attribute).
-    mixed = np.empty((300, 2), dtype=object)
+    # A column of numbers in an object array is still numeric (here a continuous attribute),
+    # and so is text of numbers that are not all whole (measurements written as text).
+    mixed = np.empty((300, 3), dtype=object)
     mixed[:, 0] = np.random.RandomState(1).normal(size=300)
     mixed[:, 1] = LABELS["colour"].to_numpy()
+    mixed[:, 2] = [f"{value:.3f}" for value in np.random.RandomState(2).normal(size=300)]
     assert DisentangledEncoder(**SMALL).fit(FEATURES, mixed).attribute_types_ == {
         "attr0": "continuous",
         "attr1": "categorical",
+        "attr2": "continuous",
     }
 
 

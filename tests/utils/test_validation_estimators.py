@@ -147,9 +147,10 @@ def test_text_columns_of_a_frame_are_refused_by_name():
             "colour": ["blue", "red", "green"] * 20,
             "numbers_as_objects": pd.Series([1.0, 2.0, 3.0] * 20, dtype=object),
             "coded": pd.Categorical([1, 2, 3] * 20),
+            "day": pd.date_range("2026-01-01", periods=60),
         }
     )
     for estimator in (BetaVAE(2, **TINY), StructuredVAE(**TINY)):
-        with pytest.raises(ValueError, match=r"columns of text or categories: \['colour'\]"):
+        with pytest.raises(ValueError, match=r"categories or dates: \['colour', 'day'\]"):
             estimator.fit(frame)
-        assert estimator.fit(frame.drop(columns="colour")).n_features_in_ == 3
+        assert estimator.fit(frame.drop(columns=["colour", "day"])).n_features_in_ == 3
