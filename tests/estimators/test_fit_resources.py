@@ -1,6 +1,7 @@
 """What a fit owns: its random numbers, its threads, and a clean state when it fails."""
 
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -172,3 +173,23 @@ def test_a_fit_that_learns_does_not_warn_of_collapse():
         BetaVAE(n_components=2, hidden_layer_sizes=(8,), max_epochs=20, random_state=0).fit(
             X[:, :2] * 3
         )
+
+
+def test_a_head_that_predicts_one_class_for_every_row_warns():
+    from sklatent.estimators._fit_records import _warn_if_heads_learned_nothing
+
+    # 10% positives; the head ranks them well (p = 0.3 against 0.05) yet never predicts one:
+    # its cross-entropy beats the frequencies', its predictions are the majority class.
+    labels = torch.tensor([1] * 10 + [0] * 90)
+    p1 = torch.where(labels == 1, 0.3, 0.05)
+    views = [{"name": "y"}]
+    batch = {"labels_y": labels, "present": torch.ones(100, 1)}
+
+    def outputs(p):
+        return {"views": {"y": {"class_logits": torch.stack([(1 - p).log(), p.log()], 1)}}}
+
+    with pytest.warns(sklatent.CollapsedPredictionsWarning, match="one class for every one"):
+        _warn_if_heads_learned_nothing(outputs(p1), batch, views)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sklatent.CollapsedPredictionsWarning)
+        _warn_if_heads_learned_nothing(outputs(torch.where(labels == 1, 0.7, 0.05)), batch, views)
