@@ -118,6 +118,9 @@ class LatentTransformer(
         """
         return []
 
+    def _check_batches(self, budget, n_samples):
+        """Warn about a fit's resolved budget on ``n_samples`` rows (nothing to say here)."""
+
     def _penalised_fit(self):
         """Whether this fit's objective has an active penalty on the code, whose stopping
         rules wait for the automatic budget's first steps (see ``MIN_STEPS_BEFORE_STOPPING``)."""
@@ -173,6 +176,7 @@ class LatentTransformer(
             min_batch_size=self._min_auto_batch_size,
         )
         fraction = budget.validation_fraction
+        self._check_batches(budget, n_samples)
         objective_callbacks = self._objective_callbacks(budget)
         # A callback that tunes a weight of the objective (HeldOutBound) stops the fit itself:
         # the loss, which changes with the weight, is no stopping signal then.

@@ -20,10 +20,34 @@ from ._structured_tensors import view_tensors
 
 # The name of the preset's one latent block (its codes' feature names).
 _BLOCK = "invariantencoder"
+# Fewest rows of an environment a batch should hold on average: the penalties compare the
+# environments within each batch (the unbiased IRMv1 splits each environment's rows in two).
+MIN_ROWS_PER_BATCH = 4
 
 
 class InvariantTrainingRows:
     """InvariantEncoder's training tensors from ``X``, ``y`` and the environments."""
+
+    def _check_batches(self, budget, n_samples):
+        """Warn when the smallest environment averages under :data:`MIN_ROWS_PER_BATCH` rows
+        a batch: the penalty's estimate is then mostly noise, which can pin the head (on a
+        table with 50 environments, about 2 rows of each in a batch, every penalised fit ended
+        predicting no better than the class frequencies)."""
+        counts = getattr(self, "_environment_counts", None)  # a loaded model's net: no rows
+        if counts is None or not self._penalised_fit():
+            return
+        per_batch = counts.min() * min(budget.batch_size, n_samples) / n_samples
+        if per_batch < MIN_ROWS_PER_BATCH:
+            smallest = self.environments_.tolist()[counts.argmin()]
+            warnings.warn(
+                f"Environment {smallest!r} has {counts.min()} of the {n_samples} rows: about "
+                f"{per_batch:.1f} in each batch of {budget.batch_size}. The penalty compares the "
+                "environments within each batch, and from so few rows its estimate is mostly "
+                "noise. Raise batch_size (batch_size >= n_samples trains on full batches), or "
+                "merge small environments.",
+                UserWarning,
+                stacklevel=6,
+            )
 
     def _training_tensors(self, X, y, environments, *, first, classes=None):
         """Validate a fit's data and return its tensors; ``first`` learns the features,
@@ -63,6 +87,7 @@ class InvariantTrainingRows:
             self.classes_ = self.categories_["y"]
             self.environments_, groups = np.unique(environments, return_inverse=True)
             self._n_environments = len(self.environments_)
+            self._environment_counts = np.bincount(groups, minlength=self._n_environments)
             _check_environments(self.environments_, groups, y, given=environments_given)
             columns = range(self.n_features_in_)
             x_view = view_spec("x", columns, decoder=self.reconstruction_weight > 0)

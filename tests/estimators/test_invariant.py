@@ -209,3 +209,18 @@ def test_a_head_the_penalty_pins_at_zero_warns():
         learned = InvariantEncoder(max_epochs=20, random_state=0)
         learned.fit(X[TRAIN], Y[TRAIN], environments=ENV[TRAIN])
     assert learned.score(X[TRAIN], Y[TRAIN]) > 0.75
+
+
+def test_an_environment_too_small_for_the_batches_warns():
+    environments = ENV[TRAIN].copy()
+    environments[:10] = 5  # 10 rows of 2,000: under one in each automatic batch
+    with pytest.warns(UserWarning, match=r"Environment 5 has 10 of the 2000 rows: about 0\.6"):
+        InvariantEncoder(max_epochs=2, random_state=0).fit(
+            X[TRAIN], Y[TRAIN], environments=environments
+        )
+    with warnings.catch_warnings():  # full batches hold all 10 rows; no penalty, no warning
+        warnings.filterwarnings("error", message="Environment")
+        for params in ({"batch_size": 2000}, {"penalty_weight": 0.0}):
+            InvariantEncoder(max_epochs=2, random_state=0, **params).fit(
+                X[TRAIN], Y[TRAIN], environments=environments
+            )
