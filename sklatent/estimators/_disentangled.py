@@ -116,7 +116,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         the adversary, ``train_critic_cross_entropy``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of str of shape (n_features_in_,)
+    feature_names_in_ : ndarray of str of shape (``n_features_in_``,)
         Names of the features seen during fit, when ``X`` has string column names.
     n_iter_, views_, structure_, decoder_mask_, encoder_mask_, block_names_, block_sizes_
         Epochs run; the preset's views and latent blocks, as in :class:`~sklatent.StructuredVAE`.

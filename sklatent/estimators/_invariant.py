@@ -141,7 +141,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         Per-epoch ``train_reconstruction_y`` (the risk), ``train_penalty`` and the other terms.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of str of shape (n_features_in_,)
+    feature_names_in_ : ndarray of str of shape (``n_features_in_``,)
         Names of the features seen during fit, when ``X`` has string column names.
     n_iter_, views_, structure_, decoder_mask_, encoder_mask_, block_names_, block_sizes_
         Epochs run; the preset's views and latent blocks, as in :class:`~sklatent.StructuredVAE`.

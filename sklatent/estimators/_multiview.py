@@ -54,7 +54,7 @@ class MultiViewEncoder(StructuredVAE):
         As in :class:`StructuredVAE`.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of str of shape (n_features_in_,)
+    feature_names_in_ : ndarray of str of shape (``n_features_in_``,)
         Names of the features seen during fit, when ``X`` has string column names.
 
     Examples

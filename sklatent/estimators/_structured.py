@@ -156,7 +156,7 @@ class StructuredVAE(
         Number of features seen during fit.
     n_iter_ : int
         Epochs run (by the kept restart).
-    feature_names_in_ : ndarray of str of shape (n_features_in_,)
+    feature_names_in_ : ndarray of str of shape (``n_features_in_``,)
         Names of the features seen during fit, when ``X`` has string column names.
 
     Examples
