@@ -134,13 +134,8 @@ class LatentTransformer(
     # ---- validation --------------------------------------------------------------------------
     def _validate_X(self, X, *, reset, ensure_all_finite=True):
         check_numeric_columns(X)
-        return validate_data(
-            self,
-            X,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite=ensure_all_finite,
-            reset=reset,
-        )
+        dtype = [np.float64, np.float32]
+        return validate_data(self, X, dtype=dtype, ensure_all_finite=ensure_all_finite, reset=reset)
 
     @property
     def _n_features_out(self):
