@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 import torch
+from sklearn.linear_model import LogisticRegression
 
 from .._batch import GROUPS, view_labels
 from ..training import HeldOutBound
@@ -79,33 +80,72 @@ def group_difference(y_true, y_pred, groups, criterion, n_classes):
     return float(difference), float(upper - difference)
 
 
-def _label_logits(module, batch):
-    return module.decoders["y"](module.encode(batch))["class_logits"]
+def _codes(module, batch):
+    return module.encode(batch)
+
+
+#: Training rows the logistic regression of the bound's second check is refitted on each epoch (a
+#: random subsample, as the training part of the split is in random order): about 20 ms a refit.
+REFIT_ROWS = 4000
+
+
+def _refitted_predictions(net, dataset_train, codes_valid):
+    """Predictions on the validation codes of a logistic regression refitted on training codes.
+
+    The user's own classifier on the codes is fitted for accuracy alone: where the codes still
+    carry the sensitive attribute along a direction the label head does not read, it reads it
+    (on one real table the head's held-out difference was 0.013, such a refit's test difference
+    0.136). None when the rows hold one class only.
+    """
+    tensors = {name: value[:REFIT_ROWS] for name, value in dataset_train.tensors.items()}
+    labels = tensors[view_labels("y")].cpu().numpy()
+    if len(np.unique(labels)) < 2:
+        return None
+    codes = net.apply(tensors, _codes).cpu().numpy()
+    refit = LogisticRegression(max_iter=1000).fit(codes, labels)
+    return refit.predict(codes_valid)
 
 
 def difference_bound_callback(bound, criterion, n_classes, patience):
     r"""The callback that tunes ``independence_weight`` to meet ``bound`` on held-out rows.
 
-    The measurement is :func:`group_difference` of the label head's predictions on the
-    validation rows; its noise scale, the binomial standard error of a share of those rows at
-    the majority rate, :math:`\sqrt{p(1 - p)/n}` (the difference's own standard error is
-    recorded as ``valid_difference_error``); the utility, the head's mean log-likelihood of the
-    labels there (finer than the accuracy, which stays at the majority rate while the head
-    learns).
+    The measurement is the larger :func:`group_difference` on the validation rows of two
+    classifiers of the codes: the label head trained with them, and a logistic regression
+    refitted on the training rows' codes after each epoch (a classifier a user would fit
+    downstream; both recorded, as ``valid_head_difference`` and ``valid_refit_difference``). Its
+    noise scale is the binomial standard error of a share of those rows at the majority rate,
+    :math:`\sqrt{p(1 - p)/n}` (the difference's own standard error is recorded as
+    ``valid_difference_error``); the utility, the head's mean log-likelihood of the labels there
+    (finer than the accuracy, which stays at the majority rate while the head learns).
     """
 
-    def measure(net, dataset):
-        tensors = dataset.tensors
-        logits = net.apply(tensors, _label_logits)
+    def measure(net, dataset_train, dataset_valid):
+        tensors = dataset_valid.tensors
+        codes = net.apply(tensors, _codes)
+        with torch.no_grad():
+            logits = net.module_.decoders["y"](codes)["class_logits"]
         log_likelihood = -torch.nn.functional.cross_entropy(logits, tensors[view_labels("y")])
         predicted = logits.argmax(dim=1).cpu().numpy()
         labels = tensors[view_labels("y")].cpu().numpy()
         groups = tensors[GROUPS].cpu().numpy()
         difference, error = group_difference(labels, predicted, groups, criterion, n_classes)
+        net.history.record("valid_head_difference", difference)
+        accuracy = float(np.mean(predicted == labels))
+        refitted = _refitted_predictions(net, dataset_train, codes.cpu().numpy())
+        if refitted is not None:
+            refit_difference, refit_error = group_difference(
+                labels, refitted, groups, criterion, n_classes
+            )
+            net.history.record("valid_refit_difference", refit_difference)
+            if refit_difference > difference:
+                difference, error = refit_difference, refit_error
+            # The better of the two classifiers: the warning of a majority-class code asks
+            # whether either reads more than the class frequencies.
+            accuracy = max(accuracy, float(np.mean(refitted == labels)))
         net.history.record("valid_difference", difference)
         net.history.record("valid_difference_error", error)
         majority_rate = np.bincount(labels).max() / len(labels)
-        net.history.record("valid_accuracy", float(np.mean(predicted == labels)))
+        net.history.record("valid_accuracy", accuracy)
         net.history.record("valid_majority_rate", float(majority_rate))
         # Binomial standard error of a share of all the held-out rows: an accuracy within it of
         # the majority rate is no better. It is also the noise scale of the bound's margin and

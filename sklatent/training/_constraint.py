@@ -42,8 +42,10 @@ class HeldOutBound(Callback):
     weight_name : str
         The attribute of the objective (``net.criterion_``) that is tuned.
     measure : callable
-        ``measure(net, dataset_valid) -> (estimate, standard_error, utility)``: the constrained
-        quantity, its standard error and the utility (higher is better) on the validation rows.
+        ``measure(net, dataset_train, dataset_valid) -> (estimate, standard_error, utility)``:
+        the constrained quantity, its standard error and the utility (higher is better) on the
+        validation rows (the training rows are there for a measurement that fits a model, such
+        as a classifier refitted on the codes).
     bound : float
         :math:`\epsilon`, the largest acceptable value (> 0).
     step : float, default=1.0
@@ -70,7 +72,7 @@ class HeldOutBound(Callback):
 
     >>> from types import SimpleNamespace
     >>> from skorch.history import History
-    >>> def measure(net, dataset):
+    >>> def measure(net, dataset_train, dataset_valid):
     ...     return 1 / net.criterion_.weight, 0.01, 0.0
     >>> bound = HeldOutBound("weight", measure, 0.25)
     >>> net = SimpleNamespace(criterion_=SimpleNamespace(weight=1.0), history=History(),
@@ -78,7 +80,7 @@ class HeldOutBound(Callback):
     >>> bound.on_train_begin(net)
     >>> for epoch in range(6):
     ...     net.history.new_epoch()
-    ...     bound.on_epoch_end(net, dataset_valid=None)
+    ...     bound.on_epoch_end(net, dataset_train=None, dataset_valid=None)
     >>> bound.met_, net.criterion_.weight > 4
     (True, True)
     """
@@ -112,8 +114,8 @@ class HeldOutBound(Callback):
         self.best_value_ = self.best_utility_ = self.best_weight_ = math.nan
         self._best_state = None
 
-    def on_epoch_end(self, net, dataset_valid=None, **kwargs):
-        estimate, error, utility = self.measure(net, dataset_valid)
+    def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        estimate, error, utility = self.measure(net, dataset_train, dataset_valid)
         value = estimate + min(error, self.bound / 2)
         weight = getattr(net.criterion_, self.weight_name)
         epoch = len(net.history)

@@ -176,3 +176,16 @@ def test_budget_attributes_are_saved_and_cleared_by_a_fit_without_budget(tmp_pat
     encoder.set_params(difference_bound=None).fit(X_train, y_train, sensitive_features=s_train)
     assert not hasattr(encoder, "difference_")
     assert not hasattr(encoder, "independence_weight_")
+
+
+def test_the_bound_checks_the_label_head_and_a_classifier_refitted_on_the_codes():
+    # A user's own classifier on the codes reads whatever the codes carry, not only what the
+    # label head reads: each epoch's difference is the larger of the two.
+    X_train, _, y_train, _, s_train, _ = _split(0)
+    encoder = FairEncoder(n_components=2, difference_bound=0.3, max_epochs=4, random_state=0)
+    encoder.fit(X_train, y_train, sensitive_features=s_train)
+    history = encoder.history_
+    head = np.array(history[:, "valid_head_difference"])
+    refit = np.array(history[:, "valid_refit_difference"])
+    np.testing.assert_array_equal(history[:, "valid_difference"], np.maximum(head, refit))
+    assert np.all((0 <= refit) & (refit <= 1))
