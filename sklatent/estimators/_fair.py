@@ -96,20 +96,20 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
     difference_bound : float, default=None
         A fairness budget instead of a weight: the largest demographic parity difference
         (``criterion="demographic_parity"``) or equalized odds difference
-        (``"equalized_odds"``), as fairlearn measures them, that the predictions of the code's
-        label head may have on held-out rows (a fifth of the rows unless
-        ``validation_fraction`` says otherwise). :math:`\lambda` then becomes a Lagrange
-        multiplier, raised while the held-out difference exceeds the bound by more than a
-        noise scale :math:`\sigma` and lowered while it is under it by as much; of the epochs
+        (``"equalized_odds"``), as fairlearn measures them, that the code's label head and a
+        logistic regression refitted on the codes each epoch may have on held-out rows (a
+        fifth unless ``validation_fraction`` says otherwise). :math:`\lambda` then becomes a
+        Lagrange multiplier, raised while the larger held-out difference exceeds the bound by a
+        noise scale :math:`\sigma` or more, lowered while it is under it by as much; of the epochs
         whose difference plus a margin for noise (:math:`\sigma`, at most half the bound) is
         within the bound, the one whose label head has the best held-out log-likelihood is
         kept; :math:`\sigma = \sqrt{p(1 - p)/n}` at the majority rate :math:`p` of the
         :math:`n` held-out rows (our formulation, after Agarwal et al. 2018; see
         :class:`~sklatent.training.HeldOutBound`). Needs class labels ``y`` and
         ``target_weight > 0``. The difference reached and the weight it took are
-        ``difference_`` and ``independence_weight_``; a bound not met warns. A classifier
-        trained on the codes has a difference close to, not the same as, the label head's;
-        on 200 held-out rows the estimate's standard error is about 0.05.
+        ``difference_`` and ``independence_weight_``; a bound not met warns. Another
+        classifier on the codes has a difference close to, not the same as, these two; on
+        200 held-out rows the estimate's standard error is about 0.05.
     beta : float, default=0.1
         :math:`\beta`, the weight of the KL (compression) term.
     target_weight : float, default=1.0
@@ -151,8 +151,8 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
     sensitive_groups_ : ndarray of str
         The groups seen in fit (several columns joined by ``"|"``).
     difference_ : float
-        With ``difference_bound``: the fairness difference of the label head's predictions on
-        the held-out rows at the kept epoch (the bound holds it plus a margin for noise).
+        With ``difference_bound``: the larger held-out fairness difference of the label head
+        and the refitted logistic regression at the kept epoch (bounded with a noise margin).
     independence_weight_ : float
         With ``difference_bound``: the independence weight the kept epoch was trained with.
     categories_ : dict

@@ -1,8 +1,9 @@
-"""FairEncoder's fairness budget: the group difference of its label head's held-out predictions.
+"""FairEncoder's fairness budget: the group difference of held-out predictions from the codes.
 
 With ``difference_bound`` set, the independence weight is tuned during training
-(:class:`~sklatent.training.HeldOutBound`) until the predictions of the code's label head on the
-validation rows meet the bound, with a margin for the noise of that estimate.
+(:class:`~sklatent.training.HeldOutBound`) until the predictions on the validation rows of the
+code's label head, and of a logistic regression refitted on the codes, meet the bound, with a
+margin for the noise of that estimate.
 """
 
 import warnings
@@ -116,7 +117,9 @@ def difference_bound_callback(bound, criterion, n_classes, patience):
     noise scale is the binomial standard error of a share of those rows at the majority rate,
     :math:`\sqrt{p(1 - p)/n}` (the difference's own standard error is recorded as
     ``valid_difference_error``); the utility, the head's mean log-likelihood of the labels there
-    (finer than the accuracy, which stays at the majority rate while the head learns).
+    (finer than the accuracy, which stays at the majority rate while the head learns). The
+    recorded ``valid_accuracy`` is the better of the two classifiers', against which the
+    warning of a bound met only by the majority class is checked.
     """
 
     def measure(net, dataset_train, dataset_valid):
@@ -139,8 +142,8 @@ def difference_bound_callback(bound, criterion, n_classes, patience):
             net.history.record("valid_refit_difference", refit_difference)
             if refit_difference > difference:
                 difference, error = refit_difference, refit_error
-            # The better of the two classifiers: the warning of a majority-class code asks
-            # whether either reads more than the class frequencies.
+            # The warning of a bound met only by the majority class asks whether either
+            # classifier reads more than the class frequencies.
             accuracy = max(accuracy, float(np.mean(refitted == labels)))
         net.history.record("valid_difference", difference)
         net.history.record("valid_difference_error", error)
