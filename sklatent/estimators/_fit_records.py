@@ -11,24 +11,47 @@ from ..exceptions import CollapsedCodesWarning, CollapsedPredictionsWarning
 
 # Largest spread of every code column below which a fit's codes count as constant.
 COLLAPSE_TOLERANCE = 1e-3
+# Largest activity (Burda et al. 2016's threshold, relative to the posterior variance) of every
+# code column below which a Gaussian posterior has collapsed to its prior.
+POSTERIOR_COLLAPSE_ACTIVITY = 0.01
 # A label head whose cross-entropy is within this share of the entropy of the class
 # frequencies predicts the labels no better than the frequencies alone.
 LEARNED_NOTHING_SHARE = 0.01
 
 
-def _warn_if_collapsed(codes):
-    """Warn when every column of ``codes`` (the first rows of the training data) is constant."""
+def _warn_if_collapsed(outputs):
+    """Warn when the codes of the first rows of the training data (``outputs["mean"]``, or
+    ``outputs["z"]``) carry nothing about the rows: every column is constant, or, for a Gaussian
+    posterior (``outputs["logvar"]``), every column varies across rows by less than a tenth of
+    its posterior standard deviation (posterior collapse)."""
+    codes = outputs.get("mean", outputs.get("z"))
     if codes is None or len(codes) < 2:
         return
+    codes = codes.detach().double()
     spread = float(codes.std(dim=0).max())
     if spread < COLLAPSE_TOLERANCE:
-        warnings.warn(
-            f"The fit ended with codes that hardly vary (largest standard deviation {spread:.1e} "
-            "on the training rows): they carry nothing about the rows. Unless the rows "
-            "themselves are alike, lower beta or the penalty's weight, or train longer.",
-            CollapsedCodesWarning,
-            stacklevel=4,
+        evidence = f"codes that hardly vary (largest standard deviation {spread:.1e}"
+    elif "logvar" in outputs:
+        # Burda et al. (2016)'s activity, Var_x(E[z_j | x]), in units of the posterior's own
+        # variance: below 0.01 the channel from a row to z_j carries at most
+        # 0.5 log(1 + 0.01) = 0.005 nats, however the codes are scaled.
+        noise = outputs["logvar"].detach().double().exp().mean(dim=0)
+        activity = float((codes.var(dim=0) / noise).max())
+        if activity >= POSTERIOR_COLLAPSE_ACTIVITY:
+            return
+        evidence = (
+            "codes whose spread across rows is lost in their posterior noise (largest ratio of "
+            f"a column's variance across rows to its posterior variance {activity:.1e}"
         )
+    else:
+        return
+    warnings.warn(
+        f"The fit ended with {evidence} on the training rows): they carry nothing about the "
+        "rows. Unless the rows themselves are alike, lower beta or the penalty's weight, or "
+        "train longer.",
+        CollapsedCodesWarning,
+        stacklevel=4,
+    )
 
 
 def _warn_if_heads_learned_nothing(outputs, batch, views):

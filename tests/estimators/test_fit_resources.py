@@ -165,6 +165,16 @@ def test_a_fit_whose_codes_collapse_warns():
         )
 
 
+def test_a_posterior_collapsed_to_its_prior_warns():
+    # A KL weight far above the data's worth drives every code column to the prior: its means
+    # still vary a little across rows, but by much less than the posterior's own noise.
+    with pytest.warns(sklatent.CollapsedCodesWarning, match="lost in their posterior noise"):
+        estimator = BetaVAE(
+            n_components=2, hidden_layer_sizes=(8,), beta=100, max_epochs=30, random_state=0
+        ).fit(X)
+    assert estimator.transform(X).std(axis=0).max() > 1e-3  # varies: not caught as constant
+
+
 def test_a_fit_that_learns_does_not_warn_of_collapse():
     import warnings
 
