@@ -147,8 +147,9 @@ def check_numeric_columns(X):
         more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
         raise ValueError(
             f"X has columns of text, categories or dates: {refused[:5]}{more}. The estimators "
-            "take numbers: encode these first, e.g. in a Pipeline behind make_column_transformer("
-            "(OneHotEncoder(), <these columns>), remainder=StandardScaler())."
+            "take dense numbers: encode these first, e.g. in a Pipeline behind "
+            "make_column_transformer((OneHotEncoder(), <these columns>), "
+            "remainder=StandardScaler(), sparse_threshold=0)."
         )
 
 

@@ -154,3 +154,22 @@ def test_text_columns_of_a_frame_are_refused_by_name():
         with pytest.raises(ValueError, match=r"categories or dates: \['colour', 'day'\]"):
             estimator.fit(frame)
         assert estimator.fit(frame.drop(columns=["colour", "day"])).n_features_in_ == 3
+
+
+def test_the_refusal_suggests_a_preprocessing_that_then_fits():
+    from sklearn.compose import make_column_transformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    frame = pd.DataFrame(
+        {"a": np.linspace(0, 1, 60), "colour": pd.Categorical(["blue", "red", "green"] * 20)}
+    )
+    with pytest.raises(ValueError, match=r"sparse_threshold=0\)") as refused:
+        BetaVAE(2, **TINY).fit(frame)
+    assert "make_column_transformer((OneHotEncoder()" in str(refused.value)
+    # What the message suggests: one-hot columns dense (a one-hot block alone is sparse).
+    suggested = make_column_transformer(
+        (OneHotEncoder(), ["colour"]), remainder=StandardScaler(), sparse_threshold=0
+    )
+    pipeline = make_pipeline(suggested, BetaVAE(2, **TINY)).fit(frame)
+    assert pipeline.transform(frame).shape == (60, 2)
