@@ -49,8 +49,9 @@ def add_commands(commands):
         "fit",
         help="fit an estimator on a CSV/Parquet table and save it to a folder",
         description="Fit an estimator on a CSV/Parquet table and save it, with its "
-        "preprocessing, to a folder. Numeric columns are standardised; the others are one-hot "
-        "encoded (missing and unseen values -> all zeros).",
+        "preprocessing, to a folder. Numeric columns are standardised (missing values -> the "
+        "training mean, counted in a warning); the others are one-hot encoded (missing and "
+        "unseen values -> all zeros).",
         epilog=EPILOG,
     )
     fit.add_argument(

@@ -171,8 +171,8 @@ def feature_names(spec):
 def apply_preprocessing(frame, spec, path="the data"):
     """The float32 feature matrix of ``frame``, as a DataFrame named by :func:`feature_names`.
 
-    Missing numeric values become the training mean (0 after scaling); missing or unseen
-    categories become all zeros.
+    Missing numeric values become the training mean (0 after scaling), with a warning that
+    counts them; infinite ones are refused; missing or unseen categories become all zeros.
     """
     needed = [column["name"] for column in spec["columns"]]
     missing = [name for name in needed if name not in frame.columns]
@@ -182,7 +182,7 @@ def apply_preprocessing(frame, spec, path="the data"):
             f"{', '.join(map(repr, missing))}",
             status=3,
         )
-    blocks = []
+    blocks, filled = [], {}
     for column in spec["columns"]:
         series = frame[column["name"]]
         if column["kind"] == "numeric":
@@ -196,6 +196,12 @@ def apply_preprocessing(frame, spec, path="the data"):
                     status=3,
                 )
             values = values.to_numpy(dtype=np.float64, na_value=np.nan)
+            if np.isinf(values).any():
+                raise CommandLineError(
+                    f"column {column['name']!r} of {path} holds infinite values "
+                    f"({int(np.isinf(values).sum())} of {len(values)}): replace or drop them"
+                )
+            filled[column["name"]] = int(np.isnan(values).sum())
             scaled = (values - column["mean"]) / column["scale"]
             if (np.abs(scaled[np.isfinite(scaled)]) > _MAX_VALUE).any():
                 raise CommandLineError(
@@ -204,7 +210,7 @@ def apply_preprocessing(frame, spec, path="the data"):
                     "they overflow 32-bit floats",
                     status=3,
                 )
-            blocks.append(np.nan_to_num(scaled, nan=0.0, posinf=0.0, neginf=0.0)[:, None])
+            blocks.append(np.nan_to_num(scaled, nan=0.0)[:, None])
         else:
             # -1 for a missing or unseen category: its row stays all zeros.
             codes = pd.Index(column["categories"], dtype=object).get_indexer(_as_text(series))
@@ -212,6 +218,15 @@ def apply_preprocessing(frame, spec, path="the data"):
             rows = np.flatnonzero(codes >= 0)
             onehot[rows, codes[rows]] = 1.0
             blocks.append(onehot)
+    filled = {name: count for name, count in filled.items() if count}
+    if filled:
+        counts = ", ".join(f"{name!r} {count}" for name, count in filled.items())
+        warnings.warn(
+            f"{sum(filled.values())} missing numeric value(s) of {path} set to the training "
+            f"mean: {counts}",
+            UserWarning,
+            stacklevel=2,
+        )
     X = np.hstack(blocks) if blocks else np.zeros((len(frame), 0))
     return pd.DataFrame(X.astype(np.float32), columns=feature_names(spec))
 

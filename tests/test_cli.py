@@ -105,7 +105,8 @@ def test_unseen_categories_and_missing_values_are_zeros(fitted):
             "hours_per_week": [40, 40],
         }
     )
-    X = apply_preprocessing(frame, spec)
+    with pytest.warns(UserWarning, match=r"1 missing numeric value\(s\) .* mean: 'age' 1"):
+        X = apply_preprocessing(frame, spec)
     workclass = [name for name in X.columns if name.startswith("workclass=")]
     assert X.loc[0, "age"] == 0.0 and (X[workclass].to_numpy() == 0).all()
     assert X.loc[:, "education=Bachelors"].tolist() == [1.0, 1.0]
@@ -170,6 +171,22 @@ def test_transform_data_missing_columns_are_named(fitted, tmp_path, capsys):
     assert _transform(fitted, tmp_path / "partial.csv", str(tmp_path / "codes.csv")) == 3
     assert "lacks 2 column(s) the model was fitted on: 'age', 'education'" in _error(capsys)
     assert not (tmp_path / "codes.csv").exists()
+
+
+def test_missing_numbers_are_counted_on_stderr_and_infinite_ones_refused(fitted, tmp_path, capsys):
+    test = pd.read_csv(fitted / "test.csv")
+    test.loc[[0, 3], "hours_per_week"] = np.nan
+    test.to_csv(tmp_path / "gaps.csv", index=False)
+    assert _transform(fitted, tmp_path / "gaps.csv", str(tmp_path / "codes.csv")) == 0
+    stderr = capsys.readouterr().err
+    assert "warning: 2 missing numeric value(s)" in stderr and "'hours_per_week' 2" in stderr
+    test["age"] = test["age"].astype(float)
+    test.loc[5, "age"] = np.inf
+    test.to_csv(tmp_path / "inf.csv", index=False)
+    assert _transform(fitted, tmp_path / "inf.csv", str(tmp_path / "codes_inf.csv")) == 2
+    error = _error(capsys)
+    assert "column 'age' of" in error and "infinite values (1 of 50)" in error
+    assert not (tmp_path / "codes_inf.csv").exists()
 
 
 def test_transform_numeric_column_holding_text(fitted, tmp_path, capsys):
