@@ -72,7 +72,13 @@ def _column_indices(columns, n_features, feature_names, view):
         indices = []
         for item in items:
             if isinstance(item, str):
-                if feature_names is None or item not in feature_names:
+                if feature_names is None:
+                    raise ValueError(
+                        f"View {view!r} names column {item!r}, but X has no column names (a "
+                        "numpy array): pass a DataFrame, e.g. set_output(transform='pandas') on "
+                        "the preprocessing, or give the view's columns as indices."
+                    )
+                if item not in feature_names:
                     raise ValueError(f"View {view!r} names column {item!r}, which X does not have.")
                 indices.append(int(np.flatnonzero(feature_names == item)[0]))
             elif isinstance(item, (int, np.integer)) and -n_features <= item < n_features:

@@ -169,6 +169,10 @@ def test_learned_masks_report_gate_probabilities(planted):
         ({"decoder_mask": pd.DataFrame(True, index=["z0"], columns=["v0"])}, "needs index"),
         ({"encoder_mask": {"z0": ["v0"]}}, r"blocks \['z1'\] are informed by no view"),
         ({"views": {"a": [0, 99]}}, "outside X's"),
+        (
+            {"views": {"a": ["age", "income"]}},
+            r"no column names .* set_output\(transform='pandas'\)",
+        ),
         ({"views": {"a": [0, 1], "b": [1, 2]}}, "belongs to views"),
         ({"views": {"a": {"columns": [0, 1], "likelihood": "categorical"}}}, "one column"),
     ],
