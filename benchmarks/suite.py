@@ -76,6 +76,7 @@ seed.
 """
 
 import os
+import re
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -425,6 +426,28 @@ def cell(runs, key, digits=3):
     return f"{statistics.mean(vals):.{digits}f} ± {sd:.{digits}f} ({per_seed})"
 
 
+#: The package's warnings that a fit ended collapsed (codes, a label head, a fairness budget).
+COLLAPSE_WARNINGS = {
+    "CollapsedCodesWarning": "codes",
+    "CollapsedPredictionsWarning": "head",
+    "UserWarning: difference_bound": "budget",
+}
+
+
+def collapse_warnings(record):
+    """Which of the package's collapse warnings a fit raised, e.g. "head, budget"."""
+    raised = record.get("warnings", [])
+    return ", ".join(
+        name
+        for prefix, name in COLLAPSE_WARNINGS.items()
+        if any(w.startswith(prefix) for w in raised)
+    )
+
+
+def _without_numbers(message):
+    return re.sub(r"\d+(\.\d+)?(e[-+]?\d+)?", "#", message)
+
+
 def collapsed_cell(runs):
     bad = [r["seed"] for r in runs if r["collapsed"]]
     return f"{len(bad)}/{len(runs)}" + (f" (seed {', '.join(map(str, bad))})" if bad else "")
@@ -624,13 +647,17 @@ def report(results, args, grid, elapsed, header_lines):
             for method, runs in res.get(section, {}).items():
                 for r in runs:
                     if r["collapsed"]:
-                        collapsed.append([table, section, method, r["seed"], r["collapsed"]])
+                        row = [table, section, method, r["seed"], r["collapsed"]]
+                        collapsed.append([*row, collapse_warnings(r) or "**none**"])
     if collapsed:
         per_seed = Counter(row[3] for row in collapsed)
+        silent = sum(row[-1] == "**none**" for row in collapsed)
         out += [
-            "per seed: " + ", ".join(f"seed {s}: {n}" for s, n in sorted(per_seed.items())),
+            "per seed: "
+            + ", ".join(f"seed {s}: {n}" for s, n in sorted(per_seed.items()))
+            + f"; {len(collapsed) - silent} of {len(collapsed)} warned by the package",
             "",
-            markdown(["table", "section", "method", "seed", "why"], collapsed),
+            markdown(["table", "section", "method", "seed", "why", "package warning"], collapsed),
         ]
     else:
         out.append("none")
@@ -654,10 +681,10 @@ def report(results, args, grid, elapsed, header_lines):
         for section in SECTIONS:
             for method, runs in res.get(section, {}).items():
                 for r in runs:
-                    for w in set(r["warnings"]):
+                    for w in {_without_numbers(w)[:120] for w in r["warnings"]}:
                         warned[(method.split(" ")[0], w)] += 1
     if warned:
-        out += ["## Package warnings (fits that raised each, all tables)", ""]
+        out += ["## Package warnings (fits that raised each, all tables; numbers as #)", ""]
         out += [
             markdown(
                 ["method", "warning", "fits"], [[m, w, n] for (m, w), n in sorted(warned.items())]
