@@ -58,7 +58,8 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         one string for all); None infers: floats that are not whole numbers are continuous.
     independence : {"conditional", "unconditional", "none"}, default="conditional"
         The penalty: :math:`I(z_k; z_{-k} \mid s_k)`, :math:`I(z_k; z_{-k})` (the MI baseline),
-        or none (readouts only).
+        or none (readouts only). A code of one subspace (one attribute, ``n_free=0``) has no
+        :math:`z_{-k}`: it is fitted without a penalty.
     dependence_measure : {"permutation", "mmd"}, default="permutation"
         The estimator of the dependence: a discriminator per attribute that tells real rows
         from permuted ones (the paper's adversary; ``"permutation"`` in :class:`FairEncoder`
@@ -239,14 +240,20 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
             subspaces=self._subspaces[:n_attributes],
             n_strata=self._n_strata,
             **self._decoded_views(),
-            independence=self.independence,
+            independence=self.independence if self._measures_dependence else "none",
             dependence_measure=self._dependence_measure,
             beta=self.beta,
             cmi_weight=self.cmi_weight,
         )
 
     def _penalised_fit(self):
-        return self.cmi_weight > 0 and self.independence != "none"
+        return self.cmi_weight > 0 and self._measures_dependence
+
+    @property
+    def _measures_dependence(self):
+        # One subspace and nothing else: z_-k is empty, and a discriminator shown the same rows
+        # as real and as permuted would still push the codes about (its logits are not 0.5).
+        return self.independence != "none" and len(self.block_sizes_) > 1
 
     def _objective_callbacks(self, budget):
         epochs = self.warmup_epochs
@@ -263,7 +270,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
 
     @property
     def _uses_critic(self):
-        return self.independence != "none" and self._dependence_measure == "permutation"
+        return self._measures_dependence and self._dependence_measure == "permutation"
 
     @property
     def _net_class(self):

@@ -19,11 +19,12 @@ POSTERIOR_COLLAPSE_ACTIVITY = 0.01
 LEARNED_NOTHING_SHARE = 0.01
 
 
-def _warn_if_collapsed(outputs):
+def _warn_if_collapsed(outputs, sampled=True):
     """Warn when the codes of the first rows of the training data (``outputs["mean"]``, or
     ``outputs["z"]``) carry nothing about the rows: every column is constant, or, for a Gaussian
-    posterior (``outputs["logvar"]``), every column varies across rows by less than a tenth of
-    its posterior standard deviation (posterior collapse)."""
+    posterior (``outputs["logvar"]``) whose draws the fit trained on (``sampled``), every column
+    varies across rows by less than a tenth of its posterior standard deviation (posterior
+    collapse; a posterior that was never sampled has a variance that means nothing)."""
     codes = outputs.get("mean", outputs.get("z"))
     if codes is None or len(codes) < 2:
         return
@@ -31,7 +32,7 @@ def _warn_if_collapsed(outputs):
     spread = float(codes.std(dim=0).max())
     if spread < COLLAPSE_TOLERANCE:
         evidence = f"codes that hardly vary (largest standard deviation {spread:.1e}"
-    elif "logvar" in outputs:
+    elif sampled and "logvar" in outputs:
         # Burda et al. (2016)'s activity, Var_x(E[z_j | x]), in units of the posterior's own
         # variance: below 0.01 the channel from a row to z_j carries at most
         # 0.5 log(1 + 0.01) = 0.005 nats, however the codes are scaled.

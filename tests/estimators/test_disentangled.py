@@ -165,3 +165,31 @@ def test_default_warmup_depends_on_the_dependence_measure(measure, penalised):
     expected = readouts + (10 * history[0, "train_cmi"] if penalised else 0.0)
     assert abs(history[0, "train_cmi"]) > 1e-3
     assert loss == pytest.approx(expected, abs=1e-5)
+
+
+def test_one_subspace_and_nothing_else_is_fitted_without_a_penalty():
+    # With one attribute and no free dimensions z_-k is empty: a weight on I(z_k; z_-k | s_k)
+    # must change nothing (a discriminator shown identical real and permuted rows would).
+    codes = []
+    for weight in (1.0, 1000.0):
+        encoder = DisentangledEncoder(**SMALL, cmi_weight=weight)
+        codes.append(encoder.fit(FEATURES, LABELS[["digit"]]).transform(FEATURES))
+        assert type(encoder.net_).__name__ == "LatentNet"  # no discriminators to train
+        assert max(encoder.history_[:, "train_cmi"]) == 0.0
+    np.testing.assert_array_equal(codes[0], codes[1])
+    two = DisentangledEncoder(**SMALL).fit(FEATURES, LABELS)  # two subspaces: penalised
+    assert type(two.net_).__name__ == "AdversarialNet"
+
+
+def test_a_posterior_never_sampled_is_not_judged_by_its_variance():
+    import warnings
+
+    from sklatent import CollapsedCodesWarning
+
+    # beta=0: the readouts train on the posterior mean and its variance stays untrained (about
+    # 1), so codes that spread less than that after three epochs are no sign of a collapse.
+    encoder = DisentangledEncoder(**SMALL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CollapsedCodesWarning)
+        encoder.fit(FEATURES, LABELS[["digit"]])
+    assert encoder.net_.module_.sample is False

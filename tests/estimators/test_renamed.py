@@ -11,6 +11,7 @@ from sklatent.estimators._renamed import DEPRECATED, current_value
 rng = np.random.RandomState(0)
 X = rng.normal(size=(300, 4))
 y, env = np.arange(300) % 2, (np.arange(300) // 2) % 2
+two_attributes = np.column_stack([y, env])  # one attribute alone would have no penalty
 FAST = {"hidden_layer_sizes": (8,), "max_epochs": 5, "random_state": 0}
 
 # (estimator, its fit's arguments, its other parameters, former name and value, new name and
@@ -37,10 +38,16 @@ RENAMES = [
         ("anneal_epochs", 1),
         ("warmup_epochs", 1),
     ),
-    (sklatent.DisentangledEncoder, {"y": y}, {}, ("critic", "mmd"), ("dependence_measure", "mmd")),
+    (
+        sklatent.DisentangledEncoder,
+        {"y": two_attributes},
+        {},
+        ("critic", "mmd"),
+        ("dependence_measure", "mmd"),
+    ),
     (  # the former critic="adversarial" named the permutation discriminators (the default)
         sklatent.DisentangledEncoder,
-        {"y": y},
+        {"y": two_attributes},
         {},
         ("critic", "adversarial"),
         ("dependence_measure", "permutation"),
