@@ -6,11 +6,12 @@ FairEncoder next to fairlearn's fair classifiers
 fairlearn mitigates unfairness with a constrained classifier
 (:class:`~fairlearn.reductions.ExponentiatedGradient`) or with a representation
 (:class:`~fairlearn.preprocessing.PrototypeRepresentationLearner`, after Zemel et al., 2013).
-:class:`~sklatent.FairEncoder` is a representation too: once fitted under a parity budget, any
-classifier trained on its codes inherits the budget, and the codes can be reused for other
-labels. This example fits the three on the same rows of the Adult census, evaluates them with
-fairlearn's :class:`~fairlearn.metrics.MetricFrame`, and draws accuracy against the parity
-difference with :class:`~sklatent.plotting.TradeoffDisplay`.
+:class:`~sklatent.FairEncoder` is a representation too: fitted under a parity budget, which it
+checks on held-out rows for its own label head and for a logistic regression refitted on its
+codes, it gives codes that other classifiers can be trained on and other labels reuse. This
+example fits the three on the same rows of the Adult census, evaluates them with fairlearn's
+:class:`~fairlearn.metrics.MetricFrame`, and draws accuracy against the parity difference with
+:class:`~sklatent.plotting.TradeoffDisplay`.
 """
 
 # %%

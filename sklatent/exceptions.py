@@ -51,11 +51,11 @@ class CollapsedCodesWarning(UserWarning):
     """Warning that a fit ended with codes that hardly vary from row to row.
 
     Either every code column is constant, or, for a Gaussian posterior, every column varies
-    across rows by less than a tenth of its posterior standard deviation (Burda et al. 2016's
-    activity under 0.01, in units of the posterior variance: a posterior collapsed to its
-    prior). Such a code carries nothing about the rows: the compression or a dependence penalty
-    won against the reconstruction (lower ``beta`` or the penalty's weight), or the fit stopped
-    before it learned (raise ``max_epochs`` or ``lr``).
+    across rows by less than a tenth of its posterior standard deviation (a scale-free variant
+    of Burda et al. 2016's activity under 0.01, in units of the posterior variance: a posterior
+    collapsed to its prior). Such a code carries nothing about the rows: the compression or a
+    dependence penalty won against the reconstruction (lower ``beta`` or the penalty's weight),
+    or the fit stopped before it learned (raise ``max_epochs`` or ``lr``).
 
     Examples
     --------

@@ -90,8 +90,8 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         the codes from 0.16 to 0.08 and the ROC AUC of a probe reading sex from 0.79 to 0.62,
         at 0.6 points of accuracy; 10 reaches 0.028 and 0.60 at 2.1 points. The same weight
         does less on more rows: on Adult's 30,162 training rows, 3 leaves a gap of 0.12 (probe
-        0.72) at the raw features' accuracy, where ``difference_bound=0.05`` reaches 0.048
-        (probe 0.65, 5 seeds). On small tables whose label depends on the sensitive attribute,
+        0.72) at the raw features' accuracy, where ``difference_bound=0.05`` reaches 0.047
+        (probe 0.66, 5 seeds). On small tables whose label depends on the sensitive attribute,
         3 can already leave the majority class.
     difference_bound : float, default=None
         A fairness budget instead of a weight: the largest demographic parity difference

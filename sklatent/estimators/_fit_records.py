@@ -11,32 +11,34 @@ from ..exceptions import CollapsedCodesWarning, CollapsedPredictionsWarning
 
 # Largest spread of every code column below which a fit's codes count as constant.
 COLLAPSE_TOLERANCE = 1e-3
-# Largest activity (Burda et al. 2016's threshold, relative to the posterior variance) of every
-# code column below which a Gaussian posterior has collapsed to its prior.
+# Largest activity (Burda et al. 2016's threshold, here relative to the posterior variance) of
+# every code column below which a Gaussian posterior has collapsed to its prior.
 POSTERIOR_COLLAPSE_ACTIVITY = 0.01
 # A label head whose cross-entropy is within this share of the entropy of the class
 # frequencies predicts the labels no better than the frequencies alone.
 LEARNED_NOTHING_SHARE = 0.01
 
 
-def _warn_if_collapsed(outputs, sampled=True):
+def _warn_if_collapsed(outputs, judge_posterior=True):
     """Warn when the codes of the first rows of the training data (``outputs["mean"]``, or
-    ``outputs["z"]``) carry nothing about the rows: every column is constant, or, for a Gaussian
-    posterior (``outputs["logvar"]``) whose draws the fit trained on (``sampled``), every column
-    varies across rows by less than a tenth of its posterior standard deviation (posterior
-    collapse; a posterior that was never sampled has a variance that means nothing)."""
+    ``outputs["z"]``) carry nothing about the rows: every column is constant, or, with
+    ``judge_posterior`` and a Gaussian posterior (``outputs["logvar"]``), every column varies
+    across rows by less than a tenth of its posterior standard deviation (posterior collapse).
+    The caller turns the second test off for a posterior the fit never sampled (its variance
+    means nothing) and after one ``partial_fit`` chunk (too little training to judge)."""
     codes = outputs.get("mean", outputs.get("z"))
     if codes is None or len(codes) < 2:
         return
-    codes = codes.detach().double()
+    codes = codes.detach().cpu().double()  # float64 on the CPU: MPS has no float64
     spread = float(codes.std(dim=0).max())
     if spread < COLLAPSE_TOLERANCE:
         evidence = f"codes that hardly vary (largest standard deviation {spread:.1e}"
-    elif sampled and "logvar" in outputs:
-        # Burda et al. (2016)'s activity, Var_x(E[z_j | x]), in units of the posterior's own
-        # variance: below 0.01 the channel from a row to z_j carries at most
+    elif judge_posterior and "logvar" in outputs:
+        # A scale-free variant of Burda et al. (2016)'s activity Var_x(E[z_j | x]) (theirs is
+        # absolute, for codes on a N(0, 1) prior's scale): in units of the posterior's own
+        # variance. Below 0.01 the channel from a row to z_j carries at most
         # 0.5 log(1 + 0.01) = 0.005 nats, however the codes are scaled.
-        noise = outputs["logvar"].detach().double().exp().mean(dim=0)
+        noise = outputs["logvar"].detach().cpu().double().exp().mean(dim=0)
         activity = float((codes.var(dim=0) / noise).max())
         if activity >= POSTERIOR_COLLAPSE_ACTIVITY:
             return
@@ -68,12 +70,13 @@ def _warn_if_heads_learned_nothing(outputs, batch, views):
             continue
         observed = batch[PRESENT][:, present_column(views, view["name"])] > 0
         logits, labels = head["class_logits"][observed], labels[observed]
+        logits, labels = logits.detach().cpu().double(), labels.cpu()  # MPS has no float64
         frequencies = torch.bincount(labels, minlength=logits.shape[1]).double() / len(labels)
         frequencies = frequencies[frequencies > 0]
         if len(frequencies) < 2:
             continue
         entropy = float(-(frequencies * frequencies.log()).sum())
-        cross_entropy = float(torch.nn.functional.cross_entropy(logits.double(), labels))
+        cross_entropy = float(torch.nn.functional.cross_entropy(logits, labels))
         if cross_entropy >= (1 - LEARNED_NOTHING_SHARE) * entropy:
             evidence = (
                 f"cross-entropy {cross_entropy:.3f} nats on the {len(labels)} rows checked, "

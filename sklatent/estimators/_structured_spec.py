@@ -74,12 +74,17 @@ def _column_indices(columns, n_features, feature_names, view):
             if isinstance(item, str):
                 if feature_names is None:
                     raise ValueError(
-                        f"View {view!r} names column {item!r}, but X has no column names (a "
-                        "numpy array): pass a DataFrame, e.g. set_output(transform='pandas') on "
-                        "the preprocessing, or give the view's columns as indices."
+                        f"View {view!r} names column {item!r}, but X has no column names of "
+                        "text: pass a DataFrame (a ColumnTransformer keeps its input names with "
+                        "set_output(transform='pandas') and verbose_feature_names_out=False), or "
+                        "give the view's columns as indices."
                     )
                 if item not in feature_names:
-                    raise ValueError(f"View {view!r} names column {item!r}, which X does not have.")
+                    raise ValueError(
+                        f"View {view!r} names column {item!r}, which X does not have (its "
+                        f"columns: {', '.join(map(str, feature_names[:8]))}"
+                        f"{', ...' if len(feature_names) > 8 else ''})."
+                    )
                 indices.append(int(np.flatnonzero(feature_names == item)[0]))
             elif isinstance(item, (int, np.integer)) and -n_features <= item < n_features:
                 indices.append(int(item) % n_features)

@@ -1,6 +1,7 @@
 """A weight of the objective tuned during training until a held-out measurement meets a bound."""
 
 import copy
+import inspect
 import math
 
 from skorch.callbacks import Callback
@@ -42,10 +43,11 @@ class HeldOutBound(Callback):
     weight_name : str
         The attribute of the objective (``net.criterion_``) that is tuned.
     measure : callable
-        ``measure(net, dataset_train, dataset_valid) -> (estimate, standard_error, utility)``:
-        the constrained quantity, its standard error and the utility (higher is better) on the
-        validation rows (the training rows are there for a measurement that fits a model, such
-        as a classifier refitted on the codes).
+        ``measure(net, dataset_valid) -> (estimate, standard_error, utility)``: the constrained
+        quantity, its standard error and the utility (higher is better) on the validation rows.
+        A measure with a ``dataset_train`` parameter also gets the training rows, by that
+        keyword (for a measurement that fits a model, such as a classifier refitted on the
+        codes).
     bound : float
         :math:`\epsilon`, the largest acceptable value (> 0).
     step : float, default=1.0
@@ -72,7 +74,7 @@ class HeldOutBound(Callback):
 
     >>> from types import SimpleNamespace
     >>> from skorch.history import History
-    >>> def measure(net, dataset_train, dataset_valid):
+    >>> def measure(net, dataset):
     ...     return 1 / net.criterion_.weight, 0.01, 0.0
     >>> bound = HeldOutBound("weight", measure, 0.25)
     >>> net = SimpleNamespace(criterion_=SimpleNamespace(weight=1.0), history=History(),
@@ -115,7 +117,9 @@ class HeldOutBound(Callback):
         self._best_state = None
 
     def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
-        estimate, error, utility = self.measure(net, dataset_train, dataset_valid)
+        wants_training_rows = "dataset_train" in inspect.signature(self.measure).parameters
+        extra = {"dataset_train": dataset_train} if wants_training_rows else {}
+        estimate, error, utility = self.measure(net, dataset_valid, **extra)
         value = estimate + min(error, self.bound / 2)
         weight = getattr(net.criterion_, self.weight_name)
         epoch = len(net.history)

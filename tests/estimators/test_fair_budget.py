@@ -178,14 +178,40 @@ def test_budget_attributes_are_saved_and_cleared_by_a_fit_without_budget(tmp_pat
     assert not hasattr(encoder, "independence_weight_")
 
 
-def test_the_bound_checks_the_label_head_and_a_classifier_refitted_on_the_codes():
+def test_the_bound_checks_the_label_head_and_a_classifier_refitted_on_the_codes(monkeypatch):
     # A user's own classifier on the codes reads whatever the codes carry, not only what the
     # label head reads: each epoch's difference is the larger of the two.
+    from sklatent._batch import GROUPS
+    from sklatent.estimators import _fair_budget
+
     X_train, _, y_train, _, s_train, _ = _split(0)
-    encoder = FairEncoder(n_components=2, difference_bound=0.3, max_epochs=4, random_state=0)
-    encoder.fit(X_train, y_train, sensitive_features=s_train)
+    params = dict(n_components=2, difference_bound=0.3, max_epochs=4, random_state=0)
+    encoder = FairEncoder(**params).fit(X_train, y_train, sensitive_features=s_train)
     history = encoder.history_
     head = np.array(history[:, "valid_head_difference"])
     refit = np.array(history[:, "valid_refit_difference"])
     np.testing.assert_array_equal(history[:, "valid_difference"], np.maximum(head, refit))
-    assert np.all((0 <= refit) & (refit <= 1))
+
+    # A refit that reads the groups exactly (its predictions are the group) has a difference
+    # of 1 on every epoch: the bound cannot be met, whatever the head does.
+    def reads_the_groups(net, dataset_train, codes_valid):
+        return reads_the_groups.groups
+
+    def measure_groups(*args, **kwargs):
+        callback = original(*args, **kwargs)
+        inner = callback.measure
+
+        def measure(net, dataset_valid, dataset_train):
+            reads_the_groups.groups = dataset_valid.tensors[GROUPS].cpu().numpy()
+            return inner(net, dataset_valid, dataset_train)
+
+        callback.measure = measure
+        return callback
+
+    original = _fair_budget.difference_bound_callback
+    monkeypatch.setattr(_fair_budget, "_refitted_predictions", reads_the_groups)
+    monkeypatch.setattr(_fair_budget, "difference_bound_callback", measure_groups)
+    with pytest.warns(UserWarning, match="difference_bound=0.3 was not met"):
+        encoder = FairEncoder(**params).fit(X_train, y_train, sensitive_features=s_train)
+    assert np.all(np.array(encoder.history_[:, "valid_refit_difference"]) == 1.0)
+    assert encoder.difference_ == 1.0

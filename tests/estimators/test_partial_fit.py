@@ -209,3 +209,20 @@ def test_disentangled_encoder_streamed_scores_as_its_fit():
         streamed.partial_fit(features[:10], attributes.iloc[:10].rename(columns={"a": "c"}))
     with pytest.raises(ValueError, match="labels not seen in fit"):
         streamed.partial_fit(features[:10], attributes.iloc[:10].assign(a=7))
+
+
+def test_one_small_first_chunk_is_not_called_a_posterior_collapse():
+    import warnings
+
+    from sklearn.datasets import load_digits
+
+    from sklatent import CollapsedCodesWarning
+
+    # One epoch on 100 rows leaves most of the posterior at its prior: too little training to
+    # judge (after a full fit the same codes would warn). Only constant codes warn here.
+    digits = load_digits().data[:100] / 16.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CollapsedCodesWarning)
+        BetaVAE(random_state=0).partial_fit(digits)
+    with pytest.warns(CollapsedCodesWarning, match="hardly vary"):
+        BetaVAE(random_state=0).partial_fit(np.ones((100, 4)))

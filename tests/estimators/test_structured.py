@@ -171,7 +171,7 @@ def test_learned_masks_report_gate_probabilities(planted):
         ({"views": {"a": [0, 99]}}, "outside X's"),
         (
             {"views": {"a": ["age", "income"]}},
-            r"no column names .* set_output\(transform='pandas'\)",
+            r"no column names of text: .* set_output\(transform='pandas'\)",
         ),
         ({"views": {"a": [0, 1], "b": [1, 2]}}, "belongs to views"),
         ({"views": {"a": {"columns": [0, 1], "likelihood": "categorical"}}}, "one column"),

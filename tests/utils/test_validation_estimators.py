@@ -161,13 +161,17 @@ def test_the_refusal_suggests_a_preprocessing_that_then_fits():
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+    # Ten categories: the one-hot block is sparse enough that a ColumnTransformer returns a
+    # sparse matrix unless told otherwise, which the estimators refuse.
     frame = pd.DataFrame(
-        {"a": np.linspace(0, 1, 60), "colour": pd.Categorical(["blue", "red", "green"] * 20)}
+        {"a": np.linspace(0, 1, 60), "colour": pd.Categorical([f"c{i}" for i in range(10)] * 6)}
     )
     with pytest.raises(ValueError, match=r"sparse_threshold=0\)") as refused:
         BetaVAE(2, **TINY).fit(frame)
     assert "make_column_transformer((OneHotEncoder()" in str(refused.value)
-    # What the message suggests: one-hot columns dense (a one-hot block alone is sparse).
+    sparse = make_column_transformer((OneHotEncoder(), ["colour"]), remainder=StandardScaler())
+    with pytest.raises(TypeError, match="Sparse data"):
+        make_pipeline(sparse, BetaVAE(2, **TINY)).fit(frame)
     suggested = make_column_transformer(
         (OneHotEncoder(), ["colour"]), remainder=StandardScaler(), sparse_threshold=0
     )
