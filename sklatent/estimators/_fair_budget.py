@@ -15,6 +15,7 @@ from sklearn.linear_model import LogisticRegression
 
 from .._batch import GROUPS, view_labels
 from ..training import HeldOutBound
+from ..utils._warnings import warn_at_caller
 
 #: Rows held out to measure the fairness difference under ``difference_bound``: a fifth, as a
 #: difference between groups is noisier than a loss.
@@ -232,5 +233,4 @@ class DifferenceBoundMixin:
             )
         else:
             return
-        # The caller of fit: _read_budget < _read_fitted < _fit < fit < _fit_context's wrapper.
-        warnings.warn(message, UserWarning, stacklevel=6)
+        warn_at_caller(message, UserWarning)

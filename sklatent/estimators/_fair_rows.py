@@ -4,12 +4,11 @@ One code path for ``fit`` and ``partial_fit``: the first call learns the feature
 and the classes; a later ``partial_fit`` call encodes its chunk with them.
 """
 
-import warnings
-
 import numpy as np
 import torch
 
 from .._batch import GROUPS, PRESENT, STRATA, condition_values, present_column, view_labels
+from ..utils._warnings import warn_at_caller
 from ._fair_data import (
     SensitiveGroups,
     check_sensitive_columns_numeric,
@@ -125,11 +124,10 @@ class FairTrainingRows:
         if sensitive_features is not None:
             groups = sensitive.fit_encode(sensitive_features, n_samples)
         else:
-            warnings.warn(
+            warn_at_caller(
                 "FairEncoder got no sensitive features (neither sensitive_features nor "
                 "sensitive_feature_ids): it is fitted as an unconstrained encoder.",
                 UserWarning,
-                stacklevel=4,
             )
             groups = np.zeros(n_samples, dtype=np.int64)
         self.sensitive_groups_ = getattr(sensitive, "groups_", np.array(["all"], object))

@@ -2,12 +2,11 @@
 the per-batch records it forgets, and the checks that the codes are not constant and that the
 label heads learned something."""
 
-import warnings
-
 import torch
 
 from .._batch import PRESENT, present_column, view_labels
 from ..exceptions import CollapsedCodesWarning, CollapsedPredictionsWarning
+from ..utils._warnings import warn_at_caller
 
 # Largest spread of every code column below which a fit's codes count as constant.
 COLLAPSE_TOLERANCE = 1e-3
@@ -48,12 +47,11 @@ def _warn_if_collapsed(outputs, judge_posterior=True):
         )
     else:
         return
-    warnings.warn(
+    warn_at_caller(
         f"The fit ended with {evidence} on the training rows): they carry nothing about the "
         "rows. Unless the rows themselves are alike, lower beta or the penalty's weight, or "
         "train longer.",
         CollapsedCodesWarning,
-        stacklevel=4,
     )
 
 
@@ -86,13 +84,12 @@ def _warn_if_heads_learned_nothing(outputs, batch, views):
             evidence = f"one class for every one of the {len(labels)} rows checked"
         else:
             continue
-        warnings.warn(
+        warn_at_caller(
             f"The fit ended with a head that predicts {view['name']!r} no better than its "
             f"class frequencies do ({evidence}). A penalty's weight can pin a head there "
             "(lower it, or lengthen its warm-up); or the fit stopped before it learned (train "
             "longer); or the features say nothing about it.",
             CollapsedPredictionsWarning,
-            stacklevel=4,
         )
 
 

@@ -4,8 +4,6 @@ One code path for ``fit`` and ``partial_fit``: the first call learns the feature
 and the environments; a later ``partial_fit`` call encodes its chunk with them.
 """
 
-import warnings
-
 import numpy as np
 import torch
 from sklearn.utils.multiclass import check_classification_targets
@@ -14,6 +12,7 @@ from sklearn.utils.validation import column_or_1d
 from .._batch import GROUPS, PRESENT, STRATA, present_column, view_labels
 from ..utils._sklearn_compat import validate_data
 from ..utils._validation import check_auxiliary, encode_labels
+from ..utils._warnings import warn_at_caller
 from ._fair_data import group_log_prior, target_view
 from ._structured_spec import one_block_masks, view_spec
 from ._structured_tensors import view_tensors
@@ -39,14 +38,13 @@ class InvariantTrainingRows:
         per_batch = counts.min() * min(budget.batch_size, n_samples) / n_samples
         if per_batch < MIN_ROWS_PER_BATCH:
             smallest = self.environments_.tolist()[counts.argmin()]
-            warnings.warn(
+            warn_at_caller(
                 f"Environment {smallest!r} has {counts.min()} of the {n_samples} rows: about "
                 f"{per_batch:.1f} in each batch of {budget.batch_size}. The penalty compares the "
                 "environments within each batch, and from so few rows its estimate is mostly "
                 "noise. Raise batch_size (batch_size >= n_samples trains on full batches), or "
                 "merge small environments.",
                 UserWarning,
-                stacklevel=6,
             )
 
     def _training_tensors(self, X, y, environments, *, first, classes=None):
@@ -73,11 +71,10 @@ class InvariantTrainingRows:
                 )
             environments = np.full(n_samples, self.environments_[0])
         if environments is None:
-            warnings.warn(
+            warn_at_caller(
                 "InvariantEncoder got no environments: the data are one environment and the "
                 "fit is empirical risk minimisation.",
                 UserWarning,
-                stacklevel=3,
             )
             environments = np.zeros(n_samples, dtype=np.int64)
         environments = check_auxiliary(

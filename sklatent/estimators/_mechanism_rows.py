@@ -1,13 +1,12 @@
 """MechanismEncoder's transitions: pairs ``(x, x')`` and their actions, checked, as tensors."""
 
-import warnings
-
 import numpy as np
 import torch
 
 from .._batch import ACTIONS, FEATURES, NEXT_FEATURES
 from ..utils._torch import as_float_tensor
 from ..utils._validation import check_auxiliary, encode_labels
+from ..utils._warnings import warn_at_caller
 
 
 class MechanismTransitionRows:
@@ -46,11 +45,10 @@ class MechanismTransitionRows:
     def _transitions(self, X, X_next, actions):
         """Pairs (x, x') of the fit; consecutive rows of ``X`` when ``X_next`` is not given."""
         if X_next is None:
-            warnings.warn(
+            warn_at_caller(
                 "No X_next given: reading consecutive rows of X as transitions (row i+1 follows "
                 "row i).",
                 UserWarning,
-                stacklevel=4,
             )
             if len(X) < 2:
                 raise ValueError(
@@ -70,12 +68,11 @@ class MechanismTransitionRows:
                 "mechanism='translation_unknown' needs actions: one discrete label per row."
             )
         if self.mechanism == "translation" and actions is None:
-            warnings.warn(
+            warn_at_caller(
                 "mechanism='translation' without actions: every offset is taken as zero "
                 "(f(x') = f(x), consecutive observations share their latents) and the "
                 "unit-variance term keeps the code from collapsing.",
                 UserWarning,
-                stacklevel=3,
             )
         return X, X_next, actions
 

@@ -1,13 +1,12 @@
 """The StructuredVAE family's layout: views, latent blocks and masks, read from the parameters
 at fit and from the learned gates after it, and the names of the code's columns."""
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
 from ..exceptions import DisconnectedViewWarning
 from ..utils._sklearn_compat import _check_feature_names_in, check_is_fitted
+from ..utils._warnings import warn_at_caller
 from ._structured_restarts import restart_agreement
 from ._structured_spec import (
     parse_blocks,
@@ -125,10 +124,9 @@ class StructuredLayoutMixin:
         if self._learned["decoder"]:
             orphans = views_without_parent(self.decoder_mask_, self.views_)
             if orphans:
-                warnings.warn(
+                warn_at_caller(
                     f"The learned decoder mask gives views {orphans} no parent block: their "
                     f"decoders predict the same values for every row. Lower sparsity (now "
                     f"{self.sparsity:g}) or fix their parents in decoder_mask.",
                     DisconnectedViewWarning,
-                    stacklevel=3,
                 )

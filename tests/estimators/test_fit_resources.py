@@ -203,3 +203,14 @@ def test_a_head_that_predicts_one_class_for_every_row_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error", sklatent.CollapsedPredictionsWarning)
         _warn_if_heads_learned_nothing(outputs(torch.where(labels == 1, 0.7, 0.05)), batch, views)
+
+
+def test_a_fit_warning_names_the_line_that_called_fit():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    estimator = BetaVAE(n_components=2, hidden_layer_sizes=(8,), max_epochs=2, random_state=0)
+    for fitted in (estimator, make_pipeline(StandardScaler(), estimator)):
+        with pytest.warns(sklatent.CollapsedCodesWarning) as caught:
+            fitted.fit(np.ones((300, 4)))
+        assert {w.filename for w in caught} == {__file__}  # not a library's line

@@ -1,0 +1,37 @@
+"""Warnings that point at the user's line, however deep in the fit they are raised."""
+
+import os
+import sys
+import warnings
+
+import sklearn
+import skorch
+import torch
+
+import sklatent
+
+# Frames in these packages are between the user's call and a fit's warning: sklatent's own,
+# scikit-learn's (fit wrappers, pipelines, searches), skorch's loop and torch's modules.
+_LIBRARY_DIRECTORIES = tuple(
+    os.path.dirname(module.__file__) + os.sep for module in (sklatent, sklearn, skorch, torch)
+)
+
+
+def warn_at_caller(message, category=UserWarning):
+    """``warnings.warn`` with the stack level of the first frame outside the libraries above.
+
+    A hand-counted ``stacklevel`` breaks whenever a wrapper is added between the user's call
+    and the warning (scikit-learn's fit context, a restart loop, a pipeline), and the warning
+    then names a line of a library the user never wrote.
+
+    Parameters
+    ----------
+    message : str
+        The warning's text.
+    category : type of Warning, default=UserWarning
+        Its category.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRECTORIES):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level + 1)
