@@ -4,17 +4,19 @@ import os
 import sys
 import warnings
 
-import sklearn
-import skorch
-import torch
-
-import sklatent
-
 # Frames in these packages are between the user's call and a fit's warning: sklatent's own,
 # scikit-learn's (fit wrappers, pipelines, searches), skorch's loop and torch's modules.
-_LIBRARY_DIRECTORIES = tuple(
-    os.path.dirname(module.__file__) + os.sep for module in (sklatent, sklearn, skorch, torch)
-)
+_LIBRARIES = ("sklatent", "sklearn", "skorch", "torch")
+
+
+def _library_directories():
+    """The folders of those packages that are loaded (read from ``sys.modules``: no import)."""
+    modules = (sys.modules.get(name) for name in _LIBRARIES)
+    return tuple(
+        os.path.dirname(module.__file__) + os.sep
+        for module in modules
+        if getattr(module, "__file__", None)
+    )
 
 
 def warn_at_caller(message, category=UserWarning):
@@ -31,7 +33,8 @@ def warn_at_caller(message, category=UserWarning):
     category : type of Warning, default=UserWarning
         Its category.
     """
+    libraries = _library_directories()
     frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRECTORIES):
+    while frame is not None and frame.f_code.co_filename.startswith(libraries):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level + 1)
