@@ -115,10 +115,10 @@ class HeldOutBound(Callback):
         self.best_epoch_, self.met_ = None, False
         self.best_value_ = self.best_utility_ = self.best_weight_ = math.nan
         self._best_state = None
+        self._wants_training_rows = "dataset_train" in inspect.signature(self.measure).parameters
 
     def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
-        wants_training_rows = "dataset_train" in inspect.signature(self.measure).parameters
-        extra = {"dataset_train": dataset_train} if wants_training_rows else {}
+        extra = {"dataset_train": dataset_train} if self._wants_training_rows else {}
         estimate, error, utility = self.measure(net, dataset_valid, **extra)
         value = estimate + min(error, self.bound / 2)
         weight = getattr(net.criterion_, self.weight_name)
