@@ -5,8 +5,10 @@ import sys
 import warnings
 
 # Frames in these packages are between the user's call and a fit's warning: sklatent's own,
-# scikit-learn's (fit wrappers, pipelines, searches), skorch's loop and torch's modules.
-_LIBRARIES = ("sklatent", "sklearn", "skorch", "torch")
+# scikit-learn's (fit wrappers, pipelines, searches), joblib's (a pipeline fits every step but
+# the last through its caching wrapper; searches run through its parallel loop), skorch's loop
+# and torch's modules.
+_LIBRARIES = ("sklatent", "sklearn", "joblib", "skorch", "torch")
 
 
 def _library_directories():

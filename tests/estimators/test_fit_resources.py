@@ -206,11 +206,17 @@ def test_a_head_that_predicts_one_class_for_every_row_warns():
 
 
 def test_a_fit_warning_names_the_line_that_called_fit():
+    from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     estimator = BetaVAE(n_components=2, hidden_layer_sizes=(8,), max_epochs=2, random_state=0)
-    for fitted in (estimator, make_pipeline(StandardScaler(), estimator)):
+    for fitted in (
+        estimator,
+        make_pipeline(StandardScaler(), estimator),
+        # A step before the last is fitted through joblib's caching wrapper.
+        make_pipeline(StandardScaler(), estimator, LogisticRegression()),
+    ):
         with pytest.warns(sklatent.CollapsedCodesWarning) as caught:
-            fitted.fit(np.ones((300, 4)))
+            fitted.fit(np.ones((300, 4)), np.arange(300) % 2)
         assert {w.filename for w in caught} == {__file__}  # not a library's line
