@@ -124,7 +124,8 @@ def difference_bound_callback(bound, criterion, n_classes, patience):
     downstream; both recorded, as ``valid_head_difference`` and ``valid_refit_difference``). Its
     noise scale is the binomial standard error of a share of those rows at the majority rate,
     :math:`\sqrt{p(1 - p)/n}` (the difference's own standard error is recorded as
-    ``valid_difference_error``); the utility, the head's mean log-likelihood of the labels there
+    ``valid_difference_error``, beside the smallest group's held-out rows,
+    ``valid_smallest_group``); the utility, the head's mean log-likelihood of the labels there
     (finer than the accuracy, which stays at the majority rate while the head learns). The
     recorded ``valid_accuracy`` is the better of the two classifiers', against which the
     warning of a bound met only by the majority class is checked.
@@ -139,6 +140,8 @@ def difference_bound_callback(bound, criterion, n_classes, patience):
         predicted = logits.argmax(dim=1).cpu().numpy()
         labels = tensors[view_labels("y")].cpu().numpy()
         groups = tensors[GROUPS].cpu().numpy()
+        group_sizes = np.bincount(groups)
+        net.history.record("valid_smallest_group", int(group_sizes[group_sizes > 0].min()))
         difference, error = group_difference(labels, predicted, groups, criterion, n_classes)
         net.history.record("valid_head_difference", difference)
         accuracy = float(np.mean(predicted == labels))
@@ -203,9 +206,9 @@ class DifferenceBoundMixin:
         self._read_budget()
 
     def _read_budget(self):
-        """Record what the budget reached; warn when it was missed, or met only by classifiers
-        of the codes (the label head, the refitted regression) no better than the majority
-        class (within a standard error)."""
+        """Record what the budget reached; warn when it was missed, met only by classifiers of
+        the codes (the label head, the refitted regression) no better than the majority class
+        (within a standard error), or checked on too few held-out rows to tell."""
         if self.difference_bound is None:
             for name in ("difference_", "independence_weight_"):  # from an earlier fit
                 self.__dict__.pop(name, None)
@@ -221,16 +224,28 @@ class DifferenceBoundMixin:
             f"regression on the codes (majority class: {kept['valid_majority_rate']:.3f}; "
             f"independence_weight {self.independence_weight_:.3g})"
         )
+        messages = []
         if not bound.met_:
-            message = (
+            messages.append(
                 f"difference_bound={self.difference_bound} was not met: {reached}. More epochs, "
                 "more rows (or a larger validation_fraction) or a looser bound may meet it."
             )
         elif kept["valid_accuracy"] <= kept["valid_majority_rate"] + kept["valid_accuracy_error"]:
-            message = (
+            messages.append(
                 f"difference_bound={self.difference_bound} was met only by predicting the "
                 f"majority class: {reached}. A looser bound keeps more of the label."
             )
-        else:
-            return
-        warn_at_caller(message, UserWarning)
+        # Half the bound is where the margin for noise stops growing with the noise
+        # (HeldOutBound): beyond it, an estimate within the bound is no evidence that it holds.
+        error = kept["valid_difference_error"]
+        if error > self.difference_bound / 2:
+            messages.append(
+                f"difference_bound={self.difference_bound} cannot be told from noise on these "
+                f"held-out rows: the standard error of the kept epoch's difference is "
+                f"{error:.3f}, more than half the bound (the smallest sensitive group has "
+                f"{kept['valid_smallest_group']} held-out rows), so the difference on new rows "
+                "may well exceed the bound. More rows, a larger validation_fraction or merging "
+                "small groups make the check meaningful."
+            )
+        if messages:
+            warn_at_caller(" ".join(messages), UserWarning)

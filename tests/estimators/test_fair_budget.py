@@ -1,5 +1,7 @@
 """FairEncoder's difference_bound: a fairness budget met on held-out rows, not a weight to tune."""
 
+import warnings
+
 import numpy as np
 import pytest
 from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
@@ -132,6 +134,26 @@ def test_an_unmet_bound_warns():
     with pytest.warns(UserWarning, match=r"difference_bound=0.05 was not met: .* difference is"):
         encoder.fit(X_train, s_train, sensitive_features=s_train)
     assert encoder.difference_ > 0.05
+
+
+def test_a_bound_too_tight_for_the_held_out_rows_to_check_warns():
+    # 180 held-out rows in two groups of about 90: the difference's standard error is about
+    # 0.07, more than half of a 0.1 bound, well under half of 0.3.
+    X_train, _, y_train, _, s_train, _ = _split(0)
+    params = dict(n_components=2, max_epochs=4, random_state=0)
+    noise = r"difference_bound=0.1 cannot be told from noise .* 0\.0[6-8]\d, more than half"
+    with pytest.warns(UserWarning, match=noise):
+        FairEncoder(difference_bound=0.1, **params).fit(
+            X_train, y_train, sensitive_features=s_train
+        )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        encoder = FairEncoder(difference_bound=0.3, **params).fit(
+            X_train, y_train, sensitive_features=s_train
+        )
+    assert not [w for w in caught if "cannot be told from noise" in str(w.message)]
+    held_out_groups = np.array(encoder.history_[:, "valid_smallest_group"])
+    assert np.all((held_out_groups > 70) & (held_out_groups < 90))  # 180 rows, s about even
 
 
 def test_the_margin_for_noise_and_the_recorded_errors():
