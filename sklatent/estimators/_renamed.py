@@ -10,9 +10,9 @@ through :func:`current_value`. A file saved before a rename holds the former nam
 """
 
 import inspect
-import warnings
 
 from ..utils._sklearn_compat import Hidden, StrOptions
+from ..utils._warnings import warn_at_caller
 
 #: The hidden default of a former parameter name.
 DEPRECATED = "deprecated"
@@ -52,7 +52,7 @@ def current_value(estimator, name):
     return getattr(estimator, name)
 
 
-def check_former_names(estimator, stacklevel):
+def check_former_names(estimator):
     """At fit: warn for every former name the user set; refuse one set beside its new name."""
     defaults = inspect.signature(type(estimator).__init__).parameters
     for former, new in estimator._renamed_parameters.items():
@@ -63,11 +63,10 @@ def check_former_names(estimator, stacklevel):
                 f"{former} and {new} are both set, but {former} is the former name of {new}: "
                 f"set {new} only."
             )
-        warnings.warn(
+        warn_at_caller(
             f"{former} was renamed {new} in {RENAMED_IN} and will be removed in {REMOVED_IN}; "
             "its value is used for now.",
             FutureWarning,
-            stacklevel=stacklevel + 1,
         )
 
 

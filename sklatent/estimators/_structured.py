@@ -360,7 +360,7 @@ class StructuredVAE(
         """Fit on ``X``, ``y`` and a preset's ``metadata`` (the keyword arguments its ``fit``
         names for scikit-learn's routing): every estimator of the family fits here, through
         the hooks that the user guide's "Adding a preset" lists."""
-        check_former_names(self, stacklevel=4)  # < _fit < fit < _fit_context < the caller
+        check_former_names(self)
         with self._unfitted_if_failed():
             tensors = self._training_tensors(X, y, first=True, **metadata)
             self._fit_best_of(tensors, self._n_restarts(), self._n_finishers())
@@ -369,7 +369,7 @@ class StructuredVAE(
 
     def _partial_fit(self, X, y, **metadata):
         """Train one epoch on a chunk of rows: the hooks of :meth:`_fit`, one net."""
-        check_former_names(self, stacklevel=4)
+        check_former_names(self)
         first = not hasattr(self, "net_")
         with self._unfitted_if_failed(starts_anew=first):
             self._partial_fit_net(self._training_tensors(X, y, first=first, **metadata))

@@ -6,7 +6,6 @@ features of that fold; the group metrics themselves are fairlearn's, not rewritt
 """
 
 import numbers
-import warnings
 
 import numpy as np
 from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
@@ -17,6 +16,7 @@ from sklearn.utils.metadata_routing import UNUSED
 
 from ..utils._sklearn_compat import _MetadataRequester
 from ..utils._validation import check_non_negative, cv_test_scores
+from ..utils._warnings import warn_at_caller
 from ._leakage import sensitive_leakage
 
 __all__ = [
@@ -276,12 +276,11 @@ class _BestUnderBudget:
             why = f"within -{self.budget:.4g} but not by the margin, or without a {self.utility}"
         else:
             why = f"below -{self.budget:.4g}"
-        warnings.warn(
+        warn_at_caller(
             f"No candidate meets the budget: the best mean_test_{self.metric} is "
             f"{metric[best]:.4g}, {why}. Refitting candidate {best}, the "
             f"one with the best {self.metric}, whatever its {self.utility}.",
             UserWarning,
-            stacklevel=2,
         )
         return best
 

@@ -65,8 +65,9 @@ def _fit(Estimator, fit_arguments, params, **renamed):
     ids=[f"{E.__name__}-{old[0]}={old[1]}" for E, _, _, old, _ in RENAMES],
 )
 def test_a_former_name_warns_and_is_used(Estimator, fit_arguments, params, old, new):
-    with pytest.warns(FutureWarning, match=f"{old[0]} was renamed {new[0]}"):
+    with pytest.warns(FutureWarning, match=f"{old[0]} was renamed {new[0]}") as caught:
         former = _fit(Estimator, fit_arguments, params, **{old[0]: old[1]})
+    assert {w.filename for w in caught} == {__file__}  # the line that called fit
     with warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)  # the new name alone warns nothing
         renamed = _fit(Estimator, fit_arguments, params, **{new[0]: new[1]})
@@ -136,3 +137,14 @@ def test_a_file_saved_before_the_rename_loads_under_the_new_names(
     with warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)  # a refit uses the new name, silently
         loaded.fit(X, **fit_arguments)
+
+
+def test_a_former_name_in_a_pipeline_step_warns_at_the_line_that_called_fit():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    encoder = sklatent.FairEncoder(independence="hsic", **FAST)
+    pipe = make_pipeline(encoder, LogisticRegression())  # fitted through joblib's cache
+    with pytest.warns(FutureWarning, match="independence was renamed") as caught:
+        pipe.fit(X, y)
+    assert {w.filename for w in caught} == {__file__}

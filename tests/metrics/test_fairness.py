@@ -357,8 +357,9 @@ def test_best_under_budget_keeps_a_margin_for_the_spread_over_folds():
 def test_best_under_budget_falls_back_to_the_fairest_with_a_warning():
     refit = best_under_budget("dp", 0.01)
     results = {"mean_test_accuracy": [0.9, 0.8], "mean_test_dp": [-0.3, np.nan]}
-    with pytest.warns(UserWarning, match=r"No candidate meets the budget.*-0.3, below -0.01"):
+    with pytest.warns(UserWarning, match=r"No candidate meets the budget.*-0.3, below -0.01") as w:
         assert refit(results) == 0
+    assert {caught.filename for caught in w} == {__file__}  # the caller's line
 
 
 def test_the_warning_says_when_the_margin_or_utility_excluded_a_candidate_within_budget():
