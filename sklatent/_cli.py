@@ -245,8 +245,8 @@ def _fit(args):
     X = apply_preprocessing(frame, spec, args.data)
     y = None
     if args.target:
-        y = frame[args.target].to_numpy()
-        y = y[:, 0] if len(args.target) == 1 else y
+        # Columns, not arrays: their names name DisentangledEncoder's attributes.
+        y = frame[args.target[0]] if len(args.target) == 1 else frame[args.target]
     n_numeric = sum(column["kind"] == "numeric" for column in spec["columns"])
     _say(
         f"{n_numeric} numeric and {len(features) - n_numeric} categorical columns -> "

@@ -79,6 +79,30 @@ def test_transform_writes_codes_in_row_order_equal_to_python(fitted, tmp_path, c
     np.testing.assert_allclose(reversed_codes, codes.to_numpy()[::-1], atol=1e-6)
 
 
+def test_target_columns_name_the_attributes_and_their_codes(fitted, tmp_path):
+    out = tmp_path / "model"
+    args = ["fit", "--estimator", "DisentangledEncoder", "--data", str(fitted / "train.csv")]
+    targets = ["--target", "income", "--target", "sex", "--param", "subspace_sizes=1"]
+    assert main([*args, *targets, "--out", str(out), "--param", "max_epochs=1"]) == 0
+    assert sklatent.load(out).attributes_ == ["income", "sex"]
+    codes = tmp_path / "codes.csv"
+    assert (
+        main(
+            [
+                "transform",
+                "--model",
+                str(out),
+                "--data",
+                str(fitted / "test.csv"),
+                "--out",
+                str(codes),
+            ]
+        )
+        == 0
+    )
+    assert list(pd.read_csv(codes).columns)[:2] == ["income_0", "sex_0"]
+
+
 def test_parquet_round_trip(fitted, tmp_path):
     # pyarrow is in the tests extra: without it this fails instead of skipping.
     pd.read_csv(fitted / "test.csv").to_parquet(tmp_path / "test.parquet")

@@ -14,7 +14,12 @@ from ..utils._sklearn_compat import (
     _fit_context,
 )
 from ._critics import CRITIC_PARAMETER_CONSTRAINTS, critic_net_kwargs
-from ._disentangled_data import add_attribute_tensors, parse_attributes, subspace_structure
+from ._disentangled_data import (
+    add_attribute_tensors,
+    parse_attributes,
+    subspace_structure,
+    warn_of_minus_one,
+)
 from ._disentangled_readouts import DisentangledReadoutsMixin
 from ._renamed import former_name_constraint
 from ._structured import StructuredVAE
@@ -348,6 +353,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         attributes = parse_attributes(y, kinds, len(X))
         names = [attribute["name"] for attribute in attributes]
         if first:
+            warn_of_minus_one(attributes)
             self.attributes_ = names
             self.attribute_types_ = {a["name"]: a["kind"] for a in attributes}
             self._build_structure(attributes)

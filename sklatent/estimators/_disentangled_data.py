@@ -9,6 +9,7 @@ import torch
 from .._batch import PRESENT, attribute_strata, present_column, view_labels, view_values
 from ..utils._torch import as_float_tensor
 from ..utils._validation import check_auxiliary, encode_labels
+from ..utils._warnings import warn_at_caller
 from ._structured_spec import view_spec
 
 KINDS = ("categorical", "continuous")
@@ -39,6 +40,8 @@ def parse_attributes(y, attribute_types, n_samples):
         y, name="y", n_samples=n_samples, ensure_2d=None, dtype=None, allow_missing=True
     )
     frame = y if isinstance(y, pd.DataFrame) else None
+    if isinstance(y, pd.Series) and y.name is not None:
+        frame = y.to_frame()  # a named column names its attribute, as a DataFrame's do
     if frame is None:
         array = array.reshape(n_samples, -1)
         frame = pd.DataFrame(array, columns=[f"attr{k}" for k in range(array.shape[1])])
@@ -72,6 +75,28 @@ def parse_attributes(y, attribute_types, n_samples):
             raise ValueError(f"Attribute {name!r} has no observed value.")
         attributes.append({"name": name, "kind": kind, "values": values, "missing": missing})
     return attributes
+
+
+def warn_of_minus_one(attributes):
+    """Warn for each categorical attribute of numbers whose -1 entries are read as missing.
+
+    -1 marks an unlabelled row, scikit-learn's convention (``LabelPropagation``,
+    ``SelfTrainingClassifier``); but a table may hold -1 as a class (the sign of a change, say),
+    which would be dropped without a word.
+    """
+    for attribute in attributes:
+        values = attribute["values"]
+        if attribute["kind"] != "categorical" or values.dtype.kind not in "biuf":
+            continue
+        n_minus_one = int(np.sum(values == -1))
+        if n_minus_one:
+            warn_at_caller(
+                f"Attribute {attribute['name']!r}: {n_minus_one} rows hold -1, read as a "
+                "missing label (scikit-learn's mark of an unlabelled row) and left out of its "
+                "readout and penalty. If -1 is a class, encode the labels as text (e.g. "
+                "y.astype(str)) or shift them.",
+                UserWarning,
+            )
 
 
 def _declared_kind(attribute_types, name, index):

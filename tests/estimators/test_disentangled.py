@@ -116,10 +116,23 @@ def test_missing_labels_drop_out_of_their_attribute_only():
     partial = LABELS.assign(digit=np.where(rng.rand(300) < 0.5, -1, LABELS["digit"]))
     partial["colour"] = partial["colour"].where(rng.rand(300) > 0.5, None)
     before = partial.copy()
-    model = DisentangledEncoder(**SMALL).fit(FEATURES, partial)
+    n_hidden = int((partial["digit"] == -1).sum())
+    # -1 may be a class in the user's table: reading it as missing says so.
+    with pytest.warns(UserWarning, match=f"'digit': {n_hidden} rows hold -1, read as a missing"):
+        model = DisentangledEncoder(**SMALL).fit(FEATURES, partial)
     pd.testing.assert_frame_equal(partial, before)  # the user's labels are not modified
     assert model.categories_["digit"].tolist() == [0, 1, 2]  # -1 is missing, not a class
     assert np.isfinite(model.history_[-1, "train_loss"])
+    as_text = DisentangledEncoder(**SMALL).fit(FEATURES, partial.astype({"digit": str}))
+    assert as_text.categories_["digit"].tolist() == ["-1", "0", "1", "2"]
+
+
+def test_a_named_series_names_its_attribute():
+    model = DisentangledEncoder(**SMALL).fit(FEATURES, LABELS["digit"])
+    assert model.attributes_ == ["digit"]
+    assert model.get_feature_names_out()[0] == "digit_0"
+    unnamed = DisentangledEncoder(**SMALL).fit(FEATURES, LABELS["digit"].to_numpy())
+    assert unnamed.attributes_ == ["attr0"]
 
 
 def test_single_valued_attributes_and_wrong_shapes_are_errors():
