@@ -75,7 +75,8 @@ def save(estimator, path):
     Parameters only training uses and that are not plain values (callbacks, a ``RandomState``
     instance, an accelerator) are reset to None with a warning. The weights are saved as CPU
     tensors: a model fitted on a GPU loads on a machine without one (see :func:`load`). The
-    history keeps one row per epoch; the per-batch rows are not saved.
+    history keeps one row per epoch; the per-batch rows are not saved. The output container
+    chosen with ``set_output`` is kept.
 
     Examples
     --------
@@ -117,6 +118,10 @@ def save(estimator, path):
             for row in net.history.to_list()
         ],
     }
+    # The container set with set_output (scikit-learn keeps it outside the parameters).
+    output = getattr(estimator, "_sklearn_output_config", {}).get("transform")
+    if output is not None:
+        meta["transform_output"] = output
     meta["sha256"] = _checksum(meta, weights)
     folder = Path(path)
     if folder.exists() and not folder.is_dir():
@@ -304,4 +309,9 @@ def _load(folder, device, tensors_from_bytes):
     estimator._restore_net(modules)
     _check_weights(estimator, tensors)
     estimator.net_.history = estimator.net_.history.__class__(history)
+    output = meta.get("transform_output")
+    if output is not None:
+        if output not in ("default", "pandas", "polars"):  # what set_output accepts
+            raise ModelFileError(f"{folder / _META}: transform_output is not a name: {output!r}.")
+        estimator.set_output(transform=output)
     return estimator

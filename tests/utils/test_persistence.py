@@ -36,6 +36,15 @@ def test_feature_names_survive(tmp_path):
     assert list(sklatent.load(tmp_path).feature_names_in_) == list("abcde")
 
 
+def test_the_output_container_survives(tmp_path):
+    vae = BetaVAE(**FAST).fit(X).set_output(transform="pandas")
+    sklatent.save(vae, tmp_path / "pandas")
+    loaded = sklatent.load(tmp_path / "pandas")
+    pd.testing.assert_frame_equal(loaded.transform(X), vae.transform(X))
+    sklatent.save(BetaVAE(**FAST).fit(X), tmp_path / "default")
+    assert isinstance(sklatent.load(tmp_path / "default").transform(X), np.ndarray)
+
+
 def test_tampered_weights_are_refused(saved):
     _, folder = saved
     weights = folder / "weights.safetensors"

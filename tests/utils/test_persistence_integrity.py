@@ -116,6 +116,8 @@ def _rename(section, old, new):
         (_set(("params", "hidden_layer_sizes"), {"__tuple__": [9]}), "size mismatch"),
         (_set(("history",), "none"), "history is not a list"),
         (_set(("estimator",), "StructuredVAE"), "weights of another estimator"),
+        (_set(("transform_output",), ["pandas"]), "transform_output is not a name"),
+        (_set(("transform_output",), "exec"), "exec"),
     ],
 )
 def test_forged_files_with_a_recomputed_checksum_are_refused(copy, edit, message, forge):
