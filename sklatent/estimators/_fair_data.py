@@ -201,15 +201,30 @@ def target_view(
         kind = type_of_target(y, input_name="y")
         likelihood = "categorical" if kind in ("binary", "multiclass") else "gaussian"
     if likelihood == "categorical":
-        if "y" not in categories and classes is None:
+        learned_before = "y" in categories
+        if not learned_before and classes is None:
             categories["y"] = np.unique(y)
-        elif "y" not in categories:
+        elif not learned_before:
             categories["y"] = np.unique(
                 check_auxiliary(
                     classes, name="classes", n_samples=len(classes), ensure_2d=False, dtype=None
                 )
             )
-        labels = encode_labels(y, categories["y"], name="y")
+        if len(categories["y"]) < 2:
+            only = categories["y"].tolist()[0]
+            raise ValueError(
+                f"y holds one class ({only!r}): a label head needs two or more (a first "
+                "partial_fit chunk of one class needs every class in classes=)."
+            )
+        try:
+            labels = encode_labels(y, categories["y"], name="y")
+        except ValueError as error:
+            if not learned_before:
+                raise
+            raise ValueError(
+                f"{error} The first partial_fit call fixes the classes: pass every class "
+                "there with classes=."
+            ) from None
         likelihood, n_features = "categorical", 1
         tensors = {view_labels("y"): torch.as_tensor(labels)}
     else:

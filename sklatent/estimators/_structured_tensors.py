@@ -57,7 +57,9 @@ def view_tensors(views, categories, X, *, fitting):
         row = np.flatnonzero(~observed)[0]
         raise ValueError(
             f"Row {row} has a NaN in every view that informs the code: a view with a NaN in a "
-            "row is missing there, so nothing is left to encode."
+            "row is missing there, so nothing is left to encode. Without views, X is one "
+            "view: impute missing values first (e.g. sklearn.impute.SimpleImputer), or group "
+            "the columns into views so that a NaN hides only its own."
         )
     tensors[PRESENT] = torch.as_tensor(present, dtype=torch.float32)
     return tensors

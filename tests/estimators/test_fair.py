@@ -268,6 +268,16 @@ def test_one_sensitive_group_is_an_error():
         FairEncoder(**SMALL).fit(X, Y, sensitive_features=np.ones(N))
 
 
+def test_labels_of_one_class_are_an_error():
+    with pytest.raises(ValueError, match=r"y holds one class \(1\): a label head needs two"):
+        FairEncoder(**SMALL).fit(X, np.ones(N, int), sensitive_features=S)
+    # A first chunk of one class is fine when classes= names them all.
+    chunked = FairEncoder(**SMALL).partial_fit(
+        X, np.ones(N, int), sensitive_features=S, classes=[0, 1]
+    )
+    assert chunked.categories_["y"].tolist() == [0, 1]
+
+
 def test_lengths_that_disagree_are_an_error():
     with pytest.raises(ValueError, match="sensitive_features has 10 rows but X has"):
         FairEncoder(**SMALL).fit(X, Y, sensitive_features=S[:10])

@@ -116,6 +116,8 @@ def test_one_environment_or_an_environment_with_one_class_is_an_error():
     with pytest.raises(ValueError, match="single environment"):
         InvariantEncoder(**SMALL).fit(X, Y, environments=np.zeros(len(X)))
     environments = np.where((ENV == 2) & (Y == 0), 0, ENV)  # environment 2 keeps only class 1
+    with pytest.raises(ValueError, match=r"y holds one class \(0\): a label head needs two"):
+        InvariantEncoder(**SMALL).fit(X, np.zeros(len(X), int), environments=ENV)
     with pytest.raises(ValueError, match="Environment 2 holds a single class"):
         InvariantEncoder(**SMALL).fit(X, Y, environments=environments)
 
