@@ -18,7 +18,7 @@ from ._disentangled_data import (
     add_attribute_tensors,
     parse_attributes,
     subspace_structure,
-    warn_of_minus_one,
+    warn_of_guessed_labels,
 )
 from ._disentangled_readouts import DisentangledReadoutsMixin
 from ._renamed import former_name_constraint
@@ -60,7 +60,8 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         used when ``beta > 0``).
     attribute_types : str, list or dict, default=None
         ``"categorical"`` or ``"continuous"`` per attribute (dict by name, list by position, or
-        one string for all); None infers: floats that are not whole numbers are continuous.
+        one string for all); None infers: floats that are not whole numbers are continuous
+        (whole numbers of more than 20 values, read as classes, warn).
     independence : {"conditional", "unconditional", "none"}, default="conditional"
         The penalty: :math:`I(z_k; z_{-k} \mid s_k)`, :math:`I(z_k; z_{-k})` (the MI baseline),
         or none (readouts only). A code of one subspace (one attribute, ``n_free=0``) has no
@@ -353,7 +354,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         attributes = parse_attributes(y, kinds, len(X))
         names = [attribute["name"] for attribute in attributes]
         if first:
-            warn_of_minus_one(attributes)
+            warn_of_guessed_labels(attributes)
             self.attributes_ = names
             self.attribute_types_ = {a["name"]: a["kind"] for a in attributes}
             self._build_structure(attributes)

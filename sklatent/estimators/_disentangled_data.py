@@ -64,8 +64,8 @@ def parse_attributes(y, attribute_types, n_samples):
             inferred = pd.api.types.infer_dtype(values, skipna=True)
             if parsed and (inferred in NUMBERS or _is_continuous(numeric)):
                 values = numeric
-        kind = _declared_kind(attribute_types, name, index)
-        kind = kind or ("continuous" if _is_continuous(values) else "categorical")
+        declared = _declared_kind(attribute_types, name, index)
+        kind = declared or ("continuous" if _is_continuous(values) else "categorical")
         if kind not in KINDS:
             raise ValueError(f"Attribute {name!r}: type must be one of {KINDS}, got {kind!r}.")
         if kind == "continuous" and values.dtype.kind not in "biuf":
@@ -73,25 +73,47 @@ def parse_attributes(y, attribute_types, n_samples):
         missing = _missing(values, kind)
         if missing.all():
             raise ValueError(f"Attribute {name!r} has no observed value.")
-        attributes.append({"name": name, "kind": kind, "values": values, "missing": missing})
+        attributes.append(
+            {
+                "name": name,
+                "kind": kind,
+                "values": values,
+                "missing": missing,
+                "declared": declared is not None,
+            }
+        )
     return attributes
 
 
-def warn_of_minus_one(attributes):
-    """Warn for each categorical attribute of numbers whose -1 entries are read as missing.
+#: More classes than this, guessed from whole numbers, are more likely a measurement (an age, a
+#: count) than class labels: the fit says how to declare it continuous.
+MANY_CLASSES = 20
+
+
+def warn_of_guessed_labels(attributes):
+    """Warn for each categorical attribute of numbers whose reading may not be the user's.
 
     -1 marks an unlabelled row, scikit-learn's convention (``LabelPropagation``,
     ``SelfTrainingClassifier``); but a table may hold -1 as a class (the sign of a change, say),
-    which would be dropped without a word.
+    which would be dropped without a word. And whole numbers are guessed to be classes, which
+    makes a measurement such as an age a head of dozens of classes.
     """
     for attribute in attributes:
-        values = attribute["values"]
+        values, name = attribute["values"], attribute["name"]
         if attribute["kind"] != "categorical" or values.dtype.kind not in "biuf":
             continue
+        n_classes = len(np.unique(values[~attribute["missing"]]))
+        if not attribute["declared"] and n_classes > MANY_CLASSES:
+            warn_at_caller(
+                f"Attribute {name!r}: its {n_classes} distinct whole numbers are read as "
+                f"{n_classes} classes. If it is a measurement, declare it: "
+                f"attribute_types={{{name!r}: 'continuous'}}.",
+                UserWarning,
+            )
         n_minus_one = int(np.sum(values == -1))
         if n_minus_one:
             warn_at_caller(
-                f"Attribute {attribute['name']!r}: {n_minus_one} rows hold -1, read as a "
+                f"Attribute {name!r}: {n_minus_one} rows hold -1, read as a "
                 "missing label (scikit-learn's mark of an unlabelled row) and left out of its "
                 "readout and penalty. If -1 is a class, encode the labels as text (e.g. "
                 "y.astype(str)) or shift them.",

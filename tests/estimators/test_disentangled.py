@@ -1,5 +1,7 @@
 """DisentangledEncoder: the correlation-shift toy of paper 001, missing labels, errors."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -125,6 +127,17 @@ def test_missing_labels_drop_out_of_their_attribute_only():
     assert np.isfinite(model.history_[-1, "train_loss"])
     as_text = DisentangledEncoder(**SMALL).fit(FEATURES, partial.astype({"digit": str}))
     assert as_text.categories_["digit"].tolist() == ["-1", "0", "1", "2"]
+
+
+def test_whole_numbers_of_many_values_read_as_classes_warn():
+    ages = pd.Series(np.random.RandomState(0).randint(20, 60, 300).astype(float), name="age")
+    with pytest.warns(UserWarning, match=r"'age': its \d\d distinct whole numbers are read as"):
+        DisentangledEncoder(**SMALL).fit(FEATURES, ages)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*distinct whole numbers")
+        declared = DisentangledEncoder(attribute_types={"age": "continuous"}, **SMALL)
+        assert declared.fit(FEATURES, ages).attribute_types_ == {"age": "continuous"}
+        DisentangledEncoder(**SMALL).fit(FEATURES, LABELS)  # three classes: no warning
 
 
 def test_a_named_series_names_its_attribute():
