@@ -19,6 +19,7 @@ from ._cli_data import (
     apply_preprocessing,
     check_columns,
     check_parquet_engine,
+    expand_views,
     fit_preprocessing,
     load_preprocessing,
     read_table,
@@ -243,6 +244,8 @@ def _fit(args):
         dropped=args.drop,
     )
     X = apply_preprocessing(frame, spec, args.data)
+    if isinstance(params.get("views"), dict):
+        params["views"] = expand_views(params["views"], spec)
     y = None
     if args.target:
         # Columns, not arrays: their names name DisentangledEncoder's attributes.

@@ -168,6 +168,32 @@ def feature_names(spec):
     return names
 
 
+def expand_views(views, spec):
+    """``views`` with each input categorical column replaced by the names of its one-hot features.
+
+    A user names the columns of the file; the estimator sees ``column=category`` features.
+    """
+    one_hot = {
+        column["name"]: [f"{column['name']}={category}" for category in column["categories"]]
+        for column in spec["columns"]
+        if column["kind"] == "categorical"
+    }
+
+    def expand(columns):
+        if isinstance(columns, str):
+            columns = [columns]
+        if not isinstance(columns, (list, tuple)):
+            return columns  # positions, a slice: the estimator checks them
+        return [feature for column in columns for feature in one_hot.get(column, [column])]
+
+    return {
+        name: {**view, "columns": expand(view["columns"])}
+        if isinstance(view, dict) and "columns" in view
+        else expand(view)
+        for name, view in views.items()
+    }
+
+
 def apply_preprocessing(frame, spec, path="the data"):
     """The float32 feature matrix of ``frame``, as a DataFrame named by :func:`feature_names`.
 

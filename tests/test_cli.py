@@ -103,6 +103,19 @@ def test_target_columns_name_the_attributes_and_their_codes(fitted, tmp_path):
     assert list(pd.read_csv(codes).columns)[:2] == ["income_0", "sex_0"]
 
 
+def test_views_may_name_the_files_categorical_columns(fitted, tmp_path):
+    out = tmp_path / "model"
+    args = ["fit", "--estimator", "StructuredVAE", "--data", str(fitted / "train.csv")]
+    views = "views={'person': ['age', 'sex'], 'work': {'columns': ['workclass', 'hours_per_week']}}"
+    drop = ["--drop", "education", "--drop", "income"]
+    assert main([*args, *drop, "--param", views, "--out", str(out), *FAST]) == 0
+    model = sklatent.load(out)
+    spec = load_preprocessing(out)
+    n_classes = {c["name"]: len(c["categories"]) for c in spec["columns"] if "categories" in c}
+    widths = {view["name"]: len(view["columns"]) for view in model.views_}
+    assert widths == {"person": 1 + n_classes["sex"], "work": n_classes["workclass"] + 1}
+
+
 def test_parquet_round_trip(fitted, tmp_path):
     # pyarrow is in the tests extra: without it this fails instead of skipping.
     pd.read_csv(fitted / "test.csv").to_parquet(tmp_path / "test.parquet")
