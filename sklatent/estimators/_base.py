@@ -13,6 +13,7 @@ from sklearn.utils import check_array
 from .._batch import FEATURES
 from .._config import get_config
 from ..training import LatentNet, RandomSplit, TensorData, accelerated, training_callbacks
+from ..training._net import initialized_to_encode
 from ..utils._sklearn_compat import (
     HasMethods,
     Interval,
@@ -28,7 +29,7 @@ from ..utils._torch import (
     seeded,
     torch_seed,
 )
-from ..utils._validation import check_numeric_columns
+from ..utils._validation import check_hidden_layer_sizes, check_numeric_columns
 from ._budget import MIN_AUTO_BATCH_SIZE, training_budget
 from ._fit_records import (
     _forget_batch_records,
@@ -55,18 +56,6 @@ _SHARED_PARAMETER_CONSTRAINTS = {
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     "tol": [Interval(Real, 0, None, closed="left")],
 }
-
-
-def _check_hidden_layer_sizes(hidden_layer_sizes):
-    sizes = np.atleast_1d(np.asarray(hidden_layer_sizes))
-    if sizes.size and (sizes.ndim != 1 or not np.issubdtype(sizes.dtype, np.integer)):
-        raise ValueError(
-            "hidden_layer_sizes must be a sequence of positive integers, "
-            f"got {hidden_layer_sizes!r}."
-        )
-    if np.any(sizes < 1):
-        raise ValueError(f"hidden_layer_sizes must be positive, got {hidden_layer_sizes!r}.")
-    return tuple(int(size) for size in sizes)
 
 
 class LatentTransformer(
@@ -260,7 +249,7 @@ class LatentTransformer(
     def _initialized_net(self, seed, device, n_samples, **build):
         """A net for a fit on ``n_samples`` rows (``build``: see :meth:`_build_net`), its modules
         initialised from ``seed``."""
-        self._hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
+        self._hidden_layer_sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
         with seeded(seed, device):  # the modules draw their initial weights
             net = self._build_net(
                 seed, device, n_samples=n_samples, accelerator=self.accelerator, **build
@@ -331,10 +320,10 @@ class LatentTransformer(
         The restored net is a plain one on the training device: an accelerator matters for
         training only.
         """
-        self._hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
+        self._hidden_layer_sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
         device = self._training_device()
         with seeded(0, device):
-            net = self._build_net(0, device).initialize()
+            net = initialized_to_encode(self._build_net(0, device))
         modules = net.torch_modules()
         for name, state in state_dicts.items():
             modules[name].load_state_dict(state)

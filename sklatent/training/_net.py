@@ -299,3 +299,32 @@ class LatentNet(NeuralNet):
         """The type of device the module's weights live on (``"cpu"``, ``"cuda"``, ...)."""
         parameter = next(self.module_.parameters(), None)
         return "cpu" if parameter is None else parameter.device.type
+
+
+class _NoOptimizer(torch.optim.Optimizer):
+    """The optimizer slot of a net that only encodes (:func:`initialized_to_encode`).
+
+    An ``Optimizer`` to skorch (which registers optimizers by type), holding no parameters;
+    ``Optimizer.__init__`` is not called, as it is what imports ``torch._dynamo``.
+    """
+
+    def __init__(self, params, **kwargs):
+        self.defaults, self.state, self.param_groups = {}, {}, []
+
+    def step(self, closure=None):
+        raise RuntimeError("a net restored to encode does not train: fit builds its own")
+
+
+def initialized_to_encode(net):
+    """``net.initialize()`` without torch optimizers, for a net rebuilt from saved weights.
+
+    Such a net never trains (``fit`` and ``partial_fit`` build nets of their own and copy the
+    weights); and a process's first torch optimizer imports ``torch._dynamo``, about a second
+    on two cores: most of the time of loading a model, for nothing.
+    """
+    for name, value in list(vars(net).items()):
+        if isinstance(value, type) and issubclass(value, torch.optim.Optimizer):
+            # Not set_params: it checks the optimizers' own parameters (``optimizer__*``)
+            # against the prefixes that the net registers only as it initialises.
+            setattr(net, name, _NoOptimizer)
+    return net.initialize()

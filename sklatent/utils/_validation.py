@@ -255,3 +255,16 @@ def cv_split_scores(cv_results, name):
     if not keys:
         return np.empty((0, 0))
     return np.column_stack([np.asarray(cv_results[k], dtype=np.float64) for _, k in keys])
+
+
+def check_hidden_layer_sizes(hidden_layer_sizes):
+    """``hidden_layer_sizes`` as a tuple of positive ints (an empty one: no hidden layer)."""
+    sizes = np.atleast_1d(np.asarray(hidden_layer_sizes))
+    if sizes.size and (sizes.ndim != 1 or not np.issubdtype(sizes.dtype, np.integer)):
+        raise ValueError(
+            "hidden_layer_sizes must be a sequence of positive integers, "
+            f"got {hidden_layer_sizes!r}."
+        )
+    if np.any(sizes < 1):
+        raise ValueError(f"hidden_layer_sizes must be positive, got {hidden_layer_sizes!r}.")
+    return tuple(int(size) for size in sizes)

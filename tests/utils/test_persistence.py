@@ -45,6 +45,27 @@ def test_the_output_container_survives(tmp_path):
     assert isinstance(sklatent.load(tmp_path / "default").transform(X), np.ndarray)
 
 
+def test_loading_builds_no_optimizer(saved):
+    # A loaded model only encodes (partial_fit builds a net of its own); torch's first optimizer
+    # of a process imports torch._dynamo, about a second of a load that otherwise takes 0.01 s.
+    import subprocess
+    import sys
+
+    vae, folder = saved
+    code = (
+        "import sys, numpy as np, sklatent; "
+        f"model = sklatent.load({str(folder)!r}); model.transform(np.zeros((3, 5))); "
+        "print('torch._dynamo' in sys.modules)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"
+    loaded = sklatent.load(folder)
+    with pytest.raises(RuntimeError, match="does not train"):
+        loaded.net_.optimizer_.step()
+    loaded.partial_fit(X)  # continues from the loaded weights, in a net of its own
+    assert type(loaded.net_.optimizer_).__name__ == "Adam" and loaded.n_iter_ == 1
+
+
 def test_tampered_weights_are_refused(saved):
     _, folder = saved
     weights = folder / "weights.safetensors"
