@@ -345,23 +345,16 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
                 "y holds the attributes, one column each."
             )
         X = self._validate_X(X, reset=first)
-        columns = [str(name) for name in getattr(y, "columns", [])]
-        if not first and columns and columns != self.attributes_:
-            raise ValueError(
-                f"y has the attributes {columns}; the first chunk had {self.attributes_}."
-            )
-        kinds = self.attribute_types if first else self.attribute_types_
-        attributes = parse_attributes(y, kinds, len(X))
-        names = [attribute["name"] for attribute in attributes]
         if first:
+            attributes = parse_attributes(y, self.attribute_types, len(X))
             warn_of_guessed_labels(attributes)
-            self.attributes_ = names
+            self.attributes_ = [attribute["name"] for attribute in attributes]
             self.attribute_types_ = {a["name"]: a["kind"] for a in attributes}
             self._build_structure(attributes)
             self.categories_ = {}
-        elif names != self.attributes_:  # a 1-D or array y of another width
-            raise ValueError(
-                f"y has the attributes {names}; the first chunk had {self.attributes_}."
+        else:  # a later chunk: the fitted attributes, by name or by position
+            attributes = parse_attributes(
+                y, self.attribute_types_, len(X), fitted_names=self.attributes_
             )
         tensors = view_tensors(self.views_, self.categories_, X, fitting=False)
         fitted_state = None if first else {**self._edges, **self.categories_}

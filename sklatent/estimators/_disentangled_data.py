@@ -33,21 +33,30 @@ def _missing(values, kind):
     return pd.isna(values)
 
 
-def parse_attributes(y, attribute_types, n_samples):
-    """Names, kinds and columns of the attributes in ``y`` (one column per attribute)."""
+def parse_attributes(y, attribute_types, n_samples, fitted_names=None):
+    """Names, kinds and columns of the attributes in ``y`` (one column per attribute).
+
+    ``fitted_names``: the attributes of a fitted model. A DataFrame's columns must be them; the
+    columns of an array or a Series are them by position, whatever the Series' name.
+    """
     # Missing labels mark unobserved attributes here; infinities and wrong shapes are errors.
     array = check_auxiliary(
         y, name="y", n_samples=n_samples, ensure_2d=None, dtype=None, allow_missing=True
     )
     frame = y if isinstance(y, pd.DataFrame) else None
-    if isinstance(y, pd.Series) and y.name is not None:
-        frame = y.to_frame()  # a named column names its attribute, as a DataFrame's do
+    if frame is None and fitted_names is None and isinstance(y, pd.Series) and y.name is not None:
+        frame = y.to_frame()  # at fit, a named column names its attribute, as a DataFrame's do
     if frame is None:
         array = array.reshape(n_samples, -1)
-        frame = pd.DataFrame(array, columns=[f"attr{k}" for k in range(array.shape[1])])
+        names = [f"attr{k}" for k in range(array.shape[1])]
+        if fitted_names is not None and len(fitted_names) == array.shape[1]:
+            names = list(fitted_names)
+        frame = pd.DataFrame(array, columns=names)
     names = [str(name) for name in frame.columns]
     if len(set(names)) != len(names):
         raise ValueError(f"y has duplicate attribute names: {names}.")
+    if fitted_names is not None and names != list(fitted_names):
+        raise ValueError(f"y has the attributes {names}; the model was fitted on {fitted_names}.")
     if isinstance(attribute_types, dict):
         unknown = set(attribute_types) - set(names)
         if unknown:

@@ -85,7 +85,9 @@ class DisentangledReadoutsMixin:
         from sklearn.metrics import accuracy_score, r2_score
 
         predicted = self.predict(X)
-        attributes = parse_attributes(y, self.attribute_types_, len(predicted))
+        attributes = parse_attributes(
+            y, self.attribute_types_, len(predicted), fitted_names=self.attributes_
+        )
         scores = []
         for index, attribute in enumerate(attributes):
             observed = ~attribute["missing"]

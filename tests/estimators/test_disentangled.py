@@ -146,6 +146,13 @@ def test_a_named_series_names_its_attribute():
     assert model.get_feature_names_out()[0] == "digit_0"
     unnamed = DisentangledEncoder(**SMALL).fit(FEATURES, LABELS["digit"].to_numpy())
     assert unnamed.attributes_ == ["attr0"]
+    # After fit, an array or a Series is read by position, whatever its name; a DataFrame by
+    # its columns, which must be the fitted attributes.
+    for fitted, other in [(model, LABELS["digit"].to_numpy()), (unnamed, LABELS["digit"])]:
+        assert fitted.score(FEATURES, other) == fitted.score(FEATURES, LABELS["digit"].to_numpy())
+        fitted.partial_fit(FEATURES, other.rename("renamed") if hasattr(other, "rename") else other)
+    with pytest.raises(ValueError, match=r"attributes \['digit'\]; the model was fitted on"):
+        unnamed.score(FEATURES, LABELS[["digit"]])
 
 
 def test_single_valued_attributes_and_wrong_shapes_are_errors():

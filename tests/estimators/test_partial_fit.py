@@ -207,7 +207,9 @@ def test_disentangled_encoder_streamed_scores_as_its_fit():
     # Measured: 0.495 both (mean of a's accuracy and b's R^2 from their own subspaces).
     assert streamed.score(features, attributes) > fitted.score(features, attributes) - 0.05
     assert streamed.attribute_types_ == {"a": "categorical", "b": "continuous"}
-    with pytest.raises(ValueError, match=r"y has the attributes \['c', 'b'\]; the first chunk"):
+    with pytest.raises(
+        ValueError, match=r"y has the attributes \['c', 'b'\]; the model was fitted on"
+    ):
         streamed.partial_fit(features[:10], attributes.iloc[:10].rename(columns={"a": "c"}))
     with pytest.raises(ValueError, match="labels not seen in fit"):
         streamed.partial_fit(features[:10], attributes.iloc[:10].assign(a=7))

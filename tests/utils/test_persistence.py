@@ -51,7 +51,7 @@ def test_loading_builds_no_optimizer(saved):
     import subprocess
     import sys
 
-    vae, folder = saved
+    _, folder = saved
     code = (
         "import sys, numpy as np, sklatent; "
         f"model = sklatent.load({str(folder)!r}); model.transform(np.zeros((3, 5))); "
