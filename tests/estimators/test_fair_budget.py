@@ -10,7 +10,7 @@ from sklearn.model_selection import train_test_split
 from test_fair import S, X, Y  # the planted-proxy problem (this folder is on sys.path)
 
 from sklatent import FairEncoder, load, save
-from sklatent.estimators._fair_budget import group_difference
+from sklatent.estimators._fair_budget import group_difference, resolution
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
@@ -46,6 +46,24 @@ def test_group_difference_standard_error_shrinks_with_rows():
         errors.append(error)
     assert difference == pytest.approx(0.1, abs=0.02)
     assert errors[1] < errors[0] / 5  # 100 times the rows: a tenth of the error
+
+
+def test_resolution_does_not_vanish_with_the_predictions_and_sees_absent_groups():
+    # 600 rows, a group of 8: one of its rows moves its rate by 0.125, whatever the predictions
+    # (its predicted rate may well be 0, where the difference's own standard error is 0).
+    labels = np.r_[np.ones(150, int), np.zeros(450, int)]
+    groups = np.r_[np.ones(8, int), np.zeros(592, int)]
+    error, smallest = resolution(labels, groups, 2, "demographic_parity")
+    assert smallest == 8
+    assert error == pytest.approx(np.sqrt(0.75 * 0.25 * (1 / 8 + 1 / 592)))
+    predicted = np.zeros(600, int)
+    predicted[8:20] = 1  # group 1 at rate 0, group 0 at 2%
+    assert group_difference(labels, predicted, groups, "demographic_parity", 2)[1] < 0.01
+    # A third group without a held-out row: nothing can be told about it.
+    assert resolution(labels, groups, 3, "demographic_parity") == (np.inf, 0)
+    # Equalized odds compares rates within each true class: the groups' rows there.
+    error_within, smallest_within = resolution(labels, groups, 2, "equalized_odds")
+    assert smallest_within < smallest and error_within > error
 
 
 def _split(seed):
@@ -141,7 +159,7 @@ def test_a_bound_too_tight_for_the_held_out_rows_to_check_warns():
     # 0.07, more than half of a 0.1 bound, well under half of 0.3.
     X_train, _, y_train, _, s_train, _ = _split(0)
     params = dict(n_components=2, max_epochs=4, random_state=0)
-    noise = r"difference_bound=0.1 cannot be told from noise .* 0\.0[6-8]\d, more than half"
+    noise = r"difference_bound=0.1 cannot be told from noise .* 0\.0[6-8]\d at best, more than"
     with pytest.warns(UserWarning, match=noise):
         FairEncoder(difference_bound=0.1, **params).fit(
             X_train, y_train, sensitive_features=s_train
