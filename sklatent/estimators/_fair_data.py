@@ -185,7 +185,14 @@ def _as_columns(values, n_samples, name):
 
 
 def target_view(
-    y, n_samples, categories, *, classes=None, likelihood=None, head_hidden_layer_sizes=None
+    y,
+    n_samples,
+    categories,
+    *,
+    classes=None,
+    likelihood=None,
+    head_hidden_layer_sizes=None,
+    head_trains=True,
 ):
     """The label as a view (classes or Gaussian values) and its tensors; None without y.
 
@@ -193,6 +200,7 @@ def target_view(
     present, when they encode ``y`` (a later chunk of ``partial_fit``). ``likelihood`` fixes the
     label's kind (a later chunk's kind is the first chunk's); None infers it from ``y``.
     ``head_hidden_layer_sizes`` are the hidden layers of the label's decoder (None: the model's).
+    A head that trains (``head_trains``) needs two classes or more.
     """
     if y is None:
         return None, None
@@ -210,10 +218,10 @@ def target_view(
                     classes, name="classes", n_samples=len(classes), ensure_2d=False, dtype=None
                 )
             )
-        if len(categories["y"]) < 2:
-            only = categories["y"].tolist()[0]
+        if head_trains and len(categories["y"]) < 2:
+            only, source = categories["y"].tolist()[0], "y" if classes is None else "classes"
             raise ValueError(
-                f"y holds one class ({only!r}): a label head needs two or more (a first "
+                f"{source} holds one class ({only!r}): a label head needs two or more (a first "
                 "partial_fit chunk of one class needs every class in classes=)."
             )
         try:

@@ -73,6 +73,7 @@ class FairTrainingRows:
                 self.categories_,
                 classes=classes,
                 head_hidden_layer_sizes=LABEL_HEAD_HIDDEN_LAYER_SIZES,
+                head_trains=self.target_weight > 0,
             )
             if self.criterion == "equalized_odds" and y_view["likelihood"] != "categorical":
                 raise ValueError("criterion='equalized_odds' needs class labels as y.")

@@ -271,6 +271,10 @@ def test_one_sensitive_group_is_an_error():
 def test_labels_of_one_class_are_an_error():
     with pytest.raises(ValueError, match=r"y holds one class \(1\): a label head needs two"):
         FairEncoder(**SMALL).fit(X, np.ones(N, int), sensitive_features=S)
+    with pytest.raises(ValueError, match=r"classes holds one class \(1\)"):
+        FairEncoder(**SMALL).partial_fit(X, Y, sensitive_features=S, classes=[1])
+    # Without a label head (target_weight=0) the labels serve no prediction.
+    FairEncoder(target_weight=0, **SMALL).fit(X, np.ones(N, int), sensitive_features=S)
     # A first chunk of one class is fine when classes= names them all.
     chunked = FairEncoder(**SMALL).partial_fit(
         X, np.ones(N, int), sensitive_features=S, classes=[0, 1]
