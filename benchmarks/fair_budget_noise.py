@@ -3,11 +3,12 @@
 ``FairEncoder(difference_bound=0.05)`` (other parameters at their defaults) on the training
 rows of each table of ``benchmarks/suite.py`` with a sensitive column, on the suite's splits
 (seeds 0-2). Per fit: the kept epoch's held-out difference and its standard error (the history's
-``valid_difference`` and ``valid_difference_error``), the smallest sensitive group among the
-held-out rows, whether the bound counted as met, which of the budget's warnings were raised,
-and the test accuracy and demographic-parity difference of a logistic regression on the codes
-(the suite's ``dp_difference``). A fit warns that its bound "cannot be told from noise" when
-that standard error exceeds half the bound.
+``valid_difference`` and ``valid_difference_error``), the rows' resolution (``valid_resolution``:
+a difference's standard error at the majority rate over the smallest and the largest group),
+the smallest sensitive group among the held-out rows, whether the bound counted as met, which
+of the budget's warnings were raised, and the test accuracy and demographic-parity difference
+of a logistic regression on the codes (the suite's ``dp_difference``). A fit warns that its
+bound "cannot be told from noise" when the resolution exceeds half the bound.
 
     .venv/bin/python benchmarks/fair_budget_noise.py
     .venv/bin/python benchmarks/fair_budget_noise.py --tables adult wage --seeds 0
@@ -56,6 +57,7 @@ def one_fit(split, X, bound):
     return {
         "held-out diff": kept["valid_difference"],
         "its s.e.": kept["valid_difference_error"],
+        "resolution": kept["valid_resolution"],
         "smallest group": kept["valid_smallest_group"],
         "met": bound_callback.met_,
         "warnings": [key for key, phrase in WARNINGS.items() if any(phrase in t for t in texts)],
@@ -71,7 +73,7 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--bound", type=float, default=0.05)
     args = parser.parse_args()
-    print(f"difference_bound={args.bound}; a fit warns of noise when its s.e. > {args.bound / 2}")
+    print(f"difference_bound={args.bound}; a fit warns of noise at a resolution > {args.bound / 2}")
     print(
         "table             seed  held-out diff  its s.e.  smallest group  met    test acc  "
         "test DP  warnings"
@@ -86,7 +88,8 @@ def main():
             n_noisy += "noise" in row["warnings"]
             print(
                 f"{table:17s} {seed:4d}  {row['held-out diff']:13.3f}  {row['its s.e.']:8.3f}  "
-                f"{row['smallest group']:14d}  {row['met']!s:5s}  {row['test acc']:8.3f}  "
+                f"{row['resolution']:10.3f}  {row['smallest group']:14d}  {row['met']!s:5s}  "
+                f"{row['test acc']:8.3f}  "
                 f"{row['test DP']:7.3f}  {', '.join(row['warnings']) or '-'}",
                 flush=True,
             )

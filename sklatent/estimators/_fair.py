@@ -107,9 +107,9 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         :math:`n` held-out rows (our formulation, after Agarwal et al. 2018; see
         :class:`~sklatent.training.HeldOutBound`). Needs class labels ``y`` and
         ``target_weight > 0``. The difference reached and the weight it took are
-        ``difference_`` and ``independence_weight_``; a bound not met warns, as does one
-        whose estimate's standard error exceeds half the bound (too few held-out rows to
-        check it: about 0.05 on 200 rows). Other classifiers' differences are close to these.
+        ``difference_`` and ``independence_weight_``; a bound not met warns, as does one that
+        the held-out groups are too small to check (a difference's standard error there above
+        half the bound: about 0.07 for 200 rows). Other classifiers' differences are close.
     beta : float, default=0.1
         :math:`\beta`, the weight of the KL (compression) term.
     target_weight : float, default=1.0
