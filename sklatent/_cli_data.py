@@ -157,39 +157,46 @@ def fit_preprocessing(frame, *, features, max_categories, **roles):
     return {"format": _FORMAT, "format_version": _FORMAT_VERSION, "columns": columns, **roles}
 
 
+def _features_of(column):
+    """The preprocessed features of one column of the spec: itself, or one per category."""
+    if column["kind"] == "numeric":
+        return [column["name"]]
+    return [f"{column['name']}={category}" for category in column["categories"]]
+
+
 def feature_names(spec):
     """Names of the preprocessed features: numeric columns, then ``column=category`` per one-hot."""
-    names = []
-    for column in spec["columns"]:
-        if column["kind"] == "numeric":
-            names.append(column["name"])
-        else:
-            names.extend(f"{column['name']}={category}" for category in column["categories"])
-    return names
+    return [name for column in spec["columns"] for name in _features_of(column)]
 
 
 def expand_views(views, spec):
     """``views`` with each input categorical column replaced by the names of its one-hot features.
 
-    A user names the columns of the file; the estimator sees ``column=category`` features.
+    A user names the columns of the file; the estimator sees ``column=category`` features
+    (positions count those features).
     """
     one_hot = {
-        column["name"]: [f"{column['name']}={category}" for category in column["categories"]]
+        column["name"]: _features_of(column)
         for column in spec["columns"]
         if column["kind"] == "categorical"
     }
 
-    def expand(columns):
+    def expand(name, columns, likelihood="gaussian"):
         if isinstance(columns, str):
             columns = [columns]
         if not isinstance(columns, (list, tuple)):
-            return columns  # positions, a slice: the estimator checks them
+            return columns  # positions: the estimator checks them
+        if likelihood == "categorical" and any(column in one_hot for column in columns):
+            raise CommandLineError(
+                f"view {name!r}: the command line one-hot encodes categorical columns, so a "
+                "view of them is a gaussian (the default) or bernoulli one, not categorical"
+            )
         return [feature for column in columns for feature in one_hot.get(column, [column])]
 
     return {
-        name: {**view, "columns": expand(view["columns"])}
+        name: {**view, "columns": expand(name, view["columns"], view.get("likelihood"))}
         if isinstance(view, dict) and "columns" in view
-        else expand(view)
+        else expand(name, view)
         for name, view in views.items()
     }
 

@@ -103,7 +103,7 @@ def test_target_columns_name_the_attributes_and_their_codes(fitted, tmp_path):
     assert list(pd.read_csv(codes).columns)[:2] == ["income_0", "sex_0"]
 
 
-def test_views_may_name_the_files_categorical_columns(fitted, tmp_path):
+def test_views_may_name_the_files_categorical_columns(fitted, tmp_path, capsys):
     out = tmp_path / "model"
     args = ["fit", "--estimator", "StructuredVAE", "--data", str(fitted / "train.csv")]
     views = "views={'person': ['age', 'sex'], 'work': {'columns': ['workclass', 'hours_per_week']}}"
@@ -114,6 +114,9 @@ def test_views_may_name_the_files_categorical_columns(fitted, tmp_path):
     n_classes = {c["name"]: len(c["categories"]) for c in spec["columns"] if "categories" in c}
     widths = {view["name"]: len(view["columns"]) for view in model.views_}
     assert widths == {"person": 1 + n_classes["sex"], "work": n_classes["workclass"] + 1}
+    categorical = "views={'a': {'columns': ['sex'], 'likelihood': 'categorical'}, 'b': ['age']}"
+    assert main([*args, *drop, "--param", categorical, "--out", str(tmp_path / "other")]) == 2
+    assert "one-hot encodes categorical columns" in capsys.readouterr().err
 
 
 def test_parquet_round_trip(fitted, tmp_path):

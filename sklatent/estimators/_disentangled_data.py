@@ -116,7 +116,8 @@ def warn_of_guessed_labels(attributes):
             warn_at_caller(
                 f"Attribute {name!r}: its {n_classes} distinct whole numbers are read as "
                 f"{n_classes} classes. If it is a measurement, declare it: "
-                f"attribute_types={{{name!r}: 'continuous'}}.",
+                f"attribute_types={{{name!r}: 'continuous'}} ('categorical' keeps the classes "
+                "and silences this).",
                 UserWarning,
             )
         n_minus_one = int(np.sum(values == -1))
@@ -124,8 +125,9 @@ def warn_of_guessed_labels(attributes):
             warn_at_caller(
                 f"Attribute {name!r}: {n_minus_one} rows hold -1, read as a "
                 "missing label (scikit-learn's mark of an unlabelled row) and left out of its "
-                "readout and penalty. If -1 is a class, encode the labels as text (e.g. "
-                "y.astype(str)) or shift them.",
+                "readout and penalty. Mark missing labels NaN instead to silence this; if -1 "
+                "is a class, encode the labels as text (e.g. y.astype('string'), which keeps "
+                "NaN missing).",
                 UserWarning,
             )
 

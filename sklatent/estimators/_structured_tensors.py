@@ -55,11 +55,16 @@ def view_tensors(views, categories, X, *, fitting):
     observed = present[:, informative].any(axis=1)
     if not observed.all():
         row = np.flatnonzero(~observed)[0]
+        lone = (
+            " With one view (as without views), impute missing values first (e.g. "
+            "sklearn.impute.SimpleImputer), or group the columns into views so that a NaN "
+            "hides only its own."
+            if sum(informative) == 1
+            else ""
+        )
         raise ValueError(
             f"Row {row} has a NaN in every view that informs the code: a view with a NaN in a "
-            "row is missing there, so nothing is left to encode. Without views, X is one "
-            "view: impute missing values first (e.g. sklearn.impute.SimpleImputer), or group "
-            "the columns into views so that a NaN hides only its own."
+            f"row is missing there, so nothing is left to encode.{lone}"
         )
     tensors[PRESENT] = torch.as_tensor(present, dtype=torch.float32)
     return tensors

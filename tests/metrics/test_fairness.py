@@ -357,9 +357,21 @@ def test_best_under_budget_keeps_a_margin_for_the_spread_over_folds():
 def test_best_under_budget_falls_back_to_the_fairest_with_a_warning():
     refit = best_under_budget("dp", 0.01)
     results = {"mean_test_accuracy": [0.9, 0.8], "mean_test_dp": [-0.3, np.nan]}
-    with pytest.warns(UserWarning, match=r"No candidate meets the budget.*-0.3, below -0.01") as w:
+    with pytest.warns(UserWarning, match=r"No candidate meets the budget.*-0.3, below -0.01"):
         assert refit(results) == 0
-    assert {caught.filename for caught in w} == {__file__}  # the caller's line
+    # Called by GridSearchCV, the warning names the line that called the search's fit.
+    X, y, s = _fairness_data()
+    search = GridSearchCV(
+        LogisticRegression(),
+        {"C": [1.0, 10.0]},
+        scoring={"accuracy": "accuracy", "dp": demographic_parity_scorer()},
+        refit=best_under_budget("dp", 1e-6),
+        cv=StratifiedKFold(3),
+    )
+    with sklearn.config_context(enable_metadata_routing=True):
+        with pytest.warns(UserWarning, match="No candidate meets the budget") as caught:
+            search.fit(X, y, sensitive_features=s)
+    assert {w.filename for w in caught} == {__file__}
 
 
 def test_the_warning_says_when_the_margin_or_utility_excluded_a_candidate_within_budget():
