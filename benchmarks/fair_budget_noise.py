@@ -75,8 +75,8 @@ def main():
     args = parser.parse_args()
     print(f"difference_bound={args.bound}; a fit warns of noise at a resolution > {args.bound / 2}")
     print(
-        "table             seed  held-out diff  its s.e.  smallest group  met    test acc  "
-        "test DP  warnings"
+        "table             seed  held-out diff  its s.e.  resolution  smallest group  met    "
+        "test acc  test DP  warnings"
     )
     exceeded = n_fits = n_noisy = 0
     for table in args.tables:
