@@ -116,6 +116,7 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
     formulation, consistent with its abstract. ``X_next`` and ``actions`` are per-row metadata:
     ``Pipeline.fit(..., mechanismencoder__X_next=...)`` passes them, and with metadata routing
     (``set_fit_request(X_next=True, actions=True)``) cross-validation splits them with ``X``.
+    A pipeline's earlier steps transform ``X`` only, not ``X_next``: preprocess both before.
 
     References
     ----------
@@ -335,7 +336,7 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
         X : array-like of shape (n_samples, n_features)
             Observations.
         actions : array-like, default=None
-            As in :meth:`fit`.
+            As in :meth:`fit`; needed when the model was fitted with them.
 
         Returns
         -------
@@ -348,4 +349,10 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
             tensors[ACTIONS] = actions.to(self._device)
         elif self.mechanism == "translation_unknown":
             raise ValueError("mechanism='translation_unknown' needs actions to predict.")
+        elif self.mechanism == "translation" and not self.collapse_term_active_:
+            # Fitted with offsets: without them every offset would be 0 and the "prediction"
+            # the current code.
+            raise ValueError(
+                "This model was fitted with actions: predict_next needs the offset of each row."
+            )
         return self._apply(tensors, lambda module, b: module.predict_next(b), X.dtype)

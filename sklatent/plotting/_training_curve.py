@@ -1,8 +1,26 @@
 """Training curves: every recorded loss term against the epoch."""
 
 import numpy as np
+from sklearn.pipeline import Pipeline
 
 from ..utils._sklearn_compat import check_is_fitted
+
+
+def _trained_estimator(estimator):
+    """The fitted estimator whose history is plotted: ``estimator``, or a pipeline's step."""
+    if isinstance(estimator, Pipeline):
+        check_is_fitted(estimator)
+        trained = [step for _, step in estimator.steps if hasattr(step, "net_")]
+        if not trained:
+            raise ValueError("No step of this Pipeline is a sklatent estimator with a history_.")
+        return trained[-1]
+    if not hasattr(type(estimator), "history_"):
+        raise TypeError(
+            f"{type(estimator).__name__} records no training history: pass a sklatent "
+            "estimator, or a Pipeline holding one."
+        )
+    check_is_fitted(estimator, "net_")
+    return estimator
 
 
 class TrainingCurveDisplay:
@@ -48,8 +66,8 @@ class TrainingCurveDisplay:
 
         Parameters
         ----------
-        estimator : fitted sklatent estimator
-            Any estimator with a ``history_``.
+        estimator : fitted sklatent estimator or Pipeline
+            Any estimator with a ``history_``, or a Pipeline holding one (its last such step).
         terms : str or list of str, default=None
             History keys to plot, such as ``["train_kl", "valid_loss"]`` (or one key); None
             plots every ``train_*`` and ``valid_*`` term recorded in every epoch.
@@ -60,7 +78,7 @@ class TrainingCurveDisplay:
         -------
         display : TrainingCurveDisplay
         """
-        check_is_fitted(estimator, "net_")
+        estimator = _trained_estimator(estimator)
         history = estimator.history_
         if terms is None:
             common = set.intersection(*(set(row) for row in history))

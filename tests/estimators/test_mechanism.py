@@ -146,6 +146,22 @@ def test_score_is_the_negative_equivariance_error(translations):
     )
 
 
+def test_predict_next_needs_the_actions_the_model_was_fitted_with(translations):
+    data = translations
+    enc = MechanismEncoder(4, max_epochs=1, **FAST)
+    enc.fit(data.X[:200], X_next=data.X_next[:200], actions=data.actions[:200])
+    with pytest.raises(ValueError, match="fitted with actions: predict_next needs"):
+        enc.predict_next(data.X[:5])
+    with pytest.warns(UserWarning, match="without actions"):
+        no_actions = MechanismEncoder(4, max_epochs=1, **FAST).fit(
+            data.X[:200], X_next=data.X_next[:200]
+        )
+    # Fitted without offsets (shared latents of consecutive observations), the code is kept.
+    np.testing.assert_allclose(
+        no_actions.predict_next(data.X[:5]), no_actions.transform(data.X[:5])
+    )
+
+
 def test_pipeline_passes_metadata_without_routing(translations):
     data = translations
     pipe = make_pipeline(MechanismEncoder(4, max_epochs=1, **FAST), StandardScaler())
