@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
-from sklearn import config_context
+from sklearn import config_context, get_config
 from sklearn.metrics import make_scorer
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import UNUSED
@@ -28,16 +28,22 @@ __all__ = [
 
 
 _NO_SENSITIVE_FEATURES = (
-    "{scorer} needs the sensitive features of the scored rows and received none. Enable "
-    "metadata routing with sklearn.set_config(enable_metadata_routing=True) and pass them to "
-    "fit, e.g. GridSearchCV(...).fit(X, y, sensitive_features=s): the scorer requests them "
-    "(set_score_request(sensitive_features=True)), so each fold is scored with its own rows."
+    "{scorer} needs the sensitive features of the scored rows and received none. {routing}"
+    "pass them to fit, e.g. GridSearchCV(...).fit(X, y, sensitive_features=s): the scorer "
+    "requests them (set_score_request(sensitive_features=True)), so each fold is scored with "
+    "its own rows."
 )
 
 
 def _require(sensitive_features, scorer):
     if sensitive_features is None:
-        raise ValueError(_NO_SENSITIVE_FEATURES.format(scorer=scorer))
+        routing = (
+            "Metadata routing is on: "
+            if get_config()["enable_metadata_routing"]
+            else "Enable metadata routing with sklearn.set_config(enable_metadata_routing=True) "
+            "and "
+        )
+        raise ValueError(_NO_SENSITIVE_FEATURES.format(scorer=scorer, routing=routing))
 
 
 def _demographic_parity(y_true, y_pred, *, sensitive_features=None, method="between_groups"):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+from sklearn.pipeline import Pipeline
 
 from ..utils._validation import check_non_negative
 
@@ -14,8 +15,10 @@ def latent_report(estimator, X, *, threshold=0.01):
 
     Parameters
     ----------
-    estimator : fitted estimator with a ``posterior(X)`` method
-        :class:`~sklatent.BetaVAE` or :class:`~sklatent.MutualInformationMachine`.
+    estimator : fitted estimator with a ``posterior(X)`` method, or Pipeline holding one
+        :class:`~sklatent.BetaVAE` or :class:`~sklatent.MutualInformationMachine`; in a
+        :class:`~sklearn.pipeline.Pipeline`, the last such step, fed by the steps before it
+        (as :func:`active_units` encodes through the pipeline).
     X : array-like of shape (n_samples, n_features)
         Data to encode.
     threshold : float, default=0.01
@@ -40,6 +43,8 @@ def latent_report(estimator, X, *, threshold=0.01):
     ['activity', 'active', 'posterior_variance', 'kl']
     """
     check_non_negative(threshold, "threshold")
+    if isinstance(estimator, Pipeline):
+        estimator, X = _posterior_step(estimator, X)
     mean, variance = estimator.posterior(X)
     mean, variance = mean.astype(np.float64), variance.astype(np.float64)
     activity = mean.var(axis=0)
@@ -54,3 +59,11 @@ def latent_report(estimator, X, *, threshold=0.01):
         },
         index=pd.Index(estimator.get_feature_names_out(), name="latent"),
     )
+
+
+def _posterior_step(pipeline, X):
+    """A pipeline's last step with a posterior, and ``X`` through the steps before it."""
+    index = [i for i, (_, step) in enumerate(pipeline.steps) if hasattr(step, "posterior")]
+    if not index:
+        raise TypeError("latent_report needs a step with a posterior(X) method in the Pipeline.")
+    return pipeline[index[-1]], (pipeline[: index[-1]].transform(X) if index[-1] else X)

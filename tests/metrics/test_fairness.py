@@ -313,6 +313,9 @@ def test_scorers_without_sensitive_features_say_how_to_route_them(make):
     pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
     with pytest.raises(ValueError, match="enable_metadata_routing=True"):
         make()(pipe, X, y)
+    with sklearn.config_context(enable_metadata_routing=True):  # on, and still none passed
+        with pytest.raises(ValueError, match="Metadata routing is on: pass them to fit"):
+            make()(pipe, X, y)
     # routing off: a search scores without them and, with error_score="raise", says so
     search = GridSearchCV(
         pipe,

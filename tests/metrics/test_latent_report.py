@@ -31,3 +31,19 @@ def test_negative_threshold_is_refused(vae):
     for threshold in (-1, None, "0.1"):  # None and "0.1" raised numpy's TypeError
         with pytest.raises(ValueError, match="threshold must be a finite non-negative number"):
             latent_report(vae, X, threshold=threshold)
+
+
+def test_a_pipeline_is_reported_through_its_steps():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    vae = BetaVAE(n_components=2, max_epochs=3, random_state=0)
+    pipe = make_pipeline(StandardScaler(), vae, LogisticRegression()).fit(X, X[:, 0] > 0)
+    scaled = pipe[0].transform(X)
+    report = latent_report(pipe, X)
+    np.testing.assert_allclose(report["activity"], vae.posterior(scaled)[0].var(axis=0), rtol=1e-5)
+    alone = make_pipeline(vae)  # the step first: X goes in as it is
+    np.testing.assert_allclose(latent_report(alone, scaled)["kl"], report["kl"], rtol=1e-6)
+    with pytest.raises(TypeError, match="a step with a posterior"):
+        latent_report(make_pipeline(StandardScaler()).fit(X), X)
