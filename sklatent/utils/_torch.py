@@ -40,6 +40,13 @@ def resolve_device(device):
             f"device={device!r} asks for CUDA but torch sees no GPU here; use device='auto' to "
             "fall back to the CPU."
         )
+    if resolved.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(
+            f"device={device!r} asks for Apple's MPS, which this torch build or machine lacks; "
+            "use device='auto' to fall back to the CPU."
+        )
+    if resolved.type == "meta":
+        raise ValueError("device='meta' holds no data: a model cannot train or encode there.")
     return resolved
 
 

@@ -19,6 +19,11 @@ def test_unknown_or_missing_devices_are_refused():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="no GPU"):
             resolve_device("cuda")
+    if not torch.backends.mps.is_available():
+        with pytest.raises(ValueError, match="lacks; use device='auto'"):
+            resolve_device("mps")
+    with pytest.raises(ValueError, match="holds no data"):
+        resolve_device("meta")
 
 
 def test_float32_arrays_are_shared_and_read_only_ones_copied():
