@@ -316,6 +316,7 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
         """
         check_is_fitted(self, "net_")
         X = self._validate_X(X, reset=False)
+        self._check_actions_kept(actions)
         X, X_next, actions = self._transitions(X, X_next, actions)
         tensors = {FEATURES: self._to_tensor(X), NEXT_FEATURES: self._to_tensor(X_next)}
         actions = self._check_actions(actions, len(X), fitting=False)
@@ -349,10 +350,6 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
             tensors[ACTIONS] = actions.to(self._device)
         elif self.mechanism == "translation_unknown":
             raise ValueError("mechanism='translation_unknown' needs actions to predict.")
-        elif self.mechanism == "translation" and not self.collapse_term_active_:
-            # Fitted with offsets: without them every offset would be 0 and the "prediction"
-            # the current code.
-            raise ValueError(
-                "This model was fitted with actions: predict_next needs the offset of each row."
-            )
+        else:
+            self._check_actions_kept(actions)
         return self._apply(tensors, lambda module, b: module.predict_next(b), X.dtype)

@@ -76,10 +76,19 @@ class MechanismTransitionRows:
             )
         return X, X_next, actions
 
+    def _check_actions_kept(self, actions):
+        """A translation model fitted with actions needs them to score, predict or train on:
+        without them every offset would be 0 (``collapse_term_active_`` is False exactly for a
+        translation fitted with actions)."""
+        if actions is None and self.mechanism == "translation" and not self.collapse_term_active_:
+            raise ValueError("This model was fitted with actions: pass the offset of each row.")
+
     def _transition_tensors(self, X, X_next, actions, *, first):
         """Validate a fit's transitions and return their tensors; ``first`` learns the
         features and the action labels (else the fitted ones encode the chunk)."""
         X = self._validate_X(X, reset=first)
+        if not first:
+            self._check_actions_kept(actions)
         X, X_next, actions = self._transitions(X, X_next, actions)
         actions = self._check_actions(actions, len(X), fitting=first)
         if first:

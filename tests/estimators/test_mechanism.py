@@ -146,12 +146,16 @@ def test_score_is_the_negative_equivariance_error(translations):
     )
 
 
-def test_predict_next_needs_the_actions_the_model_was_fitted_with(translations):
+def test_a_model_fitted_with_actions_needs_them_to_predict_score_and_train(translations):
     data = translations
     enc = MechanismEncoder(4, max_epochs=1, **FAST)
     enc.fit(data.X[:200], X_next=data.X_next[:200], actions=data.actions[:200])
-    with pytest.raises(ValueError, match="fitted with actions: predict_next needs"):
+    with pytest.raises(ValueError, match="fitted with actions: pass the offset of each row"):
         enc.predict_next(data.X[:5])
+    with pytest.raises(ValueError, match="fitted with actions"):
+        enc.score(data.X[:50], X_next=data.X_next[:50])
+    with pytest.raises(ValueError, match="fitted with actions"):
+        enc.partial_fit(data.X[:50], X_next=data.X_next[:50])
     with pytest.warns(UserWarning, match="without actions"):
         no_actions = MechanismEncoder(4, max_epochs=1, **FAST).fit(
             data.X[:200], X_next=data.X_next[:200]
