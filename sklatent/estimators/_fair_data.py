@@ -218,7 +218,7 @@ def target_view(
                     classes, name="classes", n_samples=len(classes), ensure_2d=False, dtype=None
                 )
             )
-        if head_trains and len(categories["y"]) < 2:
+        if head_trains and not learned_before and len(categories["y"]) < 2:
             only, source = categories["y"].tolist()[0], "y" if classes is None else "classes"
             raise ValueError(
                 f"{source} holds one class ({only!r}): a label head needs two or more (a first "

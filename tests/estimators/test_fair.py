@@ -274,7 +274,9 @@ def test_labels_of_one_class_are_an_error():
     with pytest.raises(ValueError, match=r"classes holds one class \(1\)"):
         FairEncoder(**SMALL).partial_fit(X, Y, sensitive_features=S, classes=[1])
     # Without a label head (target_weight=0) the labels serve no prediction.
-    FairEncoder(target_weight=0, **SMALL).fit(X, np.ones(N, int), sensitive_features=S)
+    headless = FairEncoder(target_weight=0, **SMALL)
+    headless.fit(X, np.ones(N, int), sensitive_features=S)
+    headless.partial_fit(X, np.ones(N, int), sensitive_features=S)  # a later chunk too
     # A first chunk of one class is fine when classes= names them all.
     chunked = FairEncoder(**SMALL).partial_fit(
         X, np.ones(N, int), sensitive_features=S, classes=[0, 1]
