@@ -49,7 +49,12 @@ def parse_attributes(y, attribute_types, n_samples, fitted_names=None):
     if frame is None:
         array = array.reshape(n_samples, -1)
         names = [f"attr{k}" for k in range(array.shape[1])]
-        if fitted_names is not None and len(fitted_names) == array.shape[1]:
+        if fitted_names is not None:
+            if len(fitted_names) != array.shape[1]:
+                raise ValueError(
+                    f"y has {array.shape[1]} column(s); the model was fitted on "
+                    f"{len(fitted_names)} attribute(s), {fitted_names}."
+                )
             names = list(fitted_names)
         frame = pd.DataFrame(array, columns=names)
     names = [str(name) for name in frame.columns]

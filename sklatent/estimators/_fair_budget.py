@@ -6,7 +6,6 @@ code's label head, and of a logistic regression refitted on the codes, meet the 
 margin for the noise of that estimate.
 """
 
-import math
 import warnings
 
 import numpy as np
@@ -85,13 +84,15 @@ def group_difference(y_true, y_pred, groups, criterion, n_classes):
 
 
 def resolution(labels, groups, n_groups, criterion):
-    r"""How finely the held-out rows can tell a group difference: its standard error at best.
+    r"""How finely the held-out rows can tell a group difference: about its standard error.
 
-    :math:`\sqrt{p(1 - p)\,(1/n_{\min} + 1/n_{\max})}` at the labels' majority rate :math:`p`,
-    over the smallest and the largest group (for equalized odds, the groups' rows within each
-    true class, the worst class); infinite when a group has no row. Unlike the difference's own
-    standard error it does not vanish when a group's predicted rate is 0 or 1: a group of 8
-    rows moves its rate by 0.125 a row whatever the predictions.
+    :math:`\sqrt{p(1 - p)\,(1/n_{\min} + 1/n_{\max})}` at the labels' majority rate :math:`p`
+    (with two rows of each kind added, as Agresti and Coull 1998 do, so that rows of one class
+    do not give 0), over the smallest and the largest group (for equalized odds, the groups'
+    rows within each true class, the worst class); 1, the whole range of a difference, when a
+    group has no row. Unlike the difference's own standard error it does not vanish when a
+    group's predicted rate is 0 or 1: a group of 8 rows moves its rate by 0.125 a row whatever
+    the predictions.
 
     Returns
     -------
@@ -100,7 +101,7 @@ def resolution(labels, groups, n_groups, criterion):
     smallest : int
         The rows of the smallest group (within a class, for equalized odds).
     """
-    majority_rate = np.bincount(labels).max() / len(labels)
+    majority_rate = (np.bincount(labels).max() + 2) / (len(labels) + 4)
     if criterion == "demographic_parity":
         subsets = [np.ones(len(labels), dtype=bool)]
     else:
@@ -108,7 +109,7 @@ def resolution(labels, groups, n_groups, criterion):
     sizes = [np.bincount(groups[rows], minlength=n_groups) for rows in subsets]
     smallest = int(min(size.min() for size in sizes))
     if smallest == 0:
-        return math.inf, 0
+        return 1.0, 0
     spread = max(1 / size.min() + 1 / size.max() for size in sizes)
     return float(np.sqrt(majority_rate * (1 - majority_rate) * spread)), smallest
 
@@ -272,15 +273,17 @@ class DifferenceBoundMixin:
         # difference more finely than that, even an estimate of 0 is within two standard errors
         # of the bound: no evidence that it holds. Measured on the suite's tables
         # (benchmarks/fair_budget_noise.py; benchmarks/RESULTS.md).
-        finest = kept["valid_resolution"]
+        finest, smallest = kept["valid_resolution"], kept["valid_smallest_group"]
         if finest > self.difference_bound / 2:
+            within = " within a class" if self.criterion == "equalized_odds" else ""
+            rows = "no held-out row" if smallest == 0 else f"{smallest} held-out row(s)"
             messages.append(
                 f"difference_bound={self.difference_bound} cannot be told from noise on these "
                 f"held-out rows: a difference between their groups has a standard error of "
-                f"{finest:.3f} at best, more than half the bound (the smallest sensitive group "
-                f"has {kept['valid_smallest_group']} held-out rows), so the difference on new "
-                "rows may well exceed the bound. More rows, a larger validation_fraction or "
-                "merging small groups make the check meaningful."
+                f"about {finest:.3f}, more than half the bound (the smallest sensitive group "
+                f"has {rows}{within}), so the difference on new rows may well exceed the "
+                "bound. More rows, a larger validation_fraction or merging small groups make "
+                "the check meaningful."
             )
         if messages:
             warn_at_caller(" ".join(messages), UserWarning)

@@ -3,6 +3,7 @@
 import contextlib
 import inspect
 import math
+from collections import OrderedDict
 
 import torch
 from skorch import NeuralNet
@@ -305,14 +306,26 @@ class _NoOptimizer(torch.optim.Optimizer):
     """The optimizer slot of a net that only encodes (:func:`initialized_to_encode`).
 
     An ``Optimizer`` to skorch (which registers optimizers by type), holding no parameters;
-    ``Optimizer.__init__`` is not called, as it is what imports ``torch._dynamo``.
+    ``Optimizer.__init__`` is not called, as it is what imports ``torch._dynamo``, so the hook
+    tables it would create are set here.
     """
 
     def __init__(self, params, **kwargs):
         self.defaults, self.state, self.param_groups = {}, {}, []
+        for hooks in (
+            "_optimizer_step_pre_hooks",
+            "_optimizer_step_post_hooks",
+            "_optimizer_state_dict_pre_hooks",
+            "_optimizer_state_dict_post_hooks",
+            "_optimizer_load_state_dict_pre_hooks",
+            "_optimizer_load_state_dict_post_hooks",
+        ):
+            setattr(self, hooks, OrderedDict())
 
-    def step(self, closure=None):
+    def _refuse(self, *args, **kwargs):
         raise RuntimeError("a net restored to encode does not train: fit builds its own")
+
+    step = state_dict = load_state_dict = _refuse
 
 
 def initialized_to_encode(net):
@@ -320,11 +333,19 @@ def initialized_to_encode(net):
 
     Such a net never trains (``fit`` and ``partial_fit`` build nets of their own and copy the
     weights); and a process's first torch optimizer imports ``torch._dynamo``, about a second
-    on two cores: most of the time of loading a model, for nothing.
+    on two cores: most of the time of loading a model, for nothing. The net's parameters keep
+    naming the real optimizers.
     """
-    for name, value in list(vars(net).items()):
-        if isinstance(value, type) and issubclass(value, torch.optim.Optimizer):
-            # Not set_params: it checks the optimizers' own parameters (``optimizer__*``)
-            # against the prefixes that the net registers only as it initialises.
-            setattr(net, name, _NoOptimizer)
-    return net.initialize()
+    optimizers = {
+        name: value
+        for name, value in vars(net).items()
+        if isinstance(value, type) and issubclass(value, torch.optim.Optimizer)
+    }
+    for name in optimizers:
+        # Not set_params: it checks the optimizers' own parameters (``optimizer__*``) against
+        # the prefixes that the net registers only as it initialises. A class is set plainly.
+        setattr(net, name, _NoOptimizer)
+    net.initialize()
+    for name, optimizer in optimizers.items():
+        setattr(net, name, optimizer)
+    return net

@@ -25,7 +25,8 @@ def resolve_device(device):
     Raises
     ------
     ValueError
-        If ``device`` is not a device name, or names a CUDA device that this machine lacks.
+        If ``device`` is not a device name, names a CUDA or MPS device that this machine lacks,
+        or is the ``meta`` device (which holds no data).
     """
     if isinstance(device, str) and device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -46,7 +47,7 @@ def resolve_device(device):
             "use device='auto' to fall back to the CPU."
         )
     if resolved.type == "meta":
-        raise ValueError("device='meta' holds no data: a model cannot train or encode there.")
+        raise ValueError(f"device={device!r} holds no data: a model cannot train or encode there.")
     return resolved
 
 

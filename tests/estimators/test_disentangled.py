@@ -153,6 +153,8 @@ def test_a_named_series_names_its_attribute():
         fitted.partial_fit(FEATURES, other.rename("renamed") if hasattr(other, "rename") else other)
     with pytest.raises(ValueError, match=r"attributes \['digit'\]; the model was fitted on"):
         unnamed.score(FEATURES, LABELS[["digit"]])
+    with pytest.raises(ValueError, match=r"y has 2 column\(s\); the model was fitted on 1"):
+        unnamed.score(FEATURES, LABELS.to_numpy())
 
 
 def test_single_valued_attributes_and_wrong_shapes_are_errors():
