@@ -162,8 +162,9 @@ class TradeoffDisplay:
             <= 0, which such a scorer always gives; pass False for a cost scorer that returns
             the cost itself (then its search's ``refit``/``rank_test_`` treat it as a utility).
         cost_name : str, default=None
-            x-axis label; None uses ``x``, with a ``neg_`` prefix dropped (or ``" (negated)"``
-            appended) when negated.
+            x-axis label; None uses ``x``, with a ``neg_`` prefix dropped when negated (or
+            ``", minus its score"`` appended: ``"dp, minus its score"`` for the parity scorer,
+            whose score is the negated difference).
         utility_name : str, default=None
             y-axis label; None uses ``y``.
         ax : matplotlib Axes, default=None
@@ -194,7 +195,7 @@ class TradeoffDisplay:
         if cost_name is None:
             cost_name = x
             if negate_x:
-                cost_name = x[len("neg_") :] if x.startswith("neg_") else f"{x} (negated)"
+                cost_name = x[len("neg_") :] if x.startswith("neg_") else f"{x}, minus its score"
         labels = _format_params(cv_results["params"]) if "params" in cv_results else None
         display = cls(
             cost,

@@ -123,6 +123,10 @@ def test_from_cv_results_takes_the_dict_and_respects_negate_x(search):
     # Positive scores are not negated by default.
     display = TradeoffDisplay.from_cv_results(search, x="accuracy", y="accuracy")
     np.testing.assert_allclose(display.cost, search.cv_results_["mean_test_accuracy"])
+    # A negated scorer without the neg_ prefix: the label says the cost is minus the score.
+    results = {**search.cv_results_, "mean_test_dp": search.cv_results_["mean_test_neg_log_loss"]}
+    display = TradeoffDisplay.from_cv_results(results, x="dp", y="accuracy")
+    assert display.ax_.get_xlabel() == "dp, minus its score"
 
 
 def test_bad_scorer_names_are_refused_clearly(search):
