@@ -57,6 +57,13 @@ class MechanismTransitionRows:
             actions = _actions_of_consecutive_rows(actions, len(X))
             X, X_next = X[:-1], X[1:]
         else:
+            names = getattr(X_next, "columns", None)
+            fitted = getattr(self, "feature_names_in_", None)
+            if names is not None and fitted is not None and list(map(str, names)) != list(fitted):
+                raise ValueError(
+                    f"X_next has the columns {list(names)}; X has {list(fitted)}: both are "
+                    "observations of the same kind, in the same order."
+                )
             X_next = check_auxiliary(X_next, name="X_next", n_samples=len(X))
             if X_next.shape[1] != X.shape[1]:
                 raise ValueError(

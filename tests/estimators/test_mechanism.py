@@ -98,6 +98,18 @@ def test_wrong_shapes_get_clear_errors(translations, kwargs, message):
         MechanismEncoder(4, max_epochs=1, **FAST).fit(data.X, **arguments)
 
 
+def test_x_next_columns_must_be_those_of_x(translations):
+    import pandas as pd
+
+    data = translations
+    X = pd.DataFrame(data.X[:100], columns=list("abcdefghij")[: data.X.shape[1]])
+    shuffled = X.iloc[:, ::-1]  # the same observations in another column order
+    with pytest.raises(ValueError, match=r"X_next has the columns .* in the same order"):
+        MechanismEncoder(4, max_epochs=1, **FAST).fit(
+            X, X_next=shuffled, actions=data.actions[:100]
+        )
+
+
 def test_linear_needs_a_square_matrix_and_no_actions():
     data = make_mechanism_pairs(50, 3, "linear", random_state=0)
     with pytest.raises(ValueError, match="transition_matrix"):
