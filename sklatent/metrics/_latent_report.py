@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from ..utils._validation import check_non_negative
+from ..utils._validation import check_non_negative, last_step_with
 
 
 def latent_report(estimator, X, *, threshold=0.01):
@@ -63,7 +63,7 @@ def latent_report(estimator, X, *, threshold=0.01):
 
 def _posterior_step(pipeline, X):
     """A pipeline's last step with a posterior, and ``X`` through the steps before it."""
-    index = [i for i, (_, step) in enumerate(pipeline.steps) if hasattr(step, "posterior")]
-    if not index:
+    index = last_step_with(pipeline, "posterior")
+    if index is None:
         raise TypeError("latent_report needs a step with a posterior(X) method in the Pipeline.")
-    return pipeline[index[-1]], (pipeline[: index[-1]].transform(X) if index[-1] else X)
+    return pipeline[index], (pipeline[:index].transform(X) if index else X)

@@ -4,16 +4,17 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from ..utils._sklearn_compat import check_is_fitted
+from ..utils._validation import last_step_with
 
 
 def _trained_estimator(estimator):
     """The fitted estimator whose history is plotted: ``estimator``, or a pipeline's step."""
     if isinstance(estimator, Pipeline):
         check_is_fitted(estimator)
-        trained = [step for _, step in estimator.steps if hasattr(step, "net_")]
-        if not trained:
+        index = last_step_with(estimator, "net_")
+        if index is None:
             raise ValueError("No step of this Pipeline is a sklatent estimator with a history_.")
-        return trained[-1]
+        return estimator[index]
     if not hasattr(type(estimator), "history_"):
         raise TypeError(
             f"{type(estimator).__name__} records no training history: pass a sklatent "

@@ -268,3 +268,13 @@ def check_hidden_layer_sizes(hidden_layer_sizes):
     if np.any(sizes < 1):
         raise ValueError(f"hidden_layer_sizes must be positive, got {hidden_layer_sizes!r}.")
     return tuple(int(size) for size in sizes)
+
+
+def last_step_with(pipeline, attribute):
+    """Index of the last step of ``pipeline`` that has ``attribute`` (None when none has it).
+
+    The sklatent step of a user's pipeline is rarely the last one (a classifier often follows
+    it): displays and reports that read a sklatent estimator look it up this way.
+    """
+    found = [i for i, (_, step) in enumerate(pipeline.steps) if hasattr(step, attribute)]
+    return found[-1] if found else None
