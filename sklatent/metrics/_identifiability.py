@@ -58,11 +58,11 @@ def mean_correlation_coefficient(Z_true, Z_learned, *, method="pearson", return_
 
     .. math::
 
-        \mathrm{MCC} = \frac{1}{k} \max_{\pi} \sum_{i=1}^{k} |\rho_{i, \pi(i)}|,
-        \qquad k = \min(k_{\text{true}}, k_{\text{learned}}).
+        \mathrm{MCC} = \frac{1}{k_{\text{true}}} \max_{\pi} \sum_{i} |\rho_{i, \pi(i)}|,
 
-    A score of 1 means every true latent is recovered by a distinct learned dimension up to
-    an affine map (``method="pearson"``) or a strictly monotone map (``method="spearman"``).
+    the sum over the :math:`\min(k_{\text{true}}, k_{\text{learned}})` matched pairs. A score
+    of 1 means every true latent is recovered by a distinct learned dimension up to an affine
+    map (``method="pearson"``) or a strictly monotone map (``method="spearman"``).
 
     Parameters
     ----------
@@ -70,8 +70,10 @@ def mean_correlation_coefficient(Z_true, Z_learned, *, method="pearson", return_
         Ground-truth latents.
     Z_learned : array-like of shape (n_samples, n_learned)
         Learned codes for the same samples, in the same order. ``n_learned`` may differ from
-        ``n_true``: then only :math:`\min(n_{true}, n_{learned})` pairs are matched and the
-        unmatched dimensions do not enter the score.
+        ``n_true``. Extra learned dimensions are left unmatched and do not lower the score;
+        with fewer learned dimensions than true ones, each true latent left unmatched counts
+        as a correlation of 0, so that a code too small to hold every true latent cannot
+        score 1.
     method : {"pearson", "spearman"}, default="pearson"
         Correlation coefficient. ``"spearman"`` is the Pearson correlation of the ranks (ties
         get their average rank), invariant to strictly monotone transforms of each column.
@@ -81,7 +83,8 @@ def mean_correlation_coefficient(Z_true, Z_learned, *, method="pearson", return_
     Returns
     -------
     mcc : float
-        Mean of the matched absolute correlations, in [0, 1].
+        Mean over the true latents of their matched absolute correlation (0 where unmatched),
+        in [0, 1].
     row_ind : ndarray of shape (k,)
         Indices of the matched true dimensions (sorted). Only returned if
         ``return_matching=True``.
@@ -128,7 +131,8 @@ def mean_correlation_coefficient(Z_true, Z_learned, *, method="pearson", return_
     corr = np.abs(_standardize_columns(Z_true).T @ _standardize_columns(Z_learned))
     corr = np.clip(corr, 0.0, 1.0)  # rounding can push |rho| a hair above 1
     row_ind, col_ind = linear_sum_assignment(corr, maximize=True)
-    mcc = float(corr[row_ind, col_ind].mean())
+    # Averaged over the true latents: an unmatched one (fewer learned dimensions) adds 0.
+    mcc = float(corr[row_ind, col_ind].sum() / Z_true.shape[1])
     if return_matching:
         return mcc, row_ind, col_ind
     return mcc
