@@ -34,6 +34,14 @@ def test_the_same_chunks_give_the_same_model_and_each_call_is_one_epoch(cls):
     assert first.n_iter_ == 9
 
 
+@pytest.mark.parametrize("cls", [BetaVAE, MutualInformationMachine])
+def test_fit_on_one_row_is_refused_and_a_one_row_chunk_still_trains(cls):
+    with pytest.raises(ValueError, match="X has 1 sample; a fit needs at least 2 rows"):
+        cls(**SMALL).fit(X[:1])
+    streamed = cls(**SMALL).partial_fit(X[:1])
+    assert streamed.n_iter_ == 1 and np.isfinite(streamed.transform(X[:5])).all()
+
+
 def test_partial_fit_after_fit_continues_from_the_fitted_weights():
     fitted = BetaVAE(**SMALL, max_epochs=30).fit(X)
     loss = fitted.score(X)
