@@ -38,7 +38,9 @@ def set_config(torch_threads="unchanged"):
         threads spin-wait on each other, worst of all when another process keeps a core busy.
         torch's own setting is put back after each fit. None leaves torch's setting alone
         (``torch.set_num_threads`` then decides); raise it for wide networks and large
-        batches.
+        batches. The setting belongs to the thread and the process that set it: the workers
+        of a parallel search (``GridSearchCV(n_jobs=...)``) start from the default of one
+        thread each, which is also what they need when they already share the cores.
 
     Examples
     --------
