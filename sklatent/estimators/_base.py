@@ -23,6 +23,7 @@ from ..utils._sklearn_compat import (
 )
 from ..utils._torch import (
     as_float_tensor,
+    limited_fit_threads,
     limited_threads,
     random_stream,
     resolve_device,
@@ -230,10 +231,9 @@ class LatentTransformer(
         data = TensorData({name: value.to(device) for name, value in tensors.items()})
         if len(data) < 2:  # one row has no spread: the scales and the fit's checks need two
             raise ValueError(
-                f"X has {len(data)} sample; a fit needs at least 2 rows (partial_fit takes "
-                "chunks of any size)."
+                "X has 1 sample; a fit needs at least 2 rows (partial_fit takes chunks of any size)"
             )
-        with limited_threads(get_config()["torch_threads"]):
+        with limited_fit_threads(get_config()["torch_threads"]):
             if net is None:
                 net = self._initialized_net(seed, device, len(data), split_seed=split_seed)
                 epochs = race_epochs(net) if race else None
@@ -277,7 +277,7 @@ class LatentTransformer(
             device = self._training_device()
             data = TensorData({name: value.to(device) for name, value in tensors.items()})
             seed = torch_seed(self.random_state)
-            with limited_threads(get_config()["torch_threads"]):
+            with limited_fit_threads(get_config()["torch_threads"]):
                 if not getattr(self, "_incremental_", False):
                     net = self._initialized_net(seed, device, len(data), incremental=True)
                     if hasattr(self, "net_"):  # continue from the weights of fit or load
@@ -367,9 +367,14 @@ class LatentTransformer(
             )
         return Z
 
+    def _inference_threads(self):
+        """The torch thread limit of :func:`sklatent.set_config`, around inference as a fit."""
+        return limited_threads(get_config()["torch_threads"])
+
     def _apply(self, tensors, fn, dtype):
         """Run ``fn(module, batch)`` over all rows and return a numpy array of ``dtype``."""
-        return self.net_.apply(tensors, fn).cpu().numpy().astype(dtype, copy=False)
+        with self._inference_threads():
+            return self.net_.apply(tensors, fn).cpu().numpy().astype(dtype, copy=False)
 
     def transform(self, X):
         """Encode ``X``: the posterior mean of each row's latent code.

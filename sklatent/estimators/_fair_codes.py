@@ -54,6 +54,6 @@ class FairCodesMixin(TransformerMixin):
         condition = torch.nn.functional.one_hot(torch.as_tensor(groups), self._n_groups)
         module = self.net_.module_
         module.eval()
-        with torch.no_grad():
+        with self._inference_threads(), torch.no_grad():
             params = module.decode(self._to_tensor(Z), {"s": condition.float().to(self._device)})
         return params["x"]["mean"].cpu().numpy().astype(Z.dtype)

@@ -55,7 +55,7 @@ class StructuredCodesMixin(TransformerMixin):
             for name, width in module.condition_widths.items()
         }
         module.eval()
-        with torch.no_grad():
+        with self._inference_threads(), torch.no_grad():
             params = module.decode(self._to_tensor(Z), inputs)
         return decoder_means(self.views_, self.categories_, params, missing, Z.dtype)
 

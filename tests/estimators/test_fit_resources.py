@@ -152,6 +152,35 @@ def test_a_fit_runs_under_the_thread_limit_and_restores_the_callers_setting():
         torch.set_num_threads(before)
 
 
+def test_a_fit_limits_blas_threads_and_scoring_limits_torch_threads():
+    # The parity budget refits a logistic regression every epoch: its BLAS threads are limited
+    # too. score and transform run under the torch limit, as fit does.
+    from threadpoolctl import threadpool_info
+
+    seen = []
+
+    class RecordBlasThreads(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            seen.extend(
+                pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"
+            )
+
+    _fit("BetaVAE", callbacks=[RecordBlasThreads()])
+    assert seen and set(seen) == {1}
+    vae, rows = _fit("BetaVAE")
+    calls = []
+    vae.net_.module_.register_forward_pre_hook(lambda *_: calls.append(torch.get_num_threads()))
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        vae.score(rows[:50])
+        vae.transform(rows[:50])
+        assert calls and set(calls) == {1}
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_the_thread_setting_is_validated():
     with pytest.raises(ValueError, match="torch_threads"):
         sklatent.set_config(torch_threads=0)
