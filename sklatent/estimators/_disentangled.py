@@ -61,7 +61,8 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
     attribute_types : str, list or dict, default=None
         ``"categorical"`` or ``"continuous"`` per attribute (dict by name, list by position, or
         one string for all); None infers: floats that are not whole numbers are continuous
-        (whole numbers of more than 20 values, read as classes, warn).
+        (whole numbers of more than 20 values, read as classes, warn). A continuous attribute
+        is standardised for its readout; ``predict`` returns it in the unit of ``y``.
     independence : {"conditional", "unconditional", "none"}, default="conditional"
         The penalty: :math:`I(z_k; z_{-k} \mid s_k)`, :math:`I(z_k; z_{-k})` (the MI baseline),
         or none (readouts only). A code of one subspace (one attribute, ``n_free=0``) has no
@@ -161,7 +162,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
     _renamed_parameters = {"critic": "dependence_measure"}
     # The former critic="adversarial" named the permutation discriminators.
     _renamed_values = {"critic": {"adversarial": "permutation"}}
-    _persisted_state = (*StructuredVAE._persisted_state, "_edges", "_n_strata")
+    _persisted_state = (*StructuredVAE._persisted_state, "_edges", "_attribute_scales", "_n_strata")
 
     def __init__(
         self,
@@ -358,12 +359,17 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
             )
         tensors = view_tensors(self.views_, self.categories_, X, fitting=False)
         fitted_state = None if first else {**self._edges, **self.categories_}
-        categories, edges, n_strata = add_attribute_tensors(
-            tensors, attributes, self.views_, self.n_bins, fitted_state
+        categories, edges, scales, n_strata = add_attribute_tensors(
+            tensors,
+            attributes,
+            self.views_,
+            self.n_bins,
+            fitted_state,
+            None if first else {name: self._attribute_scale(name) for name in self._edges},
         )
         if first:
             self.categories_.update(categories)
-            self._edges, self._n_strata = edges, n_strata
+            self._edges, self._attribute_scales, self._n_strata = edges, scales, n_strata
         return tensors
 
     def get_feature_names_out(self, input_features=None):

@@ -147,11 +147,12 @@ def _declared_kind(attribute_types, name, index):
     return list(attribute_types)[index]
 
 
-def attribute_tensors(attribute, n_bins, fitted=None):
+def attribute_tensors(attribute, n_bins, fitted=None, scale=None):
     """Readout targets and conditioning strata of one attribute; learns categories/bins.
 
-    Returns the tensors (``labels_<name>`` or ``X_<name>``, ``strata``), the presence mask and
-    the fitted state (``categories`` or ``edges``) to reuse on new data.
+    Returns the tensors (``labels_<name>`` or ``X_<name>``, ``strata``), the presence mask, the
+    fitted state (``categories`` or ``edges``) and, for a continuous attribute, its
+    ``(mean, standard deviation)`` (``scale``, learned when None), to reuse on new data.
     """
     name, values, missing = attribute["name"], attribute["values"], attribute["missing"]
     observed = values[~missing]
@@ -166,26 +167,39 @@ def attribute_tensors(attribute, n_bins, fitted=None):
         filled[missing] = categories[0]
         labels = encode_labels(filled, categories, name=f"Attribute {name!r}", ignore=missing)
         strata = np.where(missing, -1, labels)
-        return {view_labels(name): torch.as_tensor(labels)}, strata, ~missing, categories
+        return {view_labels(name): torch.as_tensor(labels)}, strata, ~missing, categories, None
     values = values.astype(float)
     if fitted is None:
         if np.unique(observed).size < 2:
             raise ValueError(f"Attribute {name!r} is constant: nothing to encode.")
         fitted = np.unique(np.quantile(observed, np.linspace(0, 1, n_bins + 1)[1:-1]))
+    if scale is None:
+        scale = np.array([observed.mean(), observed.std()])
     strata = np.where(missing, -1, np.digitize(np.nan_to_num(values), fitted))
-    target = as_float_tensor(np.nan_to_num(values)[:, None], "cpu")
-    return {view_values(name): target}, strata, ~missing, fitted
+    # Standardised, so that the readout's squared error weighs the same in any unit: a monthly
+    # income in raw units swamped the other attributes' readouts, which fell to the class
+    # frequencies. predict maps the readout back.
+    standardized = np.where(missing, 0.0, (values - scale[0]) / scale[1])
+    target = as_float_tensor(standardized[:, None], "cpu")
+    return {view_values(name): target}, strata, ~missing, fitted, scale
 
 
-def add_attribute_tensors(tensors, attributes, views, n_bins, fitted_state=None):
+def add_attribute_tensors(tensors, attributes, views, n_bins, fitted_state=None, scales=None):
     """Add every attribute's targets, strata and presence (its view's column of ``present``
-    among ``views``) to ``tensors``; return the categories, the bin edges and each attribute's
-    number of strata. ``fitted_state`` (the categories and edges learned before, by name)
-    encodes the attributes with them instead of learning them."""
+    among ``views``) to ``tensors``; return the categories, the bin edges, the continuous
+    attributes' ``(mean, standard deviation)`` and each attribute's number of strata.
+    ``fitted_state`` (the categories and edges learned before, by name) and ``scales`` encode
+    the attributes with them instead of learning them."""
     categories, edges, n_strata = {}, {}, []
+    scales = dict(scales or {})
     for index, attribute in enumerate(attributes):
-        known = None if fitted_state is None else fitted_state[attribute["name"]]
-        targets, strata, present, fitted = attribute_tensors(attribute, n_bins, known)
+        name = attribute["name"]
+        known = None if fitted_state is None else fitted_state[name]
+        targets, strata, present, fitted, scale = attribute_tensors(
+            attribute, n_bins, known, scales.get(name)
+        )
+        if scale is not None:
+            scales[name] = scale
         tensors.update(targets)
         tensors[attribute_strata(index)] = torch.as_tensor(strata, dtype=torch.long)
         column = present_column(views, attribute["name"])
@@ -196,7 +210,7 @@ def add_attribute_tensors(tensors, attributes, views, n_bins, fitted_state=None)
         else:
             edges[attribute["name"]] = fitted
             n_strata.append(len(fitted) + 1)  # np.digitize: one more bin than edges
-    return categories, edges, n_strata
+    return categories, edges, scales, n_strata
 
 
 def _subspace_sizes(sizes, n_attributes):

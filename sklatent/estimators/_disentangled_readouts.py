@@ -11,6 +11,12 @@ class DisentangledReadoutsMixin:
     """``predict``, ``predict_proba`` and ``score`` of a :class:`DisentangledEncoder`: each
     attribute from its own subspace only, through the readout trained with it."""
 
+    def _attribute_scale(self, name):
+        """The ``(mean, standard deviation)`` a continuous attribute's readout was trained in
+        units of; ``(0, 1)`` for a model saved before readouts were standardised (its readout
+        is in the unit of y)."""
+        return self.__dict__.get("_attribute_scales", {}).get(name, np.array([0.0, 1.0]))
+
     def _readouts(self, X):
         """Each attribute's readout parameters from its own subspace of the code of ``X``."""
         check_is_fitted(self, "net_")
@@ -63,7 +69,8 @@ class DisentangledReadoutsMixin:
                 labels = readouts[name]["class_logits"].argmax(dim=1).cpu().numpy()
                 columns.append(self.categories_[name][labels])
             else:
-                columns.append(readouts[name]["mean"][:, 0].cpu().numpy())
+                mean, deviation = self._attribute_scale(name)  # back from standardised
+                columns.append(readouts[name]["mean"][:, 0].cpu().numpy() * deviation + mean)
         if all(column.dtype.kind in "biuf" for column in columns):
             return np.column_stack(columns)
         return np.column_stack([column.astype(object) for column in columns])

@@ -228,3 +228,17 @@ def test_a_posterior_never_sampled_is_not_judged_by_its_variance():
         warnings.simplefilter("error", CollapsedCodesWarning)
         encoder.fit(FEATURES, LABELS[["digit"]])
     assert encoder.net_.module_.sample is False
+
+
+def test_a_continuous_attribute_fits_the_same_in_any_unit():
+    # Standardised inside: in raw units (an income of thousands) the readout's squared error
+    # swamped the other attribute's; predict maps the readout back to the unit of y.
+    settings = {**FAST, "max_epochs": 3}
+    in_thousands = Y * np.array([1000.0, 1.0]) + np.array([5000.0, 0.0])
+    plain = DisentangledEncoder(**settings).fit(X, Y)
+    scaled = DisentangledEncoder(**settings).fit(X, in_thousands)
+    np.testing.assert_allclose(scaled.transform(X[:100]), plain.transform(X[:100]), atol=1e-4)
+    np.testing.assert_allclose(
+        scaled.predict(X[:100]), plain.predict(X[:100]) * [1000, 1] + [5000, 0], rtol=1e-4, atol=0.1
+    )
+    assert scaled.score(X, in_thousands) == pytest.approx(plain.score(X, Y), abs=1e-4)
