@@ -171,9 +171,10 @@ class LatentTransformer(
         net_class, placement = self._net_class, {"device": device}
         if accelerator is not None:
             net_class, placement = accelerated(net_class), {"accelerator": accelerator}
+        objective = self._make_objective()
         return net_class(
             self._make_module(),
-            self._make_objective(),
+            objective,
             seed=seed,
             optimizer=torch.optim.Adam,
             lr=self.lr,
@@ -192,6 +193,7 @@ class LatentTransformer(
                     _warm_up_epochs(objective_callbacks),
                     budget.stop_from_epoch if self._penalised_fit() else 0,
                 ),
+                monitor=f"valid_{objective.stopping_term}",
                 # skorch initialises callbacks in place: train copies, the user's stay untouched.
                 extra=[*objective_callbacks, *copy.deepcopy(self.callbacks or [])],
             ),

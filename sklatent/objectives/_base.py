@@ -17,7 +17,9 @@ class Objective(nn.Module):
     engine records each term per batch and per epoch under ``train_<name>`` / ``valid_<name>``.
 
     :attr:`weight_names` names the constructor weights of the objective; the engine cites them
-    when a loss stops being finite.
+    when a loss stops being finite. :attr:`stopping_term` names the term whose held-out value
+    the early stopping watches: ``"loss"``, unless a penalty's held-out estimate is too noisy
+    to tell one epoch from another (see :class:`~sklatent.objectives.FairObjective`).
 
     Examples
     --------
@@ -37,6 +39,7 @@ class Objective(nn.Module):
 
     term_names = ()
     weight_names = ()
+    stopping_term = "loss"
     #: A sentence naming a cause of divergence specific to the objective, added to the error.
     divergence_hint = ""
 

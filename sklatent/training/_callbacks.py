@@ -15,6 +15,7 @@ def training_callbacks(
     verbose,
     stop_on_train_loss=False,
     monitor_from_epoch=0,
+    monitor="valid_loss",
     extra=None,
 ):
     """Build the callback list for one fit.
@@ -37,6 +38,9 @@ def training_callbacks(
     monitor_from_epoch : int, default=0
         Epochs of a warm-up (a penalty not yet on) whose losses neither count as the best nor
         as a miss: the stopping rules watch the objective that trains after them.
+    monitor : str, default="valid_loss"
+        The history key the early stopping watches (the objective's ``stopping_term`` on the
+        validation rows).
     extra : list of skorch callbacks or (name, callback) pairs, optional
         The user's callbacks, passed through unchanged.
 
@@ -63,7 +67,7 @@ def training_callbacks(
     callbacks = []
     rules = [
         ("converged", "train_loss", stop_on_train_loss, False),
-        ("early_stopping", "valid_loss", early_stopping, True),
+        ("early_stopping", monitor, early_stopping, True),
     ]
     for name, monitor, wanted, load_best in rules:
         if wanted:

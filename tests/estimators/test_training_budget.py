@@ -46,3 +46,22 @@ def test_fits_stop_with_the_patience_of_their_budget():
     encoder.fit(X, sensitive_features=rng.randint(0, 2, 400))
     assert _patience_of(encoder) == 27
     assert _patience_of(BetaVAE(2, hidden_layer_sizes=(8,), n_iter_no_change=3).fit(X)) == 3
+
+
+def test_fair_encoder_stops_on_its_held_out_loss_without_the_penalty():
+    # On a few hundred held-out rows the penalty's estimate is noise around zero; weighted 30, it
+    # moved the held-out loss more than the fit did and picked an early, untrained epoch.
+    rng = np.random.RandomState(0)
+    X, s = rng.normal(size=(400, 3)), rng.randint(0, 2, 400)
+    y = (X[:, 0] + 0.3 * rng.normal(size=400) > 0).astype(int)
+    encoder = FairEncoder(2, hidden_layer_sizes=(8,), independence_weight=30, random_state=0)
+    encoder.fit(X, y, sensitive_features=s)
+    (stopper,) = [cb for _, cb in encoder.net_.callbacks_ if isinstance(cb, EarlyStopping)]
+    assert stopper.monitor == "valid_unpenalised_loss"
+    history = encoder.history_
+    watched = np.array(history[stopper.start_epoch :, "valid_unpenalised_loss"])
+    penalised = np.array(history[stopper.start_epoch :, "valid_loss"])
+    independence = np.array(history[stopper.start_epoch :, "valid_independence"])
+    np.testing.assert_allclose(watched + 30 * independence, penalised, rtol=1e-5, atol=1e-5)
+    # The restored epoch is the best by the watched loss (up to tol), not by the penalised one.
+    assert watched[stopper.best_epoch_ - 1 - stopper.start_epoch] <= watched.min() + encoder.tol
