@@ -145,6 +145,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
 
     # Its penalty compares groups within each batch: batches of at least 64 rows.
     _min_auto_batch_size = 64
+    _decoder_of_X = "beta > 0"
     _parameter_constraints = {
         **inherited_constraints(FIXED_STRUCTURE | {"n_components"}),
         "subspace_sizes": [Interval(Integral, 1, None, closed="left"), list, tuple],

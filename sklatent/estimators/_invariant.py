@@ -162,6 +162,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
 
     # Its penalty compares groups within each batch: batches of at least 64 rows.
     _min_auto_batch_size = 64
+    _decoder_of_X = "reconstruction_weight > 0"
     _parameter_constraints = {
         **inherited_constraints(FIXED_STRUCTURE),
         "penalty": [StrOptions(set(PENALTIES))],

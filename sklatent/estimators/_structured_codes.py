@@ -16,6 +16,9 @@ class StructuredCodesMixin(TransformerMixin):
     """``transform`` and ``inverse_transform`` of a :class:`StructuredVAE`, and the encoding and
     decoding of views that ``predict_view`` and the presets build on."""
 
+    #: What gives a fit a decoder of X, for the error of ``inverse_transform`` without one.
+    _decoder_of_X = "a view with decoder=True"
+
     def transform(self, X):
         """Posterior means of every latent block, from the views observed in each row.
 
@@ -79,8 +82,18 @@ class StructuredCodesMixin(TransformerMixin):
         X_original : ndarray of shape (n_samples, ``n_features_in_``)
             Each view's columns filled from its decoder; columns of views without a decoder
             and columns in no view are NaN.
+
+        Raises
+        ------
+        ValueError
+            If no view of ``X`` has a decoder.
         """
         Z = self._validated_codes(X, self._n_features_out)
+        if not any(view["decoder"] and view["columns"] is not None for view in self.views_):
+            raise ValueError(
+                f"This {type(self).__name__} was fitted without a decoder of X: there is "
+                f"nothing to decode the codes into (fit it with {self._decoder_of_X})."
+            )
         given = None
         if conditions is not None and self.net_.module_.condition_widths:
             values = self._validate_X(conditions, reset=False)

@@ -126,11 +126,13 @@ def check_conditions_observed(views, present, missing):
 
 
 def decoder_means(views, categories, params, missing, dtype):
-    """Each decoded view's decoder means (most likely labels for a categorical view) as arrays;
+    """Each decoded view's decoder means (most likely labels for a categorical view) as arrays,
     NaN in rows where a condition of the view is missing or was not given."""
     decoded = {}
     for view in views:
-        if view["name"] not in params:
+        # A readout of labels (an attribute, text or numbers) has no columns in X: predict
+        # reads it, and decoding it here failed on text labels.
+        if view["name"] not in params or view["columns"] is None:
             continue
         p = params[view["name"]]
         if "class_logits" in p:

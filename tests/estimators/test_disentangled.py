@@ -242,3 +242,18 @@ def test_a_continuous_attribute_fits_the_same_in_any_unit():
         scaled.predict(X[:100]), plain.predict(X[:100]) * [1000, 1] + [5000, 0], rtol=1e-4, atol=0.1
     )
     assert scaled.score(X, in_thousands) == pytest.approx(plain.score(X, Y), abs=1e-4)
+
+
+def test_inverse_transform_decodes_x_with_text_attributes_and_refuses_without_a_decoder():
+    rng = np.random.RandomState(0)
+    features = rng.normal(size=(300, 5))
+    labels = pd.DataFrame(
+        {"colour": np.where(features[:, 0] > 0, "red", "blue"), "size": features[:, 1] > 0}
+    )
+    settings = {"max_epochs": 2, "random_state": 0}
+    with_decoder = DisentangledEncoder(beta=0.1, **settings).fit(features, labels)
+    decoded = with_decoder.inverse_transform(with_decoder.transform(features))
+    assert decoded.shape == features.shape and np.isfinite(decoded).all()
+    without = DisentangledEncoder(**settings).fit(features, labels)
+    with pytest.raises(ValueError, match=r"without a decoder of X.*beta > 0"):
+        without.inverse_transform(without.transform(features))

@@ -81,6 +81,9 @@ def test_a_classifier_that_transforms():
     assert list(model.get_feature_names_out()) == ["invariantencoder0", "invariantencoder1"]
     table = environment_scores(model, X, labels, ENV).table
     assert table.index.tolist() == [0, 1, 2]
+    # No decoder of X at the defaults: inverse_transform says so instead of returning NaN.
+    with pytest.raises(ValueError, match=r"without a decoder of X.*reconstruction_weight > 0"):
+        model.inverse_transform(model.transform(X))
 
 
 @pytest.mark.slow
