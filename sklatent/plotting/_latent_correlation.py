@@ -1,6 +1,7 @@
 """Latent-factor correlation: a heatmap of |Pearson correlation| between codes and true factors."""
 
 import numpy as np
+import pandas as pd
 from sklearn.utils import check_array
 
 from ..metrics._identifiability import _standardize_columns, mean_correlation_coefficient
@@ -20,6 +21,26 @@ def _names(given, data, default_prefix, n, what):
     if len(names) != n:
         raise ValueError(f"Expected {n} {what} names, got {len(names)}: {names}.")
     return names
+
+
+def _indicator_columns(factors):
+    """A DataFrame's (or Series') columns of text, categories or booleans as indicator columns
+    ``name=value``, one per class (the second of two classes only): a categorical attribute, as a
+    :class:`~sklatent.DisentangledEncoder` is fitted on, has no correlation of its own."""
+    if isinstance(factors, pd.Series):
+        factors = factors.to_frame()
+    if not isinstance(factors, pd.DataFrame):
+        return factors
+    columns = {}
+    for name in factors.columns:
+        values = factors[name]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            columns[str(name)] = values
+            continue
+        classes = sorted(values.dropna().unique(), key=str)
+        for value in classes[1:] if len(classes) == 2 else classes:
+            columns[f"{name}={value}"] = (values == value).astype(float).where(values.notna())
+    return pd.DataFrame(columns, index=factors.index)
 
 
 class LatentCorrelationDisplay:
@@ -111,7 +132,10 @@ class LatentCorrelationDisplay:
         X : array-like of shape (n_samples, n_features)
             Input passed to ``estimator.transform``.
         factors : array-like or DataFrame of shape (n_samples, n_factors) or (n_samples,)
-            Numeric true factors, in the row order of ``X``; DataFrame columns name them.
+            True factors, in the row order of ``X``; DataFrame columns name them. A
+            column of text, categories or booleans is drawn as indicator columns ``name=value``
+            (one for two classes), so that a :class:`~sklatent.DisentangledEncoder`'s
+            attributes can be passed as fitted.
         factor_names : list of str, default=None
             Names of the factors; None takes the DataFrame columns, else ``factor0``, ...
         include_codes : bool, default=False
@@ -168,7 +192,10 @@ class LatentCorrelationDisplay:
         Z : array-like or DataFrame of shape (n_samples, n_components)
             Codes; DataFrame columns name the dimensions.
         factors : array-like or DataFrame of shape (n_samples, n_factors) or (n_samples,)
-            Numeric true factors, in the row order of ``Z``; DataFrame columns name them.
+            True factors, in the row order of ``Z``; DataFrame columns name them. A
+            column of text, categories or booleans is drawn as indicator columns ``name=value``
+            (one for two classes), so that a :class:`~sklatent.DisentangledEncoder`'s
+            attributes can be passed as fitted.
         code_names : list of str, default=None
             Names of the code dimensions; None takes the DataFrame columns, else ``z0``, ...
         factor_names : list of str, default=None
@@ -188,6 +215,7 @@ class LatentCorrelationDisplay:
         display : LatentCorrelationDisplay
         """
         Z_arr = check_array(Z, dtype=np.float64, ensure_min_samples=2, input_name="Z")
+        factors = _indicator_columns(factors)
         F = check_array(
             factors, dtype=np.float64, ensure_2d=False, ensure_min_samples=2, input_name="factors"
         )

@@ -63,6 +63,33 @@ def test_names_from_a_code_dataframe_a_series_or_arguments():
     assert display.factor_names == ["factor0", "factor1"]
 
 
+def test_text_and_boolean_factors_become_indicator_columns():
+    # As a DisentangledEncoder is fitted: two classes give one indicator, more one per class.
+    F = _factors()
+    factors = pd.DataFrame(
+        {
+            "dept": np.where(F["size"] > 0, "Sales", "R&D"),
+            "shape": pd.Categorical(np.array(["a", "b", "c"])[np.arange(N) % 3]),
+            "big": F["angle"] > 0,
+            "size": F["size"],
+        }
+    )
+    display = LatentCorrelationDisplay.from_predictions(F.to_numpy(), factors)
+    assert display.factor_names == [
+        "dept=Sales",
+        "shape=a",
+        "shape=b",
+        "shape=c",
+        "big=True",
+        "size",
+    ]
+    sales = (factors["dept"] == "Sales").astype(float)
+    np.testing.assert_allclose(
+        display.correlation[0, 0], abs(np.corrcoef(F["size"], sales)[0, 1]), atol=1e-12
+    )
+    assert display.correlation[0, 0] > 0.7 and display.correlation[1, 4] > 0.7
+
+
 def test_include_codes_appends_the_code_code_block():
     F = _factors()
     Z = np.column_stack([F["size"], F["size"] + F["angle"], F["angle"]])
