@@ -33,10 +33,13 @@ def set_config(torch_threads="unchanged"):
     Parameters
     ----------
     torch_threads : int or None, default=1 at import
-        Most torch threads an estimator's fit uses on the CPU. The networks of sklatent are
-        small, and one thread is the fastest setting for them on most machines: several
-        threads spin-wait on each other, worst of all when another process keeps a core busy.
-        torch's own setting is put back after each fit. None leaves torch's setting alone
+        Most torch threads an estimator uses on the CPU, in a fit and in ``transform``,
+        ``score``, ``predict`` and the decoders; a fit also holds the BLAS libraries of numpy
+        and scipy to it (FairEncoder's parity budget refits a logistic regression every
+        epoch). The networks of sklatent are small, and one thread is the fastest setting for
+        them on most machines: several threads spin-wait on each other, worst of all when
+        another process keeps a core busy. The caller's settings are put back afterwards, and
+        a lower BLAS setting of the caller's is kept. None leaves both alone
         (``torch.set_num_threads`` then decides); raise it for wide networks and large
         batches. The setting belongs to the thread and the process that set it: the workers
         of a parallel search (``GridSearchCV(n_jobs=...)``) start from the default of one

@@ -168,13 +168,6 @@ def uniform_like(tensor):
     return _noise_like(torch.rand, tensor)
 
 
-# Fits that hold the thread limit now, and the caller's setting to restore when none does: a
-# count, because fits in several threads share torch's one process-wide setting.
-_THREAD_LIMIT_LOCK = threading.Lock()
-_thread_limit_holders = 0
-_caller_threads = None
-
-
 @contextlib.contextmanager
 def limited_threads(n_threads):
     """Run a block with at most ``n_threads`` torch threads, restoring the caller's after.
@@ -186,8 +179,9 @@ def limited_threads(n_threads):
 
     Notes
     -----
-    torch's intra-op thread count is a process-wide setting. When fits in several threads hold
-    the limit at once, the caller's setting comes back when the last of them ends.
+    On torch's OpenMP builds (the CPU and CUDA wheels) the intra-op thread count belongs to the
+    thread that sets it: a fit in another thread does not change the caller's, so each thread
+    saves and restores its own. A thread started later begins with the last count set anywhere.
 
     Examples
     --------
@@ -200,22 +194,15 @@ def limited_threads(n_threads):
     >>> torch.get_num_threads() == before
     True
     """
-    global _thread_limit_holders, _caller_threads
     if n_threads is None:
         yield
         return
-    with _THREAD_LIMIT_LOCK:
-        if _thread_limit_holders == 0:
-            _caller_threads = torch.get_num_threads()
-        _thread_limit_holders += 1
-        torch.set_num_threads(min(n_threads, _caller_threads))
+    before = torch.get_num_threads()
+    torch.set_num_threads(min(n_threads, before))
     try:
         yield
     finally:
-        with _THREAD_LIMIT_LOCK:
-            _thread_limit_holders -= 1
-            if _thread_limit_holders == 0:
-                torch.set_num_threads(_caller_threads)
+        torch.set_num_threads(before)
 
 
 def as_float_tensor(X, device):
@@ -230,6 +217,11 @@ def as_float_tensor(X, device):
     return torch.from_numpy(X).to(device)
 
 
+# BLAS thread counts are process-wide: the blocks that hold a limit now (in any thread), and
+# the limiter that puts back what the first of them found once the last one ends.
+_BLAS_LOCK = threading.Lock()
+_blas_holders = 0
+_blas_limiter = None
 _blas_controller = None
 
 
@@ -240,17 +232,30 @@ def limited_blas_threads(n_threads):
 
     A fit's own scikit-learn work, such as the logistic regression FairEncoder's parity budget
     refits on the codes every epoch, otherwise runs as many BLAS threads as cores: on two busy
-    cores a budget fit took six times as long. None leaves them alone. Unlike torch's setting
-    (:func:`limited_threads`), fits in several threads at once each restore what they found.
+    cores a budget fit took 1.7 times as long. None leaves them alone; a lower setting of the
+    caller's is kept. The setting is process-wide: while blocks in several threads hold it, it
+    stays until the last one ends.
     """
-    global _blas_controller
+    global _blas_holders, _blas_limiter, _blas_controller
     if n_threads is None:
         yield
         return
-    if _blas_controller is None:  # inspecting the loaded libraries takes milliseconds: once
-        _blas_controller = ThreadpoolController()
-    with _blas_controller.limit(limits=n_threads, user_api="blas"):
+    with _BLAS_LOCK:
+        if _blas_holders == 0:
+            if _blas_controller is None:  # inspecting the loaded libraries takes milliseconds
+                _blas_controller = ThreadpoolController()
+            blas = _blas_controller.select(user_api="blas")
+            current = min((lib["num_threads"] for lib in blas.info()), default=n_threads)
+            _blas_limiter = blas.limit(limits=min(n_threads, current))
+        _blas_holders += 1
+    try:
         yield
+    finally:
+        with _BLAS_LOCK:
+            _blas_holders -= 1
+            if _blas_holders == 0:
+                _blas_limiter.restore_original_limits()
+                _blas_limiter = None
 
 
 @contextlib.contextmanager

@@ -152,21 +152,34 @@ def test_a_fit_runs_under_the_thread_limit_and_restores_the_callers_setting():
         torch.set_num_threads(before)
 
 
-def test_a_fit_limits_blas_threads_and_scoring_limits_torch_threads():
-    # The parity budget refits a logistic regression every epoch: its BLAS threads are limited
-    # too. score and transform run under the torch limit, as fit does.
+def _blas_threads():
     from threadpoolctl import threadpool_info
+
+    return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+
+def test_a_fit_limits_blas_threads_and_keeps_a_lower_setting_of_the_callers():
+    # The parity budget refits a logistic regression every epoch: its BLAS threads are limited
+    # too, and the caller's setting comes back after the fit.
+    from threadpoolctl import threadpool_limits
 
     seen = []
 
     class RecordBlasThreads(Callback):
         def on_epoch_end(self, net, **kwargs):
-            seen.extend(
-                pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"
-            )
+            seen.append(_blas_threads())
 
-    _fit("BetaVAE", callbacks=[RecordBlasThreads()])
-    assert seen and set(seen) == {1}
+    with threadpool_limits(2, user_api="blas"):
+        _fit("BetaVAE", callbacks=[RecordBlasThreads()])
+        assert seen and all(threads == {1} for threads in seen)
+        assert _blas_threads() == {2}
+    seen.clear()
+    with threadpool_limits(1, user_api="blas"), sklatent.config_context(torch_threads=4):
+        _fit("BetaVAE", callbacks=[RecordBlasThreads()])
+    assert seen and all(threads == {1} for threads in seen)  # not raised to 4
+
+
+def test_inference_limits_torch_threads_and_each_thread_gets_its_own_setting_back():
     vae, rows = _fit("BetaVAE")
     calls = []
     vae.net_.module_.register_forward_pre_hook(lambda *_: calls.append(torch.get_num_threads()))
@@ -176,6 +189,21 @@ def test_a_fit_limits_blas_threads_and_scoring_limits_torch_threads():
         vae.score(rows[:50])
         vae.transform(rows[:50])
         assert calls and set(calls) == {1}
+        assert torch.get_num_threads() == 2
+        # A pass in another thread that overlaps this thread's own leaves this thread at 2.
+        inside, release = threading.Event(), threading.Event()
+
+        class Pause(Callback):
+            def on_epoch_end(self, net, **kwargs):
+                inside.set()
+                release.wait(timeout=30)
+
+        worker = threading.Thread(target=lambda: _fit("BetaVAE", callbacks=[Pause()]))
+        worker.start()
+        inside.wait(timeout=30)
+        vae.transform(rows[:50])
+        release.set()
+        worker.join()
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
