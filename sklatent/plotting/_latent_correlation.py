@@ -26,21 +26,25 @@ def _names(given, data, default_prefix, n, what):
 def _indicator_columns(factors):
     """A DataFrame's (or Series') columns of text, categories or booleans as indicator columns
     ``name=value``, one per class (the second of two classes only): a categorical attribute, as a
-    :class:`~sklatent.DisentangledEncoder` is fitted on, has no correlation of its own."""
-    if isinstance(factors, pd.Series):
-        factors = factors.to_frame()
-    if not isinstance(factors, pd.DataFrame):
+    :class:`~sklatent.DisentangledEncoder` is fitted on, has no correlation of its own. Other
+    input, and pandas input of numbers only, is returned as it is."""
+    frame = factors.to_frame() if isinstance(factors, pd.Series) else factors
+    if not isinstance(frame, pd.DataFrame):
         return factors
-    columns = {}
-    for name in factors.columns:
-        values = factors[name]
+    columns, expanded = {}, False
+    for name in frame.columns:
+        values = frame[name]
+        if values.dtype == object:  # numbers held as objects (a mixed y) are numbers
+            numbers = pd.to_numeric(values, errors="coerce")
+            values = numbers if numbers.notna().sum() == values.notna().sum() else values
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             columns[str(name)] = values
             continue
+        expanded = True
         classes = sorted(values.dropna().unique(), key=str)
         for value in classes[1:] if len(classes) == 2 else classes:
             columns[f"{name}={value}"] = (values == value).astype(float).where(values.notna())
-    return pd.DataFrame(columns, index=factors.index)
+    return pd.DataFrame(columns, index=frame.index) if expanded else factors
 
 
 class LatentCorrelationDisplay:
@@ -133,9 +137,10 @@ class LatentCorrelationDisplay:
             Input passed to ``estimator.transform``.
         factors : array-like or DataFrame of shape (n_samples, n_factors) or (n_samples,)
             True factors, in the row order of ``X``; DataFrame columns name them. A
-            column of text, categories or booleans is drawn as indicator columns ``name=value``
-            (one for two classes), so that a :class:`~sklatent.DisentangledEncoder`'s
-            attributes can be passed as fitted.
+            pandas column of text, categories or booleans is drawn as indicator columns
+            ``name=value`` (one for two classes; ``factor_names`` then names those), so that
+            a :class:`~sklatent.DisentangledEncoder`'s attributes can be passed as a
+            DataFrame. Missing values are an error; whole numbers are one numeric factor.
         factor_names : list of str, default=None
             Names of the factors; None takes the DataFrame columns, else ``factor0``, ...
         include_codes : bool, default=False
@@ -193,9 +198,10 @@ class LatentCorrelationDisplay:
             Codes; DataFrame columns name the dimensions.
         factors : array-like or DataFrame of shape (n_samples, n_factors) or (n_samples,)
             True factors, in the row order of ``Z``; DataFrame columns name them. A
-            column of text, categories or booleans is drawn as indicator columns ``name=value``
-            (one for two classes), so that a :class:`~sklatent.DisentangledEncoder`'s
-            attributes can be passed as fitted.
+            pandas column of text, categories or booleans is drawn as indicator columns
+            ``name=value`` (one for two classes; ``factor_names`` then names those), so that
+            a :class:`~sklatent.DisentangledEncoder`'s attributes can be passed as a
+            DataFrame. Missing values are an error; whole numbers are one numeric factor.
         code_names : list of str, default=None
             Names of the code dimensions; None takes the DataFrame columns, else ``z0``, ...
         factor_names : list of str, default=None

@@ -61,6 +61,8 @@ def test_names_from_a_code_dataframe_a_series_or_arguments():
     assert display.code_names == ["u", "v"] and display.factor_names == ["s", "t"]
     display = LatentCorrelationDisplay.from_predictions(Z.to_numpy(), F.to_numpy())
     assert display.factor_names == ["factor0", "factor1"]
+    unnamed = pd.Series(F["size"].to_numpy())
+    assert LatentCorrelationDisplay.from_predictions(Z, unnamed).factor_names == ["factor0"]
 
 
 def test_text_and_boolean_factors_become_indicator_columns():
@@ -71,7 +73,7 @@ def test_text_and_boolean_factors_become_indicator_columns():
             "dept": np.where(F["size"] > 0, "Sales", "R&D"),
             "shape": pd.Categorical(np.array(["a", "b", "c"])[np.arange(N) % 3]),
             "big": F["angle"] > 0,
-            "size": F["size"],
+            "size": F["size"].astype(object),  # numbers held as objects stay one factor
         }
     )
     display = LatentCorrelationDisplay.from_predictions(F.to_numpy(), factors)
