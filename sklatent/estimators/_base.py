@@ -232,9 +232,7 @@ class LatentTransformer(
         seed = torch_seed(self.random_state) if seed is None else seed
         data = TensorData({name: value.to(device) for name, value in tensors.items()})
         if len(data) < 2:  # one row has no spread: the scales and the fit's checks need two
-            raise ValueError(
-                "X has 1 sample; a fit needs at least 2 rows (partial_fit takes chunks of any size)"
-            )
+            raise ValueError(f"A fit needs at least 2 training samples, got {len(data)} sample.")
         with limited_fit_threads(get_config()["torch_threads"]):
             if net is None:
                 net = self._initialized_net(seed, device, len(data), split_seed=split_seed)

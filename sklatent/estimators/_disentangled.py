@@ -320,9 +320,9 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
 
         scikit-learn's incremental convention: call it once per chunk; the optimiser's state is
         kept between calls. The first call fixes the features, the attributes (names, kinds,
-        classes, and the bins of continuous ones at the first chunk's quantiles) and the
-        automatic ``batch_size``; ``max_epochs`` and early stopping do not apply. Each call is
-        one epoch of the penalty's warm-up.
+        classes; a continuous one's bins, mean and standard deviation from the first chunk: let
+        it hold a fair sample) and the automatic ``batch_size``; ``max_epochs`` and early
+        stopping do not apply. Each call is one epoch of the penalty's warm-up.
 
         Parameters
         ----------

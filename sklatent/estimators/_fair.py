@@ -87,8 +87,8 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         traces the trade-off on the tables we measured, see "Pipelines and tuning"), or set
         ``difference_bound`` instead, where it is the multiplier's starting value. On Adult
         (4,000 training rows, 3 seeds), 3 lowers the parity gap of a logistic regression on
-        the codes from 0.16 to 0.08 and the ROC AUC of a probe reading sex from 0.79 to 0.62,
-        at 0.6 points of accuracy; 10 reaches 0.028 and 0.60 at 2.1 points. The same weight
+        the codes from 0.16 to 0.08 and the ROC AUC of a probe reading sex from 0.79 to 0.64,
+        at 0.7 points of accuracy; 10 reaches 0.036 and 0.59 at 1.7 points. The same weight
         does less on more rows: on Adult's 30,162 training rows, 3 leaves a gap of 0.12 (probe
         0.72) at the raw features' accuracy, where ``difference_bound=0.05`` reaches 0.047
         (probe 0.66, 5 seeds). On small tables whose label depends on the sensitive attribute,
@@ -128,18 +128,18 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
     decoder_variance : "learned", "calibrated", "learned_per_sample" or float, default=1.0
         Variance of the features' Gaussian decoder, as in :class:`~sklatent.BetaVAE`. Fixed at
         1 by default, the scale of standardised and one-hot columns: a learned variance shrinks
-        on columns the code predicts exactly, which rewards a code that keeps every detail of
-        the one-hot columns, from which a probe reads the sensitive attribute back (Adult,
-        ``beta=1, target_weight=0.05, independence_weight=0.1``, a label head of 64 hidden
-        units: probe AUC 0.81, parity gap 0.077 and accuracy 0.84 learned; 0.60, 0.008, 0.80
-        with 1).
+        on columns the code predicts exactly, rewarding a code that keeps every detail of the
+        one-hot columns, from which a probe reads the sensitive attribute back (Adult, ``beta=1,
+        target_weight=0.05, independence_weight=0.1``, a 64-unit label head: probe AUC 0.81,
+        parity gap 0.077, accuracy 0.84 learned; 0.60, 0.008, 0.80 with 1).
     hidden_layer_sizes, activation : see BetaVAE
         Of the encoder and the features' decoder (the label head is linear); ``(64,)`` here.
     max_epochs, batch_size, lr, device, accelerator, random_state, verbose, callbacks : see BetaVAE
         The shared training parameters, as in :class:`~sklatent.BetaVAE`. The kernel
         estimators compare groups within a batch: keep ``batch_size`` in the hundreds.
     validation_fraction, early_stopping, n_iter_no_change, tol : see BetaVAE
-        Validation split and early stopping, as in :class:`~sklatent.BetaVAE`.
+        As in :class:`~sklatent.BetaVAE`; the early stopping watches the held-out loss
+        without the independence penalty (``valid_unpenalised_loss``).
     independence : str, default="deprecated"
         The former name of ``dependence_measure``: set, it is used with a ``FutureWarning``.
 
@@ -160,8 +160,8 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
     net_ : skorch.NeuralNet
         The trained net.
     history_ : skorch.History
-        Per-epoch ``train_reconstruction_x``, ``train_reconstruction_y``, ``train_kl``,
-        ``train_independence`` (and ``train_critic_cross_entropy``: adversary).
+        Per-epoch terms, ``train_`` and ``valid_``: ``reconstruction_x``, ``reconstruction_y``,
+        ``kl``, ``independence``, ``unpenalised_loss`` (adversary: ``train_critic_cross_entropy``).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of str of shape (``n_features_in_``,)

@@ -89,11 +89,7 @@ class StructuredCodesMixin(TransformerMixin):
             If no view of ``X`` has a decoder.
         """
         Z = self._validated_codes(X, self._n_features_out)
-        if not any(view["decoder"] and view["columns"] is not None for view in self.views_):
-            raise ValueError(
-                f"This {type(self).__name__} was fitted without a decoder of X: there is "
-                f"nothing to decode the codes into (fit it with {self._decoder_of_X})."
-            )
+        self._require_decoder_of_X()
         given = None
         if conditions is not None and self.net_.module_.condition_widths:
             values = self._validate_X(conditions, reset=False)
@@ -103,6 +99,14 @@ class StructuredCodesMixin(TransformerMixin):
                 )
             given = condition_tensors(self.views_, self.categories_, values)
         return self._laid_out(self._decode_views(Z, given), len(Z), Z.dtype)
+
+    def _require_decoder_of_X(self):
+        """Raise a ValueError naming ``_decoder_of_X`` if no view of X has a decoder."""
+        if not any(view["decoder"] and view["columns"] is not None for view in self.views_):
+            raise ValueError(
+                f"This {type(self).__name__} was fitted without a decoder of X: there is "
+                f"nothing to decode the codes into (fit it with {self._decoder_of_X})."
+            )
 
     def _laid_out(self, decoded, n_samples, dtype):
         """The decoded views (see :meth:`_decode_views`) in the columns of the fitted ``X``."""

@@ -53,8 +53,8 @@ def mean_correlation_coefficient(Z_true, Z_learned, *, method="pearson", return_
     The mean correlation coefficient (MCC) of the identifiability literature: compute the
     absolute correlation :math:`|\rho_{ij}|` between every true dimension :math:`i` and every
     learned dimension :math:`j`, find the one-to-one matching :math:`\pi` that maximises the
-    total (Hungarian algorithm, :func:`scipy.optimize.linear_sum_assignment`) and average the
-    matched entries:
+    total (Hungarian algorithm, :func:`scipy.optimize.linear_sum_assignment`) and divide the
+    matched entries' sum by the number of true latents:
 
     .. math::
 
@@ -85,10 +85,10 @@ def mean_correlation_coefficient(Z_true, Z_learned, *, method="pearson", return_
     mcc : float
         Mean over the true latents of their matched absolute correlation (0 where unmatched),
         in [0, 1].
-    row_ind : ndarray of shape (k,)
+    row_ind : ndarray of shape (min(n_true, n_learned),)
         Indices of the matched true dimensions (sorted). Only returned if
         ``return_matching=True``.
-    col_ind : ndarray of shape (k,)
+    col_ind : ndarray of shape (min(n_true, n_learned),)
         Index of the learned dimension matched to ``row_ind[i]``. Only returned if
         ``return_matching=True``.
 

@@ -23,8 +23,8 @@ def training_callbacks(
     Parameters
     ----------
     early_stopping : bool
-        Stop when the validation loss has not improved by ``tol`` for ``n_iter_no_change``
-        epochs, and restore the weights of the best epoch.
+        Stop when the validation loss (``monitor``) has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, and restore the weights of the best epoch.
     stop_on_train_loss : bool, default=False
         Stop when the training loss has not improved by ``tol`` for ``n_iter_no_change``
         epochs (scikit-learn's ``MLPClassifier`` rule), keeping the last weights.
@@ -69,11 +69,11 @@ def training_callbacks(
         ("converged", "train_loss", stop_on_train_loss, False),
         ("early_stopping", monitor, early_stopping, True),
     ]
-    for name, monitor, wanted, load_best in rules:
+    for name, watched, wanted, load_best in rules:
         if wanted:
             stopper = StopAfterWarmUp(
                 start_epoch=monitor_from_epoch,
-                monitor=monitor,
+                monitor=watched,
                 patience=n_iter_no_change,
                 threshold=tol,
                 threshold_mode="abs",

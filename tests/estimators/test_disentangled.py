@@ -257,3 +257,13 @@ def test_inverse_transform_decodes_x_with_text_attributes_and_refuses_without_a_
     without = DisentangledEncoder(**settings).fit(features, labels)
     with pytest.raises(ValueError, match=r"without a decoder of X.*beta > 0"):
         without.inverse_transform(without.transform(features))
+
+
+def test_a_model_saved_before_standardised_readouts_predicts_its_readout_as_is():
+    # A model file from an earlier version has no scales: its readouts were trained in y's unit.
+    model = DisentangledEncoder(**{**FAST, "max_epochs": 2}).fit(X, Y)
+    standardised = model.predict(X[:20])
+    mean, deviation = model._attribute_scales[model.attributes_[0]]
+    del model._attribute_scales
+    as_is = model.predict(X[:20])
+    np.testing.assert_allclose(standardised[:, 0], as_is[:, 0] * deviation + mean, rtol=1e-5)
