@@ -279,7 +279,10 @@ class _BestUnderBudget:
             return int(feasible[order[0]])
         best = int(np.nanargmax(metric))
         if metric[best] >= -self.budget:  # within the budget, excluded by the margin or utility
-            why = f"within -{self.budget:.4g} but not by the margin, or without a {self.utility}"
+            why = (
+                f"within -{self.budget:.4g} but not by the margin, or with a NaN "
+                f"mean_test_{self.utility}"
+            )
         else:
             why = f"below -{self.budget:.4g}"
         warn_at_caller(
