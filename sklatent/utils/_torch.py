@@ -231,8 +231,8 @@ def limited_blas_threads(n_threads):
     loaded (through threadpoolctl), restoring their setting after.
 
     A fit's own scikit-learn work, such as the logistic regression FairEncoder's parity budget
-    refits on the codes every epoch, otherwise runs as many BLAS threads as cores: on two busy
-    cores a budget fit took 1.7 times as long. None leaves them alone; a lower setting of the
+    refits on the codes every epoch, otherwise runs as many BLAS threads as cores: on two cores,
+    one of them busy, a budget fit's process took 1.4 times as long. None leaves them alone; a lower setting of the
     caller's is kept. The setting is process-wide: while blocks in several threads hold it, it
     stays until the last one ends.
     """
