@@ -14,8 +14,17 @@ budget raised.
 - ``--parts adult``: the design splits of Adult's training rows used by the design studies in
   RESULTS.md (the 30,162 complete rows of ``_fair_tables.load("adult")`` cut 2/3 : 1/3,
   stratified on the label, seeds 100-102), with a gradient-boosting probe of sex on the codes.
+- ``--parts grid``: no budget; ``FairEncoder(independence_weight=w)`` for w in 1, 3, 10, 30 on
+  the three tables (preprocessed once per split), then w in 3, 10 on Adult's design splits,
+  with the probe. ``--stop-on-penalised-loss`` makes the early stopping watch the held-out loss
+  with the penalty, the rule before FairEncoder watched it without.
+
+- ``--parts fit``: one budget fit on HMDA's split 0 and its seconds, to time whole processes
+  of two versions side by side (``env PYTHONPATH=<other tree>`` for the other one).
 
     .venv/bin/python benchmarks/fair_budget_tables.py --parts tables adult
+    .venv/bin/python benchmarks/fair_budget_tables.py --parts grid [--stop-on-penalised-loss]
+    .venv/bin/python benchmarks/fair_budget_tables.py --parts fit
 """
 
 import argparse
@@ -78,32 +87,38 @@ def budget_warning(caught):
     return f"  warned: {messages[0][:60]}..." if messages else ""
 
 
-def run_tables():
-    for name in ("HMDA", "SLID", "PSID1982"):
+def table_splits(names):
+    """``(name, seed, frame, y, s, train rows, test rows)`` of each table's splits 0-2."""
+    for name in names:
         frame, y, s = load_table(name)
         for seed in (0, 1, 2):
             rows = np.arange(len(frame))
             train, test = train_test_split(rows, test_size=0.3, stratify=y, random_state=seed)
-            encoder = FairEncoder(difference_bound=BOUND, random_state=seed)
-            pipe = make_pipeline(preprocess(), encoder, LogisticRegression(max_iter=1000))
-            start = time.perf_counter()
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                pipe.fit(
-                    frame.iloc[train], y.iloc[train], fairencoder__sensitive_features=s.iloc[train]
-                )
-            seconds = time.perf_counter() - start
-            predicted = pipe.predict(frame.iloc[test])
-            y_test, s_test = y.iloc[test].to_numpy(), s.iloc[test].to_numpy()
-            majority = max(y_test.mean(), 1 - y_test.mean())
-            gap = demographic_parity_difference(y_test, predicted, sensitive_features=s_test)
-            print(
-                f"{name} seed {seed} ({len(train)} training rows): acc "
-                f"{np.mean(predicted == y_test):.3f} (majority {majority:.3f}) DP {gap:.3f} "
-                f"held-out {encoder.difference_:.3f} weight {encoder.independence_weight_:.3g} "
-                f"fit {seconds:.1f} s{budget_warning(caught)}",
-                flush=True,
+            yield name, seed, frame, y, s, train, test
+
+
+def run_tables():
+    for name, seed, frame, y, s, train, test in table_splits(("HMDA", "SLID", "PSID1982")):
+        encoder = FairEncoder(difference_bound=BOUND, random_state=seed)
+        pipe = make_pipeline(preprocess(), encoder, LogisticRegression(max_iter=1000))
+        start = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pipe.fit(
+                frame.iloc[train], y.iloc[train], fairencoder__sensitive_features=s.iloc[train]
             )
+        seconds = time.perf_counter() - start
+        predicted = pipe.predict(frame.iloc[test])
+        y_test, s_test = y.iloc[test].to_numpy(), s.iloc[test].to_numpy()
+        majority = max(y_test.mean(), 1 - y_test.mean())
+        gap = demographic_parity_difference(y_test, predicted, sensitive_features=s_test)
+        print(
+            f"{name} seed {seed} ({len(train)} training rows): acc "
+            f"{np.mean(predicted == y_test):.3f} (majority {majority:.3f}) DP {gap:.3f} "
+            f"held-out {encoder.difference_:.3f} weight {encoder.independence_weight_:.3g} "
+            f"fit {seconds:.1f} s{budget_warning(caught)}",
+            flush=True,
+        )
 
 
 def run_adult():
@@ -120,8 +135,7 @@ def run_adult():
         Z_a, Z_b = encoder.transform(X_a), encoder.transform(X_b)
         predicted = LogisticRegression(max_iter=1000).fit(Z_a, y_a).predict(Z_b)
         gap = demographic_parity_difference(y_b, predicted, sensitive_features=s_b)
-        probe = HistGradientBoostingClassifier(random_state=0).fit(Z_a, s_a == s_a[0])
-        auc = roc_auc_score(s_b == s_a[0], probe.predict_proba(Z_b)[:, 1])
+        auc = _probe_auc(Z_a, s_a, Z_b, s_b)
         results.append((np.mean(predicted == y_b), gap, auc))
         print(
             f"Adult design seed {seed}: acc {results[-1][0]:.3f} DP {gap:.3f} probe {auc:.3f} "
@@ -132,14 +146,88 @@ def run_adult():
     print(f"Adult design mean: acc {means[0]:.3f} DP {means[1]:.3f} probe {means[2]:.3f}")
 
 
+def _probe_auc(Z_train, s_train, Z_test, s_test):
+    """ROC AUC of a gradient-boosting probe telling the first training row's group from the
+    rest (the sensitive attributes here have two groups)."""
+    probe = HistGradientBoostingClassifier(random_state=0).fit(Z_train, s_train == s_train[0])
+    return roc_auc_score(s_test == s_train[0], probe.predict_proba(Z_test)[:, 1])
+
+
+def _grid_cell(label, weight, seed, splits):
+    """Fit one weight on one split; print test accuracy, DP and probe AUC of the codes."""
+    X_a, X_b, y_a, y_b, s_a, s_b = splits
+    encoder = FairEncoder(independence_weight=weight, random_state=seed)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        encoder.fit(X_a, y_a, sensitive_features=s_a)
+    seconds = time.perf_counter() - start
+    Z_a, Z_b = encoder.transform(X_a), encoder.transform(X_b)
+    predicted = LogisticRegression(max_iter=1000).fit(Z_a, y_a).predict(Z_b)
+    gap = demographic_parity_difference(y_b, predicted, sensitive_features=s_b)
+    print(
+        f"{label} seed {seed} w={weight:g}: acc {np.mean(predicted == y_b):.3f} DP {gap:.3f} "
+        f"probe {_probe_auc(Z_a, s_a, Z_b, s_b):.3f} epochs {encoder.n_iter_} {seconds:.1f}s",
+        flush=True,
+    )
+
+
+def run_grid():
+    for name, seed, frame, y, s, train, test in table_splits(("SLID", "HMDA", "PSID1982")):
+        features = preprocess().fit(frame.iloc[train])
+        splits = (
+            features.transform(frame.iloc[train]),
+            features.transform(frame.iloc[test]),
+            *(column.iloc[part].to_numpy() for column in (y, s) for part in (train, test)),
+        )
+        for weight in (1, 3, 10, 30):
+            _grid_cell(name, weight, seed, splits)
+    X, _, y, _, s, _, _ = load("adult")
+    y, s = np.asarray(y), np.asarray(s)
+    for seed in (100, 101, 102):
+        splits = train_test_split(X, y, s, test_size=1 / 3, stratify=y, random_state=seed)
+        for weight in (3, 10):
+            _grid_cell("adult", weight, seed, splits)
+
+
+def run_fit():
+    _, seed, frame, y, s, train, _ = next(table_splits(("HMDA",)))
+    X = preprocess().fit_transform(frame.iloc[train])
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        encoder = FairEncoder(difference_bound=BOUND, random_state=seed)
+        encoder.fit(X, y.iloc[train], sensitive_features=s.iloc[train])
+    print(
+        f"HMDA split 0: fit {time.perf_counter() - start:.2f} s, {encoder.n_iter_} epochs, "
+        f"weight {encoder.independence_weight_:.3g}"
+    )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parts", nargs="+", choices=["tables", "adult"], default=["tables"])
+    parser.add_argument(
+        "--parts", nargs="+", choices=["tables", "adult", "grid", "fit"], default=["tables"]
+    )
+    parser.add_argument(
+        "--stop-on-penalised-loss",
+        action="store_true",
+        help="weighted fits (grid) stop on the held-out loss with the penalty, the former rule",
+    )
     args = parser.parse_args(argv)
+    print(f"early stopping watches: {'loss' if args.stop_on_penalised_loss else 'default'}")
+    if args.stop_on_penalised_loss:
+        from sklatent.objectives import FairObjective
+
+        FairObjective.stopping_term = "loss"
     if "tables" in args.parts:
         run_tables()
     if "adult" in args.parts:
         run_adult()
+    if "grid" in args.parts:
+        run_grid()
+    if "fit" in args.parts:
+        run_fit()
 
 
 if __name__ == "__main__":
