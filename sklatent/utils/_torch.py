@@ -168,6 +168,14 @@ def uniform_like(tensor):
     return _noise_like(torch.rand, tensor)
 
 
+# Blocks that hold the torch limit now, in any thread, the count the first of them found and the
+# count they set; and how deep the current thread is in such blocks.
+_THREAD_LIMIT_LOCK = threading.Lock()
+_thread_limit_holders = 0
+_threads_found = _threads_set = None
+_depth = threading.local()
+
+
 @contextlib.contextmanager
 def limited_threads(n_threads):
     """Run a block with at most ``n_threads`` torch threads, restoring the caller's after.
@@ -180,8 +188,11 @@ def limited_threads(n_threads):
     Notes
     -----
     On torch's OpenMP builds (the CPU and CUDA wheels) the intra-op thread count belongs to the
-    thread that sets it: a fit in another thread does not change the caller's, so each thread
-    saves and restores its own. A thread started later begins with the last count set anywhere.
+    thread that sets it, and a thread starts with the count last set in any thread. So each
+    thread restores its own count, except a thread that enters while a block of another thread
+    holds the limit with the limit as its count: that count is inherited, not a setting of its
+    own, and it restores the count the first block found instead (else threads started after
+    the last block ends would inherit the limit).
 
     Examples
     --------
@@ -194,15 +205,28 @@ def limited_threads(n_threads):
     >>> torch.get_num_threads() == before
     True
     """
+    global _thread_limit_holders, _threads_found, _threads_set
     if n_threads is None:
         yield
         return
-    before = torch.get_num_threads()
-    torch.set_num_threads(min(n_threads, before))
+    depth = getattr(_depth, "value", 0)
+    with _THREAD_LIMIT_LOCK:
+        before = torch.get_num_threads()
+        if _thread_limit_holders == 0:
+            _threads_found = before
+        elif depth == 0 and before == _threads_set:  # inherited from another thread's block
+            before = _threads_found
+        _thread_limit_holders += 1
+        _threads_set = min(n_threads, before)
+        torch.set_num_threads(_threads_set)
+    _depth.value = depth + 1
     try:
         yield
     finally:
-        torch.set_num_threads(before)
+        _depth.value = depth
+        with _THREAD_LIMIT_LOCK:
+            _thread_limit_holders -= 1
+            torch.set_num_threads(before)
 
 
 def as_float_tensor(X, device):
@@ -231,10 +255,10 @@ def limited_blas_threads(n_threads):
     loaded (through threadpoolctl), restoring their setting after.
 
     A fit's own scikit-learn work, such as the logistic regression FairEncoder's parity budget
-    refits on the codes every epoch, otherwise runs as many BLAS threads as cores: on two cores,
-    one of them busy, a budget fit's process took 1.4 times as long. None leaves them alone; a lower setting of the
-    caller's is kept. The setting is process-wide: while blocks in several threads hold it, it
-    stays until the last one ends.
+    refits on the codes every epoch, otherwise runs as many BLAS threads as cores: on two
+    cores, one of them busy, a budget fit's process took 1.4 times as long. None leaves them
+    alone; a lower setting of the caller's is kept. The setting is process-wide: while blocks
+    in several threads hold it, it stays until the last one ends.
     """
     global _blas_holders, _blas_limiter, _blas_controller
     if n_threads is None:

@@ -11,6 +11,7 @@ from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback
 
 import sklatent
+import sklatent.utils._torch
 from sklatent import (
     BetaVAE,
     DisentangledEncoder,
@@ -190,21 +191,34 @@ def test_inference_limits_torch_threads_and_each_thread_gets_its_own_setting_bac
         vae.transform(rows[:50])
         assert calls and set(calls) == {1}
         assert torch.get_num_threads() == 2
-        # A pass in another thread that overlaps this thread's own leaves this thread at 2.
-        inside, release = threading.Event(), threading.Event()
+        # A fit in a new thread (which starts at the limit this thread's pass set) overlaps this
+        # thread's pass and ends last: this thread, and threads started later, get 2 back.
+        inside, release, errors = threading.Event(), threading.Event(), []
 
         class Pause(Callback):
             def on_epoch_end(self, net, **kwargs):
                 inside.set()
                 release.wait(timeout=30)
 
-        worker = threading.Thread(target=lambda: _fit("BetaVAE", callbacks=[Pause()]))
-        worker.start()
-        inside.wait(timeout=30)
-        vae.transform(rows[:50])
+        def fit_in_a_thread():
+            try:
+                _fit("BetaVAE", callbacks=[Pause()])
+            except Exception as error:
+                errors.append(error)
+
+        with sklatent.utils._torch.limited_threads(1):
+            worker = threading.Thread(target=fit_in_a_thread)
+            worker.start()
+            assert inside.wait(timeout=30), errors
         release.set()
         worker.join()
+        assert not errors, errors
         assert torch.get_num_threads() == 2
+        later = []
+        probe = threading.Thread(target=lambda: later.append(torch.get_num_threads()))
+        probe.start()
+        probe.join()
+        assert later == [2]
     finally:
         torch.set_num_threads(before)
 
