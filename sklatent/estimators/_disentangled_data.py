@@ -169,12 +169,20 @@ def attribute_tensors(attribute, n_bins, fitted=None, scale=None):
         strata = np.where(missing, -1, labels)
         return {view_labels(name): torch.as_tensor(labels)}, strata, ~missing, categories, None
     values = values.astype(float)
+    observed = values[~missing]  # as floats: a boolean column has no quantiles
     if fitted is None:
         if np.unique(observed).size < 2:
             raise ValueError(f"Attribute {name!r} is constant: nothing to encode.")
         fitted = np.unique(np.quantile(observed, np.linspace(0, 1, n_bins + 1)[1:-1]))
     if scale is None:
-        scale = np.array([observed.mean(), observed.std()])
+        with np.errstate(over="ignore"):
+            scale = np.array([observed.mean(), observed.std()])
+        if not np.isfinite(scale).all():
+            raise ValueError(
+                f"Continuous attribute {name!r} holds values too large for float64 arithmetic "
+                "(its standard deviation overflows); rescale it, e.g. divide it by "
+                f"{np.abs(observed).max():.3g}."
+            )
     strata = np.where(missing, -1, np.digitize(np.nan_to_num(values), fitted))
     # Standardised, so that the readout's squared error weighs the same in any unit: a monthly
     # income in raw units swamped the other attributes' readouts, which fell to the class

@@ -267,3 +267,14 @@ def test_a_model_saved_before_standardised_readouts_predicts_its_readout_as_is()
     del model._attribute_scales
     as_is = model.predict(X[:20])
     np.testing.assert_allclose(standardised[:, 0], as_is[:, 0] * deviation + mean, rtol=1e-5)
+
+
+def test_a_boolean_attribute_declared_continuous_fits_and_a_huge_one_is_refused():
+    labels = pd.DataFrame({"flag": X[:, 0] > 0, "huge": 1e200 * (1.5 + np.tanh(X[:, 1]))})
+    settings = {**FAST, "max_epochs": 1}
+    flag_only = DisentangledEncoder(attribute_types={"flag": "continuous"}, **settings)
+    assert np.isfinite(flag_only.fit(X, labels[["flag"]]).predict(X[:10])).all()
+    huge = DisentangledEncoder(attribute_types="continuous", **settings)
+    with pytest.raises(ValueError, match=r"'huge' holds values too large.*rescale it"):
+        huge.fit(X, labels)
+    assert not hasattr(huge, "net_")
