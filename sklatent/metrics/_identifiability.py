@@ -73,7 +73,8 @@ def mean_correlation_coefficient(Z_true, Z_learned, *, method="pearson", return_
         ``n_true``. Extra learned dimensions are left unmatched and do not lower the score;
         with fewer learned dimensions than true ones, each true latent left unmatched counts
         as a correlation of 0, so that a code too small to hold every true latent cannot
-        score 1.
+        score 1. The score is therefore not symmetric when the widths differ: pass the true
+        latents first.
     method : {"pearson", "spearman"}, default="pearson"
         Correlation coefficient. ``"spearman"`` is the Pearson correlation of the ranks (ties
         get their average rank), invariant to strictly monotone transforms of each column.

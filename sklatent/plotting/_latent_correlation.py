@@ -28,9 +28,11 @@ def _indicator_columns(factors):
     ``name=value``, one per class (the second of two classes only): a categorical attribute, as a
     :class:`~sklatent.DisentangledEncoder` is fitted on, has no correlation of its own. Other
     input, and pandas input of numbers only, is returned as it is."""
-    frame = factors.to_frame() if isinstance(factors, pd.Series) else factors
-    if not isinstance(frame, pd.DataFrame):
+    if isinstance(factors, pd.Series):  # unnamed, it is named as a plain array's first column
+        factors = factors.to_frame(name="factor0" if factors.name is None else factors.name)
+    if not isinstance(factors, pd.DataFrame):
         return factors
+    frame = factors
     columns, expanded = {}, False
     for name in frame.columns:
         values = frame[name]

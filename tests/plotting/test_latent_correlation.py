@@ -90,6 +90,9 @@ def test_text_and_boolean_factors_become_indicator_columns():
         display.correlation[0, 0], abs(np.corrcoef(F["size"], sales)[0, 1]), atol=1e-12
     )
     assert display.correlation[0, 0] > 0.7 and display.correlation[1, 4] > 0.7
+    unnamed_text = pd.Series(factors["dept"].to_numpy())  # named as an array's first column
+    names = LatentCorrelationDisplay.from_predictions(F.to_numpy(), unnamed_text).factor_names
+    assert names == ["factor0=Sales"]
 
 
 def test_include_codes_appends_the_code_code_block():
