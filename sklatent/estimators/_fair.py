@@ -138,8 +138,8 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         The shared training parameters, as in :class:`~sklatent.BetaVAE`. The kernel
         estimators compare groups within a batch: keep ``batch_size`` in the hundreds.
     validation_fraction, early_stopping, n_iter_no_change, tol : see BetaVAE
-        As in :class:`~sklatent.BetaVAE`; the early stopping watches the held-out loss
-        without the independence penalty (``valid_unpenalised_loss``).
+        As in :class:`~sklatent.BetaVAE`, but the epoch kept is the best by the held-out loss
+        without the penalty (``valid_unpenalised_loss``), blind to the parity it reached.
     independence : str, default="deprecated"
         The former name of ``dependence_measure``: set, it is used with a ``FutureWarning``.
 
