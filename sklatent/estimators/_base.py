@@ -193,7 +193,7 @@ class LatentTransformer(
                     _warm_up_epochs(objective_callbacks),
                     budget.stop_from_epoch if self._penalised_fit() else 0,
                 ),
-                monitor=f"valid_{objective.stopping_term}",
+                monitor=objective.stopping_monitor(),
                 # skorch initialises callbacks in place: train copies, the user's stay untouched.
                 extra=[*objective_callbacks, *copy.deepcopy(self.callbacks or [])],
             ),

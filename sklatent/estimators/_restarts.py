@@ -17,7 +17,7 @@ def held_out_loss(net, since=0):
     """A fitted net's held-out loss over its epochs from ``since`` on (the term its early
     stopping watches): its best epoch's with early stopping (which restores that epoch's
     weights), else its last epoch's."""
-    losses = net.history[since:, f"valid_{net.criterion_.stopping_term}"]
+    losses = net.history[since:, net.criterion_.stopping_monitor()]
     stops_early = "early_stopping" in dict(net.callbacks_)
     return min(losses) if stops_early else losses[-1]
 

@@ -43,6 +43,22 @@ class Objective(nn.Module):
     #: A sentence naming a cause of divergence specific to the objective, added to the error.
     divergence_hint = ""
 
+    def stopping_monitor(self):
+        """The history key the early stopping watches, ``valid_<stopping_term>``.
+
+        Raises
+        ------
+        ValueError
+            If :attr:`stopping_term` is neither ``"loss"`` nor one of :attr:`term_names`: the
+            net records no such key, and the fit would fail at its first epoch's end.
+        """
+        if self.stopping_term not in ("loss", *self.term_names):
+            raise ValueError(
+                f"{type(self).__name__}.stopping_term is {self.stopping_term!r}, which is not "
+                f"one of the terms it records: {['loss', *self.term_names]}."
+            )
+        return f"valid_{self.stopping_term}"
+
     def weights(self):
         """The current value of each weight named in :attr:`weight_names`."""
         return {name: getattr(self, name) for name in self.weight_names}

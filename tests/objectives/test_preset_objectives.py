@@ -3,9 +3,11 @@ combines them with their weights."""
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
+from sklatent import FairEncoder
 from sklatent.information import group_mmd
 from sklatent.objectives import FairObjective, InvariantObjective
 
@@ -127,3 +129,17 @@ def test_the_fair_penalty_reads_the_posterior_mean_only():
     }
     assert abs(objective(independent, batch)["independence"].item()) < 0.02
     assert objective(outputs, batch)["independence"].item() > 0.1
+
+
+def test_a_stopping_term_the_objective_does_not_record_is_refused_before_training(monkeypatch):
+    objective = FairObjective(["x", "y"], n_groups=2)
+    assert objective.stopping_monitor() == "valid_unpenalised_loss"
+    monkeypatch.setattr(FairObjective, "stopping_term", "unpenalized_loss")
+    with pytest.raises(ValueError, match=r"stopping_term is 'unpenalized_loss'.*'independence'"):
+        objective.stopping_monitor()
+    rng = np.random.RandomState(0)
+    X, s = rng.normal(size=(300, 3)), rng.randint(0, 2, 300)
+    encoder = FairEncoder(2, max_epochs=1, random_state=0)
+    with pytest.raises(ValueError, match="unpenalized_loss"):
+        encoder.fit(X, (X[:, 0] > 0).astype(int), sensitive_features=s)
+    assert not hasattr(encoder, "net_")
