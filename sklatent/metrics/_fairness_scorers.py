@@ -288,7 +288,9 @@ class _BestUnderBudget:
         warn_at_caller(
             f"No candidate meets the budget: the best mean_test_{self.metric} is "
             f"{metric[best]:.4g}, {why}. Refitting candidate {best}, the "
-            f"one with the best {self.metric}, whatever its {self.utility}.",
+            f"one with the best {self.metric}, whatever its {self.utility} "
+            f"(mean_test_{self.utility} {utility[best]:.4g}): the fairest candidate often "
+            "predicts nearly one class, so compare it with the majority rate.",
             UserWarning,
         )
         return best
