@@ -17,18 +17,15 @@ budget raised.
 - ``--parts grid``: no budget; ``FairEncoder(independence_weight=w)`` for w in 1, 3, 10, 30 on
   the three tables (preprocessed once per split), then w in 3, 10 on Adult's design splits,
   with the probe. ``--stop-on-penalised-loss`` makes the early stopping watch the held-out loss
-  with the penalty, the rule before FairEncoder watched it without;
-  ``--stop-with-train-penalty`` makes it watch the held-out loss without the penalty plus
-  ``independence_weight`` times the penalty's training estimate (an alternative, rejected);
-  ``--n-bandwidths 3`` keeps only the kernel's three widest bandwidths (a design study).
+  with the penalty, the rule before FairEncoder watched it without. ``--variant`` turns on one
+  of the alternatives of ``_penalty_variants.py`` (design studies).
 
 - ``--parts fit``: one budget fit on HMDA's split 0 and its seconds, to time whole processes
   of two versions side by side (``env PYTHONPATH=<other tree>`` for the other one).
 
     .venv/bin/python benchmarks/fair_budget_tables.py --parts tables adult
     .venv/bin/python benchmarks/fair_budget_tables.py --parts grid [--stop-on-penalised-loss]
-    .venv/bin/python benchmarks/fair_budget_tables.py --parts grid --stop-with-train-penalty
-    .venv/bin/python benchmarks/fair_budget_tables.py --parts grid --n-bandwidths 3
+    .venv/bin/python benchmarks/fair_budget_tables.py --parts grid --variant clamped
     .venv/bin/python benchmarks/fair_budget_tables.py --parts fit
 """
 
@@ -38,6 +35,8 @@ import warnings
 
 import numpy as np
 from _fair_tables import load
+from _penalty_variants import VARIANTS
+from _penalty_variants import apply as apply_variant
 from fairlearn.metrics import demographic_parity_difference
 from sklearn.compose import make_column_selector, make_column_transformer
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -49,7 +48,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from sklatent import FairEncoder
-from sklatent.training import StopAfterWarmUp
 
 BOUND = 0.05
 
@@ -210,23 +208,6 @@ def run_fit():
     )
 
 
-def _watch_training_penalty():
-    """Make FairEncoder's early stopping read ``valid_unpenalised_loss`` as that loss plus
-    ``independence_weight * train_independence`` (the key is rewritten before it is read)."""
-    original = StopAfterWarmUp.on_epoch_end
-
-    def on_epoch_end(self, net, **kwargs):
-        row = net.history[-1]
-        if self.monitor == "valid_unpenalised_loss" and "valid_held_out_only" not in row:
-            held_out = row["valid_unpenalised_loss"]
-            net.history.record("valid_held_out_only", held_out)
-            penalty = net.criterion_.independence_weight * row["train_independence"]
-            net.history.record("valid_unpenalised_loss", held_out + penalty)
-        return original(self, net, **kwargs)
-
-    StopAfterWarmUp.on_epoch_end = on_epoch_end
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -237,24 +218,9 @@ def main(argv=None):
         action="store_true",
         help="weighted fits (grid) stop on the held-out loss with the penalty, the former rule",
     )
-    parser.add_argument(
-        "--stop-with-train-penalty",
-        action="store_true",
-        help="weighted fits (grid) stop on the held-out loss without the penalty plus the "
-        "weight times the penalty's training estimate",
-    )
-    parser.add_argument(
-        "--n-bandwidths",
-        type=int,
-        help="keep only this many of the dependence kernel's bandwidths, the widest",
-    )
+    parser.add_argument("--variant", choices=VARIANTS, help="an alternative to study")
     args = parser.parse_args(argv)
-    if args.n_bandwidths is not None:
-        import sklatent.information._independence as kernels
-
-        kernels._N_BANDWIDTHS = args.n_bandwidths
-    if args.stop_with_train_penalty:
-        _watch_training_penalty()
+    apply_variant(args.variant)
     print(f"early stopping watches: {'loss' if args.stop_on_penalised_loss else 'default'}")
     if args.stop_on_penalised_loss:
         from sklatent.objectives import FairObjective

@@ -8,17 +8,19 @@ whatever the encoder does.
 logistic regression on the codes is scored on 2,000 fresh rows, and the held-out label
 cross-entropy is the best epoch's ``valid_reconstruction_y`` (log 2 = 0.693 is a head that
 learned nothing). Seeds 0-4 draw both the table and the fit. Any accuracy lost at a large weight
-is the penalty's estimation noise at work, not a trade-off. ``--n-bandwidths`` keeps only that
-many of the dependence kernel's bandwidths, the widest.
+is the penalty's estimation noise at work, not a trade-off. ``--variant`` turns on one of the
+alternatives of ``_penalty_variants.py``.
 
     .venv/bin/python benchmarks/fair_independent_attribute.py
-    .venv/bin/python benchmarks/fair_independent_attribute.py --n-bandwidths 3
+    .venv/bin/python benchmarks/fair_independent_attribute.py --variant three-bandwidths
 """
 
 import argparse
 import warnings
 
 import numpy as np
+from _penalty_variants import VARIANTS
+from _penalty_variants import apply as apply_variant
 from sklearn.linear_model import LogisticRegression
 
 import sklatent.information._independence as kernels
@@ -32,10 +34,10 @@ def _planted(n_rows, rng):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-bandwidths", type=int)
+    parser.add_argument("--variant", choices=VARIANTS, help="an alternative to study")
     args = parser.parse_args(argv)
-    if args.n_bandwidths is not None:
-        kernels._N_BANDWIDTHS = args.n_bandwidths
+    apply_variant(args.variant)
+    print(f"variant: {args.variant}")
     print(f"kernel bandwidths (multiples of the median): {kernels._bandwidth_scales()}")
     results = {}
     for seed in range(5):

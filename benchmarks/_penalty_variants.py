@@ -1,0 +1,93 @@
+"""Alternatives to FairEncoder's penalised training, for design studies only.
+
+Each variant patches the package for the rest of the process; ``apply(name)`` turns one on. None
+of them is the package's behaviour (benchmarks/RESULTS.md, "Two alternatives for FairEncoder's
+penalised fits" and what follows it, says what each measured):
+
+- ``train-penalty-stop``: the early stopping watches the held-out loss without the penalty plus
+  ``independence_weight`` times the penalty's training estimate of the epoch.
+- ``three-bandwidths``: the dependence kernel keeps its three widest bandwidths (16, 4 and 1
+  times the median squared distance), without 1/4 and 1/16.
+- ``clamped``: the kernel penalty's training estimate is clamped at zero, so that a batch whose
+  unbiased estimate is negative gives no gradient.
+- ``memory``: the kernel penalty of a training batch is estimated against the batch and the
+  detached codes of the last 448 training rows (groups and strata with them); the gradient is
+  scaled by (rows + memory) / rows, the share of the estimate's pairs the batch moves.
+"""
+
+import torch
+
+import sklatent.information._independence as kernels
+from sklatent._batch import GROUPS
+from sklatent.information import within_strata
+from sklatent.objectives import _dependence
+from sklatent.training import StopAfterWarmUp
+
+VARIANTS = ("train-penalty-stop", "three-bandwidths", "clamped", "memory")
+MEMORY_ROWS = 448
+_KERNEL_PENALTIES = ("mmd", "hsic")
+
+
+def apply(name):
+    """Turn the variant ``name`` on (None: none)."""
+    if name is None:
+        return
+    {
+        "train-penalty-stop": _watch_training_penalty,
+        "three-bandwidths": _three_bandwidths,
+        "clamped": _clamp_penalty,
+        "memory": _penalty_with_memory,
+    }[name]()
+
+
+def _watch_training_penalty():
+    original = StopAfterWarmUp.on_epoch_end
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        if self.monitor == "valid_unpenalised_loss" and "valid_held_out_only" not in row:
+            held_out = row["valid_unpenalised_loss"]  # rewritten before the stopping reads it
+            net.history.record("valid_held_out_only", held_out)
+            penalty = net.criterion_.independence_weight * row["train_independence"]
+            net.history.record("valid_unpenalised_loss", held_out + penalty)
+        return original(self, net, **kwargs)
+
+    StopAfterWarmUp.on_epoch_end = on_epoch_end
+
+
+def _three_bandwidths():
+    kernels._N_BANDWIDTHS = 3
+
+
+def _clamp_penalty():
+    original = _dependence.DependencePenalty.forward
+
+    def forward(self, codes, batch, critic=None):
+        value = original(self, codes, batch, critic)
+        if self.estimator in _KERNEL_PENALTIES and self.training:
+            return value.clamp_min(0.0)
+        return value
+
+    _dependence.DependencePenalty.forward = forward
+
+
+def _penalty_with_memory():
+    original = _dependence.DependencePenalty.forward
+
+    def forward(self, codes, batch, critic=None):
+        if self.estimator not in _KERNEL_PENALTIES or not self.training:
+            return original(self, codes, batch, critic)
+        strata, n_strata = self._strata(batch)
+        current = (codes, batch[GROUPS], strata)
+        memory = self.__dict__.get("_memory")
+        if memory is None:
+            rows = current
+        else:
+            rows = [torch.cat(pair) for pair in zip(current, memory, strict=True)]
+        estimator = _dependence._KERNEL_ESTIMATORS[self.estimator]
+        value = within_strata(estimator, rows[0], rows[1], self.n_groups, rows[2], n_strata)
+        value = value.detach() + (len(rows[0]) / len(codes)) * (value - value.detach())
+        self.__dict__["_memory"] = tuple(part.detach()[:MEMORY_ROWS] for part in rows)
+        return value
+
+    _dependence.DependencePenalty.forward = forward
