@@ -1,5 +1,6 @@
 """Small torch helpers shared by the estimators: devices, seeds, threads and array conversion."""
 
+import collections
 import contextlib
 import contextvars
 import threading
@@ -168,11 +169,11 @@ def uniform_like(tensor):
     return _noise_like(torch.rand, tensor)
 
 
-# Blocks that hold the torch limit now, in any thread, the count the first of them found and the
-# count they set; and how deep the current thread is in such blocks.
+# The torch limit's blocks held now, in any thread: the count the first of them found and how
+# many blocks set each count; and how deep the current thread is in such blocks.
 _THREAD_LIMIT_LOCK = threading.Lock()
-_thread_limit_holders = 0
-_threads_found = _threads_set = None
+_threads_found = None
+_counts_set = collections.Counter()
 _depth = threading.local()
 
 
@@ -188,11 +189,12 @@ def limited_threads(n_threads):
     Notes
     -----
     On torch's OpenMP builds (the CPU and CUDA wheels) the intra-op thread count belongs to the
-    thread that sets it, and a thread starts with the count last set in any thread. So each
-    thread restores its own count, except a thread that enters while a block of another thread
-    holds the limit with the limit as its count: that count is inherited, not a setting of its
-    own, and it restores the count the first block found instead (else threads started after
-    the last block ends would inherit the limit).
+    thread that sets it, and a thread takes the count last set in any thread at its first torch
+    call. So each thread restores its own count, except a thread that enters while another
+    thread's block holds the limit and whose count is one such a block set: that count is taken
+    to be inherited, not a setting of its own, and the thread restores the count the first
+    block found instead (else threads started after the last block ends would inherit the
+    limit). The block never raises the thread's current count.
 
     Examples
     --------
@@ -205,28 +207,31 @@ def limited_threads(n_threads):
     >>> torch.get_num_threads() == before
     True
     """
-    global _thread_limit_holders, _threads_found, _threads_set
+    global _threads_found
     if n_threads is None:
         yield
         return
     depth = getattr(_depth, "value", 0)
     with _THREAD_LIMIT_LOCK:
-        before = torch.get_num_threads()
-        if _thread_limit_holders == 0:
-            _threads_found = before
-        elif depth == 0 and before == _threads_set:  # inherited from another thread's block
-            before = _threads_found
-        _thread_limit_holders += 1
-        _threads_set = min(n_threads, before)
-        torch.set_num_threads(_threads_set)
+        current = torch.get_num_threads()
+        limit = min(n_threads, current)
+        torch.set_num_threads(limit)  # first: a failed call leaves no block counted
+        restore = current
+        if not _counts_set:
+            _threads_found = current
+        elif depth == 0 and current in _counts_set:  # inherited from another thread's block
+            restore = _threads_found
+        _counts_set[limit] += 1
     _depth.value = depth + 1
     try:
         yield
     finally:
         _depth.value = depth
         with _THREAD_LIMIT_LOCK:
-            _thread_limit_holders -= 1
-            torch.set_num_threads(before)
+            _counts_set[limit] -= 1
+            if not _counts_set[limit]:
+                del _counts_set[limit]
+            torch.set_num_threads(restore)
 
 
 def as_float_tensor(X, device):

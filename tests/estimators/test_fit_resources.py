@@ -291,3 +291,54 @@ def test_a_fit_warning_names_the_line_that_called_fit():
         with pytest.warns(sklatent.CollapsedCodesWarning) as caught:
             fitted.fit(np.ones((300, 4)), np.arange(300) % 2)
         assert {w.filename for w in caught} == {__file__}  # not a library's line
+
+
+def test_overlapping_limits_of_different_counts_leave_later_threads_the_callers_count():
+    # Main (at 4) limits to 2; a thread started inside inherits 2; another thread, which set
+    # itself to 1, limits too. The inheriting thread leaves last: it must restore 4, not 2.
+    limited = sklatent.utils._torch.limited_threads
+    before = torch.get_num_threads()
+    names = ("own_set", "own_inside", "heir_inside", "own_go", "heir_go")
+    steps = {name: threading.Event() for name in names}
+    seen = {}
+
+    def own_count():
+        torch.get_num_threads()  # torch sets a thread's count at its first call: after that
+        torch.set_num_threads(1)
+        steps["own_set"].wait(timeout=30)
+        with limited(2):
+            seen["own"] = torch.get_num_threads()  # not raised above its own 1
+            steps["own_inside"].set()
+            steps["own_go"].wait(timeout=30)
+        seen["own_after"] = torch.get_num_threads()
+
+    def heir():
+        seen["heir_start"] = torch.get_num_threads()
+        steps["own_inside"].wait(timeout=30)
+        with limited(2):
+            steps["heir_inside"].set()
+            steps["heir_go"].wait(timeout=30)
+        seen["heir_after"] = torch.get_num_threads()
+
+    torch.set_num_threads(4)
+    try:
+        first = threading.Thread(target=own_count)
+        first.start()
+        with limited(2):
+            second = threading.Thread(target=heir)
+            second.start()
+            steps["own_set"].set()
+            assert steps["heir_inside"].wait(timeout=30)
+        assert torch.get_num_threads() == 4
+        steps["own_go"].set()
+        first.join()
+        steps["heir_go"].set()  # the heir leaves last
+        second.join()
+        later = []
+        probe = threading.Thread(target=lambda: later.append(torch.get_num_threads()))
+        probe.start()
+        probe.join()
+        assert seen == {"own": 1, "own_after": 1, "heir_start": 2, "heir_after": 4}
+        assert later == [4]
+    finally:
+        torch.set_num_threads(before)
