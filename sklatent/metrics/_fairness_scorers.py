@@ -289,8 +289,8 @@ class _BestUnderBudget:
             f"No candidate meets the budget: the best mean_test_{self.metric} is "
             f"{metric[best]:.4g}, {why}. Refitting candidate {best}, the "
             f"one with the best {self.metric}, whatever its {self.utility} "
-            f"(mean_test_{self.utility} {utility[best]:.4g}): the fairest candidate often "
-            "predicts nearly one class, so compare it with the majority rate.",
+            f"(mean_test_{self.utility} {utility[best]:.4g}): the fairest candidate is often "
+            "close to a constant predictor, so compare it with a constant predictor's score.",
             UserWarning,
         )
         return best

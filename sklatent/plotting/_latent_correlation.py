@@ -27,7 +27,8 @@ def _indicator_columns(factors):
     """A DataFrame's (or Series') columns of text, categories or booleans as indicator columns
     ``name=value``, one per class (the second of two classes only): a categorical attribute, as a
     :class:`~sklatent.DisentangledEncoder` is fitted on, has no correlation of its own. Other
-    input, and pandas input of numbers only, is returned as it is."""
+    input, and pandas input of numbers only, is returned as it is (a Series as a one-column
+    DataFrame)."""
     if isinstance(factors, pd.Series):  # unnamed, it is named as a plain array's first column
         factors = factors.to_frame(name="factor0" if factors.name is None else factors.name)
     if not isinstance(factors, pd.DataFrame):

@@ -362,7 +362,7 @@ def test_best_under_budget_falls_back_to_the_fairest_with_a_warning():
     results = {"mean_test_accuracy": [0.9, 0.8], "mean_test_dp": [-0.3, np.nan]}
     with pytest.warns(UserWarning, match=r"No candidate meets the budget.*-0.3, below -0.01"):
         assert refit(results) == 0
-    # It says what the refitted candidate scored, which may be a one-class predictor's rate.
+    # It says what the refitted candidate scored, which may be a constant predictor's score.
     with pytest.warns(UserWarning, match=r"mean_test_accuracy 0.9\): the fairest candidate"):
         refit(results)
     # Called by GridSearchCV, the warning names the line that called the search's fit.
