@@ -1,8 +1,8 @@
 """Alternatives to FairEncoder's penalised training, for design studies only.
 
 Each variant patches the package for the rest of the process; ``apply(name)`` turns one on. None
-of them is the package's behaviour (benchmarks/RESULTS.md, "Two alternatives for FairEncoder's
-penalised fits" and what follows it, says what each measured):
+of them is the package's behaviour (benchmarks/RESULTS.md, "Four alternatives for FairEncoder's
+penalised fits", says what each measured):
 
 - ``train-penalty-stop``: the early stopping watches the held-out loss without the penalty plus
   ``independence_weight`` times the penalty's training estimate of the epoch.
@@ -12,7 +12,8 @@ penalised fits" and what follows it, says what each measured):
   unbiased estimate is negative gives no gradient.
 - ``memory``: the kernel penalty of a training batch is estimated against the batch and the
   detached codes of the last 448 training rows (groups and strata with them); the gradient is
-  scaled by (rows + memory) / rows, the share of the estimate's pairs the batch moves.
+  scaled by (rows + memory) / rows, so that each batch row weighs in the gradient as a row of a
+  batch without memory does (1 / rows, not 1 / (rows + memory)).
 """
 
 import torch
