@@ -14,6 +14,8 @@ penalised fits", says what each measured):
   detached codes of the last 448 training rows (groups and strata with them); the gradient is
   scaled by (rows + memory) / rows, so that each batch row weighs in the gradient as a row of a
   batch without memory does (1 / rows, not 1 / (rows + memory)).
+- ``narrow-memory``: the three wide bandwidths on the batch alone, and the two narrow ones (1/4
+  and 1/16 of the median) on the batch and the memory, as in ``memory``.
 """
 
 import torch
@@ -24,7 +26,7 @@ from sklatent.information import within_strata
 from sklatent.objectives import _dependence
 from sklatent.training import StopAfterWarmUp
 
-VARIANTS = ("train-penalty-stop", "three-bandwidths", "clamped", "memory")
+VARIANTS = ("train-penalty-stop", "three-bandwidths", "clamped", "memory", "narrow-memory")
 MEMORY_ROWS = 448
 _KERNEL_PENALTIES = ("mmd", "hsic")
 
@@ -38,6 +40,7 @@ def apply(name):
         "three-bandwidths": _three_bandwidths,
         "clamped": _clamp_penalty,
         "memory": _penalty_with_memory,
+        "narrow-memory": lambda: _penalty_with_memory(narrow_only=True),
     }[name]()
 
 
@@ -72,7 +75,17 @@ def _clamp_penalty():
     _dependence.DependencePenalty.forward = forward
 
 
-def _penalty_with_memory():
+def _with_bandwidths(widest, count, estimate):
+    """``estimate()`` with the kernel's bandwidths set to ``count`` of them from ``widest``."""
+    saved = kernels._WIDEST_BANDWIDTH_SCALE, kernels._N_BANDWIDTHS
+    kernels._WIDEST_BANDWIDTH_SCALE, kernels._N_BANDWIDTHS = widest, count
+    try:
+        return estimate()
+    finally:
+        kernels._WIDEST_BANDWIDTH_SCALE, kernels._N_BANDWIDTHS = saved
+
+
+def _penalty_with_memory(narrow_only=False):
     original = _dependence.DependencePenalty.forward
 
     def forward(self, codes, batch, critic=None):
@@ -86,8 +99,17 @@ def _penalty_with_memory():
         else:
             rows = [torch.cat(pair) for pair in zip(current, memory, strict=True)]
         estimator = _dependence._KERNEL_ESTIMATORS[self.estimator]
-        value = within_strata(estimator, rows[0], rows[1], self.n_groups, rows[2], n_strata)
+
+        def estimate(codes, groups, strata):
+            return within_strata(estimator, codes, groups, self.n_groups, strata, n_strata)
+
+        if narrow_only:  # the narrow kernels on the rows and memory, the wide on the batch
+            value = _with_bandwidths(0.25, 2, lambda: estimate(*rows))
+        else:
+            value = estimate(*rows)
         value = value.detach() + (len(rows[0]) / len(codes)) * (value - value.detach())
+        if narrow_only:
+            value = value + _with_bandwidths(16.0, 3, lambda: estimate(*current))
         self.__dict__["_memory"] = tuple(part.detach()[:MEMORY_ROWS] for part in rows)
         return value
 
