@@ -33,10 +33,9 @@ def _indicator_columns(factors):
         factors = factors.to_frame(name="factor0" if factors.name is None else factors.name)
     if not isinstance(factors, pd.DataFrame):
         return factors
-    frame = factors
     columns, expanded = {}, False
-    for name in frame.columns:
-        values = frame[name]
+    for name in factors.columns:
+        values = factors[name]
         if values.dtype == object:  # numbers held as objects (a mixed y) are numbers
             numbers = pd.to_numeric(values, errors="coerce")
             values = numbers if numbers.notna().sum() == values.notna().sum() else values
@@ -47,7 +46,7 @@ def _indicator_columns(factors):
         classes = sorted(values.dropna().unique(), key=str)
         for value in classes[1:] if len(classes) == 2 else classes:
             columns[f"{name}={value}"] = (values == value).astype(float).where(values.notna())
-    return pd.DataFrame(columns, index=frame.index) if expanded else factors
+    return pd.DataFrame(columns, index=factors.index) if expanded else factors
 
 
 class LatentCorrelationDisplay:
