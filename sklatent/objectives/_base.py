@@ -51,6 +51,12 @@ class Objective(nn.Module):
         ValueError
             If :attr:`stopping_term` is neither ``"loss"`` nor one of :attr:`term_names`: the
             net records no such key, and the fit would fail at its first epoch's end.
+
+        Examples
+        --------
+        >>> from sklatent.objectives import FairObjective
+        >>> FairObjective(["x", "y"], n_groups=2).stopping_monitor()
+        'valid_unpenalised_loss'
         """
         if self.stopping_term not in ("loss", *self.term_names):
             raise ValueError(
