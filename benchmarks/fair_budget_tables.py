@@ -18,7 +18,9 @@ budget raised.
   the three tables (preprocessed once per split), then w in 3, 10 on Adult's design splits,
   with the probe. ``--stop-on-penalised-loss`` makes the early stopping watch the held-out loss
   with the penalty, the rule before FairEncoder watched it without. ``--variant`` turns on one
-  of the alternatives of ``_penalty_variants.py`` (design studies).
+  of the alternatives of ``_penalty_variants.py`` (design studies). ``--train-rows N`` fits
+  each split's first N training rows (a random subsample: the split shuffled them), to study
+  small tables, and leaves Adult out.
 
 - ``--parts fit``: one budget fit on HMDA's split 0 and its seconds, to time whole processes
   of two versions side by side (``env PYTHONPATH=<other tree>`` for the other one).
@@ -26,6 +28,7 @@ budget raised.
     .venv/bin/python benchmarks/fair_budget_tables.py --parts tables adult
     .venv/bin/python benchmarks/fair_budget_tables.py --parts grid [--stop-on-penalised-loss]
     .venv/bin/python benchmarks/fair_budget_tables.py --parts grid --variant clamped
+    .venv/bin/python benchmarks/fair_budget_tables.py --parts grid --train-rows 400
     .venv/bin/python benchmarks/fair_budget_tables.py --parts fit
 """
 
@@ -176,8 +179,9 @@ def _grid_cell(label, weight, seed, splits):
     )
 
 
-def run_grid():
+def run_grid(train_rows=None):
     for name, seed, frame, y, s, train, test in table_splits(("SLID", "HMDA", "PSID1982")):
+        train = train[:train_rows]  # train_test_split shuffled them
         features = preprocess().fit(frame.iloc[train])
         splits = (
             features.transform(frame.iloc[train]),
@@ -186,6 +190,8 @@ def run_grid():
         )
         for weight in (1, 3, 10, 30):
             _grid_cell(name, weight, seed, splits)
+    if train_rows is not None:
+        return
     X, _, y, _, s, _, _ = load("adult")
     y, s = np.asarray(y), np.asarray(s)
     for seed in (100, 101, 102):
@@ -219,6 +225,11 @@ def main(argv=None):
         help="weighted fits (grid) stop on the held-out loss with the penalty, the former rule",
     )
     parser.add_argument("--variant", choices=VARIANTS, help="an alternative to study")
+    parser.add_argument(
+        "--train-rows",
+        type=int,
+        help="grid: the first N training rows of each split (small tables), without Adult",
+    )
     args = parser.parse_args(argv)
     apply_variant(args.variant)
     print(f"early stopping watches: {'loss' if args.stop_on_penalised_loss else 'default'}")
@@ -231,7 +242,7 @@ def main(argv=None):
     if "adult" in args.parts:
         run_adult()
     if "grid" in args.parts:
-        run_grid()
+        run_grid(args.train_rows)
     if "fit" in args.parts:
         run_fit()
 
