@@ -23,6 +23,7 @@ from ._cli_data import (
     fit_preprocessing,
     load_preprocessing,
     read_table,
+    reread_categories_as_text,
     save_preprocessing,
     warn_rare_labels,
     write_table,
@@ -234,6 +235,7 @@ def _fit(args):
     if not features:
         raise CommandLineError(f"no feature column left in {args.data} once the others are taken")
     keywords = _fit_keywords(estimator_class, args, frame)
+    frame = reread_categories_as_text(frame, args.data, features)
     spec = fit_preprocessing(
         frame,
         features=features,

@@ -91,6 +91,32 @@ def read_table(path, str_columns=()):
     return frame
 
 
+def reread_categories_as_text(frame, path, features):
+    """``frame`` with the non-numeric ``features`` of the CSV/TSV ``path`` read again as text,
+    as ``transform`` reads them.
+
+    pandas parses ``TRUE``/``true`` as booleans, so a logical column written by R would become
+    the categories ``"False"``/``"True"`` at fit and match none of the file's text at
+    ``transform``. Parquet keeps its types and needs no second read.
+    """
+    kind = _table_format(path)
+    columns = [column for column in features if not _is_numeric(frame[column])]
+    if not columns or kind == "parquet":
+        return frame
+    wanted = set(columns)
+    text = pd.read_csv(
+        path,
+        sep="\t" if kind == "tsv" else ",",
+        usecols=lambda column: str(column) in wanted,
+        dtype=str,
+        low_memory=False,
+    )
+    text.columns = [str(column) for column in text.columns]
+    frame = frame.copy()
+    frame[columns] = text[columns]
+    return frame
+
+
 def write_table(frame, path):
     """Write ``frame`` (without its index) as CSV/TSV/Parquet, by the name of ``path``."""
     kind = _table_format(path)

@@ -152,6 +152,21 @@ def test_unseen_categories_and_missing_values_are_zeros(fitted):
     assert X.loc[:, "education=Bachelors"].tolist() == [1.0, 1.0]
 
 
+def test_a_logical_column_written_by_r_gets_the_same_features_at_fit_and_transform(tmp_path):
+    # pandas parses TRUE/FALSE as booleans; transform reads category columns as text.
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"weight": rng.normal(size=60), "smoker": rng.rand(60) < 0.3})
+    text = frame.assign(smoker=frame["smoker"].map({True: "TRUE", False: "FALSE"}))
+    text.to_csv(tmp_path / "births.csv", index=False)
+    fit = ["fit", "--estimator", "BetaVAE", "--data", str(tmp_path / "births.csv")]
+    assert main([*fit, "--out", str(tmp_path / "model"), *FAST]) == 0
+    spec = load_preprocessing(tmp_path / "model")
+    assert spec["columns"][1]["categories"] == ["FALSE", "TRUE"]
+    X = apply_preprocessing(_cli_data.read_table(tmp_path / "births.csv", ["smoker"]), spec)
+    np.testing.assert_array_equal(X["smoker=TRUE"], frame["smoker"].astype(float))
+    np.testing.assert_array_equal(X["smoker=FALSE"] + X["smoker=TRUE"], 1.0)
+
+
 def test_params_are_python_literals_or_text():
     params = parse_params(
         ["beta=0.5", "hidden_layer_sizes=(8, 4)", "device=cpu", "random_state=None"],
