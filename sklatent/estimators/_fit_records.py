@@ -58,9 +58,10 @@ def _warn_if_collapsed(outputs, judge_posterior=True):
 def _warn_if_heads_learned_nothing(outputs, batch, views):
     """Warn for each categorical view whose head predicts the labels of the checked rows
     (``batch``, the first rows of the fit's data) no better than their class frequencies: its
-    cross-entropy is at least their entropy less :data:`LEARNED_NOTHING_SHARE` of it, or it
-    predicts one class for every row where the labels hold several. An invariance penalty can
-    pin a head's logits at zero (IRMv1 and REx are both zero there) while the codes vary."""
+    cross-entropy is at least their entropy less :data:`LEARNED_NOTHING_SHARE` of it, it
+    predicts one class for every row where the labels hold several, or its accuracy is below
+    the most frequent class's share. An invariance penalty can pin a head's logits at zero
+    (IRMv1 and REx are both zero there) while the codes vary."""
     for view in views or []:
         head = outputs.get("views", {}).get(view["name"], {})
         labels = batch.get(view_labels(view["name"]))
@@ -75,13 +76,22 @@ def _warn_if_heads_learned_nothing(outputs, batch, views):
             continue
         entropy = float(-(frequencies * frequencies.log()).sum())
         cross_entropy = float(torch.nn.functional.cross_entropy(logits, labels))
+        predicted = logits.argmax(dim=1)
+        accuracy, majority = float((predicted == labels).double().mean()), float(frequencies.max())
         if cross_entropy >= (1 - LEARNED_NOTHING_SHARE) * entropy:
             evidence = (
                 f"cross-entropy {cross_entropy:.3f} nats on the {len(labels)} rows checked, "
                 f"{entropy:.3f} for the frequencies alone"
             )
-        elif len(torch.unique(logits.argmax(dim=1))) == 1:
+        elif len(torch.unique(predicted)) == 1:
             evidence = f"one class for every one of the {len(labels)} rows checked"
+        elif accuracy < majority:
+            # A better log-loss than the frequencies', with a threshold so far off that always
+            # predicting the most frequent class would be right more often.
+            evidence = (
+                f"accuracy {accuracy:.3f} on the {len(labels)} rows checked, where always "
+                f"predicting the most frequent class gets {majority:.3f}"
+            )
         else:
             continue
         warn_at_caller(

@@ -276,6 +276,23 @@ def test_a_head_that_predicts_one_class_for_every_row_warns():
         _warn_if_heads_learned_nothing(outputs(torch.where(labels == 1, 0.7, 0.05)), batch, views)
 
 
+def test_a_head_less_accurate_than_the_majority_class_warns():
+    from sklatent.estimators._fit_records import _warn_if_heads_learned_nothing
+
+    # 34% positives; the head ranks them (p = 0.6 against 0.55 or 0.2, a log-loss below the
+    # frequencies') but predicts positive for two in three negatives: accuracy 0.56 < 0.66.
+    labels = torch.tensor([1] * 34 + [0] * 66)
+    p1 = torch.where(labels == 1, 0.6, torch.where(torch.arange(100) % 3 > 0, 0.55, 0.2))
+    views = [{"name": "y"}]
+    batch = {"labels_y": labels, "present": torch.ones(100, 1)}
+    logits = torch.stack([(1 - p1).log(), p1.log()], 1)
+    frequencies = torch.tensor([0.66, 0.34])
+    cross_entropy = torch.nn.functional.cross_entropy(logits, labels)
+    assert cross_entropy < 0.99 * -(frequencies * frequencies.log()).sum()
+    with pytest.warns(sklatent.CollapsedPredictionsWarning, match=r"accuracy 0\.560 .* 0\.660"):
+        _warn_if_heads_learned_nothing({"views": {"y": {"class_logits": logits}}}, batch, views)
+
+
 def test_a_fit_warning_names_the_line_that_called_fit():
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
