@@ -303,9 +303,10 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         X : array-like of shape (n_samples, n_features)
             Training data.
         y : array-like or DataFrame of shape (n_samples, n_attributes)
-            One column per attribute, named by a DataFrame's columns or a Series' name. Missing
-            labels: ``-1`` (which warns) or NaN for a categorical attribute, NaN for a
-            continuous one; such rows drop out of that attribute's readout and penalty.
+            One column per attribute, named by a DataFrame's columns or a Series' name (not
+            ``"x"``, or ``"free"`` with ``n_free``). Missing labels: ``-1`` (which warns) or
+            NaN for a categorical attribute, NaN for a continuous one; such rows drop out of
+            that attribute's readout and penalty.
 
         Returns
         -------

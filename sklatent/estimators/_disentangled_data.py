@@ -66,6 +66,12 @@ def parse_attributes(y, attribute_types, n_samples, fitted_names=None):
         unknown = set(attribute_types) - set(names)
         if unknown:
             raise ValueError(f"attribute_types names unknown attributes {sorted(unknown)}.")
+    elif not (attribute_types is None or isinstance(attribute_types, str)):
+        if len(attribute_types) != len(names):
+            raise ValueError(
+                f"attribute_types needs one type per attribute ({len(names)}: {names}), got "
+                f"{list(attribute_types)!r}."
+            )
     attributes = []
     for index, name in enumerate(names):
         values = frame.iloc[:, index].to_numpy()
@@ -237,6 +243,14 @@ def subspace_structure(attributes, sizes, n_free, n_features, reconstruct):
     optional ``"free"`` block; every block is inferred from ``X`` and, when ``reconstruct``,
     generates it."""
     names = [attribute["name"] for attribute in attributes]
+    # The features' view and the free block have names of their own, which an attribute's would
+    # silently share (an attribute "free" merged with the free block).
+    reserved = {"x": "the view of X"} | ({"free": "the free block (n_free)"} if n_free else {})
+    for name in names:
+        if name in reserved:
+            raise ValueError(
+                f"Attribute name {name!r} is taken by {reserved[name]}: rename that column of y."
+            )
     sizes = _subspace_sizes(sizes, len(attributes))
     views = [view_spec("x", range(n_features), decoder=reconstruct)] + [
         view_spec(

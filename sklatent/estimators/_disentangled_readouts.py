@@ -89,7 +89,7 @@ class DisentangledReadoutsMixin:
         -------
         score : float
         """
-        from sklearn.metrics import accuracy_score, r2_score
+        from sklearn.metrics import r2_score
 
         predicted = self.predict(X)
         attributes = parse_attributes(
@@ -100,7 +100,10 @@ class DisentangledReadoutsMixin:
             observed = ~attribute["missing"]
             truth, guess = attribute["values"][observed], predicted[observed, index]
             if self.attribute_types_[attribute["name"]] == "categorical":
-                scores.append(accuracy_score(truth.astype(str), guess.astype(str)))
+                # Compared as values, not as text: labels 1 and 1.0 (a column with NaN for
+                # missing labels is float) are the same class.
+                hits = np.asarray(truth, dtype=object) == np.asarray(guess, dtype=object)
+                scores.append(float(np.mean(hits)))
             else:
                 scores.append(r2_score(truth.astype(float), guess.astype(float)))
         return float(np.mean(scores))

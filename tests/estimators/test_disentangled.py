@@ -166,6 +166,28 @@ def test_single_valued_attributes_and_wrong_shapes_are_errors():
         DisentangledEncoder(subspace_sizes=[1, 2, 3], max_epochs=1).fit(FEATURES, LABELS)
 
 
+def test_reserved_attribute_names_and_a_short_type_list_are_errors():
+    # "x" names the features' view; "free" the free block, which it silently merged with.
+    with pytest.raises(ValueError, match=r"'x' is taken by the view of X: rename"):
+        DisentangledEncoder(**SMALL).fit(FEATURES, LABELS.rename(columns={"digit": "x"}))
+    free = LABELS.rename(columns={"digit": "free"})
+    with pytest.raises(ValueError, match=r"'free' is taken by the free block \(n_free\)"):
+        DisentangledEncoder(**SMALL, n_free=1, beta=1.0).fit(FEATURES, free)
+    assert DisentangledEncoder(**SMALL).fit(FEATURES, free).block_names_ == ["free", "colour"]
+    with pytest.raises(ValueError, match=r"one type per attribute \(2: \['digit', 'colour'\]\)"):
+        DisentangledEncoder(**SMALL, attribute_types=["categorical"]).fit(FEATURES, LABELS)
+
+
+def test_score_compares_labels_as_values_whatever_their_number_type():
+    # A column with missing labels (NaN) is float: its classes are 0.0, 1.0, 2.0.
+    with_missing = LABELS.assign(digit=LABELS["digit"].astype(float).mask(np.arange(300) < 30))
+    model = DisentangledEncoder(**SMALL).fit(FEATURES, with_missing)
+    predicted = model.predict(FEATURES)
+    accuracy = np.mean([predicted[:, 0] == LABELS["digit"], predicted[:, 1] == LABELS["colour"]])
+    assert model.score(FEATURES, LABELS.astype({"digit": float})) == pytest.approx(accuracy)
+    assert model.score(FEATURES, LABELS) == pytest.approx(accuracy)  # int labels: 0 before
+
+
 @pytest.mark.slow
 def test_half_the_labels_missing_costs_an_attribute_little():
     # Two independent binary attributes; half of the first one's labels hidden. Rows without a
