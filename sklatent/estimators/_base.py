@@ -244,7 +244,7 @@ class LatentTransformer(
                 # skorch's fit is initialize + partial_fit; the modules are initialised.
                 net.partial_fit(data, epochs=epochs)
             outputs, batch = net.check_finite_fit(data)
-        _warn_if_collapsed(outputs, judge_posterior=getattr(net.module_, "sample", True))
+        _warn_if_collapsed(outputs, net)
         _warn_if_heads_learned_nothing(outputs, batch, getattr(net.module_, "views", None))
         self.__dict__.pop("_incremental_", None)  # partial_fit starts anew from these weights
         self.net_ = net
@@ -294,7 +294,7 @@ class LatentTransformer(
             self._discard_fit()
             raise
         if len(net.history) == 1:
-            _warn_if_collapsed(outputs, judge_posterior=False)  # one chunk: constant codes only
+            _warn_if_collapsed(outputs, net, judge_posterior=False)  # one chunk: constant codes
         self.n_iter_ = len(net.history)
         return self
 

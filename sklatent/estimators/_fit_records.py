@@ -18,13 +18,16 @@ POSTERIOR_COLLAPSE_ACTIVITY = 0.01
 LEARNED_NOTHING_SHARE = 0.01
 
 
-def _warn_if_collapsed(outputs, judge_posterior=True):
+def _warn_if_collapsed(outputs, net, judge_posterior=None):
     """Warn when the codes of the first rows of the training data (``outputs["mean"]``, or
     ``outputs["z"]``) carry nothing about the rows: every column is constant, or, with
     ``judge_posterior`` and a Gaussian posterior (``outputs["logvar"]``), every column varies
     across rows by less than a tenth of its posterior standard deviation (posterior collapse).
-    The caller turns the second test off for a posterior the fit never sampled (its variance
-    means nothing) and after one ``partial_fit`` chunk (too little training to judge)."""
+    ``judge_posterior`` None: unless the ``net``'s module never samples its posterior (its
+    variance means nothing); the caller turns it off after one ``partial_fit`` chunk (too
+    little training to judge). The advice names weights only if the objective has some."""
+    if judge_posterior is None:
+        judge_posterior = getattr(net.module_, "sample", True)
     codes = outputs.get("mean", outputs.get("z"))
     if codes is None or len(codes) < 2:
         return
@@ -47,10 +50,12 @@ def _warn_if_collapsed(outputs, judge_posterior=True):
         )
     else:
         return
+    remedy = "lower beta or the penalty's weight, or train longer"
+    if not net.criterion_.weight_names:  # the Mutual Information Machine weighs nothing
+        remedy = "train longer"
     warn_at_caller(
         f"The fit ended with {evidence} on the training rows): they carry nothing about the "
-        "rows. Unless the rows themselves are alike, lower beta or the penalty's weight, or "
-        "train longer.",
+        f"rows. Unless the rows themselves are alike, {remedy}.",
         CollapsedCodesWarning,
     )
 

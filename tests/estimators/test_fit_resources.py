@@ -230,10 +230,14 @@ def test_the_thread_setting_is_validated():
 
 def test_a_fit_whose_codes_collapse_warns():
     # Rows that all look alike leave the codes nothing to tell apart.
-    with pytest.warns(sklatent.CollapsedCodesWarning, match="hardly vary"):
+    with pytest.warns(sklatent.CollapsedCodesWarning, match="hardly vary.*lower beta"):
         BetaVAE(n_components=2, hidden_layer_sizes=(8,), max_epochs=2, random_state=0).fit(
             np.ones((300, 4))
         )
+    # The advice names no weight an estimator does not have.
+    mim = sklatent.MutualInformationMachine(2, hidden_layer_sizes=(8,), max_epochs=2)
+    with pytest.warns(sklatent.CollapsedCodesWarning, match=r"are alike, train longer\.$"):
+        mim.fit(np.ones((300, 4)))
 
 
 def test_a_posterior_collapsed_to_its_prior_warns():
