@@ -149,7 +149,8 @@ def check_numeric_columns(X):
             f"X has columns of text, categories or dates: {refused[:5]}{more}. The estimators "
             "take dense numbers: encode these first, e.g. in a Pipeline behind "
             "make_column_transformer((OneHotEncoder(), <these columns>), "
-            "remainder=StandardScaler(), sparse_threshold=0)."
+            "remainder=StandardScaler(), sparse_threshold=0); a view with "
+            "likelihood='categorical' reads one column of integer codes (OrdinalEncoder)."
         )
 
 

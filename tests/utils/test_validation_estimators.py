@@ -169,6 +169,8 @@ def test_the_refusal_suggests_a_preprocessing_that_then_fits():
     with pytest.raises(ValueError, match=r"sparse_threshold=0\)") as refused:
         BetaVAE(2, **TINY).fit(frame)
     assert "make_column_transformer((OneHotEncoder()" in str(refused.value)
+    # A one-hot block would break a categorical view, which reads one column of class codes.
+    assert "likelihood='categorical' reads one column of integer codes" in str(refused.value)
     sparse = make_column_transformer((OneHotEncoder(), ["colour"]), remainder=StandardScaler())
     with pytest.raises(TypeError, match="Sparse data"):
         make_pipeline(sparse, BetaVAE(2, **TINY)).fit(frame)
