@@ -266,12 +266,12 @@ class LatentTransformer(
 
         The first call builds the net: its modules, and its batch size (``"auto"``: from the
         first chunk's rows). Later calls continue it with its optimiser's state. After ``fit``
-        (or :func:`sklatent.load`), the first call continues from the fitted weights with a
-        fresh optimiser. Each call draws its batches and noise from ``random_state`` and the
-        number of epochs trained so far, so the same chunks in the same order give the same
-        model. The history keeps every call's averages but the per-batch records of the last
-        call only: memory stays flat over any number of chunks. A call that fails leaves the
-        estimator unfitted.
+        (or :func:`sklatent.load`), the first call continues from the fitted weights and
+        history (``n_iter_`` counts on) with a fresh optimiser. Each call draws its batches and
+        noise from ``random_state`` and the number of epochs trained so far, so the same chunks
+        in the same order give the same model. The history keeps every call's averages but the
+        per-batch records of the last call only: memory stays flat over any number of chunks.
+        A call that fails leaves the estimator unfitted.
         """
         try:
             device = self._training_device()
@@ -284,6 +284,7 @@ class LatentTransformer(
                         fitted = self.net_.torch_modules()
                         for name, module in net.torch_modules().items():
                             module.load_state_dict(fitted[name].state_dict())
+                        net.history = self.net_.history  # and its count of epochs (n_iter_)
                     self.net_, self._incremental_ = net, True
                 net = self.net_
                 with random_stream(seed + len(net.history)):

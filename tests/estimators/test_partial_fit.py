@@ -49,6 +49,8 @@ def test_partial_fit_after_fit_continues_from_the_fitted_weights():
     # One more epoch from the fitted weights, not a fresh start (which scores far worse).
     assert fitted.score(X) > loss - 0.05
     assert fitted.score(X) > BetaVAE(**SMALL).partial_fit(X).score(X) + 0.1
+    # ... and counts on from the fit's epochs, as MLPClassifier's n_iter_ does.
+    assert fitted.n_iter_ == len(fitted.history_) == 31
 
 
 def test_fair_encoder_streamed_hides_the_planted_proxy():
