@@ -24,15 +24,19 @@ def _names(given, data, default_prefix, n, what):
 
 
 def _indicator_columns(factors):
-    """A DataFrame's (or Series') columns of text, categories or booleans as indicator columns
-    ``name=value``, one per class (the second of two classes only): a categorical attribute, as a
-    :class:`~sklatent.DisentangledEncoder` is fitted on, has no correlation of its own. Other
-    input, and pandas input of numbers only, is returned as it is (a Series as a one-column
-    DataFrame)."""
+    """A DataFrame's (or Series') columns of text, categories or booleans, or an array's of
+    text, as indicator columns ``name=value``, one per class (the second of two classes only):
+    a categorical attribute, as a :class:`~sklatent.DisentangledEncoder` is fitted on, has no
+    correlation of its own. Other input, and pandas input of numbers only, is returned as it
+    is (a Series as a one-column DataFrame)."""
     if isinstance(factors, pd.Series):  # unnamed, it is named as a plain array's first column
         factors = factors.to_frame(name="factor0" if factors.name is None else factors.name)
     if not isinstance(factors, pd.DataFrame):
-        return factors
+        array = np.asarray(factors)
+        if array.dtype.kind not in "OUS":  # numbers (or booleans): one factor a column
+            return factors
+        array = array.reshape(len(array), -1)  # the columns named as a plain array's are
+        factors = pd.DataFrame(array, columns=[f"factor{k}" for k in range(array.shape[1])])
     columns, expanded = {}, False
     for name in factors.columns:
         values = factors[name]
@@ -138,8 +142,8 @@ class LatentCorrelationDisplay:
         X : array-like of shape (n_samples, n_features)
             Input passed to ``estimator.transform``.
         factors : array-like or DataFrame of shape (n_samples, n_factors) or (n_samples,)
-            True factors, in the row order of ``X``; DataFrame columns name them. A
-            pandas column of text, categories or booleans is drawn as indicator columns
+            True factors, in the row order of ``X``; DataFrame columns name them. A column
+            of text (or a pandas column of categories or booleans) is drawn as indicator columns
             ``name=value`` (one for two classes; ``factor_names`` then names those), so that
             a :class:`~sklatent.DisentangledEncoder`'s attributes can be passed as a
             DataFrame. Missing values are an error; whole numbers are one numeric factor.
@@ -199,8 +203,8 @@ class LatentCorrelationDisplay:
         Z : array-like or DataFrame of shape (n_samples, n_components)
             Codes; DataFrame columns name the dimensions.
         factors : array-like or DataFrame of shape (n_samples, n_factors) or (n_samples,)
-            True factors, in the row order of ``Z``; DataFrame columns name them. A
-            pandas column of text, categories or booleans is drawn as indicator columns
+            True factors, in the row order of ``Z``; DataFrame columns name them. A column
+            of text (or a pandas column of categories or booleans) is drawn as indicator columns
             ``name=value`` (one for two classes; ``factor_names`` then names those), so that
             a :class:`~sklatent.DisentangledEncoder`'s attributes can be passed as a
             DataFrame. Missing values are an error; whole numbers are one numeric factor.

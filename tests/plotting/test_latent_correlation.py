@@ -93,6 +93,11 @@ def test_text_and_boolean_factors_become_indicator_columns():
     unnamed_text = pd.Series(factors["dept"].to_numpy())  # named as an array's first column
     names = LatentCorrelationDisplay.from_predictions(F.to_numpy(), unnamed_text).factor_names
     assert names == ["factor0=Sales"]
+    # A numpy array of text, as y.to_numpy() gives, too (it failed to convert to float).
+    as_array = factors[["dept", "shape"]].to_numpy()
+    from_array = LatentCorrelationDisplay.from_predictions(F.to_numpy(), as_array)
+    assert from_array.factor_names == ["factor0=Sales", "factor1=a", "factor1=b", "factor1=c"]
+    np.testing.assert_allclose(from_array.correlation, display.correlation[:, :4], atol=1e-12)
 
 
 def test_include_codes_appends_the_code_code_block():
