@@ -77,10 +77,11 @@ def make_search():
 # The search on a two-worker cluster
 # ----------------------------------
 # ``threads_per_worker=1`` and worker processes: each worker runs one fit at a time, in a
-# process of its own. Two fits in threads of one process would share torch's random number
-# generator and stop being reproducible. Dask's nanny starts each worker process with
-# ``OMP_NUM_THREADS=1``, which torch reads, so each fit uses one core; ``client.run`` shows it
-# (for workers started another way, ``client.run(torch.set_num_threads, 1)`` sets it).
+# process of its own, so that two fits do not share its cores (fits in threads would be
+# reproducible too: each draws from generators of its own). Dask's nanny starts each worker
+# process with ``OMP_NUM_THREADS=1``, which torch reads, so each fit uses one core;
+# ``client.run`` shows it (for workers started another way,
+# ``client.run(torch.set_num_threads, 1)`` sets it).
 #
 # Under ``joblib.parallel_backend("dask")`` the search sends its fits to the cluster; the
 # metadata routing setting travels with each fit.

@@ -159,6 +159,11 @@ validation_fraction=None, stop_from_epoch=0, patience=10)
     n_train = n_samples
     if n_samples is not None and validation_fraction is not None:
         n_train = n_samples - round(validation_fraction * n_samples)
+        if n_train < 1:
+            raise ValueError(
+                f"validation_fraction={validation_fraction} leaves {n_train} of {n_samples} "
+                "rows for training; early stopping needs at least one row on each side."
+            )
     if batch_size == "auto":
         batch_size = (
             MAX_AUTO_BATCH_SIZE

@@ -30,6 +30,12 @@ def test_tables_under_200_rows_stop_on_their_training_loss():
     assert (large.early_stopping, large.validation_fraction) == (True, 0.1)
 
 
+def test_a_validation_fraction_that_leaves_no_training_row_is_named():
+    # It divided by zero steps an epoch before the split's own check could name it.
+    with pytest.raises(ValueError, match=r"validation_fraction=0.999 leaves 0 of 500 rows for tr"):
+        BetaVAE(validation_fraction=0.999).fit(np.zeros((500, 3)))
+
+
 def _patience_of(estimator):
     (stopper,) = [cb for cb in estimator.net_.callbacks_ if isinstance(cb[1], EarlyStopping)]
     return stopper[1].patience
