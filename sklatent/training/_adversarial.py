@@ -92,7 +92,16 @@ class AdversarialNet(LatentNet):
 
     def critic_term_names(self):
         """Names of the critic's terms, recorded as ``train_critic_<term>``."""
-        return tuple(self.criterion.critic_term_names)
+        objective = self.criterion
+        names = getattr(objective, "critic_term_names", None)
+        if names is None:  # else an AttributeError from skorch's initialisation
+            raise TypeError(
+                f"AdversarialNet's objective {getattr(objective, '__name__', objective)!r} "
+                "has no critic_term_names: it needs critic_terms(outputs, batch, critic) and "
+                "the names of the terms it returns (an objective without a critic trains with "
+                "LatentNet)."
+            )
+        return tuple(names)
 
     def get_default_callbacks(self):
         critic = [f"critic_{name}" for name in self.critic_term_names()]

@@ -133,3 +133,12 @@ def test_critic_modules_and_optimizer_are_tunable_by_name():
     assert net.critic_optimizer_.param_groups[0]["lr"] == 0.2
     encoder_params = {id(p) for group in net.optimizer_.param_groups for p in group["params"]}
     assert encoder_params.isdisjoint({id(p) for p in net.critic_.parameters()})
+
+
+def test_an_objective_without_critic_terms_is_named():
+    class NoCritic(Objective):
+        term_names = ("loss",)
+
+    net = AdversarialNet(_AutoEncoder, NoCritic(), critic=_Critic, train_split=None)
+    with pytest.raises(TypeError, match=r"objective NoCritic\(\) has no critic_term_names"):
+        net.initialize()
