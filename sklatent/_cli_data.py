@@ -113,7 +113,9 @@ def reread_categories_as_text(frame, path, features):
     )
     text.columns = [str(column) for column in text.columns]
     frame = frame.copy()
-    frame[columns] = text[columns]
+    # By position: an R table's row names become the index, parsed as numbers in ``frame``
+    # and kept as text here, so aligning on the index would leave every value missing.
+    frame[columns] = text[columns].to_numpy()
     return frame
 
 

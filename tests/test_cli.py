@@ -165,6 +165,14 @@ def test_a_logical_column_written_by_r_gets_the_same_features_at_fit_and_transfo
     X = apply_preprocessing(_cli_data.read_table(tmp_path / "births.csv", ["smoker"]), spec)
     np.testing.assert_array_equal(X["smoker=TRUE"], frame["smoker"].astype(float))
     np.testing.assert_array_equal(X["smoker=FALSE"] + X["smoker=TRUE"], 1.0)
+    # R's write.table(sep="\t") writes a header one field short: the row names become the
+    # index, numbers at the first read and text at the second, which must not misalign them.
+    rows = [f'"{i + 1}"\t{w:.3f}\t{f}' for i, (w, f) in enumerate(text.itertuples(False))]
+    (tmp_path / "births.tsv").write_text('"weight"\t"smoker"\n' + "\n".join(rows) + "\n")
+    fit[-1] = str(tmp_path / "births.tsv")
+    assert main([*fit, "--out", str(tmp_path / "tsv_model"), *FAST]) == 0
+    tsv_spec = load_preprocessing(tmp_path / "tsv_model")
+    assert tsv_spec["columns"][1]["categories"] == ["FALSE", "TRUE"]
 
 
 def test_params_are_python_literals_or_text():

@@ -285,6 +285,7 @@ class LatentTransformer(
                         for name, module in net.torch_modules().items():
                             module.load_state_dict(fitted[name].state_dict())
                         net.history = self.net_.history  # and its count of epochs (n_iter_)
+                        _forget_batch_records(net.history)  # the last call's records only
                     self.net_, self._incremental_ = net, True
                 net = self.net_
                 with random_stream(seed + len(net.history)):

@@ -162,7 +162,7 @@ validation_fraction=None, stop_from_epoch=0, patience=10)
         if n_train < 1:
             raise ValueError(
                 f"validation_fraction={validation_fraction} leaves {n_train} of {n_samples} "
-                "rows for training; early stopping needs at least one row on each side."
+                "rows for training; a held-out split needs at least one row on each side."
             )
     if batch_size == "auto":
         batch_size = (

@@ -100,9 +100,10 @@ class DisentangledReadoutsMixin:
             observed = ~attribute["missing"]
             truth, guess = attribute["values"][observed], predicted[observed, index]
             if self.attribute_types_[attribute["name"]] == "categorical":
-                # Compared as values, not as text: labels 1 and 1.0 (a column with NaN for
-                # missing labels is float) are the same class.
-                hits = np.asarray(truth, dtype=object) == np.asarray(guess, dtype=object)
+                # Equal as values (1 and 1.0: a column with NaN for missing labels is float) or
+                # as text ("1" and 1: text that reads as whole numbers stays text classes).
+                truth, guess = np.asarray(truth, dtype=object), np.asarray(guess, dtype=object)
+                hits = (truth == guess) | (truth.astype(str) == guess.astype(str))
                 scores.append(float(np.mean(hits)))
             else:
                 scores.append(r2_score(truth.astype(float), guess.astype(float)))

@@ -33,14 +33,16 @@ def _indicator_columns(factors):
         factors = factors.to_frame(name="factor0" if factors.name is None else factors.name)
     if not isinstance(factors, pd.DataFrame):
         array = np.asarray(factors)
-        if array.dtype.kind not in "OUS":  # numbers (or booleans): one factor a column
-            return factors
-        array = array.reshape(len(array), -1)  # the columns named as a plain array's are
+        if array.dtype.kind not in "OUS" or array.ndim > 2:  # numbers: one factor a column
+            return factors  # (and a 3-d array is refused by check_array, as before)
+        array = array.reshape(len(array), -1)
+        # Named as a plain array's columns are.
         factors = pd.DataFrame(array, columns=[f"factor{k}" for k in range(array.shape[1])])
     columns, expanded = {}, False
     for name in factors.columns:
         values = factors[name]
-        if values.dtype == object:  # numbers held as objects (a mixed y) are numbers
+        # Numbers held as objects (a mixed y) or as text (pandas 3's str dtype) are numbers.
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
             numbers = pd.to_numeric(values, errors="coerce")
             values = numbers if numbers.notna().sum() == values.notna().sum() else values
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):

@@ -186,6 +186,11 @@ def test_score_compares_labels_as_values_whatever_their_number_type():
     accuracy = np.mean([predicted[:, 0] == LABELS["digit"], predicted[:, 1] == LABELS["colour"]])
     assert model.score(FEATURES, LABELS.astype({"digit": float})) == pytest.approx(accuracy)
     assert model.score(FEATURES, LABELS) == pytest.approx(accuracy)  # int labels: 0 before
+    # Text that reads as whole numbers stays text classes; int labels still match them.
+    as_text = DisentangledEncoder(**SMALL).fit(FEATURES, LABELS.astype({"digit": str}))
+    text_score = as_text.score(FEATURES, LABELS.astype({"digit": str}))
+    assert as_text.categories_["digit"].tolist() == ["0", "1", "2"]
+    assert as_text.score(FEATURES, LABELS) == pytest.approx(text_score)
 
 
 @pytest.mark.slow

@@ -98,6 +98,12 @@ def test_text_and_boolean_factors_become_indicator_columns():
     from_array = LatentCorrelationDisplay.from_predictions(F.to_numpy(), as_array)
     assert from_array.factor_names == ["factor0=Sales", "factor1=a", "factor1=b", "factor1=c"]
     np.testing.assert_allclose(from_array.correlation, display.correlation[:, :4], atol=1e-12)
+    # Numbers in an array of text stay one numeric factor (a '<U' array is text throughout).
+    mixed = np.column_stack([factors["dept"], F["size"]]).astype(str)
+    assert LatentCorrelationDisplay.from_predictions(F.to_numpy(), mixed).factor_names == [
+        "factor0=Sales",
+        "factor1",
+    ]
 
 
 def test_include_codes_appends_the_code_code_block():
