@@ -119,5 +119,7 @@ def _check_environments(names, groups, y, *, given):
         if given and len(classes) < 2:
             raise ValueError(
                 f"Environment {name!r} holds a single class ({classes[0]!r}): its risk cannot "
-                "be compared with the others'. Merge it with another environment."
+                "be compared with the others'. Merge it with another environment; in "
+                "cross-validation, shuffle the rows (rows sorted by environment leave unshuffled "
+                "folds with few of an environment's rows) or split by environment (GroupKFold)."
             )
