@@ -122,7 +122,7 @@ def test_one_environment_or_an_environment_with_one_class_is_an_error():
     with pytest.raises(ValueError, match=r"y holds one class \(0\): a label head needs two"):
         InvariantEncoder(**SMALL).fit(X, np.zeros(len(X), int), environments=ENV)
     # In a search, the usual cause is unshuffled folds of rows sorted by environment.
-    with pytest.raises(ValueError, match="Environment 2 holds a single class.*shuffle the rows"):
+    with pytest.raises(ValueError, match=r"Environment 2 holds a single class.*shuffle the rows"):
         InvariantEncoder(**SMALL).fit(X, Y, environments=environments)
 
 
