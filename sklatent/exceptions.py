@@ -55,7 +55,9 @@ class CollapsedCodesWarning(UserWarning):
     of Burda et al. 2016's activity under 0.01, in units of the posterior variance: a posterior
     collapsed to its prior). Such a code carries nothing about the rows: the compression or a
     dependence penalty won against the reconstruction (lower ``beta`` or the penalty's weight),
-    or the fit stopped before it learned (raise ``max_epochs`` or ``lr``).
+    a learned decoder variance shrank on nearly exact columns such as 0/1 indicators until the
+    reconstruction needed no code (fix it, e.g. ``decoder_variance=0.1``), or the fit stopped
+    before it learned (raise ``max_epochs`` or ``lr``).
 
     Examples
     --------

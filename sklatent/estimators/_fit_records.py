@@ -53,6 +53,15 @@ def _warn_if_collapsed(outputs, net, judge_posterior=None):
     remedy = "lower beta or the penalty's weight, or train longer"
     if not net.criterion_.weight_names:  # the Mutual Information Machine weighs nothing
         remedy = "train longer"
+    if any(
+        isinstance(getattr(m, "logvar", None), torch.nn.Parameter) for m in net.module_.modules()
+    ):
+        # Two views of 0/1 and numeric columns collapsed at StructuredVAE's defaults (learned
+        # variances with several views); decoder_variance=0.1 kept the code (user guide).
+        remedy += (
+            "; a learned decoder variance can shrink on nearly exact columns (0/1 indicators) "
+            "and leave the code unused: fix it (decoder_variance=0.1)"
+        )
     warn_at_caller(
         f"The fit ended with {evidence} on the training rows): they carry nothing about the "
         f"rows. Unless the rows themselves are alike, {remedy}.",
