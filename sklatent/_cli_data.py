@@ -169,8 +169,15 @@ def fit_preprocessing(frame, *, features, max_categories, **roles):
         if _is_numeric(series):
             values = series.to_numpy(dtype=np.float64, na_value=np.nan)
             seen = values[np.isfinite(values)]
-            mean = float(seen.mean()) if len(seen) else 0.0
-            scale = float(seen.std()) if len(seen) else 1.0
+            with np.errstate(over="ignore", invalid="ignore"):
+                mean = float(seen.mean()) if len(seen) else 0.0
+                scale = float(seen.std()) if len(seen) else 1.0
+            if not (np.isfinite(mean) and np.isfinite(scale)):
+                raise CommandLineError(
+                    f"column {name!r} holds values so large that their mean or spread "
+                    f"overflows 64-bit floats (largest {np.abs(seen).max():.3g}): rescale it "
+                    f"or drop it with --drop {name}"
+                )
             scale = scale if scale >= _MIN_SCALE else 1.0
             columns.append({"name": name, "kind": "numeric", "mean": mean, "scale": scale})
             continue

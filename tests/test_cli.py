@@ -252,6 +252,18 @@ def test_missing_numbers_are_counted_on_stderr_and_infinite_ones_refused(fitted,
     assert not (tmp_path / "codes_inf.csv").exists()
 
 
+def test_numbers_whose_spread_overflows_are_refused_before_the_fit(tmp_path, capsys):
+    # The mean of 1.5e308 and 1.5e308 overflows: the fit ran, then writing the preprocessing
+    # failed with a traceback, leaving a model folder without it.
+    rows = np.random.RandomState(0).normal(size=(50, 2))
+    rows[:2, 1] = 1.5e308
+    pd.DataFrame(rows, columns=["a", "b"]).to_csv(tmp_path / "huge.csv", index=False)
+    fit = ["fit", "--estimator", "BetaVAE", "--data", str(tmp_path / "huge.csv")]
+    assert main([*fit, "--out", str(tmp_path / "model"), *FAST]) == 2
+    assert "column 'b' holds values so large that their mean or spread overflows" in _error(capsys)
+    assert not (tmp_path / "model").exists()
+
+
 def test_transform_numeric_column_holding_text(fitted, tmp_path, capsys):
     test = pd.read_csv(fitted / "test.csv")
     test["age"] = test["age"].astype(str).where(test.index > 0, "forty")
