@@ -300,6 +300,15 @@ def test_usage_errors_and_demo_still_parse(capsys):
     assert "invalid choice: 'PCA'" in capsys.readouterr().err
     assert main(["demo", "--help"]) == 0
     assert "--n-train" in capsys.readouterr().out
+    # The demo's arguments are checked before its minutes of fits, not after them.
+    for bad, fragment in [
+        (["--max-epochs", "0"], "--max-epochs: must be at least 1, got 0"),
+        (["--n-train", "-5"], "--n-train: must be at least 100, got -5"),
+        (["--plot", "/nowhere/at/all/p.png"], "--plot: no folder '/nowhere/at/all'"),
+        (["--plot", "out.txt2"], "'out.txt2' does not end in a plot format (.eps"),
+    ]:
+        assert main(["demo", *bad]) == 2
+        assert fragment in capsys.readouterr().err
 
 
 @pytest.mark.slow
