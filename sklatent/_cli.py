@@ -200,6 +200,19 @@ def _check_out_folder(out):
         )
 
 
+def _keep_unscaled(spec, views):
+    """Leave the numeric columns of bernoulli and categorical ``views`` in their own units:
+    standardised, a 0/1 column is no longer in [0, 1] and class codes are no longer whole."""
+    named = set()
+    for view in views.values() if isinstance(views, dict) else ():
+        if isinstance(view, dict) and view.get("likelihood") in ("bernoulli", "categorical"):
+            columns = view.get("columns")
+            named.update([columns] if isinstance(columns, str) else columns or ())
+    for column in spec["columns"]:
+        if column["kind"] == "numeric" and column["name"] in named:
+            column["mean"], column["scale"] = 0.0, 1.0
+
+
 def _fit(args):
     from . import estimators
     from .exceptions import TrainingDivergedError
@@ -245,6 +258,7 @@ def _fit(args):
         environments=args.environments,
         dropped=args.drop,
     )
+    _keep_unscaled(spec, params.get("views"))
     X = apply_preprocessing(frame, spec, args.data)
     if isinstance(params.get("views"), dict):
         params["views"] = expand_views(params["views"], spec)

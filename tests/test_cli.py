@@ -119,6 +119,21 @@ def test_views_may_name_the_files_categorical_columns(fitted, tmp_path, capsys):
     assert "one-hot encodes categorical columns" in capsys.readouterr().err
 
 
+def test_a_bernoulli_view_of_0_1_columns_keeps_them_in_0_1(tmp_path):
+    # Standardised like every numeric column, they left [0, 1] and the view was refused.
+    rng = np.random.RandomState(0)
+    table = pd.DataFrame({"a": rng.normal(size=300), "f1": rng.randint(0, 2, 300)})
+    table.assign(f2=rng.randint(0, 2, 300)).to_csv(tmp_path / "flags.csv", index=False)
+    views = "views={'flags': {'columns': ['f1', 'f2'], 'likelihood': 'bernoulli'}, 'num': ['a']}"
+    fit = ["fit", "--estimator", "MultiViewEncoder", "--data", str(tmp_path / "flags.csv")]
+    assert main([*fit, "--out", str(tmp_path / "model"), "--param", views, *FAST[:2]]) == 0
+    scales = {
+        c["name"]: (c["mean"], c["scale"])
+        for c in load_preprocessing(tmp_path / "model")["columns"]
+    }
+    assert scales["f1"] == scales["f2"] == (0.0, 1.0) and scales["a"] != (0.0, 1.0)
+
+
 def test_parquet_round_trip(fitted, tmp_path):
     # pyarrow is in the tests extra: without it this fails instead of skipping.
     pd.read_csv(fitted / "test.csv").to_parquet(tmp_path / "test.parquet")
