@@ -20,6 +20,7 @@ from ._cli_data import (
     check_columns,
     check_parquet_engine,
     expand_views,
+    feature_names,
     fit_preprocessing,
     load_preprocessing,
     read_table,
@@ -234,6 +235,7 @@ def _fit(args):
     frame = read_table(args.data)
     _say(f"read {len(frame)} rows, {frame.shape[1]} columns from {args.data}")
     environments = [args.environments] if args.environments else []
+    roles = {}
     for option, columns in (
         ("--target", args.target),
         ("--sensitive", args.sensitive),
@@ -241,6 +243,12 @@ def _fit(args):
         ("--drop", args.drop),
     ):
         check_columns(frame, columns, option, args.data)
+        for column in columns:  # a label that is also the attribute: leakage, or a typo
+            if roles.setdefault(column, option) != option:
+                raise CommandLineError(
+                    f"column {column!r} is given to both {roles[column]} and {option}: a column "
+                    "has one role"
+                )
         if option != "--drop":
             warn_rare_labels(frame, columns, option)
     taken = {*args.target, *args.sensitive, *environments, *args.drop}
@@ -259,6 +267,14 @@ def _fit(args):
         dropped=args.drop,
     )
     _keep_unscaled(spec, params.get("views"))
+    names = feature_names(spec)
+    clashes = sorted({name for name in names if names.count(name) > 1})
+    if clashes:  # a column named "job=a" beside a column "job" holding "a"
+        raise CommandLineError(
+            f"feature name(s) {', '.join(map(repr, clashes))} would name two features: a "
+            "column's name clashes with the one-hot feature COLUMN=CATEGORY of another; "
+            "rename the column"
+        )
     X = apply_preprocessing(frame, spec, args.data)
     if isinstance(params.get("views"), dict):
         params["views"] = expand_views(params["views"], spec)

@@ -219,6 +219,8 @@ def _error(capsys):
         (["--target", "salary"], 2, "--target: no column 'salary'"),
         (["--sensitive", "gender"], 2, "--sensitive: no column 'gender'"),
         (["--environments", "sex"], 2, "FairEncoder.fit takes no environments"),
+        (["--target", "income", "--sensitive", "income"], 2, "both --target and --sensitive"),
+        (["--sensitive", "sex", "--drop", "sex"], 2, "'sex' is given to both --sensitive and"),
     ],
 )
 def test_fit_errors(fitted, tmp_path, capsys, extra, status, fragment):
@@ -276,6 +278,16 @@ def test_numbers_whose_spread_overflows_are_refused_before_the_fit(tmp_path, cap
     fit = ["fit", "--estimator", "BetaVAE", "--data", str(tmp_path / "huge.csv")]
     assert main([*fit, "--out", str(tmp_path / "model"), *FAST]) == 2
     assert "column 'b' holds values so large that their mean or spread overflows" in _error(capsys)
+    assert not (tmp_path / "model").exists()
+
+
+def test_a_column_named_like_a_one_hot_feature_is_refused(tmp_path, capsys):
+    # "job=a" beside "job" holding "a": the estimator's own error named neither.
+    table = pd.DataFrame({"x": np.arange(30.0), "job=a": np.arange(30.0), "job": ["a", "b"] * 15})
+    table.to_csv(tmp_path / "jobs.csv", index=False)
+    fit = ["fit", "--estimator", "BetaVAE", "--data", str(tmp_path / "jobs.csv")]
+    assert main([*fit, "--out", str(tmp_path / "model"), *FAST]) == 2
+    assert "'job=a' would name two features" in _error(capsys)
     assert not (tmp_path / "model").exists()
 
 
