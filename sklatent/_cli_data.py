@@ -239,8 +239,9 @@ def expand_views(views, spec):
 def apply_preprocessing(frame, spec, path="the data"):
     """The float32 feature matrix of ``frame``, as a DataFrame named by :func:`feature_names`.
 
-    Missing numeric values become the training mean (0 after scaling), with a warning that
-    counts them; infinite ones are refused; missing or unseen categories become all zeros.
+    Missing numeric values become the training mean (0 after scaling); infinite ones are
+    refused; missing or unseen categories become all zeros. A warning counts the missing
+    numbers and the unseen categories per column.
     """
     needed = [column["name"] for column in spec["columns"]]
     missing = [name for name in needed if name not in frame.columns]
@@ -250,7 +251,7 @@ def apply_preprocessing(frame, spec, path="the data"):
             f"{', '.join(map(repr, missing))}",
             status=3,
         )
-    blocks, filled = [], {}
+    blocks, filled, unseen = [], {}, {}
     for column in spec["columns"]:
         series = frame[column["name"]]
         if column["kind"] == "numeric":
@@ -286,15 +287,15 @@ def apply_preprocessing(frame, spec, path="the data"):
             rows = np.flatnonzero(codes >= 0)
             onehot[rows, codes[rows]] = 1.0
             blocks.append(onehot)
-    filled = {name: count for name, count in filled.items() if count}
-    if filled:
-        counts = ", ".join(f"{name!r} {count}" for name, count in filled.items())
-        warnings.warn(
-            f"{sum(filled.values())} missing numeric value(s) of {path} set to the training "
-            f"mean: {counts}",
-            UserWarning,
-            stacklevel=2,
-        )
+            unseen[column["name"]] = int(((codes < 0) & series.notna().to_numpy()).sum())
+    for counted, what in (
+        (filled, "missing numeric value(s) of {} set to the training mean"),
+        (unseen, "value(s) of {} in categories not seen in fit set to zeros"),
+    ):
+        counts = ", ".join(f"{name!r} {count}" for name, count in counted.items() if count)
+        if counts:
+            total = sum(counted.values())
+            warnings.warn(f"{total} {what.format(path)}: {counts}", UserWarning, stacklevel=2)
     X = np.hstack(blocks) if blocks else np.zeros((len(frame), 0))
     return pd.DataFrame(X.astype(np.float32), columns=feature_names(spec))
 

@@ -162,6 +162,9 @@ def test_unseen_categories_and_missing_values_are_zeros(fitted):
     )
     with pytest.warns(UserWarning, match=r"1 missing numeric value\(s\) .* mean: 'age' 1"):
         X = apply_preprocessing(frame, spec)
+    # A missing category is not counted as unseen; "Astronaut" is (it was silent).
+    with pytest.warns(UserWarning, match=r"^1 value\(s\) of .* not seen in fit .*: 'workclass' 1$"):
+        apply_preprocessing(frame, spec)
     workclass = [name for name in X.columns if name.startswith("workclass=")]
     assert X.loc[0, "age"] == 0.0 and (X[workclass].to_numpy() == 0).all()
     assert X.loc[:, "education=Bachelors"].tolist() == [1.0, 1.0]
