@@ -46,17 +46,42 @@ def _require(sensitive_features, scorer):
         raise ValueError(_NO_SENSITIVE_FEATURES.format(scorer=scorer, routing=routing))
 
 
-def _demographic_parity(y_true, y_pred, *, sensitive_features=None, method="between_groups"):
+def _positive_class(y_true, y_pred, pos_label, scorer):
+    """0/1 labels for fairlearn's rates, which count the predictions equal to 1: "yes"/"no"
+    labels never are, and a difference of 0 would read as perfect parity."""
+    if pos_label is not None:
+        return (np.asarray(y_true) == pos_label) * 1, (np.asarray(y_pred) == pos_label) * 1
+    labels = set(np.asarray(y_true).tolist()) | set(np.asarray(y_pred).tolist())
+    if not labels <= {0, 1}:
+        raise ValueError(
+            f"{scorer} measures the rates of the positive class 1, and the labels are "
+            f"{sorted(labels, key=str)[:5]}: name the positive class with pos_label= (one "
+            "against the rest when there are several)."
+        )
+    return y_true, y_pred
+
+
+def _demographic_parity(
+    y_true, y_pred, *, sensitive_features=None, method="between_groups", pos_label=None
+):
     _require(sensitive_features, "demographic_parity_scorer")
+    y_true, y_pred = _positive_class(y_true, y_pred, pos_label, "demographic_parity_scorer")
     return demographic_parity_difference(
         y_true, y_pred, sensitive_features=sensitive_features, method=method
     )
 
 
 def _equalized_odds(
-    y_true, y_pred, *, sensitive_features=None, method="between_groups", agg="worst_case"
+    y_true,
+    y_pred,
+    *,
+    sensitive_features=None,
+    method="between_groups",
+    agg="worst_case",
+    pos_label=None,
 ):
     _require(sensitive_features, "equalized_odds_scorer")
+    y_true, y_pred = _positive_class(y_true, y_pred, pos_label, "equalized_odds_scorer")
     # agg is passed only when asked for, so that older fairlearn versions without it still work.
     extra = {} if agg == "worst_case" else {"agg": agg}
     return equalized_odds_difference(
@@ -71,7 +96,7 @@ def _requesting_sensitive_features(scorer):
         return scorer.set_score_request(sensitive_features=True)
 
 
-def demographic_parity_scorer(*, method="between_groups"):
+def demographic_parity_scorer(*, method="between_groups", pos_label=None):
     r"""Scorer returning minus fairlearn's demographic parity difference of the predictions.
 
     The value is :math:`-\max_{a,b} |P(\hat y = 1 \mid A=a) - P(\hat y = 1 \mid A=b)|`:
@@ -82,6 +107,10 @@ def demographic_parity_scorer(*, method="between_groups"):
     ----------
     method : {"between_groups", "to_overall"}, default="between_groups"
         Passed to :func:`fairlearn.metrics.demographic_parity_difference`.
+    pos_label : scalar, default=None
+        The positive class, whose rate is compared (one against the rest when there are
+        several classes). None: the labels must be 0/1 (or booleans); other labels raise a
+        ValueError, since fairlearn would count none of them positive and report parity.
 
     Returns
     -------
@@ -110,11 +139,13 @@ def demographic_parity_scorer(*, method="between_groups"):
     >>> bool(np.all(scores["test_dp"] <= 0))
     True
     """
-    scorer = make_scorer(_demographic_parity, greater_is_better=False, method=method)
+    scorer = make_scorer(
+        _demographic_parity, greater_is_better=False, method=method, pos_label=pos_label
+    )
     return _requesting_sensitive_features(scorer)
 
 
-def equalized_odds_scorer(*, method="between_groups", agg="worst_case"):
+def equalized_odds_scorer(*, method="between_groups", agg="worst_case", pos_label=None):
     """Scorer returning minus fairlearn's equalized odds difference of the predictions.
 
     The value is minus the larger (``agg="worst_case"``) or the mean (``agg="mean"``) of the
@@ -129,6 +160,8 @@ def equalized_odds_scorer(*, method="between_groups", agg="worst_case"):
     agg : {"worst_case", "mean"}, default="worst_case"
         Passed to :func:`fairlearn.metrics.equalized_odds_difference` when not the default
         (fairlearn versions that have the parameter).
+    pos_label : scalar, default=None
+        The positive class, as in :func:`demographic_parity_scorer`.
 
     Returns
     -------
@@ -145,9 +178,11 @@ def equalized_odds_scorer(*, method="between_groups", agg="worst_case"):
     >>> from sklatent.metrics import equalized_odds_scorer
     >>> equalized_odds_scorer()
     make_scorer(_equalized_odds, greater_is_better=False, response_method='predict', \
-method=between_groups, agg=worst_case)
+method=between_groups, agg=worst_case, pos_label=None)
     """
-    scorer = make_scorer(_equalized_odds, greater_is_better=False, method=method, agg=agg)
+    scorer = make_scorer(
+        _equalized_odds, greater_is_better=False, method=method, agg=agg, pos_label=pos_label
+    )
     return _requesting_sensitive_features(scorer)
 
 

@@ -296,6 +296,21 @@ def test_equalized_odds_scorer_matches_fairlearn():
     )
 
 
+@pytest.mark.parametrize("make", [demographic_parity_scorer, equalized_odds_scorer])
+def test_text_labels_need_their_positive_class_named(make):
+    # fairlearn counts predictions equal to 1: "yes"/"no" never are, and the demographic parity
+    # scorer reported perfect parity (0.0) where the groups' rates differ.
+    X, y, s = _fairness_data()
+    text = np.where(y == 1, "yes", "no")
+    model = LogisticRegression().fit(X, text)
+    with sklearn.config_context(enable_metadata_routing=True):
+        with pytest.raises(ValueError, match=r"labels are \['no', 'yes'\]: name the positive"):
+            make()(model, X, text, sensitive_features=s)
+        named = make(pos_label="yes")(model, X, text, sensitive_features=s)
+        as_ints = make()(LogisticRegression().fit(X, y), X, y, sensitive_features=s)
+    assert named == pytest.approx(as_ints) and named < -0.05
+
+
 def test_leakage_scorer_accepts_a_transformer_and_an_alias():
     X, _, s = _fairness_data()
     scaler = StandardScaler().fit(X)
