@@ -123,8 +123,8 @@ default=None
     ValueError
         If the numbers of rows disagree, if there is a single sensitive group, if ``Z`` holds
         NaN or infinity, if the sensitive features hold missing values, if only one of
-        ``Z_test`` and ``sensitive_features_test`` is given, or if the test data hold a group
-        the training data lack.
+        ``Z_test`` and ``sensitive_features_test`` is given, if the test data hold a group
+        the training data lack, or if a group has fewer rows than an integer ``cv``.
 
     See Also
     --------
@@ -173,6 +173,15 @@ default=None
         groups, names = _encode_groups(table)
         _check_several_groups(names, "sensitive_features")
         if isinstance(cv, numbers.Integral):
+            # A group with fewer rows than folds is missing from some training fold, whose
+            # probe then has fewer probability columns (sklearn's error names neither).
+            counts = np.bincount(groups)
+            if counts.min() < cv:
+                raise ValueError(
+                    f"Group {names[int(counts.argmin())]!r} has {counts.min()} row(s), fewer "
+                    f"than the cv={cv} folds: every training fold needs every group. Merge "
+                    "rare groups, or lower cv."
+                )
             cv = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
         with threadpool_limits(PROBE_OPENMP_THREADS, user_api="openmp"):
             proba = cross_val_predict(probe, Z, groups, cv=cv, method="predict_proba")

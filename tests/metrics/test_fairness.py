@@ -296,6 +296,18 @@ def test_equalized_odds_scorer_matches_fairlearn():
     )
 
 
+def test_a_group_with_fewer_rows_than_folds_is_named():
+    # A training fold without the group gave its probe one probability column too few, and
+    # sklearn's error ("shape mismatch") named neither the group nor the folds.
+    Z = np.random.default_rng(0).normal(size=(60, 2))
+    s = np.array(["a"] * 59 + ["b"])
+    with pytest.raises(ValueError, match=r"Group 'b' has 1 row\(s\), fewer than the cv=5 folds"):
+        sensitive_leakage(Z, s)
+    # As many rows as folds: each training fold holds four of them.
+    five = np.array(["a"] * 55 + ["b"] * 5)
+    assert np.isfinite(sensitive_leakage(Z, five, random_state=0).roc_auc)
+
+
 @pytest.mark.parametrize("make", [demographic_parity_scorer, equalized_odds_scorer])
 def test_text_labels_need_their_positive_class_named(make):
     # fairlearn counts predictions equal to 1: "yes"/"no" never are, and the demographic parity
