@@ -334,9 +334,10 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         call it once per chunk; the optimiser's state is kept between calls. The first call
         fixes the features, the classes (pass ``classes`` when the first chunk may lack one),
         the environments and the automatic ``batch_size``; each chunk should hold rows of every
-        environment (the penalties compare them within a batch: shuffle the table's rows before
-        chunking it). Each call is one epoch: the penalty's full weight starts after
-        ``warmup_epochs`` calls. ``max_epochs`` and early stopping do not apply.
+        environment, and the first chunk two classes in each (the penalties compare them
+        within a batch: shuffle the table's rows before chunking it). Each call is one epoch:
+        the penalty's full weight starts after ``warmup_epochs`` calls. ``max_epochs`` and
+        early stopping do not apply.
 
         Parameters
         ----------
