@@ -32,7 +32,7 @@ def _check_codes_and_factors(Z, factors, discrete_factors, *, min_components=1):
         )
     columns = _factor_columns(factors)
     if len(columns) == 0 or len(columns[0]) != Z.shape[0]:
-        n = len(columns[0]) if columns else 0
+        n = len(columns[0]) if columns else len(factors)  # no column: count its rows
         raise ValueError(
             "Z and factors must have the same number of samples (rows) and factors at least "
             f"one column; got {Z.shape[0]} rows in Z and factors of {n} rows, "

@@ -234,6 +234,8 @@ def test_input_validation(metric):
     F = _gaussian_factors(n=50, k=2)
     with pytest.raises(ValueError, match="same number of samples"):
         metric(F, F[:40])
+    with pytest.raises(ValueError, match=r"factors of 50 rows, 0 columns"):  # said 0 rows
+        metric(F, np.empty((50, 0)))
     with pytest.raises(ValueError, match="constant"):
         metric(F, np.column_stack([F[:, 0], np.ones(50)]))
     with pytest.raises(ValueError, match=r"NaN|infinity"):
