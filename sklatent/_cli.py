@@ -207,8 +207,10 @@ def _keep_unscaled(spec, views):
     named = set()
     for view in views.values() if isinstance(views, dict) else ():
         if isinstance(view, dict) and view.get("likelihood") in ("bernoulli", "categorical"):
-            columns = view.get("columns")
-            named.update([columns] if isinstance(columns, str) else columns or ())
+            columns = view.get("columns")  # names; positions (ints, a slice) count features
+            columns = [columns] if isinstance(columns, str) else columns
+            if isinstance(columns, (list, tuple)):
+                named.update(column for column in columns if isinstance(column, str))
     for column in spec["columns"]:
         if column["kind"] == "numeric" and column["name"] in named:
             column["mean"], column["scale"] = 0.0, 1.0

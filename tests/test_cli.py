@@ -119,7 +119,7 @@ def test_views_may_name_the_files_categorical_columns(fitted, tmp_path, capsys):
     assert "one-hot encodes categorical columns" in capsys.readouterr().err
 
 
-def test_a_bernoulli_view_of_0_1_columns_keeps_them_in_0_1(tmp_path):
+def test_a_bernoulli_view_of_0_1_columns_keeps_them_in_0_1(tmp_path, capsys):
     # Standardised like every numeric column, they left [0, 1] and the view was refused.
     rng = np.random.RandomState(0)
     table = pd.DataFrame({"a": rng.normal(size=300), "f1": rng.randint(0, 2, 300)})
@@ -132,6 +132,11 @@ def test_a_bernoulli_view_of_0_1_columns_keeps_them_in_0_1(tmp_path):
         for c in load_preprocessing(tmp_path / "model")["columns"]
     }
     assert scales["f1"] == scales["f2"] == (0.0, 1.0) and scales["a"] != (0.0, 1.0)
+    # Positions count the standardised features, not the file's columns: a clean error (a
+    # TypeError's traceback before), not a crash.
+    by_position = "views={'flags': {'columns': 1, 'likelihood': 'bernoulli'}, 'num': [0, 2]}"
+    assert main([*fit, "--out", str(tmp_path / "m2"), "--param", by_position, *FAST[:2]]) == 2
+    assert "Bernoulli view 'flags' needs values in [0, 1]" in _error(capsys)
 
 
 def test_parquet_round_trip(fitted, tmp_path):

@@ -6,6 +6,7 @@ import torch
 
 from .._batch import PRESENT, present_column, view_labels
 from ..exceptions import CollapsedCodesWarning, CollapsedPredictionsWarning
+from ..modules import Decoder
 from ..utils._warnings import warn_at_caller
 
 # Largest spread of every code column below which a fit's codes count as constant.
@@ -53,9 +54,8 @@ def _warn_if_collapsed(outputs, net, judge_posterior=None):
     remedy = "lower beta or the penalty's weight, or train longer"
     if not net.criterion_.weight_names:  # the Mutual Information Machine weighs nothing
         remedy = "train longer"
-    if any(
-        isinstance(getattr(m, "logvar", None), torch.nn.Parameter) for m in net.module_.modules()
-    ):
+    decoders = [m for m in net.module_.modules() if isinstance(m, Decoder)]  # not the prior
+    if any(isinstance(getattr(m, "logvar", None), torch.nn.Parameter) for m in decoders):
         # Two views of 0/1 and numeric columns collapsed at StructuredVAE's defaults (learned
         # variances with several views); decoder_variance=0.1 kept the code (user guide).
         remedy += (

@@ -124,7 +124,7 @@ default=None
         If the numbers of rows disagree, if there is a single sensitive group, if ``Z`` holds
         NaN or infinity, if the sensitive features hold missing values, if only one of
         ``Z_test`` and ``sensitive_features_test`` is given, if the test data hold a group
-        the training data lack, or if a group has fewer rows than an integer ``cv``.
+        the training data lack, or if one of two groups has a single row.
 
     See Also
     --------
@@ -172,16 +172,15 @@ default=None
     if Z_test is None:
         groups, names = _encode_groups(table)
         _check_several_groups(names, "sensitive_features")
+        counts = np.bincount(groups)
+        if len(names) == 2 and counts.min() < 2:
+            # The fold that holds the lone row out trains its probe on one group, and sklearn's
+            # error ("shape mismatch") names neither. With more groups sklearn pads the column.
+            raise ValueError(
+                f"Group {names[int(counts.argmin())]!r} has a single row: the probe of the fold "
+                "that holds it out sees one group only. Merge it with another group, or drop it."
+            )
         if isinstance(cv, numbers.Integral):
-            # A group with fewer rows than folds is missing from some training fold, whose
-            # probe then has fewer probability columns (sklearn's error names neither).
-            counts = np.bincount(groups)
-            if counts.min() < cv:
-                raise ValueError(
-                    f"Group {names[int(counts.argmin())]!r} has {counts.min()} row(s), fewer "
-                    f"than the cv={cv} folds: every training fold needs every group. Merge "
-                    "rare groups, or lower cv."
-                )
             cv = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
         with threadpool_limits(PROBE_OPENMP_THREADS, user_api="openmp"):
             proba = cross_val_predict(probe, Z, groups, cv=cv, method="predict_proba")

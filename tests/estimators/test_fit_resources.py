@@ -242,6 +242,10 @@ def test_a_fit_whose_codes_collapse_warns():
         match=r"are alike, train longer; a learned decoder variance .*\(decoder_variance=0\.1\)",
     ):
         mim.fit(np.ones((300, 4)))
+    # A learned prior's log-variance is no decoder variance.
+    mim.set_params(prior="learned", decoder_variance=0.1)
+    with pytest.warns(sklatent.CollapsedCodesWarning, match=r"are alike, train longer\.$"):
+        mim.fit(np.ones((300, 4)))
 
 
 def test_a_posterior_collapsed_to_its_prior_warns():
