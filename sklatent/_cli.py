@@ -11,6 +11,7 @@ import inspect
 import sys
 import time
 import warnings
+from collections import Counter
 from pathlib import Path
 
 from ._cli_data import (
@@ -201,8 +202,8 @@ def _check_out_folder(out):
         )
 
 
-def _keep_unscaled(spec, views):
-    """Leave the numeric columns of bernoulli and categorical ``views`` in their own units:
+def _unscaled_columns(views):
+    """The columns named by bernoulli and categorical ``views``, to keep in their own units:
     standardised, a 0/1 column is no longer in [0, 1] and class codes are no longer whole."""
     named = set()
     for view in views.values() if isinstance(views, dict) else ():
@@ -211,9 +212,7 @@ def _keep_unscaled(spec, views):
             columns = [columns] if isinstance(columns, str) else columns
             if isinstance(columns, (list, tuple)):
                 named.update(column for column in columns if isinstance(column, str))
-    for column in spec["columns"]:
-        if column["kind"] == "numeric" and column["name"] in named:
-            column["mean"], column["scale"] = 0.0, 1.0
+    return named
 
 
 def _fit(args):
@@ -263,14 +262,13 @@ def _fit(args):
         frame,
         features=features,
         max_categories=args.max_categories,
+        unscaled=_unscaled_columns(params.get("views")),
         target=args.target,
         sensitive=args.sensitive,
         environments=args.environments,
         dropped=args.drop,
     )
-    _keep_unscaled(spec, params.get("views"))
-    names = feature_names(spec)
-    clashes = sorted({name for name in names if names.count(name) > 1})
+    clashes = sorted(name for name, count in Counter(feature_names(spec)).items() if count > 1)
     if clashes:  # a column named "job=a" beside a column "job" holding "a"
         raise CommandLineError(
             f"feature name(s) {', '.join(map(repr, clashes))} would name two features: a "

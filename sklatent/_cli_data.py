@@ -103,15 +103,9 @@ def reread_categories_as_text(frame, path, features):
     columns = [column for column in features if not _is_numeric(frame[column])]
     if not columns or kind == "parquet":
         return frame
-    wanted = set(columns)
     text = pd.read_csv(
-        path,
-        sep="\t" if kind == "tsv" else ",",
-        usecols=lambda column: str(column) in wanted,
-        dtype=str,
-        low_memory=False,
-    )
-    text.columns = [str(column) for column in text.columns]
+        path, sep="\t" if kind == "tsv" else ",", usecols=columns, dtype=str, low_memory=False
+    )  # a CSV's column names are text already, as read_table's
     frame = frame.copy()
     # By position: an R table's row names become the index, parsed as numbers in ``frame``
     # and kept as text here, so aligning on the index would leave every value missing.
@@ -158,10 +152,11 @@ def _as_text(series):
     )
 
 
-def fit_preprocessing(frame, *, features, max_categories, **roles):
+def fit_preprocessing(frame, *, features, max_categories, unscaled=(), **roles):
     """Learn the standardisation of numeric ``features`` and the categories of the others.
 
-    ``roles`` (target, sensitive, environments, dropped) are recorded for ``transform``.
+    Numeric ``unscaled`` columns keep their units (mean 0, scale 1). ``roles`` (target,
+    sensitive, environments, dropped) are recorded for ``transform``.
     """
     columns = []
     for name in features:
@@ -179,6 +174,7 @@ def fit_preprocessing(frame, *, features, max_categories, **roles):
                     f"or drop it with --drop {name}"
                 )
             scale = scale if scale >= _MIN_SCALE else 1.0
+            mean, scale = (0.0, 1.0) if name in unscaled else (mean, scale)
             columns.append({"name": name, "kind": "numeric", "mean": mean, "scale": scale})
             continue
         categories = sorted(set(_as_text(series).dropna()))
