@@ -4,14 +4,10 @@ The metrics the estimators are judged by: leakage probes, disentanglement scores
 environment scorers, mutual-information estimators.
 """
 
+from ._budget_refit import best_under_budget
 from ._disentanglement import dci, mutual_information_gap, sap_score
 from ._environments import best_worst_split, environment_scores
-from ._fairness_scorers import (
-    best_under_budget,
-    demographic_parity_scorer,
-    equalized_odds_scorer,
-    leakage_scorer,
-)
+from ._fairness_scorers import demographic_parity_scorer, equalized_odds_scorer, leakage_scorer
 from ._identifiability import linear_identifiability, mean_correlation_coefficient
 from ._invariance_search import environment_accuracy_scoring, most_accurate_invariant_refit
 from ._invariance_selection import most_accurate_invariant

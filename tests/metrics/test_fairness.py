@@ -424,6 +424,10 @@ def test_best_under_budget_errors():
         best_under_budget("dp", 0.05)({"mean_test_accuracy": [1.0]})
     with pytest.raises(ValueError, match="NaN"):
         best_under_budget("dp", 0.05)({"mean_test_accuracy": [1.0], "mean_test_dp": [np.nan]})
+    # A scorer of the difference itself (greater_is_better left True) would pass every candidate.
+    positive = {"mean_test_accuracy": [0.9, 0.8], "mean_test_dp": [0.20, 0.01]}
+    with pytest.raises(ValueError, match=r"positive values \(up to 0.2\).*greater_is_better"):
+        best_under_budget("dp", 0.05)(positive)
     with pytest.raises(ValueError, match="budget"):
         best_under_budget("dp", "small")
     with pytest.raises(ValueError, match="budget must be a finite non-negative number"):
