@@ -108,8 +108,8 @@ def dci(Z, factors, *, estimator=None, discrete_factors="auto", test_size=0.25, 
     Raises
     ------
     ValueError
-        If the inputs are malformed, a factor is constant, or a classifier ``estimator`` is
-        given a continuous factor.
+        If the inputs are malformed, a factor is constant, a classifier ``estimator`` is
+        given a continuous factor, or the split leaves fewer than 2 rows to fit or to score.
     TypeError
         If the fitted estimator has neither ``feature_importances_`` nor ``coef_``.
 
@@ -166,6 +166,12 @@ def dci(Z, factors, *, estimator=None, discrete_factors="auto", test_size=0.25, 
     train, test = train_test_split(
         np.arange(Z.shape[0]), test_size=test_size, random_state=random_state
     )
+    if min(len(train), len(test)) < 2:  # a score (R^2 or accuracy) of one row is undefined
+        raise ValueError(
+            f"dci splits the {Z.shape[0]} rows into {len(train)} to fit and {len(test)} to "
+            f"score (test_size={test_size}); each part needs at least 2 rows: pass more rows "
+            "or another test_size."
+        )
     Z = StandardScaler().fit(Z[train]).transform(Z)
     importances, scores_train, scores_test = [], [], []
     for factor in factor_list:

@@ -259,3 +259,6 @@ def test_parameter_validation():
         sap_score(F, F, test_size=1.5)
     with pytest.raises(ValueError, match="test_size"):
         dci(F, F, test_size=0)
+    # 4 rows at the default test_size leave one held-out row, whose R^2 was NaN.
+    with pytest.raises(ValueError, match=r"4 rows into 3 to fit and 1 to score"):
+        dci(F[:4], F[:4])
