@@ -7,8 +7,7 @@ The refit rule :func:`~sklatent.metrics.best_under_budget` reads their scores.
 
 import numpy as np
 from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
-from sklearn import config_context, get_config
-from sklearn.metrics import make_scorer
+from sklearn import get_config
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import UNUSED
 
@@ -26,7 +25,8 @@ _NO_SENSITIVE_FEATURES = (
     "{scorer} needs the sensitive features of the scored rows and received none. {routing}"
     "pass them to fit, e.g. GridSearchCV(...).fit(X, y, sensitive_features=s): the scorer "
     "requests them (set_score_request(sensitive_features=True)), so each fold is scored with "
-    "its own rows."
+    "its own rows. Called by hand, it takes them as scorer(estimator, X, y, "
+    "sensitive_features=s)."
 )
 
 
@@ -84,11 +84,34 @@ def _equalized_odds(
     )
 
 
-def _requesting_sensitive_features(scorer):
-    # set_score_request runs only with routing enabled; the request it stores outlives the
-    # context, so the scorer is ready whatever the global setting was at construction.
-    with config_context(enable_metadata_routing=True):
-        return scorer.set_score_request(sensitive_features=True)
+class _SensitiveFeaturesScorer(_MetadataRequester):
+    """A scorer ``scorer(estimator, X, y, sensitive_features=...)`` that requests the sensitive
+    features through metadata routing, and takes them as a keyword when called by hand (a
+    scorer of :func:`~sklearn.metrics.make_scorer` refuses keywords with routing off)."""
+
+    # `score` is the method metadata routing inspects; its `estimator` argument is not metadata.
+    __metadata_request__score = {"estimator": UNUSED, "sensitive_features": True}
+
+    def __call__(self, estimator, X, y=None, *, sensitive_features=None):
+        return self.score(estimator, X, y, sensitive_features=sensitive_features)
+
+
+class _PredictionGapScorer(_SensitiveFeaturesScorer):
+    """Minus a gap between the groups' rates of the predictions ``estimator.predict(X)``."""
+
+    def __init__(self, name, gap, **options):
+        self.name = name
+        self.gap = gap
+        self.options = options
+
+    def __repr__(self):
+        options = ", ".join(f"{key}={value!r}" for key, value in self.options.items())
+        return f"{self.name}({options})"
+
+    def score(self, estimator, X, y=None, *, sensitive_features=None):
+        return -self.gap(
+            y, estimator.predict(X), sensitive_features=sensitive_features, **self.options
+        )
 
 
 def demographic_parity_scorer(*, method="between_groups", pos_label=None):
@@ -110,9 +133,10 @@ def demographic_parity_scorer(*, method="between_groups", pos_label=None):
     Returns
     -------
     scorer : callable
-        ``scorer(estimator, X, y, sensitive_features=...)`` as built by
-        :func:`~sklearn.metrics.make_scorer`. Without sensitive features (metadata routing
-        off, or not passed to ``fit``) it raises a ValueError saying how to route them.
+        ``scorer(estimator, X, y, sensitive_features=...)``: minus the difference of
+        ``estimator.predict(X)``. A search routes it the sensitive features of each fold
+        (metadata routing on); called by hand it takes them as a keyword. Without them it
+        raises a ValueError saying how to route them.
 
     See Also
     --------
@@ -134,10 +158,9 @@ def demographic_parity_scorer(*, method="between_groups", pos_label=None):
     >>> bool(np.all(scores["test_dp"] <= 0))
     True
     """
-    scorer = make_scorer(
-        _demographic_parity, greater_is_better=False, method=method, pos_label=pos_label
+    return _PredictionGapScorer(
+        "demographic_parity_scorer", _demographic_parity, method=method, pos_label=pos_label
     )
-    return _requesting_sensitive_features(scorer)
 
 
 def equalized_odds_scorer(*, method="between_groups", agg="worst_case", pos_label=None):
@@ -172,20 +195,15 @@ def equalized_odds_scorer(*, method="between_groups", agg="worst_case", pos_labe
     --------
     >>> from sklatent.metrics import equalized_odds_scorer
     >>> equalized_odds_scorer()
-    make_scorer(_equalized_odds, greater_is_better=False, response_method='predict', \
-method=between_groups, agg=worst_case, pos_label=None)
+    equalized_odds_scorer(method='between_groups', agg='worst_case', pos_label=None)
     """
-    scorer = make_scorer(
-        _equalized_odds, greater_is_better=False, method=method, agg=agg, pos_label=pos_label
+    return _PredictionGapScorer(
+        "equalized_odds_scorer", _equalized_odds, method=method, agg=agg, pos_label=pos_label
     )
-    return _requesting_sensitive_features(scorer)
 
 
-class _LeakageScorer(_MetadataRequester):
-    """``scorer(estimator, X, y, sensitive_features=...)``: minus the probe ROC AUC on the codes."""
-
-    # `score` is the method metadata routing inspects; its `estimator` argument is not metadata.
-    __metadata_request__score = {"estimator": UNUSED, "sensitive_features": True}
+class _LeakageScorer(_SensitiveFeaturesScorer):
+    """Minus the probe ROC AUC of the sensitive group on the codes."""
 
     def __init__(self, probe, cv, random_state):
         self.probe = probe
@@ -197,9 +215,6 @@ class _LeakageScorer(_MetadataRequester):
             f"leakage_scorer(probe={self.probe!r}, cv={self.cv!r}, "
             f"random_state={self.random_state!r})"
         )
-
-    def __call__(self, estimator, X, y=None, *, sensitive_features=None):
-        return self.score(estimator, X, y, sensitive_features=sensitive_features)
 
     def score(self, estimator, X, y=None, *, sensitive_features=None):
         _require(sensitive_features, "leakage_scorer")

@@ -286,14 +286,20 @@ def test_grid_search_with_two_jobs_matches_one_job():
     assert two.best_index_ == one.best_index_
 
 
-def test_equalized_odds_scorer_matches_fairlearn():
+@pytest.mark.parametrize("routing", [False, True])
+def test_group_gap_scorers_match_fairlearn_when_called_by_hand(routing):
+    # A scorer of make_scorer refuses the sensitive_features keyword with routing off; the
+    # scorers take it either way, as leakage_scorer always did.
     X, y, s = _fairness_data()
     model = LogisticRegression().fit(X, y)
-    scorer = equalized_odds_scorer()
-    with sklearn.config_context(enable_metadata_routing=True):
-        value = scorer(model, X, y, sensitive_features=s)
-    assert value == pytest.approx(
-        -equalized_odds_difference(y, model.predict(X), sensitive_features=s)
+    y_pred = model.predict(X)
+    with sklearn.config_context(enable_metadata_routing=routing):
+        eo = equalized_odds_scorer()(model, X, y, sensitive_features=s)
+        dp = demographic_parity_scorer()(model, X, y, sensitive_features=s)
+    assert eo == pytest.approx(-equalized_odds_difference(y, y_pred, sensitive_features=s))
+    assert dp == pytest.approx(-demographic_parity_difference(y, y_pred, sensitive_features=s))
+    assert repr(equalized_odds_scorer(agg="mean")) == (
+        "equalized_odds_scorer(method='between_groups', agg='mean', pos_label=None)"
     )
 
 
