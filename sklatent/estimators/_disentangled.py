@@ -8,26 +8,16 @@ import numpy as np
 from ..modules import PermutationCritics
 from ..objectives import DisentangledObjective
 from ..training import AdversarialNet, Anneal, LatentNet
-from ..utils._sklearn_compat import (
-    Interval,
-    StrOptions,
-    _fit_context,
-)
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ._critics import CRITIC_PARAMETER_CONSTRAINTS, critic_net_kwargs
-from ._disentangled_data import (
-    add_attribute_tensors,
-    parse_attributes,
-    subspace_structure,
-    warn_of_guessed_labels,
-)
 from ._disentangled_readouts import DisentangledReadoutsMixin
+from ._disentangled_rows import DisentangledTrainingRows
 from ._renamed import former_name_constraint
 from ._structured import StructuredVAE
-from ._structured_tensors import view_tensors
 from ._table_preset import FIXED_STRUCTURE, TablePreset, inherited_constraints
 
 
-class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
+class DisentangledEncoder(DisentangledReadoutsMixin, DisentangledTrainingRows, TablePreset):
     r"""One latent subspace per attribute, kept apart given the attributes (Funke et al. 2022).
 
     Each attribute :math:`s_k` (a column of ``y``) gets its own subspace :math:`z_k` of the code
@@ -227,15 +217,6 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         self.critic = critic
 
     # ---- structure ---------------------------------------------------------------------------
-    def _build_structure(self, attributes):
-        free = self.n_free if self.beta > 0 else 0
-        self.views_, blocks, masks = subspace_structure(
-            attributes, self.subspace_sizes, free, self.n_features_in_, self.beta > 0
-        )
-        self.block_names_, self.block_sizes_ = list(blocks), list(blocks.values())
-        self._learned = {"decoder": False, "encoder": False}
-        self._masks_for_module = masks
-
     @property
     def _subspaces(self):
         bounds = np.cumsum([0, *self.block_sizes_])
@@ -316,14 +297,15 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
         return self._fit(X, y)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, *, classes=None):
         """Train one epoch on a chunk of the training rows, continuing earlier calls.
 
         scikit-learn's incremental convention: call it once per chunk; the optimiser's state is
         kept between calls. The first call fixes the features, the attributes (names, kinds,
-        classes; a continuous one's bins, mean and standard deviation from the first chunk: let
-        it hold a fair sample) and the automatic ``batch_size``; ``max_epochs`` and early
-        stopping do not apply. Each call is one epoch of the penalty's warm-up.
+        classes: pass ``classes`` when the first chunk may lack one; a continuous one's bins,
+        mean and standard deviation from the first chunk: let it hold a fair sample) and the
+        automatic ``batch_size``; ``max_epochs`` and early stopping do not apply. Each call is
+        one epoch of the penalty's warm-up.
 
         Parameters
         ----------
@@ -331,48 +313,17 @@ class DisentangledEncoder(DisentangledReadoutsMixin, TablePreset):
             A chunk of training data.
         y : array-like or DataFrame of shape (n_samples, n_attributes)
             The chunk's attributes, as in :meth:`fit`.
+        classes : dict of {str: array-like}, default=None
+            Every class of some categorical attributes, by attribute name, when the first
+            chunk may lack one; the other attributes' classes are those of the first chunk.
+            Ignored after the first call.
 
         Returns
         -------
         self : DisentangledEncoder
             The estimator, trained one more epoch.
         """
-        return self._partial_fit(X, y)
-
-    def _training_tensors(self, X, y, *, first):
-        """Validate a fit's data and return its tensors; ``first`` learns the features and the
-        attributes (else the fitted ones encode the chunk)."""
-        if y is None:
-            raise ValueError(
-                "DisentangledEncoder requires y to be passed, but the target y is None: "
-                "y holds the attributes, one column each."
-            )
-        X = self._validate_X(X, reset=first)
-        if first:
-            attributes = parse_attributes(y, self.attribute_types, len(X))
-            warn_of_guessed_labels(attributes)
-            self.attributes_ = [attribute["name"] for attribute in attributes]
-            self.attribute_types_ = {a["name"]: a["kind"] for a in attributes}
-            self._build_structure(attributes)
-            self.categories_ = {}
-        else:  # a later chunk: the fitted attributes, by name or by position
-            attributes = parse_attributes(
-                y, self.attribute_types_, len(X), fitted_names=self.attributes_
-            )
-        tensors = view_tensors(self.views_, self.categories_, X, fitting=False)
-        fitted_state = None if first else {**self._edges, **self.categories_}
-        categories, edges, scales, n_strata = add_attribute_tensors(
-            tensors,
-            attributes,
-            self.views_,
-            self.n_bins,
-            fitted_state,
-            None if first else {name: self._attribute_scale(name) for name in self._edges},
-        )
-        if first:
-            self.categories_.update(categories)
-            self._edges, self._attribute_scales, self._n_strata = edges, scales, n_strata
-        return tensors
+        return self._partial_fit(X, y, classes=classes)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the code's columns: ``<attribute>_0``... (``free_0``... last).

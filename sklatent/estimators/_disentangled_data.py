@@ -202,13 +202,13 @@ def add_attribute_tensors(tensors, attributes, views, n_bins, fitted_state=None,
     """Add every attribute's targets, strata and presence (its view's column of ``present``
     among ``views``) to ``tensors``; return the categories, the bin edges, the continuous
     attributes' ``(mean, standard deviation)`` and each attribute's number of strata.
-    ``fitted_state`` (the categories and edges learned before, by name) and ``scales`` encode
-    the attributes with them instead of learning them."""
+    ``fitted_state`` (the categories and edges learned before, or declared, by name) and
+    ``scales`` encode the attributes with them instead of learning them."""
     categories, edges, n_strata = {}, {}, []
     scales = dict(scales or {})
     for index, attribute in enumerate(attributes):
         name = attribute["name"]
-        known = None if fitted_state is None else fitted_state[name]
+        known = None if fitted_state is None else fitted_state.get(name)
         targets, strata, present, fitted, scale = attribute_tensors(
             attribute, n_bins, known, scales.get(name)
         )
@@ -225,6 +225,35 @@ def add_attribute_tensors(tensors, attributes, views, n_bins, fitted_state=None,
             edges[attribute["name"]] = fitted
             n_strata.append(len(fitted) + 1)  # np.digitize: one more bin than edges
     return categories, edges, scales, n_strata
+
+
+def declared_classes(classes, attributes):
+    """The classes that ``partial_fit``'s ``classes`` declares, by attribute name (unique,
+    sorted), checked against the first chunk's attributes."""
+    if classes is None:
+        return {}
+    if not isinstance(classes, dict):
+        raise ValueError(
+            f"classes must be a dict {{attribute name: its classes}}, got {type(classes)}."
+        )
+    kinds = {attribute["name"]: attribute["kind"] for attribute in attributes}
+    declared = {}
+    for name, values in classes.items():
+        if str(name) not in kinds:
+            raise ValueError(f"classes names {name!r}, not an attribute of y: {list(kinds)}.")
+        if kinds[str(name)] != "categorical":
+            raise ValueError(
+                f"classes names the continuous attribute {name!r}: only a categorical "
+                "attribute has classes (declare it with attribute_types)."
+            )
+        label = f"classes[{name!r}]"
+        values = np.unique(
+            check_auxiliary(values, name=label, n_samples=len(values), ensure_2d=False, dtype=None)
+        )
+        if len(values) < 2:
+            raise ValueError(f"{label} holds {len(values)} class: a readout needs two.")
+        declared[str(name)] = values
+    return declared
 
 
 def _subspace_sizes(sizes, n_attributes):

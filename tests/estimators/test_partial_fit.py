@@ -240,3 +240,32 @@ def test_one_small_first_chunk_is_not_called_a_posterior_collapse():
         BetaVAE(random_state=0).partial_fit(digits)
     with pytest.warns(CollapsedCodesWarning, match="hardly vary"):
         BetaVAE(random_state=0).partial_fit(np.ones((100, 4)))
+
+
+def test_disentangled_encoder_partial_fit_takes_the_classes_a_first_chunk_lacks():
+    import pandas as pd
+
+    from sklatent import DisentangledEncoder
+
+    rng = np.random.RandomState(0)
+    a, b = rng.randint(0, 3, 400), rng.normal(size=400)
+    features = np.c_[np.eye(3)[a], b] + 0.1 * rng.normal(size=(400, 4))
+    attributes = pd.DataFrame({"a": a, "b": b})
+    first = a != 2  # the first chunk holds no row of class 2
+    model = DisentangledEncoder(1, random_state=0)
+    model.partial_fit(features[first], attributes[first], classes={"a": [0, 1, 2]})
+    model.partial_fit(features, attributes)  # a later chunk with class 2 now encodes
+    assert model.categories_["a"].tolist() == [0, 1, 2]
+    assert model.predict_proba(features)[0].shape == (400, 3)  # one list entry per attribute
+    # Without classes=, the first chunk fixed two classes and the second was refused.
+    bare = DisentangledEncoder(1, random_state=0).partial_fit(features[first], attributes[first])
+    with pytest.raises(ValueError, match="labels not seen in fit"):
+        bare.partial_fit(features, attributes)
+    for classes, message in [
+        ({"c": [0, 1]}, r"classes names 'c', not an attribute of y: \['a', 'b'\]"),
+        ({"b": [0, 1]}, "classes names the continuous attribute 'b'"),
+        ({"a": [0]}, r"classes\['a'\] holds 1 class"),
+        ([0, 1, 2], "classes must be a dict"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            DisentangledEncoder(1).partial_fit(features, attributes, classes=classes)
