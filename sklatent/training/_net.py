@@ -150,7 +150,11 @@ class LatentNet(NeuralNet):
         # Validation batches have the training batches' size: a penalty that compares the rows
         # of a batch (an MMD between groups, a risk per environment) is then measured as it is
         # trained, and its kernel matrices stay batch-sized (at 8,192 rows they took GBs).
-        generator = torch.Generator().manual_seed(self.seed) if training else None
+        # Seeded by the epochs trained so far: a continued fit (partial_fit, or a restart
+        # trained on after its race) shuffles anew rather than replaying its first epochs.
+        generator = None
+        if training:
+            generator = torch.Generator().manual_seed(self.seed + len(self.history))
         strata = dataset.tensors[self.stratify_by] if training and self.stratify_by else None
         return IndexBatches(
             dataset, self.batch_size, shuffle=training, generator=generator, strata=strata

@@ -269,3 +269,32 @@ def test_disentangled_encoder_partial_fit_takes_the_classes_a_first_chunk_lacks(
     ]:
         with pytest.raises(ValueError, match=message):
             DisentangledEncoder(1).partial_fit(features, attributes, classes=classes)
+
+
+def test_each_partial_fit_call_shuffles_its_batches_anew():
+    # Each call seeded its shuffle with random_state alone, and replayed the first epoch's
+    # batches (as did a restart trained on after its race).
+    from skorch.callbacks import Callback
+
+    first_rows = []
+
+    class FirstRowOfEachBatch(Callback):
+        def on_epoch_begin(self, net, **kwargs):
+            first_rows.append([])
+
+        def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+            if training:
+                first_rows[-1].append(float(next(iter(batch.values()))[0, 0]))
+
+    rows = np.c_[np.arange(64.0), np.random.RandomState(0).normal(size=(64, 2))]
+    model = BetaVAE(batch_size=16, callbacks=[FirstRowOfEachBatch()], **SMALL)
+    for _ in range(3):
+        model.partial_fit(rows)
+    assert len(first_rows) == 3 and len({tuple(epoch) for epoch in first_rows}) == 3
+    # The same calls in the same order still give the same batches.
+    again = []
+    first_rows, again = again, first_rows
+    model = BetaVAE(batch_size=16, callbacks=[FirstRowOfEachBatch()], **SMALL)
+    for _ in range(3):
+        model.partial_fit(rows)
+    assert first_rows == again
