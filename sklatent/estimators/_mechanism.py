@@ -1,5 +1,6 @@
 """MechanismEncoder: latents identified by a known mechanism that moves them (Ahuja et al. 2022)."""
 
+import copy
 from numbers import Real
 
 import numpy as np
@@ -67,7 +68,8 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
         Number of latents; for ``"translation"``, the width of ``actions``.
     mechanism : {"translation", "linear", "translation_unknown"} or callable, default="translation"
         The mechanism, or a function ``m(z, actions)`` of torch tensors returning the next
-        latents, shape ``(batch, n_components)``.
+        latents, shape ``(batch, n_components)``. A :class:`torch.nn.Module`'s parameters
+        train with the model, in a copy: the module passed in is left as it is.
     transition_matrix : array-like of shape (n_components, n_components), default=None
         The matrix :math:`A` of ``mechanism="linear"``.
     collapse_weight : float, default=1.0
@@ -193,7 +195,9 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
     # ---- model -------------------------------------------------------------------------------
     def _make_mechanism(self):
         if callable(self.mechanism):
-            return CallableMechanism(self.mechanism)
+            # A copy: a torch module's parameters train with the model, and the user's own
+            # module (a parameter of the estimator) must not move, nor tie two fits together.
+            return CallableMechanism(copy.deepcopy(self.mechanism))
         if self.mechanism == "linear":
             return LinearMap(self._check_transition_matrix())
         if self.mechanism == "translation_unknown":

@@ -5,7 +5,7 @@ import torch
 
 from .._batch import ACTIONS, FEATURES, NEXT_FEATURES
 from ..utils._torch import as_float_tensor
-from ..utils._validation import check_auxiliary, encode_labels
+from ..utils._validation import check_auxiliary, check_numeric_columns, encode_labels
 from ..utils._warnings import warn_at_caller
 
 
@@ -64,6 +64,7 @@ class MechanismTransitionRows:
                     f"X_next has the columns {list(names)}; X has {list(fitted)}: both are "
                     "observations of the same kind, in the same order."
                 )
+            check_numeric_columns(X_next, name="X_next")
             X_next = check_auxiliary(X_next, name="X_next", n_samples=len(X))
             if X_next.shape[1] != X.shape[1]:
                 raise ValueError(

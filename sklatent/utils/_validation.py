@@ -127,16 +127,16 @@ def _dates(dtype):
     )
 
 
-def check_numeric_columns(X):
-    """Refuse a DataFrame ``X`` with columns of text, of text categories or of dates, naming
-    them: the estimators take numbers, and the conversion's own error ("could not convert
-    string to float") names neither the column nor the remedy. Object columns of numbers
-    pass."""
+def check_numeric_columns(X, name="X"):
+    """Refuse a DataFrame ``X`` (the argument ``name``) with columns of text, of text categories
+    or of dates, naming them: the estimators take numbers, and the conversion's own error
+    ("could not convert string to float") names neither the column nor the remedy. Object
+    columns of numbers pass."""
     if not isinstance(X, pd.DataFrame):
         return
     refused = [
-        name
-        for name, column in X.items()
+        label
+        for label, column in X.items()
         if not numeric_dtype(column.dtype)
         and (
             _dates(column.dtype)
@@ -146,7 +146,7 @@ def check_numeric_columns(X):
     if refused:
         more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
         raise ValueError(
-            f"X has columns of text, categories or dates: {refused[:5]}{more}. The estimators "
+            f"{name} has columns of text, categories or dates: {refused[:5]}{more}. The estimators "
             "take dense numbers: encode these first, e.g. in a Pipeline behind "
             "make_column_transformer((OneHotEncoder(), <these columns>), "
             "remainder=StandardScaler(), sparse_threshold=0); a view with "

@@ -81,6 +81,40 @@ def test_callable_mechanism_and_its_shape_check(translations):
         )
 
 
+def test_a_module_mechanism_trains_in_a_copy(translations):
+    # The user's module was trained in place: its weights moved, and a refit with the same
+    # seed started from the first fit's weights.
+    data = translations
+
+    class Shift(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.eye(4))
+
+        def forward(self, z, actions):
+            return z + actions @ self.weight
+
+    mechanism = Shift()
+    enc = MechanismEncoder(4, mechanism=mechanism, max_epochs=2, **FAST)
+    first = enc.fit(data.X, X_next=data.X_next, actions=data.actions).transform(data.X)
+    assert torch.equal(mechanism.weight.detach(), torch.eye(4))
+    copy = dict(enc.net_.module_.named_parameters())["mechanism.function.weight"]
+    assert copy is not mechanism.weight and not torch.equal(copy.detach(), torch.eye(4))
+    again = enc.fit(data.X, X_next=data.X_next, actions=data.actions).transform(data.X)
+    np.testing.assert_array_equal(first, again)
+
+
+def test_text_columns_of_x_next_are_named():
+    import pandas as pd
+
+    X = pd.DataFrame({"a": np.arange(20.0), "b": np.ones(20)})
+    X_next = X.assign(b=["x", "y"] * 10)
+    with pytest.raises(
+        ValueError, match=r"X_next has columns of text, categories or dates: \['b'\]"
+    ):
+        MechanismEncoder(2, max_epochs=1, **FAST).fit(X, X_next=X_next)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
