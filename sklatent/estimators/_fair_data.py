@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import column_or_1d
 
 from .._batch import view_labels, view_values
 from ..utils._torch import as_float_tensor
@@ -209,6 +210,7 @@ def target_view(
         kind = type_of_target(y, input_name="y")
         likelihood = "categorical" if kind in ("binary", "multiclass") else "gaussian"
     if likelihood == "categorical":
+        y = column_or_1d(y, warn=True)  # a column vector of classes, as scikit-learn's do
         learned_before = "y" in categories
         if not learned_before and classes is None:
             categories["y"] = np.unique(y)

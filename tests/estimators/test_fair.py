@@ -132,6 +132,21 @@ def test_the_label_head_is_linear_in_the_code(y):
     encoder.partial_fit(X[:100], y[:100], sensitive_features=S[:100])  # a later chunk's view
 
 
+@pytest.mark.parametrize(
+    "column", [Y[:, None], pd.DataFrame({"income": Y})], ids=["array", "frame"]
+)
+def test_a_column_of_classes_is_raveled_as_scikit_learn_does(column):
+    # It reached torch's cross-entropy as a 2-D target: "multi-target not supported".
+    from sklearn.exceptions import DataConversionWarning
+
+    with pytest.warns(DataConversionWarning):
+        encoder = FairEncoder(n_components=2, max_epochs=2, random_state=0)
+        encoder.fit(X[:300], column, sensitive_features=S[:300])
+    expected = FairEncoder(n_components=2, max_epochs=2, random_state=0)
+    expected.fit(X[:300], Y[:300], sensitive_features=S[:300])
+    np.testing.assert_array_equal(encoder.transform(X[:300]), expected.transform(X[:300]))
+
+
 def test_pipeline_passes_sensitive_features_without_routing():
     pipe = _pipeline().fit(X, Y, fairencoder__sensitive_features=S)
     assert pipe.named_steps["fairencoder"].sensitive_groups_.tolist() == ["0", "1"]
