@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 from ..modules import PermutationCritics, make_mlp
 from ..utils._sklearn_compat import Interval
+from ..utils._validation import check_hidden_layer_sizes
 
 #: The settings of a preset's critic, named alike in every preset that trains one.
 CRITIC_PARAMETER_CONSTRAINTS = {
@@ -37,7 +38,7 @@ def dependence_critic(
     -------
     torch.nn.Module
     """
-    hidden = tuple(int(size) for size in hidden_layer_sizes)
+    hidden = check_hidden_layer_sizes(hidden_layer_sizes, "critic_hidden_layer_sizes")
     condition = n_strata or 0
     if dependence_measure == "permutation":
         return PermutationCritics([n_components + n_groups + condition], hidden, activation)

@@ -9,6 +9,7 @@ from ..modules import PermutationCritics
 from ..objectives import DisentangledObjective
 from ..training import AdversarialNet, Anneal, LatentNet
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
+from ..utils._validation import check_hidden_layer_sizes
 from ._critics import CRITIC_PARAMETER_CONSTRAINTS, critic_net_kwargs
 from ._disentangled_readouts import DisentangledReadoutsMixin
 from ._disentangled_rows import DisentangledTrainingRows
@@ -271,7 +272,8 @@ class DisentangledEncoder(DisentangledReadoutsMixin, DisentangledTrainingRows, T
         width = sum(self.block_sizes_)
         conditional = self.independence == "conditional"
         widths = [width + (n if conditional else 0) for n in self._n_strata]
-        hidden = tuple(int(size) for size in self.critic_hidden_layer_sizes)
+        sizes = self.critic_hidden_layer_sizes
+        hidden = check_hidden_layer_sizes(sizes, "critic_hidden_layer_sizes")
         return critic_net_kwargs(self, PermutationCritics(widths, hidden, self.activation))
 
     # ---- fitting -----------------------------------------------------------------------------

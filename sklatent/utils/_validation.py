@@ -258,16 +258,16 @@ def cv_split_scores(cv_results, name):
     return np.column_stack([np.asarray(cv_results[k], dtype=np.float64) for _, k in keys])
 
 
-def check_hidden_layer_sizes(hidden_layer_sizes):
-    """``hidden_layer_sizes`` as a tuple of positive ints (an empty one: no hidden layer)."""
+def check_hidden_layer_sizes(hidden_layer_sizes, name="hidden_layer_sizes"):
+    """``hidden_layer_sizes`` (the parameter ``name``) as a tuple of positive ints (an empty one:
+    no hidden layer)."""
     sizes = np.atleast_1d(np.asarray(hidden_layer_sizes))
     if sizes.size and (sizes.ndim != 1 or not np.issubdtype(sizes.dtype, np.integer)):
         raise ValueError(
-            "hidden_layer_sizes must be a sequence of positive integers, "
-            f"got {hidden_layer_sizes!r}."
+            f"{name} must be a sequence of positive integers, got {hidden_layer_sizes!r}."
         )
     if np.any(sizes < 1):
-        raise ValueError(f"hidden_layer_sizes must be positive, got {hidden_layer_sizes!r}.")
+        raise ValueError(f"{name} must be positive, got {hidden_layer_sizes!r}.")
     return tuple(int(size) for size in sizes)
 
 

@@ -45,3 +45,16 @@ def test_a_non_positive_critic_lr_is_refused(name):
     make, fit = FITS[name]
     with pytest.raises(ValueError, match="critic_lr"):
         fit(make(critic_lr=0.0))
+
+
+@pytest.mark.parametrize("name", FITS)
+@pytest.mark.parametrize(
+    ("sizes", "message"), [((0,), "must be positive"), ((8.5,), "must be a sequence of positive")]
+)
+def test_critic_hidden_layer_sizes_are_checked_as_hidden_layer_sizes(name, sizes, message):
+    # (0,) fitted a critic blind to its input (a penalty that did nothing), 8.5 became 8.
+    make, fit = FITS[name]
+    estimator = fit(make())
+    with pytest.raises(ValueError, match=f"critic_hidden_layer_sizes {message}"):
+        fit(estimator.set_params(critic_hidden_layer_sizes=sizes))
+    assert not hasattr(estimator, "net_")  # the failed refit left no model behind
