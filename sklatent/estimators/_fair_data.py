@@ -17,7 +17,7 @@ from sklearn.utils.validation import column_or_1d
 
 from .._batch import view_labels, view_values
 from ..utils._torch import as_float_tensor
-from ..utils._validation import check_auxiliary, encode_labels, numeric_dtype
+from ..utils._validation import check_auxiliary, check_not_scalar, encode_labels, numeric_dtype
 from ._structured_spec import view_spec
 
 
@@ -168,8 +168,9 @@ def _as_columns(values, n_samples, name):
     elif isinstance(values, pd.Series):
         frame = values.to_frame()
     else:
+        check_not_scalar(values, name)
         array = np.asarray(values)
-        frame = pd.DataFrame(array.reshape(len(array), -1) if array.ndim else array)
+        frame = pd.DataFrame(array.reshape(len(array), -1))
     columns = []
     for _, column in frame.items():
         values = column.to_numpy()

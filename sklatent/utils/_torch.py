@@ -238,9 +238,18 @@ def as_float_tensor(X, device):
     """View a numeric array as a float32 tensor on ``device``, copying only when needed.
 
     A float32, C-contiguous, writable array on the CPU is shared with torch, not copied, so a fit
-    holds the data once. The caller's array is never written to.
+    holds the data once. The caller's array is never written to. Finite values beyond float32's
+    range are an error: they would become infinities, and the codes NaN.
     """
-    X = np.ascontiguousarray(X, dtype=np.float32)
+    wide = np.asarray(X)
+    X = np.ascontiguousarray(wide, dtype=np.float32)
+    if X.dtype != wide.dtype and np.isinf(X).any() and not np.isinf(wide).any():
+        largest = np.nanmax(np.abs(wide))
+        raise ValueError(
+            f"The data hold values beyond float32's range ({largest:.3g}, above "
+            f"{np.finfo(np.float32).max:.3g}), in which the models compute: rescale them "
+            "(standardize X, or divide the column by a power of ten)."
+        )
     if not X.flags.writeable:
         X = X.copy()
     return torch.from_numpy(X).to(device)

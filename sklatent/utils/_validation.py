@@ -9,6 +9,13 @@ import pandas as pd
 from sklearn.utils import check_array
 
 
+def check_not_scalar(value, name):
+    """Refuse a scalar where one value per row is expected, naming the argument (the
+    conversions' own errors, "at least 1 dimension" or "Must pass 2-d input", do not)."""
+    if np.ndim(value) == 0:
+        raise ValueError(f"{name} must hold one value per row of X, got the scalar {value!r}.")
+
+
 def check_auxiliary(
     value, *, name, n_samples, ensure_2d=True, dtype="numeric", allow_missing=False
 ):
@@ -65,10 +72,11 @@ def check_auxiliary(
     # Read as it is first: finiteness is checked below, the same way for numbers and labels,
     # so that every auxiliary variable reports a missing or infinite entry with one message
     # (a numeric conversion would fail on pd.NA with a TypeError naming nothing).
+    check_not_scalar(value, name)
     array = check_array(
         value, ensure_2d=False, allow_nd=True, dtype=None, ensure_all_finite=False, input_name=name
     )
-    if array.ndim == 0 or array.ndim > 2:
+    if array.ndim > 2:
         raise ValueError(f"{name} must be a 1-D or 2-D array, got shape {array.shape}.")
     if len(array) != n_samples:
         raise ValueError(

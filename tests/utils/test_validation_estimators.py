@@ -96,6 +96,24 @@ def test_a_wrong_number_of_rows_is_an_error(name):
         _fit(name, AUXILIARIES[name][0][:-3])
 
 
+@pytest.mark.parametrize("name", [name for name in AUXILIARIES if name != "y"])
+def test_a_scalar_is_an_error_that_names_the_variable(name):
+    # The conversions' own errors ("at least 1 dimension", "Must pass 2-d input") named nothing.
+    variable = name.split(" ")[0]
+    with pytest.raises(ValueError, match=rf"^{variable} must hold one value per row of X"):
+        _fit(name, 1)
+
+
+def test_values_beyond_float32_are_an_error_in_fit_and_in_transform():
+    # They became infinities in the float32 tensors, and transform returned NaN codes.
+    model = BetaVAE(2, **TINY).fit(X)
+    wide = X.copy()
+    wide[3, 1] = 1e39
+    for call in (model.transform, BetaVAE(2, **TINY).fit):
+        with pytest.raises(ValueError, match=r"beyond float32's range \(1e\+39"):
+            call(wide)
+
+
 @pytest.mark.parametrize(
     "name", [name for name, (*_, bad) in AUXILIARIES.items() if bad is not None]
 )
