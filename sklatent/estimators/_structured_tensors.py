@@ -36,6 +36,12 @@ def view_tensors(views, categories, X, *, fitting):
         if view["likelihood"] == "categorical":
             values = block[:, 0]
             if fitting:
+                if row_missing.all():
+                    raise ValueError(
+                        f"Categorical view {name!r} has no observed value (NaN in every row): "
+                        "its categories cannot be learned. Drop the view, or fit on rows that "
+                        "observe it."
+                    )
                 categories[name] = np.unique(values[~row_missing])
             labels = encode_labels(
                 values, categories[name], name=f"View {name!r}", ignore=row_missing

@@ -152,6 +152,14 @@ def test_categorical_view_round_trips_labels():
     assert np.mean(decoded == labels) > 0.9
 
 
+def test_a_categorical_view_never_observed_is_named():
+    # Its empty categories failed with a bare "index -1 is out of bounds".
+    X = np.c_[np.random.RandomState(0).normal(size=(50, 2)), np.full(50, np.nan)]
+    views = {"x": [0, 1], "label": {"columns": [2], "likelihood": "categorical"}}
+    with pytest.raises(ValueError, match="Categorical view 'label' has no observed value"):
+        StructuredVAE(views, n_components=2, **FAST).fit(X)
+
+
 @pytest.mark.slow
 def test_learned_masks_report_gate_probabilities(planted):
     data = planted
