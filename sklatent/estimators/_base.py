@@ -74,8 +74,7 @@ class LatentTransformer(
     (:class:`~sklatent.training.LatentNet` unless ``_net_class`` says otherwise), fits it
     reproducibly, and encodes new data with the module's ``encode``.
 
-    The estimator *has* a net (``net_``) rather than being one, so that only its own parameters
-    appear in ``get_params``.
+    It *has* a net (``net_``) rather than being one: only its own parameters are in ``get_params``.
     """
 
     _net_class = LatentNet
@@ -129,6 +128,7 @@ class LatentTransformer(
 
     @property
     def _n_features_out(self):
+        check_is_fitted(self, "net_")  # get_feature_names_out takes its presence as the check
         return self.n_components
 
     # ---- fitting -----------------------------------------------------------------------------

@@ -48,6 +48,7 @@ class StructuredLayoutMixin:
 
     @property
     def _n_features_out(self):
+        check_is_fitted(self, "net_")  # a NotFittedError, not a missing block_sizes_
         return sum(self.block_sizes_)
 
     @staticmethod

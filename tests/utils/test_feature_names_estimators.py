@@ -16,3 +16,18 @@ def test_the_names_seen_in_fit_are_accepted_and_others_refused(fitted, name):
     assert list(estimator.get_feature_names_out(list(X.columns))) == list(names)
     with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
         estimator.get_feature_names_out(["a", "b", "c", "e"])
+
+
+@pytest.mark.parametrize("name", FITS)
+def test_an_unfitted_estimator_raises_not_fitted_for_names_and_decoding(name):
+    # Some returned names from n_components unfitted; some failed inverse_transform on a
+    # missing block_sizes_ (an AttributeError naming no fit).
+    from sklearn.exceptions import NotFittedError
+
+    unfitted = FITS[name][0]()
+    with pytest.raises(NotFittedError):
+        unfitted.get_feature_names_out()
+    if hasattr(unfitted, "inverse_transform"):
+        given = {"sensitive_features": [0]} if name == "FairEncoder" else {}
+        with pytest.raises(NotFittedError):
+            unfitted.inverse_transform([[0.0, 0.0]], **given)
