@@ -2,7 +2,6 @@
 
 import copy
 from abc import ABCMeta, abstractmethod
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -32,6 +31,7 @@ from ..utils._torch import (
 )
 from ..utils._validation import check_hidden_layer_sizes, check_numeric_columns
 from ._budget import MIN_AUTO_BATCH_SIZE, training_budget
+from ._fit_guard import UnfittedIfFailedMixin
 from ._fit_records import (
     _forget_batch_records,
     _unnamed,
@@ -60,6 +60,7 @@ _SHARED_PARAMETER_CONSTRAINTS = {
 
 
 class LatentTransformer(
+    UnfittedIfFailedMixin,
     RestartsMixin,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
@@ -299,27 +300,6 @@ class LatentTransformer(
             _warn_if_collapsed(outputs, net, judge_posterior=False)  # one chunk: constant codes
         self.n_iter_ = len(net.history)
         return self
-
-    @contextmanager
-    def _unfitted_if_failed(self, starts_anew=True):
-        """Leave the estimator unfitted if the block raises, its checks of the data included,
-        rather than holding an earlier fit's model beside some of this fit's attributes.
-
-        With ``starts_anew=False`` (a ``partial_fit`` continuing earlier calls) a refused chunk
-        leaves the model as it was; a failure in training discards it (:meth:`_partial_fit_net`).
-        """
-        try:
-            yield
-        except BaseException:
-            if starts_anew:
-                self._discard_fit()
-            raise
-
-    def _discard_fit(self):
-        """Forget every fitted attribute, so that a failed fit leaves the estimator unfitted."""
-        for name in list(vars(self)):
-            if (name.endswith("_") and not name.startswith("__")) or name in self._persisted_state:
-                delattr(self, name)
 
     def _restore_net(self, state_dicts):
         """Rebuild ``net_`` from saved weights (see :func:`sklatent.load`).

@@ -360,8 +360,8 @@ class StructuredVAE(
         """Fit on ``X``, ``y`` and a preset's ``metadata`` (the keyword arguments its ``fit``
         names for scikit-learn's routing): every estimator of the family fits here, through
         the hooks that the user guide's "Adding a preset" lists."""
-        check_former_names(self)
         with self._unfitted_if_failed():
+            check_former_names(self)
             tensors = self._training_tensors(X, y, first=True, **metadata)
             self._fit_best_of(tensors, self._n_restarts(), self._n_finishers())
             self._read_fitted()
@@ -369,9 +369,9 @@ class StructuredVAE(
 
     def _partial_fit(self, X, y, **metadata):
         """Train one epoch on a chunk of rows: the hooks of :meth:`_fit`, one net."""
-        check_former_names(self)
         first = not hasattr(self, "net_")
         with self._unfitted_if_failed(starts_anew=first):
+            check_former_names(self)
             self._partial_fit_net(self._training_tensors(X, y, first=first, **metadata))
             self._read_fitted()
         return self

@@ -90,6 +90,21 @@ def test_a_refit_refused_by_the_checks_of_its_data_leaves_the_estimator_unfitted
 
 
 @pytest.mark.parametrize("name", list(CASES))
+def test_a_refit_with_a_refused_parameter_leaves_the_estimator_unfitted(name):
+    # scikit-learn checks the parameters before fit's body: the earlier model stayed usable
+    # beside the refused value.
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    estimator, X_fit = _fit(name)
+    _, args, kwargs = CASES[name]
+    with pytest.raises(InvalidParameterError, match="lr"):
+        estimator.set_params(lr=0.0).fit(*args, **kwargs)
+    with pytest.raises(NotFittedError):
+        estimator.transform(X_fit)
+    assert not [name for name in vars(estimator) if name.endswith("_")]
+
+
+@pytest.mark.parametrize("name", list(CASES))
 def test_a_refused_chunk_leaves_a_partial_fit_as_it_was(name):
     estimator, args, kwargs = CASES[name]
     estimator = clone(estimator)
