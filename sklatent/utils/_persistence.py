@@ -17,9 +17,11 @@ why the values are checked as well.
 import hashlib
 import hmac
 import json
+import os
 import warnings
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from ..exceptions import ModelFileError
@@ -67,8 +69,9 @@ def save(estimator, path):
     Raises
     ------
     TypeError
-        If ``estimator`` is not a sklatent estimator, or a parameter it needs to encode holds
-        Python code (a ``mechanism`` function): use joblib or pickle for such a model.
+        If ``estimator`` is not a sklatent estimator, a parameter it needs to encode holds
+        Python code (a ``mechanism`` function: use joblib or pickle for such a model), or its
+        history holds a value other than numbers, text and lists (a callback's record).
 
     Notes
     -----
@@ -114,7 +117,7 @@ def save(estimator, path):
         "fitted": fitted,
         # Per epoch only: the per-batch rows grow with the data and serve no loaded model.
         "history": [
-            {key: value for key, value in row.items() if key != "batches"}
+            {key: _history_value(key, value) for key, value in row.items() if key != "batches"}
             for row in net.history.to_list()
         ],
     }
@@ -127,8 +130,33 @@ def save(estimator, path):
     if folder.exists() and not folder.is_dir():
         raise FileExistsError(f"{folder} is a file: save writes a folder; give a folder's path.")
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / _WEIGHTS).write_bytes(weights)
-    (folder / _META).write_text(json.dumps(meta, indent=1))
+    # Each file is written whole beside its final name, then renamed over it: a write that
+    # fails (a full disk) leaves a model saved there before as it was.
+    written = {_WEIGHTS: weights, _META: json.dumps(meta, indent=1).encode()}
+    partial = {name: folder / f".{name}.partial" for name in written}
+    try:
+        for name, content in written.items():
+            partial[name].write_bytes(content)
+        for name in written:
+            os.replace(partial[name], folder / name)
+    finally:
+        for file in partial.values():
+            file.unlink(missing_ok=True)
+
+
+def _history_value(key, value):
+    """A value of the history as JSON: numpy and one-element torch numbers as Python numbers
+    (a callback may record them); anything else JSON cannot hold is a TypeError naming it."""
+    if isinstance(value, np.generic) or (isinstance(value, torch.Tensor) and value.numel() == 1):
+        return value.item()
+    try:
+        json.dumps(value)
+    except TypeError:
+        raise TypeError(
+            f"The history's {key!r} holds a {type(value).__name__}, which save cannot write as "
+            "JSON: record plain numbers, text or lists of them."
+        ) from None
+    return value
 
 
 def _device_available(device):

@@ -116,6 +116,50 @@ def test_saving_an_unfitted_or_foreign_estimator_fails(tmp_path):
         sklatent.save(PCA().fit(X), tmp_path)
 
 
+def test_a_save_that_fails_leaves_the_model_saved_before(saved, monkeypatch):
+    # The weights were overwritten before model.json was written: a full disk in between
+    # left a folder whose checksum no longer matched, and the earlier model was lost.
+    from pathlib import Path
+
+    vae, folder = saved
+    other = BetaVAE(**{**FAST, "random_state": 1}).fit(X)
+    write = Path.write_bytes
+
+    def disk_full_at_the_second_file(self, data):
+        if self.name.startswith(".model.json"):
+            raise OSError(28, "No space left on device")
+        return write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full_at_the_second_file)
+    with pytest.raises(OSError, match="No space left"):
+        sklatent.save(other, folder)
+    monkeypatch.undo()
+    np.testing.assert_array_equal(sklatent.load(folder).transform(X), vae.transform(X))
+    assert sorted(path.name for path in folder.iterdir()) == ["model.json", "weights.safetensors"]
+
+
+def test_numbers_a_callback_records_in_the_history_are_saved(tmp_path):
+    from skorch.callbacks import Callback
+
+    class RecordNumpy(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            net.history.record("spread", np.float32(0.5))
+            net.history.record("steps", torch.tensor(3))
+
+    vae = BetaVAE(**FAST, callbacks=[RecordNumpy()]).fit(X)
+    with pytest.warns(UserWarning, match="callbacks"):
+        sklatent.save(vae, tmp_path)  # a bare "float32 is not JSON serializable" before
+    history = sklatent.load(tmp_path).history_
+    assert history[:, "spread"] == [0.5] * 3 and history[:, "steps"] == [3] * 3
+
+    class RecordArray(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            net.history.record("codes", np.zeros(2))
+
+    with pytest.raises(TypeError, match="history's 'codes' holds a ndarray"):
+        sklatent.save(BetaVAE(**FAST, callbacks=[RecordArray()]).fit(X), tmp_path / "other")
+
+
 def test_saving_to_the_path_of_a_file_names_the_problem(saved, tmp_path):
     file = tmp_path / "model.bin"
     file.write_bytes(b"not a folder")
