@@ -55,4 +55,6 @@ plt.show()
 # The readouts alone do best where the test correlation equals the training one and worst where
 # it is reversed; the conditional penalty gives up a little at 0.8 and stays flat; the
 # unconditional one removes the attributes' own correlation from the code and pays for it at
-# the training correlation.
+# the training correlation. On this draw (3,000 rows, one seed, 30 epochs) it stops short of
+# independent subspaces: about 0.74 at -0.8 and 0.67 at 0.8, where independence allows 0.60
+# and 0.70 (the user guide's table, 4,000 rows and five seeds, comes within 0.02 of both).

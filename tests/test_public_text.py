@@ -6,8 +6,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Labels of the team's work items and reading list, which mean nothing to a user.
-INTERNAL_LABEL = re.compile(r"\b[Pp]aper 0\d\d\b|\b[Tt]he issue\b|\b[Ii]ssue #?\d+\b")
+#: Labels of the team's work items and reading list (and its files, which are not in the
+#: repository), which mean nothing to a user.
+INTERNAL_LABEL = re.compile(
+    r"\b[Pp]aper 0\d\d\b|\b[Tt]he issue\b|\b[Ii]ssue #?\d+\b|\b(PAPERS|DESIGN)\.md\b"
+)
 
 
 def _public_files():

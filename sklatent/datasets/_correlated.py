@@ -139,9 +139,9 @@ def make_correlated_attributes(
     The order of the returned arrays follows :func:`~sklearn.model_selection.train_test_split`
     (all X first, then all y). With two features, :math:`\sigma^2 = 0.1` and :math:`c = 0.8`,
     the best linear predictor of :math:`s` explains 0.919 of its variance in training (the
-    table of PAPERS.md §B, model "Base"); a predictor of each attribute from its own subspace
-    that is conditionally independent of the other attribute explains 0.909 at every test
-    correlation.
+    "Base" model of the table of Funke et al. [1]_); a predictor of each attribute from its own
+    subspace that is conditionally independent of the other attribute explains 0.909 at every
+    test correlation.
 
     References
     ----------

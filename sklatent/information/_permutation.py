@@ -21,7 +21,7 @@ def permute_within_strata(strata, generator=None):
         Integer stratum of each row; rows with a negative stratum (missing) stay in place.
     generator : torch.Generator, default=None
         Source of randomness; None draws from the running fit's stream
-        (:func:`~sklatent.utils._torch.random_stream`), or torch's global generator outside a fit.
+        (``random_stream``), or torch's global generator outside a fit.
 
     Returns
     -------

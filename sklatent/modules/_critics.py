@@ -15,7 +15,7 @@ class PermutationCritics(nn.Module):
     hidden_layer_sizes : tuple of int
         Hidden layers of every critic (Funke et al. 2022: two layers of 50).
     activation : str
-        A key of :data:`~sklatent.modules.ACTIVATIONS`.
+        A key of ``ACTIVATIONS``.
 
     Examples
     --------

@@ -24,7 +24,7 @@ def make_mlp(n_inputs, hidden_layer_sizes, n_outputs, activation="relu"):
     n_outputs : int
         Width of the output.
     activation : str, default="relu"
-        A key of :data:`ACTIVATIONS`, as scikit-learn's ``MLPClassifier`` names them.
+        A key of ``ACTIVATIONS``, as scikit-learn's ``MLPClassifier`` names them.
 
     Returns
     -------

@@ -12,12 +12,12 @@ def zero_attached_to(module):
 class Objective(nn.Module):
     """A training objective: named loss terms from a module's outputs and the batch.
 
-    Subclasses set :attr:`term_names` and implement :meth:`forward`, returning a dict that holds
-    every name of :attr:`term_names` plus ``"loss"``, the scalar that is minimised. The training
+    Subclasses set ``term_names`` and implement :meth:`forward`, returning a dict that holds
+    every name of ``term_names`` plus ``"loss"``, the scalar that is minimised. The training
     engine records each term per batch and per epoch under ``train_<name>`` / ``valid_<name>``.
 
-    :attr:`weight_names` names the constructor weights of the objective; the engine cites them
-    when a loss stops being finite. :attr:`stopping_term` names the term whose held-out value
+    ``weight_names`` names the constructor weights of the objective; the engine cites them
+    when a loss stops being finite. ``stopping_term`` names the term whose held-out value
     the early stopping watches: ``"loss"``, unless a penalty's held-out estimate is too noisy
     to tell one epoch from another (see :class:`~sklatent.objectives.FairObjective`).
 
@@ -49,7 +49,7 @@ class Objective(nn.Module):
         Raises
         ------
         ValueError
-            If :attr:`stopping_term` is neither ``"loss"`` nor one of :attr:`term_names`: the
+            If ``stopping_term`` is neither ``"loss"`` nor one of ``term_names``: the
             net records no such key, and the fit would fail at its first epoch's end.
 
         Examples
@@ -66,5 +66,5 @@ class Objective(nn.Module):
         return f"valid_{self.stopping_term}"
 
     def weights(self):
-        """The current value of each weight named in :attr:`weight_names`."""
+        """The current value of each weight named in ``weight_names``."""
         return {name: getattr(self, name) for name in self.weight_names}

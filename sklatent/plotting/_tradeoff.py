@@ -65,7 +65,7 @@ class TradeoffDisplay:
     """Utility against fairness cost, with the Pareto front, in the style of scikit-learn Displays.
 
     Every candidate (a hyper-parameter setting of a grid search, or a method) is a point; the
-    candidates no other one beats on both axes (see :func:`pareto_front`) are ringed and joined
+    candidates no other one beats on both axes (see ``pareto_front``) are ringed and joined
     by a step line: at any cost budget on the x axis, the line gives the best utility reachable
     within it. Build it with :meth:`from_cv_results` or :meth:`from_estimators`; the constructor
     takes precomputed values.

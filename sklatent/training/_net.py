@@ -66,7 +66,7 @@ class LatentNet(NeuralNet):
     :class:`~sklatent.objectives.Objective` that returns named terms. Every term is recorded per
     batch (``train_<term>``, ``valid_<term>``) and averaged per epoch by skorch's
     ``PassthroughScoring``, so early stopping, plots and users see each one. A loss that is not
-    finite, or a training loss above :data:`DIVERGED_LOSS_FACTOR` times the first training
+    finite, or a training loss above ``DIVERGED_LOSS_FACTOR`` times the first training
     batch's (or 1, if larger), stops the fit with
     :class:`~sklatent.exceptions.TrainingDivergedError`.
 
@@ -180,7 +180,7 @@ class LatentNet(NeuralNet):
     def record_terms(self, terms, names, prefix, *, objective=True):
         """Record the named terms of one batch, stopping the fit if the loss is not finite or,
         for a training batch of the ``objective`` (not a critic's), exceeds
-        :data:`DIVERGED_LOSS_FACTOR` times the fit's first such loss (or 1, if larger)."""
+        ``DIVERGED_LOSS_FACTOR`` times the fit's first such loss (or 1, if larger)."""
         loss = terms["loss"].item()
         if not math.isfinite(loss):
             bad = [name for name, value in terms.items() if not torch.isfinite(value)]
@@ -209,7 +209,7 @@ class LatentNet(NeuralNet):
 
     def check_finite_fit(self, dataset):
         """Raise :class:`~sklatent.exceptions.TrainingDivergedError` if the trained net is not
-        finite: a weight, or an output on the first :data:`CHECKED_ROWS` rows of ``dataset``;
+        finite: a weight, or an output on the first ``CHECKED_ROWS`` rows of ``dataset``;
         else return those outputs (in evaluation mode) and that batch.
 
         The loss of a batch is checked before its step; this catches a last step that
@@ -266,7 +266,7 @@ class LatentNet(NeuralNet):
     def apply(self, tensors, fn):
         """Apply ``fn(module, batch) -> tensor`` to every row in evaluation mode, batch by batch.
 
-        On the CPU every pass has exactly :data:`CPU_INFERENCE_ROWS` rows (the last batch is
+        On the CPU every pass has exactly ``CPU_INFERENCE_ROWS`` rows (the last batch is
         padded with zero rows, whose outputs are dropped), so that a row's output does not
         depend on the other rows it is batched with: a matrix product's kernel, and so its
         rounding, depends on the number of rows (one row differs from many by about 1e-7),
