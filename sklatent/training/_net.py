@@ -11,6 +11,7 @@ from skorch.callbacks import PassthroughScoring
 
 from ..exceptions import TrainingDivergedError
 from ._data import IndexBatches, TensorData
+from ._interrupt import interrupts_reach_the_caller
 from ._skorch_compat import is_print_log, module_names, set_training_mode
 
 # Rows per forward pass at inference: large enough to keep the matrix products efficient, small
@@ -107,6 +108,12 @@ class LatentNet(NeuralNet):
         self.seed = seed
         self.stratify_by = stratify_by
         super().__init__(module, criterion, **kwargs)
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        # skorch's partial_fit swallows a KeyboardInterrupt (its early-stopping signal): the
+        # user's Ctrl+C must still stop the fit, a grid search and the restarts around it.
+        with interrupts_reach_the_caller():
+            return super().partial_fit(X, y, classes=classes, **fit_params)
 
     # ---- callbacks -------------------------------------------------------------------------
     def term_names(self):

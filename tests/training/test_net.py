@@ -124,6 +124,33 @@ def test_user_callbacks_are_passed_through():
     assert not hasattr(counter, "epochs"), "the user's callback object must not be modified"
 
 
+def test_a_ctrl_c_reaches_the_caller_while_skorch_stop_signals_still_stop():
+    # skorch's fit ends quietly on KeyboardInterrupt: a Ctrl+C returned a half-trained model,
+    # and a grid search or the restarts of a fit went on.
+    import os
+    import signal
+
+    from skorch.callbacks import EarlyStopping
+
+    class CtrlCAtEpoch2(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) == 2:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+    try:
+        model = BetaVAE(2, max_epochs=20, random_state=0, callbacks=[CtrlCAtEpoch2()])
+        with pytest.raises(KeyboardInterrupt):
+            model.fit(X)
+        assert not hasattr(model, "net_")  # unfitted, not half-trained
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        stop = EarlyStopping(monitor="train_loss", patience=1, threshold=10.0)
+        stopped = BetaVAE(2, max_epochs=20, early_stopping=False, callbacks=[stop]).fit(X)
+        assert stopped.n_iter_ == 2  # a raised KeyboardInterrupt still only stops the fit
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_verbose_prints_an_epoch_table_and_silent_prints_nothing(capsys):
     BetaVAE(max_epochs=2, verbose=0, **FAST).fit(X)
     assert capsys.readouterr().out == ""

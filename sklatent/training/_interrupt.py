@@ -1,0 +1,40 @@
+"""A Ctrl+C during training reaches the caller.
+
+skorch ends a fit quietly on ``KeyboardInterrupt``, which is also its signal to stop early
+(skorch's ``EarlyStopping`` raises it, and so does :class:`HeldOutBound`): the fit returns a
+half-trained model, and a grid search or the restarts of a fit go on. Training blocks record
+whether the user interrupted, by SIGINT, and raise ``KeyboardInterrupt`` again once skorch has
+let go of it.
+"""
+
+import contextlib
+import signal
+import threading
+
+
+@contextlib.contextmanager
+def interrupts_reach_the_caller():
+    """Run a training block; if SIGINT arrived during it, raise ``KeyboardInterrupt`` after it.
+
+    The previous SIGINT handler still runs (Python's raises the ``KeyboardInterrupt`` that
+    ends skorch's epoch loop) and is put back after the block. Only the main thread receives
+    signals: elsewhere, or where SIGINT is ignored or not handled by Python, the block runs as
+    it is.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield
+        return
+    received = []
+
+    def record_then_forward(signum, frame):
+        received.append(signum)
+        previous(signum, frame)
+
+    signal.signal(signal.SIGINT, record_then_forward)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
