@@ -91,8 +91,16 @@ class SensitiveGroups:
 
 
 def id_list(ids):
-    """``sensitive_feature_ids`` as a list: one name or index, or several."""
-    return [ids] if isinstance(ids, (str, Integral)) else list(ids)
+    """``sensitive_feature_ids`` as a list: one name or index, or several, each once."""
+    ids = [ids] if isinstance(ids, (str, Integral)) else list(ids)
+    if any(isinstance(i, (bool, np.bool_)) for i in ids):  # True would read column 1
+        raise ValueError(
+            f"sensitive_feature_ids names columns by name or position, got {ids!r}: no booleans."
+        )
+    repeated = sorted({str(i) for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise ValueError(f"sensitive_feature_ids names {repeated} more than once.")
+    return ids
 
 
 def index_level_features(X, ids):

@@ -310,6 +310,11 @@ def test_sensitive_feature_ids_naming_a_missing_column_is_an_error():
         FairEncoder(sensitive_feature_ids=["race"], **SMALL).fit(frame, Y)
     with pytest.raises(ValueError, match="either as sensitive_features or as columns"):
         FairEncoder(sensitive_feature_ids=["f0"], **SMALL).fit(frame, Y, sensitive_features=S)
+    # True read column 1; a repeated name made two groupings of one column.
+    with pytest.raises(ValueError, match="no booleans"):
+        FairEncoder(sensitive_feature_ids=True, **SMALL).fit(X, Y)
+    with pytest.raises(ValueError, match=r"names \['f0'\] more than once"):
+        FairEncoder(sensitive_feature_ids=["f0", "f0"], **SMALL).fit(frame, Y)
 
 
 def test_a_text_column_named_as_sensitive_is_an_error_that_names_it():
