@@ -7,11 +7,11 @@ The refit rule :func:`~sklatent.metrics.best_under_budget` reads their scores.
 
 import numpy as np
 from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
-from sklearn import get_config
+from sklearn import config_context, get_config
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import UNUSED
 
-from ..utils._sklearn_compat import _MetadataRequester
+from ..utils._sklearn_compat import _MetadataRequester, _Scorer
 from ._leakage import sensitive_leakage
 
 __all__ = [
@@ -84,34 +84,28 @@ def _equalized_odds(
     )
 
 
-class _SensitiveFeaturesScorer(_MetadataRequester):
-    """A scorer ``scorer(estimator, X, y, sensitive_features=...)`` that requests the sensitive
-    features through metadata routing, and takes them as a keyword when called by hand (a
-    scorer of :func:`~sklearn.metrics.make_scorer` refuses keywords with routing off)."""
+class _PredictionGapScorer(_Scorer):
+    """Minus a gap between the groups' rates of ``estimator.predict(X)``: scikit-learn's scorer
+    of ``make_scorer``, so that a search predicts once for it and the other scorers, which also
+    takes the sensitive features as a keyword when called by hand with routing off."""
 
-    # `score` is the method metadata routing inspects; its `estimator` argument is not metadata.
-    __metadata_request__score = {"estimator": UNUSED, "sensitive_features": True}
-
-    def __call__(self, estimator, X, y=None, *, sensitive_features=None):
-        return self.score(estimator, X, y, sensitive_features=sensitive_features)
-
-
-class _PredictionGapScorer(_SensitiveFeaturesScorer):
-    """Minus a gap between the groups' rates of the predictions ``estimator.predict(X)``."""
-
-    def __init__(self, name, gap, **options):
-        self.name = name
-        self.gap = gap
-        self.options = options
+    def __call__(self, estimator, X, y_true, **kwargs):
+        if not kwargs:  # the error of a missing keyword then says whether routing is on
+            return super().__call__(estimator, X, y_true)
+        # scikit-learn's scorers refuse keywords unless routing is on; a search routes them.
+        with config_context(enable_metadata_routing=True):
+            return super().__call__(estimator, X, y_true, **kwargs)
 
     def __repr__(self):
-        options = ", ".join(f"{key}={value!r}" for key, value in self.options.items())
-        return f"{self.name}({options})"
+        options = ", ".join(f"{key}={value!r}" for key, value in self._kwargs.items())
+        return f"{self._score_func.__name__.lstrip('_')}_scorer({options})"
 
-    def score(self, estimator, X, y=None, *, sensitive_features=None):
-        return -self.gap(
-            y, estimator.predict(X), sensitive_features=sensitive_features, **self.options
-        )
+
+def _requesting_sensitive_features(scorer):
+    # set_score_request runs only with routing enabled; the request it stores outlives the
+    # context, so the scorer is ready whatever the global setting was at construction.
+    with config_context(enable_metadata_routing=True):
+        return scorer.set_score_request(sensitive_features=True)
 
 
 def demographic_parity_scorer(*, method="between_groups", pos_label=None):
@@ -158,9 +152,8 @@ def demographic_parity_scorer(*, method="between_groups", pos_label=None):
     >>> bool(np.all(scores["test_dp"] <= 0))
     True
     """
-    return _PredictionGapScorer(
-        "demographic_parity_scorer", _demographic_parity, method=method, pos_label=pos_label
-    )
+    options = {"method": method, "pos_label": pos_label}
+    return _requesting_sensitive_features(_PredictionGapScorer(_demographic_parity, -1, options))
 
 
 def equalized_odds_scorer(*, method="between_groups", agg="worst_case", pos_label=None):
@@ -197,13 +190,15 @@ def equalized_odds_scorer(*, method="between_groups", agg="worst_case", pos_labe
     >>> equalized_odds_scorer()
     equalized_odds_scorer(method='between_groups', agg='worst_case', pos_label=None)
     """
-    return _PredictionGapScorer(
-        "equalized_odds_scorer", _equalized_odds, method=method, agg=agg, pos_label=pos_label
-    )
+    options = {"method": method, "agg": agg, "pos_label": pos_label}
+    return _requesting_sensitive_features(_PredictionGapScorer(_equalized_odds, -1, options))
 
 
-class _LeakageScorer(_SensitiveFeaturesScorer):
-    """Minus the probe ROC AUC of the sensitive group on the codes."""
+class _LeakageScorer(_MetadataRequester):
+    """``scorer(estimator, X, y, sensitive_features=...)``: minus the probe ROC AUC on the codes."""
+
+    # `score` is the method metadata routing inspects; its `estimator` argument is not metadata.
+    __metadata_request__score = {"estimator": UNUSED, "sensitive_features": True}
 
     def __init__(self, probe, cv, random_state):
         self.probe = probe
@@ -215,6 +210,9 @@ class _LeakageScorer(_SensitiveFeaturesScorer):
             f"leakage_scorer(probe={self.probe!r}, cv={self.cv!r}, "
             f"random_state={self.random_state!r})"
         )
+
+    def __call__(self, estimator, X, y=None, *, sensitive_features=None):
+        return self.score(estimator, X, y, sensitive_features=sensitive_features)
 
     def score(self, estimator, X, y=None, *, sensitive_features=None):
         _require(sensitive_features, "leakage_scorer")

@@ -5,6 +5,7 @@ one place means a future rename is mended here and nowhere else.
 """
 
 from sklearn.base import _fit_context
+from sklearn.metrics._scorer import _Scorer
 from sklearn.utils._param_validation import HasMethods, Hidden, Interval, Options, StrOptions
 from sklearn.utils.metadata_routing import _MetadataRequester
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
@@ -16,6 +17,7 @@ __all__ = [
     "Options",
     "StrOptions",
     "_MetadataRequester",
+    "_Scorer",
     "_check_feature_names_in",
     "_fit_context",
     "check_is_fitted",

@@ -286,6 +286,35 @@ def test_grid_search_with_two_jobs_matches_one_job():
     assert two.best_index_ == one.best_index_
 
 
+def test_a_search_predicts_once_per_fold_for_the_accuracy_and_the_gap_scorers():
+    # As scikit-learn's own scorers share one predict call per fold, so do these.
+    from sklearn.model_selection import cross_validate
+
+    class CountingLogisticRegression(LogisticRegression):
+        calls = 0
+
+        def predict(self, X):
+            CountingLogisticRegression.calls += 1
+            return super().predict(X)
+
+    X, y, s = _fairness_data()
+    scoring = {
+        "accuracy": "accuracy",
+        "dp": demographic_parity_scorer(),
+        "eo": equalized_odds_scorer(),
+    }
+    with sklearn.config_context(enable_metadata_routing=True):
+        cross_validate(
+            CountingLogisticRegression(),
+            X,
+            y,
+            cv=3,
+            scoring=scoring,
+            params={"sensitive_features": s},
+        )
+    assert CountingLogisticRegression.calls == 3
+
+
 @pytest.mark.parametrize("routing", [False, True])
 def test_group_gap_scorers_match_fairlearn_when_called_by_hand(routing):
     # A scorer of make_scorer refuses the sensitive_features keyword with routing off; the
