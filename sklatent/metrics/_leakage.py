@@ -182,8 +182,10 @@ default=None
             )
         if isinstance(cv, numbers.Integral):
             cv = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
+        # params={}: scikit-learn 1.6 with metadata routing on (a routed search scoring with
+        # leakage_scorer) fails on the default None.
         with threadpool_limits(PROBE_OPENMP_THREADS, user_api="openmp"):
-            proba = cross_val_predict(probe, Z, groups, cv=cv, method="predict_proba")
+            proba = cross_val_predict(probe, Z, groups, cv=cv, method="predict_proba", params={})
         # cross_val_predict orders the columns by sorted label, and the labels are 0..n-1.
         result = _probe_scores(np.arange(len(names)), proba, groups)
         result.n_groups = len(names)
