@@ -1,5 +1,8 @@
 """The skorch callbacks an estimator's training parameters ask for."""
 
+import copy
+
+import numpy as np
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 
 
@@ -119,9 +122,27 @@ class StopAfterWarmUp(EarlyStopping):
         self.start_epoch = start_epoch
         super().__init__(**kwargs)
 
+    def on_train_begin(self, net, **kwargs):
+        super().on_train_begin(net, **kwargs)
+        self.lowest_ = np.inf
+
     def on_epoch_end(self, net, **kwargs):
-        if len(net.history) > self.start_epoch:
+        if len(net.history) <= self.start_epoch:
+            return
+        # skorch keeps the epoch of the last improvement larger than the threshold (``tol``):
+        # with a large tol, the first of a slowly improving run. The epoch kept is the one with
+        # the lowest monitored value; the threshold decides only when to stop.
+        current = net.history[-1, self.monitor]
+        lowest = current < self.lowest_
+        self.lowest_ = min(current, self.lowest_)
+        try:
             super().on_epoch_end(net, **kwargs)
+        finally:
+            epoch = net.history[-1, "epoch"]
+            if lowest and self.best_epoch_ != epoch:
+                self.best_epoch_ = epoch
+                if self.load_best:
+                    self.best_model_weights_ = copy.deepcopy(net.module_.state_dict())
 
 
 class WarmUp(Callback):

@@ -101,6 +101,28 @@ def test_early_stopping_stops_and_restores_the_best_weights():
     assert restored < valid_losses[-1] or np.argmin(valid_losses) == len(valid_losses) - 1
 
 
+def test_a_large_tol_stops_sooner_but_still_keeps_the_lowest_held_out_loss():
+    # skorch kept the epoch of the last improvement larger than tol: with tol=0.01 on a slowly
+    # improving fit, the first epoch, the worst of the run.
+    vae = BetaVAE(
+        max_epochs=40,
+        early_stopping=True,
+        validation_fraction=0.2,
+        tol=0.01,
+        n_iter_no_change=5,
+        **FAST,
+    ).fit(X)
+    valid_losses = vae.history_[:, "valid_loss"]
+    stopper = dict(vae.net_.callbacks_)["early_stopping"]
+    assert vae.n_iter_ < 40
+    assert stopper.best_epoch_ == 1 + int(np.argmin(valid_losses)) > 1
+    data = TensorData({"X": torch.from_numpy(X)})
+    _, valid = RandomSplit(0.2, torch_seed(0))(data)
+    vae.net_.module_.eval()
+    restored = vae.net_.validation_step(valid.tensors)["loss"].item()
+    assert restored == pytest.approx(min(valid_losses), rel=1e-5)
+
+
 def test_validation_fraction_without_early_stopping_records_valid_terms():
     vae = BetaVAE(max_epochs=4, validation_fraction=0.2, **FAST).fit(X)
     assert vae.n_iter_ == 4
