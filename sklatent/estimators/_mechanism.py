@@ -4,6 +4,7 @@ import copy
 from numbers import Real
 
 import numpy as np
+import torch
 
 from .._batch import ACTIONS, FEATURES, NEXT_FEATURES
 from ..modules import (
@@ -194,10 +195,12 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
 
     # ---- model -------------------------------------------------------------------------------
     def _make_mechanism(self):
-        if callable(self.mechanism):
-            # A copy: a torch module's parameters train with the model, and the user's own
-            # module (a parameter of the estimator) must not move, nor tie two fits together.
+        if isinstance(self.mechanism, torch.nn.Module):
+            # A copy: its parameters train with the model, and the user's own module (a
+            # parameter of the estimator) must not move, nor tie two fits together.
             return CallableMechanism(copy.deepcopy(self.mechanism))
+        if callable(self.mechanism):  # a function: nothing of it trains
+            return CallableMechanism(self.mechanism)
         if self.mechanism == "linear":
             return LinearMap(self._check_transition_matrix())
         if self.mechanism == "translation_unknown":
