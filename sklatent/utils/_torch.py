@@ -242,13 +242,14 @@ def as_float_tensor(X, device):
     range are an error: they would become infinities, and the codes NaN.
     """
     wide = np.asarray(X)
-    X = np.ascontiguousarray(wide, dtype=np.float32)
+    with np.errstate(over="ignore"):  # the overflow is reported below, by name
+        X = np.ascontiguousarray(wide, dtype=np.float32)
     if X.dtype != wide.dtype and np.isinf(X).any() and not np.isinf(wide).any():
         largest = np.nanmax(np.abs(wide))
         raise ValueError(
             f"The data hold values beyond float32's range ({largest:.3g}, above "
             f"{np.finfo(np.float32).max:.3g}), in which the models compute: rescale them "
-            "(standardize X, or divide the column by a power of ten)."
+            "(standardize the columns, or divide a column by a power of ten)."
         )
     if not X.flags.writeable:
         X = X.copy()

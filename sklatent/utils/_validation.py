@@ -13,7 +13,7 @@ def check_not_scalar(value, name):
     """Refuse a scalar where one value per row is expected, naming the argument (the
     conversions' own errors, "at least 1 dimension" or "Must pass 2-d input", do not)."""
     if np.ndim(value) == 0:
-        raise ValueError(f"{name} must hold one value per row of X, got the scalar {value!r}.")
+        raise ValueError(f"{name} must be array-like, got the scalar {value!r}.")
 
 
 def check_auxiliary(
