@@ -8,7 +8,7 @@ import torch
 
 from .._batch import PRESENT, attribute_strata, present_column, view_labels, view_values
 from ..utils._torch import as_float_tensor
-from ..utils._validation import check_auxiliary, encode_labels
+from ..utils._validation import check_auxiliary, check_declared_classes, encode_labels
 from ..utils._warnings import warn_at_caller
 from ._structured_spec import view_spec
 
@@ -246,10 +246,10 @@ def declared_classes(classes, attributes):
                 f"classes names the continuous attribute {name!r}: only a categorical "
                 "attribute has classes (declare it with attribute_types)."
             )
+        attribute = attributes[list(kinds).index(str(name))]
+        observed = attribute["values"][~attribute["missing"]]
         label = f"classes[{name!r}]"
-        values = np.unique(
-            check_auxiliary(values, name=label, n_samples=len(values), ensure_2d=False, dtype=None)
-        )
+        values = check_declared_classes(values, observed, name=label)
         if len(values) < 2:
             raise ValueError(f"{label} holds {len(values)} class: a readout needs two.")
         declared[str(name)] = values

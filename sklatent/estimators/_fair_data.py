@@ -17,7 +17,13 @@ from sklearn.utils.validation import column_or_1d
 
 from .._batch import view_labels, view_values
 from ..utils._torch import as_float_tensor
-from ..utils._validation import check_auxiliary, check_not_scalar, encode_labels, numeric_dtype
+from ..utils._validation import (
+    check_auxiliary,
+    check_declared_classes,
+    check_not_scalar,
+    encode_labels,
+    numeric_dtype,
+)
 from ._structured_spec import view_spec
 
 
@@ -224,11 +230,7 @@ def target_view(
         if not learned_before and classes is None:
             categories["y"] = np.unique(y)
         elif not learned_before:
-            categories["y"] = np.unique(
-                check_auxiliary(
-                    classes, name="classes", n_samples=len(classes), ensure_2d=False, dtype=None
-                )
-            )
+            categories["y"] = check_declared_classes(classes, y, name="classes")
         if head_trains and not learned_before and len(categories["y"]) < 2:
             only, source = categories["y"].tolist()[0], "y" if classes is None else "classes"
             raise ValueError(

@@ -190,6 +190,30 @@ def _is_infinite(value):
     return isinstance(value, float | np.floating) and bool(np.isinf(value))
 
 
+def check_declared_classes(classes, labels, *, name):
+    """The classes a first ``partial_fit`` call declares (its ``classes=``), unique and sorted,
+    checked to hold every label of that call's ``labels`` (the observed ones).
+
+    Raises
+    ------
+    ValueError
+        If ``classes`` is a scalar, mixes labels that cannot be compared, or lacks a label of
+        ``labels``.
+    """
+    check_not_scalar(classes, name)
+    values = np.unique(
+        check_auxiliary(classes, name=name, n_samples=len(classes), ensure_2d=False, dtype=None)
+    )
+    # Python's equality, as the labels are encoded: 1 == 1.0, and "1" is not 1.
+    lacking = set(np.asarray(labels).tolist()) - set(values.tolist())
+    if lacking:
+        raise ValueError(
+            f"{name} lacks {sorted(lacking, key=str)[:5]}, labels of this chunk: it declares "
+            "every class, those of the first chunk included."
+        )
+    return values
+
+
 def encode_labels(labels, categories, *, name, ignore=None):
     """Positions of ``labels`` in the sorted ``categories`` seen in fit.
 

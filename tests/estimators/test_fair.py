@@ -287,7 +287,7 @@ def test_labels_of_one_class_are_an_error():
     with pytest.raises(ValueError, match=r"y holds one class \(1\): a label head needs two"):
         FairEncoder(**SMALL).fit(X, np.ones(N, int), sensitive_features=S)
     with pytest.raises(ValueError, match=r"classes holds one class \(1\)"):
-        FairEncoder(**SMALL).partial_fit(X, Y, sensitive_features=S, classes=[1])
+        FairEncoder(**SMALL).partial_fit(X, np.ones(N, int), sensitive_features=S, classes=[1])
     # Without a label head (target_weight=0) the labels serve no prediction.
     headless = FairEncoder(target_weight=0, **SMALL)
     headless.fit(X, np.ones(N, int), sensitive_features=S)

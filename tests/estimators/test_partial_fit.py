@@ -93,6 +93,9 @@ def test_fair_encoder_partial_fit_errors_name_the_problem():
         encoder.partial_fit(X[:10], np.full(10, 5), sensitive_features=S[:10])
     with pytest.raises(ValueError, match="difference_bound is met on rows held out of fit"):
         FairEncoder(difference_bound=0.05).partial_fit(X, Y, sensitive_features=S)
+    # classes= that lacks a class of the first chunk named the fit ("not seen in fit").
+    with pytest.raises(ValueError, match=r"classes lacks \[1\], labels of this chunk"):
+        FairEncoder(**SMALL).partial_fit(X, Y, sensitive_features=S, classes=[0, 2])
 
 
 def test_dask_ml_incremental_streams_the_blocks_of_a_dask_array():
@@ -264,7 +267,8 @@ def test_disentangled_encoder_partial_fit_takes_the_classes_a_first_chunk_lacks(
     for classes, message in [
         ({"c": [0, 1]}, r"classes names 'c', not an attribute of y: \['a', 'b'\]"),
         ({"b": [0, 1]}, "classes names the continuous attribute 'b'"),
-        ({"a": [0]}, r"classes\['a'\] holds 1 class"),
+        ({"a": [0]}, r"classes\['a'\] lacks \[1, 2\], labels of this chunk"),
+        ({"a": 3}, r"classes\['a'\] must be array-like, got the scalar 3"),
         ([0, 1, 2], "classes must be a dict"),
     ]:
         with pytest.raises(ValueError, match=message):
