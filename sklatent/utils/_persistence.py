@@ -145,18 +145,24 @@ def save(estimator, path):
 
 
 def _history_value(key, value):
-    """A value of the history as JSON: numpy and one-element torch numbers as Python numbers
-    (a callback may record them); anything else JSON cannot hold is a TypeError naming it."""
-    if isinstance(value, np.generic) or (isinstance(value, torch.Tensor) and value.numel() == 1):
-        return value.item()
+    """A value of the history as JSON: numpy and torch numbers (0-d arrays and tensors
+    included) as Python numbers, at any depth of a list (a callback may record them); anything
+    else JSON cannot hold is a TypeError naming the key."""
+
+    def plain_number(item):
+        if isinstance(item, np.generic) or (
+            isinstance(item, (np.ndarray, torch.Tensor)) and item.ndim == 0
+        ):
+            return item.item()
+        raise TypeError(type(item).__name__)
+
     try:
-        json.dumps(value)
-    except TypeError:
+        return json.loads(json.dumps(value, default=plain_number))
+    except TypeError as error:
         raise TypeError(
-            f"The history's {key!r} holds a {type(value).__name__}, which save cannot write as "
-            "JSON: record plain numbers, text or lists of them."
+            f"The history's {key!r} holds a {error}, which save cannot write as JSON: record "
+            "plain numbers, text or lists of them."
         ) from None
-    return value
 
 
 def _device_available(device):

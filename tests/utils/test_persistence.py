@@ -145,12 +145,14 @@ def test_numbers_a_callback_records_in_the_history_are_saved(tmp_path):
         def on_epoch_end(self, net, **kwargs):
             net.history.record("spread", np.float32(0.5))
             net.history.record("steps", torch.tensor(3))
+            net.history.record("pair", [np.float32(0.25), np.array(1.0)])
 
     vae = BetaVAE(**FAST, callbacks=[RecordNumpy()]).fit(X)
     with pytest.warns(UserWarning, match="callbacks"):
         sklatent.save(vae, tmp_path)  # a bare "float32 is not JSON serializable" before
     history = sklatent.load(tmp_path).history_
     assert history[:, "spread"] == [0.5] * 3 and history[:, "steps"] == [3] * 3
+    assert history[:, "pair"] == [[0.25, 1.0]] * 3
 
     class RecordArray(Callback):
         def on_epoch_end(self, net, **kwargs):
