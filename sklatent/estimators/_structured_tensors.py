@@ -6,6 +6,7 @@ import torch
 from .._batch import PRESENT, condition_values, view_labels, view_values
 from ..utils._torch import as_float_tensor
 from ..utils._validation import encode_labels
+from ..utils._warnings import warn_at_caller
 
 
 def _columns(X, columns):
@@ -33,15 +34,21 @@ def view_tensors(views, categories, X, *, fitting):
         name, block = view["name"], _columns(X, view["columns"])
         row_missing = np.isnan(block).any(axis=1)
         present.append(~row_missing)
+        if fitting and row_missing.all():
+            unobserved = f"View {name!r} has no observed value (NaN in every row)"
+            if view["likelihood"] == "categorical":
+                raise ValueError(
+                    f"{unobserved}: its categories cannot be learned. Drop the view, or fit on "
+                    "rows that observe it."
+                )
+            warn_at_caller(
+                f"{unobserved}: its encoder and decoder do not train. Drop the view, or fit on "
+                "rows that observe it.",
+                UserWarning,
+            )
         if view["likelihood"] == "categorical":
             values = block[:, 0]
             if fitting:
-                if row_missing.all():
-                    raise ValueError(
-                        f"Categorical view {name!r} has no observed value (NaN in every row): "
-                        "its categories cannot be learned. Drop the view, or fit on rows that "
-                        "observe it."
-                    )
                 categories[name] = np.unique(values[~row_missing])
             labels = encode_labels(
                 values, categories[name], name=f"View {name!r}", ignore=row_missing
