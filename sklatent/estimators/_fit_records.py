@@ -99,9 +99,10 @@ def _warn_if_heads_learned_nothing(outputs, batch, views):
             )
         elif len(torch.unique(predicted)) == 1:
             evidence = f"one class for every one of the {len(labels)} rows checked"
-        elif accuracy < majority:
+        elif accuracy <= majority:
             # A better log-loss than the frequencies', with a threshold so far off that always
-            # predicting the most frequent class would be right more often.
+            # predicting the most frequent class is right as often (a head that predicts it
+            # for all but a few rows ties with it).
             evidence = (
                 f"accuracy {accuracy:.3f} on the {len(labels)} rows checked, where always "
                 f"predicting the most frequent class gets {majority:.3f}"

@@ -320,6 +320,22 @@ def test_a_head_less_accurate_than_the_majority_class_warns():
         _warn_if_heads_learned_nothing({"views": {"y": {"class_logits": logits}}}, batch, views)
 
 
+def test_a_head_that_ties_with_the_majority_class_warns():
+    from sklatent.estimators._fit_records import _warn_if_heads_learned_nothing
+
+    # 78% positives; the head predicts positive for all but two rows, one of each class, and
+    # ranks well enough for a log-loss below the frequencies': accuracy 0.78, the majority's.
+    # A fair encoder at a large weight ended so on a real table without a warning.
+    labels = torch.tensor([1] * 78 + [0] * 22)
+    p1 = torch.where(labels == 1, 0.9, 0.6)
+    p1[0], p1[78] = 0.4, 0.4
+    views = [{"name": "y"}]
+    batch = {"labels_y": labels, "present": torch.ones(100, 1)}
+    logits = torch.stack([(1 - p1).log(), p1.log()], 1)
+    with pytest.warns(sklatent.CollapsedPredictionsWarning, match=r"accuracy 0\.780 .* 0\.780"):
+        _warn_if_heads_learned_nothing({"views": {"y": {"class_logits": logits}}}, batch, views)
+
+
 def test_a_fit_warning_names_the_line_that_called_fit():
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
