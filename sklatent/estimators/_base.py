@@ -1,6 +1,5 @@
 """What every sklatent estimator shares: training parameters, validation, fitting and encoding."""
 
-import copy
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -33,6 +32,7 @@ from ..utils._validation import check_hidden_layer_sizes, check_numeric_columns
 from ._budget import MIN_AUTO_BATCH_SIZE, training_budget
 from ._fit_guard import UnfittedIfFailedMixin
 from ._fit_records import (
+    _copied_callbacks,
     _forget_batch_records,
     _unnamed,
     _warm_up_epochs,
@@ -195,8 +195,7 @@ class LatentTransformer(
                     budget.stop_from_epoch if self._penalised_fit() else 0,
                 ),
                 monitor=objective.stopping_monitor(),
-                # skorch initialises callbacks in place: train copies, the user's stay untouched.
-                extra=[*objective_callbacks, *copy.deepcopy(self.callbacks or [])],
+                extra=[*objective_callbacks, *_copied_callbacks(self.callbacks)],
             ),
             verbose=int(self.verbose),
             **placement,

@@ -2,6 +2,8 @@
 the per-batch records it forgets, and the checks that the codes are not constant and that the
 label heads learned something."""
 
+import copy
+
 import torch
 
 from .._batch import PRESENT, present_column, view_labels
@@ -123,6 +125,23 @@ def _forget_batch_records(epochs):
     ``partial_fit`` over millions of rows they would grow by one record a batch."""
     for epoch in epochs:
         epoch["batches"] = []
+
+
+def _copied_callbacks(callbacks):
+    """Deep copies of the user's callbacks: skorch initialises callbacks in place, and a
+    parameter is never modified. One that cannot be copied is named."""
+    copies = []
+    for index, callback in enumerate(callbacks or []):
+        try:
+            copies.append(copy.deepcopy(callback))
+        except Exception as error:
+            kind = type(_unnamed([callback])[0]).__name__
+            raise TypeError(
+                f"callbacks[{index}] ({kind}) cannot be copied ({error}): each fit trains copies "
+                "of the callbacks, so that the objects passed in stay as they were. Open files "
+                "or connections in the callback's initialize() or on_train_begin() instead."
+            ) from error
+    return copies
 
 
 def _unnamed(callbacks):

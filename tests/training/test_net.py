@@ -173,6 +173,17 @@ def test_a_ctrl_c_reaches_the_caller_while_skorch_stop_signals_still_stop():
         signal.signal(signal.SIGINT, previous)
 
 
+def test_a_callback_that_cannot_be_copied_is_named(tmp_path):
+    # The fit trains copies of the callbacks; a bare "cannot pickle" error named nothing.
+    class FileLogger(Callback):
+        def __init__(self, handle):
+            self.handle = handle
+
+    with open(tmp_path / "log.txt", "w") as handle:
+        with pytest.raises(TypeError, match=r"callbacks\[0\] \(FileLogger\) cannot be copied"):
+            BetaVAE(max_epochs=1, callbacks=[FileLogger(handle)], **FAST).fit(X)
+
+
 def test_verbose_prints_an_epoch_table_and_silent_prints_nothing(capsys):
     BetaVAE(max_epochs=2, verbose=0, **FAST).fit(X)
     assert capsys.readouterr().out == ""
