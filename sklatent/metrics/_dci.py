@@ -166,7 +166,7 @@ def dci(Z, factors, *, estimator=None, discrete_factors="auto", test_size=0.25, 
     train, test = train_test_split(
         np.arange(Z.shape[0]), test_size=test_size, random_state=random_state
     )
-    if min(len(train), len(test)) < 2:  # a score (R^2 or accuracy) of one row is undefined
+    if min(len(train), len(test)) < 2:  # R^2 of one row is undefined, its accuracy 0 or 1
         raise ValueError(
             f"dci splits the {Z.shape[0]} rows into {len(train)} to fit and {len(test)} to "
             f"score (test_size={test_size}); each part needs at least 2 rows: pass more rows "

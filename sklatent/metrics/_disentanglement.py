@@ -120,6 +120,13 @@ def _threshold_scores(Z, labels, test_size, random_state):
     train, test = train_test_split(
         np.arange(Z.shape[0]), test_size=test_size, random_state=random_state
     )
+    for part, rows in (("fitted", train), ("held-out", test)):
+        if np.unique(labels[rows]).size < 2:  # a balanced accuracy of one class is NaN
+            raise ValueError(
+                f"sap_score's split of the {Z.shape[0]} rows (test_size={test_size}) leaves "
+                f"one class of a factor in the {part} part: pass more rows or another "
+                "test_size."
+            )
     scores = np.empty(Z.shape[1])
     for d in range(Z.shape[1]):
         # a tree with n_classes leaves on one feature = n_classes - 1 thresholds: an interval
@@ -173,7 +180,8 @@ def sap_score(Z, factors, *, discrete_factors="auto", test_size=0.25, random_sta
     Raises
     ------
     ValueError
-        If ``Z`` has fewer than two columns, the inputs are malformed or a factor is constant.
+        If ``Z`` has fewer than two columns, the inputs are malformed, a factor is constant,
+        or the split leaves one class of a discrete factor in either part.
 
     See Also
     --------

@@ -262,3 +262,7 @@ def test_parameter_validation():
     # 4 rows at the default test_size leave one held-out row, whose R^2 was NaN.
     with pytest.raises(ValueError, match=r"4 rows into 3 to fit and 1 to score"):
         dci(F[:4], F[:4])
+    # A held-out part with one class of a discrete factor gave sap_score NaN.
+    labels = np.array([[0, 1], [1, 0], [0, 0], [1, 1], [0, 1], [1, 0]])
+    with pytest.raises(ValueError, match="leaves one class of a factor"):
+        sap_score(labels + 0.1, labels, random_state=0)
