@@ -122,7 +122,7 @@ class TrainingCurveDisplay:
             for term, values in self.curves.items()
         }
         ax.set_xlabel("epoch")
-        ax.set_ylabel("loss term (nats per sample)")
+        ax.set_ylabel("value per epoch")  # terms of different units; see the legend
         ax.legend()
         self.ax_, self.figure_ = ax, ax.figure
         return self

@@ -176,7 +176,7 @@ class RandomSplit:
         if n_valid < 1 or n_valid >= n:
             raise ValueError(
                 f"validation_fraction={self.fraction} leaves {n_valid} of {n} rows for validation; "
-                "early stopping needs at least one row on each side."
+                "a split needs at least one row on each side."
             )
         order = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed))
         device = next(iter(dataset.tensors.values())).device
