@@ -74,7 +74,8 @@ class CollapsedPredictionsWarning(UserWarning):
     Such a head's predictions on the first rows of the fit's data (up to 1,024) are worth no
     more than guessing from how often each class occurs: its cross-entropy is within 1% of
     their entropy, it predicts one class for every row whatever the codes hold, or it is right
-    less often than always predicting the most frequent class would be (a threshold far off).
+    no more often than always predicting the most frequent class would be (a threshold far
+    off, or a head that predicts that class for all but a few rows).
     An invariance penalty can pin the logits at zero, where IRMv1 and REx are both zero (lower
     ``penalty_weight``, or lengthen ``warmup_epochs`` so that the head learns first); a
     dependence penalty can leave the code nothing about the label (lower its weight); the fit

@@ -292,6 +292,10 @@ class LatentTransformer(
                     net.partial_fit(data, epochs=1)
                 _forget_batch_records(net.history[-2:-1])  # the earlier ones already are
                 outputs, _ = net.check_finite_fit(data)
+        except KeyboardInterrupt:  # the user's Ctrl+C: the chunks trained before stay
+            if hasattr(self, "net_"):
+                self.n_iter_ = len(self.net_.history)
+            raise
         except BaseException:
             self._discard_fit()
             raise

@@ -75,9 +75,9 @@ def _warn_if_heads_learned_nothing(outputs, batch, views):
     """Warn for each categorical view whose head predicts the labels of the checked rows
     (``batch``, the first rows of the fit's data) no better than their class frequencies: its
     cross-entropy is at least their entropy less :data:`LEARNED_NOTHING_SHARE` of it, it
-    predicts one class for every row where the labels hold several, or its accuracy is below
-    the most frequent class's share. An invariance penalty can pin a head's logits at zero
-    (IRMv1 and REx are both zero there) while the codes vary."""
+    predicts one class for every row where the labels hold several, or its accuracy is no
+    higher than the most frequent class's share. An invariance penalty can pin a head's logits
+    at zero (IRMv1 and REx are both zero there) while the codes vary."""
     for view in views or []:
         head = outputs.get("views", {}).get(view["name"], {})
         labels = batch.get(view_labels(view["name"]))
@@ -130,10 +130,10 @@ def _forget_batch_records(epochs):
 def _copied_callbacks(callbacks):
     """Deep copies of the user's callbacks: skorch initialises callbacks in place, and a
     parameter is never modified. One that cannot be copied is named."""
-    copies = []
+    copies, shared = [], {}  # one memo: callbacks that share an object still share its copy
     for index, callback in enumerate(callbacks or []):
         try:
-            copies.append(copy.deepcopy(callback))
+            copies.append(copy.deepcopy(callback, shared))
         except Exception as error:
             kind = type(_unnamed([callback])[0]).__name__
             raise TypeError(

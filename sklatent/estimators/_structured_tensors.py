@@ -35,15 +35,16 @@ def view_tensors(views, categories, X, *, fitting):
         row_missing = np.isnan(block).any(axis=1)
         present.append(~row_missing)
         if fitting and row_missing.all():
-            unobserved = f"View {name!r} has no observed value (NaN in every row)"
+            unobserved = f"View {name!r} has no observed value in these rows (NaN in every one)"
             if view["likelihood"] == "categorical":
                 raise ValueError(
                     f"{unobserved}: its categories cannot be learned. Drop the view, or fit on "
                     "rows that observe it."
                 )
             warn_at_caller(
-                f"{unobserved}: its encoder and decoder do not train. Drop the view, or fit on "
-                "rows that observe it.",
+                f"{unobserved}: its encoder and decoder do not train on them. Drop the view, "
+                "or fit on rows that observe it (later partial_fit chunks that observe it "
+                "train it).",
                 UserWarning,
             )
         if view["likelihood"] == "categorical":

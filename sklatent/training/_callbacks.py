@@ -122,9 +122,12 @@ class StopAfterWarmUp(EarlyStopping):
         self.start_epoch = start_epoch
         super().__init__(**kwargs)
 
+    def __getstate__(self):  # as skorch's: a pickled estimator does not carry the copies
+        return {**super().__getstate__(), "_kept_states": None}
+
     def on_train_begin(self, net, **kwargs):
         super().on_train_begin(net, **kwargs)
-        self.lowest_ = np.inf
+        self.lowest_, self._kept_states = np.inf, None
 
     def on_epoch_end(self, net, **kwargs):
         if len(net.history) <= self.start_epoch:
@@ -138,11 +141,22 @@ class StopAfterWarmUp(EarlyStopping):
         try:
             super().on_epoch_end(net, **kwargs)
         finally:
-            epoch = net.history[-1, "epoch"]
-            if lowest and self.best_epoch_ != epoch:
-                self.best_epoch_ = epoch
-                if self.load_best:
-                    self.best_model_weights_ = copy.deepcopy(net.module_.state_dict())
+            self.best_model_weights_ = None  # skorch's copy of module_ alone: unused here
+            if lowest:
+                self.best_epoch_ = net.history[-1, "epoch"]
+                if self.load_best:  # every module: an adversarial net's critic too
+                    self._kept_states = {
+                        name: copy.deepcopy(module.state_dict())
+                        for name, module in net.torch_modules().items()
+                    }
+
+    def on_train_end(self, net, **kwargs):
+        # skorch's restores ``module_`` only, and would pair the kept encoder with the last
+        # epoch's critic (which a later partial_fit, or a saved model, continues from).
+        if self.load_best and self._kept_states and self.best_epoch_ != net.history[-1, "epoch"]:
+            for name, module in net.torch_modules().items():
+                module.load_state_dict(self._kept_states[name])
+            self._sink(f"Restoring best model from epoch {self.best_epoch_}.", net.verbose)
 
 
 class WarmUp(Callback):

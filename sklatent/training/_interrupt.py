@@ -14,12 +14,13 @@ import threading
 
 @contextlib.contextmanager
 def interrupts_reach_the_caller():
-    """Run a training block; if SIGINT arrived during it, raise ``KeyboardInterrupt`` after it.
+    """Run a training block; if SIGINT interrupted it, raise ``KeyboardInterrupt`` after it.
 
-    The previous SIGINT handler still runs (Python's raises the ``KeyboardInterrupt`` that
-    ends skorch's epoch loop) and is put back after the block. Only the main thread receives
-    signals: elsewhere, or where SIGINT is ignored or not handled by Python, the block runs as
-    it is.
+    The previous SIGINT handler still runs and is put back after the block; only when it
+    raises ``KeyboardInterrupt`` (Python's does, and skorch's epoch loop then ends) is the
+    interrupt raised again after the block. A handler that only sets a flag is left to it.
+    Only the main thread receives signals: elsewhere, or where SIGINT is ignored or not
+    handled by Python, the block runs as it is.
     """
     previous = signal.getsignal(signal.SIGINT)
     if threading.current_thread() is not threading.main_thread() or not callable(previous):
@@ -27,11 +28,14 @@ def interrupts_reach_the_caller():
         return
     received = []
 
-    def record_then_forward(signum, frame):
-        received.append(signum)
-        previous(signum, frame)
+    def forward_then_record(signum, frame):
+        try:
+            previous(signum, frame)
+        except KeyboardInterrupt:  # only an interrupt the program's own handler raised
+            received.append(signum)
+            raise
 
-    signal.signal(signal.SIGINT, record_then_forward)
+    signal.signal(signal.SIGINT, forward_then_record)
     try:
         yield
     finally:

@@ -145,23 +145,21 @@ def save(estimator, path):
 
 
 def _history_value(key, value):
-    """A value of the history as JSON: numpy and torch numbers (0-d arrays and tensors
-    included) as Python numbers, at any depth of a list (a callback may record them); anything
-    else JSON cannot hold is a TypeError naming the key."""
+    """A value of the history as JSON: numpy and torch numbers and arrays as Python numbers and
+    lists, at any depth (a callback may record them); anything else JSON cannot hold is a
+    TypeError naming the key."""
 
-    def plain_number(item):
-        if isinstance(item, np.generic) or (
-            isinstance(item, (np.ndarray, torch.Tensor)) and item.ndim == 0
-        ):
-            return item.item()
-        raise TypeError(type(item).__name__)
+    def plain(item):
+        if isinstance(item, (np.generic, np.ndarray, torch.Tensor)):
+            return item.tolist()  # a number, or nested lists of the same shape
+        raise TypeError(f"a {type(item).__name__}")
 
     try:
-        return json.loads(json.dumps(value, default=plain_number))
-    except TypeError as error:
+        return json.loads(json.dumps(value, default=plain))
+    except (TypeError, ValueError) as error:
         raise TypeError(
-            f"The history's {key!r} holds a {error}, which save cannot write as JSON: record "
-            "plain numbers, text or lists of them."
+            f"The history's {key!r} holds a value save cannot write as JSON ({error}): record "
+            "numbers, text, or lists or arrays of them."
         ) from None
 
 

@@ -156,7 +156,7 @@ def test_a_categorical_view_never_observed_is_named():
     # Its empty categories failed with a bare "index -1 is out of bounds".
     X = np.c_[np.random.RandomState(0).normal(size=(50, 2)), np.full(50, np.nan)]
     views = {"x": [0, 1], "label": {"columns": [2], "likelihood": "categorical"}}
-    with pytest.raises(ValueError, match="View 'label' has no observed value"):
+    with pytest.raises(ValueError, match="View 'label' has no observed value in these rows"):
         StructuredVAE(views, n_components=2, **FAST).fit(X)
     # Another view never observed trains nothing of its own: a warning says so.
     views["label"] = [2]

@@ -142,3 +142,45 @@ def test_an_objective_without_critic_terms_is_named():
     net = AdversarialNet(_AutoEncoder, NoCritic(), critic=_Critic, train_split=None)
     with pytest.raises(TypeError, match=r"objective NoCritic\(\) has no critic_term_names"):
         net.initialize()
+
+
+def test_early_stopping_restores_the_critic_of_the_kept_epoch_too():
+    # skorch's EarlyStopping restores module_ alone: the kept encoder was paired with the last
+    # epoch's critic, which a later partial_fit or a saved model continues from.
+    import copy
+
+    from skorch.callbacks import Callback
+
+    from sklatent import FairEncoder
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(150, 6)).astype(np.float32)
+    s = (X[:, 0] > 0).astype(int)
+    y = (X[:, 1] + 0.3 * rng.normal(size=150) > 0).astype(int)
+
+    class Snapshots(Callback):
+        def on_train_begin(self, net, **kwargs):
+            self.critic = {}
+
+        def on_epoch_end(self, net, **kwargs):
+            self.critic[len(net.history)] = copy.deepcopy(net.critic_.state_dict())
+
+    model = FairEncoder(
+        2,
+        dependence_measure="adversarial",
+        independence_weight=5.0,
+        max_epochs=80,
+        early_stopping=True,
+        validation_fraction=0.3,
+        n_iter_no_change=3,
+        tol=0.0,
+        batch_size=64,
+        lr=0.01,
+        random_state=0,
+        callbacks=[("snapshots", Snapshots())],
+    ).fit(X, y, sensitive_features=s)
+    callbacks = dict(model.net_.callbacks_)
+    kept, snapshots = callbacks["early_stopping"].best_epoch_, callbacks["snapshots"].critic
+    assert kept < len(model.history_)  # stopped after its best epoch
+    critic = model.net_.critic_.state_dict()
+    assert all(torch.equal(critic[k], snapshots[kept][k]) for k in critic)

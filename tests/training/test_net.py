@@ -169,8 +169,33 @@ def test_a_ctrl_c_reaches_the_caller_while_skorch_stop_signals_still_stop():
         stop = EarlyStopping(monitor="train_loss", patience=1, threshold=10.0)
         stopped = BetaVAE(2, max_epochs=20, early_stopping=False, callbacks=[stop]).fit(X)
         assert stopped.n_iter_ == 2  # a raised KeyboardInterrupt still only stops the fit
+        # A stream interrupted in its second chunk keeps what the chunks trained.
+        stream = BetaVAE(2, random_state=0, callbacks=[CtrlCAtEpoch2()])
+        stream.partial_fit(X)
+        with pytest.raises(KeyboardInterrupt):
+            stream.partial_fit(X)
+        assert stream.n_iter_ == 2 and stream.transform(X).shape == (len(X), 2)
+        # A program whose own handler only takes note is left to finish the fit.
+        noted = []
+        signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
+        assert BetaVAE(2, max_epochs=4, callbacks=[CtrlCAtEpoch2()]).fit(X).n_iter_ == 4
+        assert noted == [signal.SIGINT]
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_callbacks_that_share_an_object_still_share_its_copy():
+    class Appends(Callback):
+        def __init__(self, seen):
+            self.seen = seen
+
+        def on_epoch_end(self, net, **kwargs):
+            self.seen.append(len(net.history))
+
+    seen = []
+    vae = BetaVAE(max_epochs=2, callbacks=[Appends(seen), Appends(seen)], **FAST).fit(X)
+    first, second = [cb for _, cb in vae.net_.callbacks_ if isinstance(cb, Appends)]
+    assert first.seen is second.seen and first.seen == [1, 1, 2, 2] and seen == []
 
 
 def test_a_callback_that_cannot_be_copied_is_named(tmp_path):

@@ -146,20 +146,21 @@ def test_numbers_a_callback_records_in_the_history_are_saved(tmp_path):
             net.history.record("spread", np.float32(0.5))
             net.history.record("steps", torch.tensor(3))
             net.history.record("pair", [np.float32(0.25), np.array(1.0)])
+            net.history.record("row", torch.tensor([[3.0]]))
 
     vae = BetaVAE(**FAST, callbacks=[RecordNumpy()]).fit(X)
     with pytest.warns(UserWarning, match="callbacks"):
         sklatent.save(vae, tmp_path)  # a bare "float32 is not JSON serializable" before
     history = sklatent.load(tmp_path).history_
     assert history[:, "spread"] == [0.5] * 3 and history[:, "steps"] == [3] * 3
-    assert history[:, "pair"] == [[0.25, 1.0]] * 3
+    assert history[:, "pair"] == [[0.25, 1.0]] * 3 and history[:, "row"] == [[[3.0]]] * 3
 
-    class RecordArray(Callback):
+    class RecordObject(Callback):
         def on_epoch_end(self, net, **kwargs):
-            net.history.record("codes", np.zeros(2))
+            net.history.record("model", object())
 
-    with pytest.raises(TypeError, match="history's 'codes' holds a ndarray"):
-        sklatent.save(BetaVAE(**FAST, callbacks=[RecordArray()]).fit(X), tmp_path / "other")
+    with pytest.raises(TypeError, match=r"history's 'model' holds a value .* \(a object\)"):
+        sklatent.save(BetaVAE(**FAST, callbacks=[RecordObject()]).fit(X), tmp_path / "other")
 
 
 def test_saving_to_the_path_of_a_file_names_the_problem(saved, tmp_path):
