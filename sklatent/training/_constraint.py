@@ -157,4 +157,10 @@ class HeldOutBound(Callback):
         modules = net.torch_modules()
         for name, state in (self._best_state or {}).items():
             modules[name].load_state_dict(state)
+        if self._best_state and net.verbose:  # as early stopping says which epoch it kept
+            print(
+                f"Restoring epoch {self.best_epoch_} ({self.weight_name} "
+                f"{self.best_weight_:.3g}, held-out value {self.best_value_:.4f} against the "
+                f"bound {self.bound:g})."
+            )
         self._best_state = None

@@ -259,3 +259,13 @@ def test_the_bound_checks_the_label_head_and_a_classifier_refitted_on_the_codes(
         encoder = FairEncoder(**params).fit(X_train, y_train, sensitive_features=s_train)
     assert np.all(np.array(encoder.history_[:, "valid_refit_difference"]) == 1.0)
     assert encoder.difference_ == 1.0
+
+
+def test_verbose_says_which_epoch_the_budget_kept(capsys):
+    # Early stopping says "Restoring best model from epoch N"; the budget said nothing.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        encoder = FairEncoder(2, difference_bound=0.05, max_epochs=8, random_state=0, verbose=1)
+        encoder.fit(X[:600], Y[:600], sensitive_features=S[:600])
+    kept = dict(encoder.net_.callbacks_)["difference_bound"].best_epoch_
+    assert f"Restoring epoch {kept} (independence_weight " in capsys.readouterr().out
