@@ -12,7 +12,10 @@ from sklearn.utils import check_array
 def check_not_scalar(value, name):
     """Refuse a scalar where one value per row is expected, naming the argument (the
     conversions' own errors, "at least 1 dimension" or "Must pass 2-d input", do not)."""
-    if np.ndim(value) == 0:
+    # Not np.ndim: an array-like that refuses numpy's functions (scikit-learn's checks pass
+    # one) would fail on it.
+    scalar = isinstance(value, (str, bytes, numbers.Number, np.generic))
+    if scalar or getattr(value, "ndim", None) == 0:
         raise ValueError(f"{name} must be array-like, got the scalar {value!r}.")
 
 
