@@ -14,16 +14,17 @@ __all__ = ["best_under_budget"]
 class _BestUnderBudget:
     """Picklable ``refit`` callable (a fitted search that holds it can still be pickled)."""
 
-    def __init__(self, metric, budget, utility, margin=0.0):
+    def __init__(self, metric, budget, utility, margin=0.0, baseline=None):
         self.metric = metric
         self.budget = budget
         self.utility = utility
         self.margin = margin
+        self.baseline = baseline
 
     def __repr__(self):
         return (
             f"best_under_budget({self.metric!r}, {self.budget!r}, utility={self.utility!r}, "
-            f"margin={self.margin!r})"
+            f"margin={self.margin!r}, baseline={self.baseline!r})"
         )
 
     def _test_scores(self, cv_results, name, statistic="mean"):
@@ -52,7 +53,17 @@ class _BestUnderBudget:
         if feasible.size:
             # Highest utility; among equals, the one that stays furthest inside the budget.
             order = np.lexsort((-metric[feasible], -utility[feasible]))
-            return int(feasible[order[0]])
+            chosen = int(feasible[order[0]])
+            if self.baseline is not None and utility[chosen] <= self.baseline:
+                warn_at_caller(
+                    f"Every candidate within the budget is at or below the baseline: the best, "
+                    f"candidate {chosen}, has mean_test_{self.utility} {utility[chosen]:.4g} "
+                    f"against {self.baseline:.4g}. Within this budget the search found only "
+                    "models no better than that (often a constant prediction): add weights "
+                    "between its candidates, or loosen the budget.",
+                    UserWarning,
+                )
+            return chosen
         best = int(np.nanargmax(metric))
         if metric[best] >= -self.budget:  # within the budget, excluded by the margin or utility
             why = (
@@ -72,7 +83,7 @@ class _BestUnderBudget:
         return best
 
 
-def best_under_budget(metric, budget, *, utility="accuracy", margin=0.0):
+def best_under_budget(metric, budget, *, utility="accuracy", margin=0.0, baseline=None):
     """A ``refit`` callable: the most useful candidate among those within a fairness budget.
 
     For :class:`~sklearn.model_selection.GridSearchCV` (or any search) with multi-metric
@@ -98,6 +109,11 @@ def best_under_budget(metric, budget, *, utility="accuracy", margin=0.0):
         ``"std"`` takes each candidate's standard deviation over the folds
         (``std_test_<metric>``): a candidate whose mean is just within the budget is as likely
         as not to exceed it once refitted and scored on new rows.
+    baseline : float, default=None
+        A ``utility`` that a useful candidate beats, such as the majority class's share for
+        accuracy (``max(np.bincount(y)) / len(y)``). When the chosen candidate does not beat
+        it, the callable warns (``UserWarning``): the budget was met only by candidates no
+        better than a constant prediction. None: no such check.
 
     Returns
     -------
@@ -138,4 +154,9 @@ def best_under_budget(metric, budget, *, utility="accuracy", margin=0.0):
         or (isinstance(margin, numbers.Real) and not isinstance(margin, bool) and margin >= 0)
     ):
         raise ValueError(f'margin must be a non-negative number or "std", got {margin!r}.')
-    return _BestUnderBudget(metric, float(budget), utility, margin)
+    if baseline is not None and not (
+        isinstance(baseline, numbers.Real) and not isinstance(baseline, bool)
+    ):
+        raise ValueError(f"baseline must be a number or None, got {baseline!r}.")
+    baseline = None if baseline is None else float(baseline)
+    return _BestUnderBudget(metric, float(budget), utility, margin, baseline)

@@ -454,6 +454,21 @@ def test_the_warning_says_when_the_margin_or_utility_excluded_a_candidate_within
         assert best_under_budget("dp", 0.05, margin="std")(results) == 1
 
 
+def test_best_under_budget_warns_when_only_candidates_at_the_baseline_meet_the_budget():
+    # On a real table the one candidate within the budget predicted the majority class in
+    # every fold, and the search chose it without a word.
+    results = {"mean_test_accuracy": [0.84, 0.776], "mean_test_dp": [-0.22, -0.01]}
+    with pytest.warns(
+        UserWarning, match=r"candidate 1, has mean_test_accuracy 0.776 against 0.777"
+    ):
+        assert best_under_budget("dp", 0.05, baseline=0.777)(results) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert best_under_budget("dp", 0.05, baseline=0.7)(results) == 1
+    with pytest.raises(ValueError, match="baseline must be a number"):
+        best_under_budget("dp", 0.05, baseline="majority")
+
+
 def test_best_under_budget_errors():
     with pytest.raises(ValueError, match=r"no 'mean_test_dp'.*'accuracy'"):
         best_under_budget("dp", 0.05)({"mean_test_accuracy": [1.0]})
