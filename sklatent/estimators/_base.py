@@ -282,8 +282,7 @@ class LatentTransformer(
                     net = self._initialized_net(seed, device, len(data), incremental=True)
                     if hasattr(self, "net_"):  # continue from the weights of fit or load
                         fitted = self.net_.torch_modules()
-                        for name, module in net.torch_modules().items():
-                            module.load_state_dict(fitted[name].state_dict())
+                        net.load_module_states({n: m.state_dict() for n, m in fitted.items()})
                         net.history = self.net_.history  # and its count of epochs (n_iter_)
                         _forget_batch_records(net.history)  # the last call's records only
                     self.net_, self._incremental_ = net, True

@@ -1,7 +1,5 @@
 """The skorch callbacks an estimator's training parameters ask for."""
 
-import copy
-
 import numpy as np
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 
@@ -145,17 +143,13 @@ class StopAfterWarmUp(EarlyStopping):
             if lowest:
                 self.best_epoch_ = net.history[-1, "epoch"]
                 if self.load_best:  # every module: an adversarial net's critic too
-                    self._kept_states = {
-                        name: copy.deepcopy(module.state_dict())
-                        for name, module in net.torch_modules().items()
-                    }
+                    self._kept_states = net.module_states()
 
     def on_train_end(self, net, **kwargs):
         # skorch's restores ``module_`` only, and would pair the kept encoder with the last
         # epoch's critic (which a later partial_fit, or a saved model, continues from).
         if self.load_best and self._kept_states and self.best_epoch_ != net.history[-1, "epoch"]:
-            for name, module in net.torch_modules().items():
-                module.load_state_dict(self._kept_states[name])
+            net.load_module_states(self._kept_states)
             self._sink(f"Restoring best model from epoch {self.best_epoch_}.", net.verbose)
 
 

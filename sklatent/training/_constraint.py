@@ -1,6 +1,5 @@
 """A weight of the objective tuned during training until a held-out measurement meets a bound."""
 
-import copy
 import inspect
 import math
 
@@ -78,7 +77,7 @@ class HeldOutBound(Callback):
     ...     return 1 / net.criterion_.weight, 0.01, 0.0
     >>> bound = HeldOutBound("weight", measure, 0.25)
     >>> net = SimpleNamespace(criterion_=SimpleNamespace(weight=1.0), history=History(),
-    ...                       torch_modules=lambda: {})
+    ...                       module_states=dict)  # a net without modules
     >>> bound.on_train_begin(net)
     >>> for epoch in range(6):
     ...     net.history.new_epoch()
@@ -128,10 +127,7 @@ class HeldOutBound(Callback):
         if self._improves(value, utility):
             self.best_epoch_, self.met_ = epoch, value <= self.bound
             self.best_value_, self.best_utility_, self.best_weight_ = value, utility, weight
-            self._best_state = {
-                name: copy.deepcopy(module.state_dict())
-                for name, module in net.torch_modules().items()
-            }
+            self._best_state = net.module_states()
         setattr(net.criterion_, self.weight_name, self._updated(weight, estimate, error))
         # Stop once the bound holds again after `patience` epochs without a better kept epoch:
         # while it is exceeded, the multiplier is still rising towards it.
@@ -154,9 +150,7 @@ class HeldOutBound(Callback):
         return not self.met_ and value < self.best_value_
 
     def on_train_end(self, net, **kwargs):
-        modules = net.torch_modules()
-        for name, state in (self._best_state or {}).items():
-            modules[name].load_state_dict(state)
+        net.load_module_states(self._best_state or {})
         if self._best_state and net.verbose:  # as early stopping says which epoch it kept
             print(
                 f"Restoring epoch {self.best_epoch_} ({self.weight_name} "

@@ -1,6 +1,7 @@
 """The training engine: skorch's loop with tensor batching and named loss terms."""
 
 import contextlib
+import copy
 import inspect
 import math
 from collections import OrderedDict
@@ -268,6 +269,20 @@ class LatentNet(NeuralNet):
     def torch_modules(self):
         """The net's torch modules by name (``{"module": ..., "critic": ...}``), for saving."""
         return {name: getattr(self, name + "_") for name in module_names(self)}
+
+    def module_states(self):
+        """Copies of every module's weights by name (an adversarial net's critic too), which
+        :meth:`load_module_states` restores."""
+        return {
+            name: copy.deepcopy(module.state_dict())
+            for name, module in self.torch_modules().items()
+        }
+
+    def load_module_states(self, states):
+        """Load weights by module name (:meth:`module_states`, or another net's state dicts)."""
+        modules = self.torch_modules()
+        for name, state in states.items():
+            modules[name].load_state_dict(state)
 
     # ---- inference ---------------------------------------------------------------------------
     def apply(self, tensors, fn):
