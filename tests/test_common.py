@@ -31,14 +31,6 @@ def test_every_public_estimator_is_checked():
 
 
 def _expected_failed_checks(estimator):
-    allows_nan = estimator.__sklearn_tags__().input_tags.allow_nan
-    if isinstance(estimator, sklatent.estimators.StructuredVAE) and allows_nan:
-        reason = (
-            "The check sets X[0, 0] to NaN because the estimator allows NaN (missing views). "
-            "With the default single view, row 0 then has no observed view, and StructuredVAE "
-            "(and its presets) refuse such rows on purpose, with a ValueError naming the row."
-        )
-        return {"check_estimators_pickle": reason}
     if isinstance(estimator, sklatent.estimators.DisentangledEncoder):
         return {
             "check_methods_sample_order_invariance": (

@@ -291,8 +291,7 @@ class StructuredVAE(
         return {"optimizer__param_groups": [("*_gates.logits", {"lr": self.lr * _GATE_LR_FACTOR})]}
 
     def _penalised_fit(self):
-        # The KL term is a penalty on the code (see BetaVAE's ``max_epochs``); the presets
-        # define their own penalty.
+        # The KL term penalises the code (BetaVAE's ``max_epochs``); presets define their own.
         return self.beta > 0
 
     def _make_objective(self):
@@ -300,10 +299,10 @@ class StructuredVAE(
         return StructuredObjective(**self._decoded_views(), beta=self.beta, sparsity=sparsity)
 
     # ---- data --------------------------------------------------------------------------------
+    _nan_marks_missing_views = True  # NaN marks a missing view (the table presets refuse NaN)
+
     def _validate_X(self, X, *, reset):
-        # NaN marks a missing view, unless the estimator's tags refuse NaN (the table presets).
-        missing_views = self.__sklearn_tags__().input_tags.allow_nan
-        finite = "allow-nan" if missing_views else True
+        finite = "allow-nan" if self._nan_marks_missing_views else True
         return super()._validate_X(X, reset=reset, ensure_all_finite=finite)
 
     def _view_tensors(self, X, *, fitting):
@@ -394,5 +393,8 @@ class StructuredVAE(
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
+        # NaN marks a missing view beside others only; the presets (no ``views``) refuse it.
+        tags.input_tags.allow_nan = self._nan_marks_missing_views and (
+            isinstance(self.views, dict) and len(self.views) > 1
+        )
         return tags

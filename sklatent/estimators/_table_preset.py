@@ -31,10 +31,8 @@ class TablePreset(StructuredVAE):
         # Every table preset has one; the former names still count (see _renamed.py).
         return current_value(self, "dependence_measure")
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        return tags
+    # Their lone view over all of X cannot go missing: NaN is refused as scikit-learn does.
+    _nan_marks_missing_views = False
 
 
 # The parameters that lay out the structure, which the table presets fix (one block over all

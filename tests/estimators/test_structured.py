@@ -10,7 +10,7 @@ import torch
 from sklearn.model_selection import cross_val_score
 from sklearn.neighbors import KNeighborsRegressor
 
-from sklatent import BetaVAE, StructuredVAE
+from sklatent import BetaVAE, FairEncoder, MultiViewEncoder, StructuredVAE
 from sklatent.datasets import make_structured
 from sklatent.objectives import BetaVAEObjective, StructuredObjective
 
@@ -118,6 +118,20 @@ def test_a_row_with_every_view_missing_is_refused(planted):
         ValueError, match=r"Row 1 has a NaN .* With one view .* impute missing values first"
     ):
         one_view.transform(X)
+
+
+def test_nan_is_declared_accepted_only_where_it_can_mark_a_missing_view(planted):
+    # scikit-learn's checks put NaN in the input of an estimator whose tags allow it: with a lone
+    # view such a row is refused, so the tag must not promise it.
+    def allows_nan(estimator):
+        return estimator.__sklearn_tags__().input_tags.allow_nan
+
+    assert allows_nan(StructuredVAE(views=planted.views))
+    assert allows_nan(MultiViewEncoder(views={"a": [0, 1], "b": [2, 3]}))
+    assert not allows_nan(StructuredVAE())
+    assert not allows_nan(StructuredVAE(views={"x": [0, 1, 2]}))
+    assert not allows_nan(MultiViewEncoder())
+    assert not allows_nan(FairEncoder())  # a table preset: one view over all of X
 
 
 @pytest.mark.slow
