@@ -130,7 +130,8 @@ class LatentTransformer(
     @property
     def _n_features_out(self):
         check_is_fitted(self, "net_")  # get_feature_names_out takes its presence as the check
-        return self.n_components
+        # The width as fitted: set_params(n_components=...) changes the next fit only.
+        return self.net_.module_.n_components
 
     # ---- fitting -----------------------------------------------------------------------------
     def _build_net(

@@ -142,8 +142,14 @@ class MultiViewEncoder(StructuredVAE):
         return blocks, decoder, encoder
 
     @property
+    def _n_shared_fitted(self):
+        # The shared block's size as fitted: set_params(n_shared=...) changes the next fit only.
+        check_is_fitted(self, "net_")
+        return self.block_sizes_[0]
+
+    @property
     def _n_features_out(self):
-        return self.n_shared if self.output == "shared" else sum(self.block_sizes_)
+        return self._n_shared_fitted if self.output == "shared" else sum(self.block_sizes_)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the code's columns: ``shared0...`` (and ``private_<view>_0...`` with "all").
@@ -159,7 +165,7 @@ class MultiViewEncoder(StructuredVAE):
         feature_names_out : ndarray of str
         """
         names = super().get_feature_names_out(input_features)
-        return names[: self.n_shared] if self.output == "shared" else names
+        return names[: self._n_shared_fitted] if self.output == "shared" else names
 
     def transform(self, X):
         """Codes of the shared block (``output="shared"``) or of every block (``"all"``).
@@ -177,12 +183,12 @@ class MultiViewEncoder(StructuredVAE):
         # and it would name all the blocks' columns with this class's (shared-only) names.
         check_is_fitted(self, "net_")
         Z = self._encode_views(self._validate_X(X, reset=False))
-        return Z[:, : self.n_shared] if self.output == "shared" else Z
+        return Z[:, : self._n_shared_fitted] if self.output == "shared" else Z
 
     def _full_codes(self, Z):
         """Codes of every block; private blocks at their prior mean (0) when only shared given."""
         if self.output == "shared":
-            private = np.zeros((len(Z), sum(self.block_sizes_) - self.n_shared), dtype=Z.dtype)
+            private = np.zeros((len(Z), sum(self.block_sizes_[1:])), dtype=Z.dtype)
             return np.hstack([Z, private])
         return Z
 
@@ -230,7 +236,7 @@ class MultiViewEncoder(StructuredVAE):
             self._check_view(name)
         X = self._validate_X(X, reset=False)
         codes = self._encode_views(X, sources=sources)
-        codes[:, self.n_shared :] = 0.0
+        codes[:, self._n_shared_fitted :] = 0.0
         return self._decode_views(codes)[target]
 
     def _check_view(self, name):

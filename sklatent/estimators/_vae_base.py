@@ -138,7 +138,7 @@ class VariationalTransformer(ELBOScoreMixin, LatentTransformer):
         X_original : ndarray of shape (n_samples, ``n_features_in_``)
             Decoder means, in the float dtype of the codes.
         """
-        Z = self._validated_codes(X, self.n_components)
+        Z = self._validated_codes(X, self._n_features_out)
         return self._apply({"Z": self._to_tensor(Z)}, lambda module, b: module.decode(b), Z.dtype)
 
     def sample(self, n_samples=1, random_state=None):
@@ -160,7 +160,7 @@ class VariationalTransformer(ELBOScoreMixin, LatentTransformer):
         check_is_fitted(self, "net_")
         check_n_samples(n_samples)
         rng = check_random_state(random_state)
-        Z = rng.standard_normal((n_samples, self.n_components)).astype(np.float32)
+        Z = rng.standard_normal((n_samples, self._n_features_out)).astype(np.float32)
         return draw_observations(self._apply_decoder(Z), rng)
 
     def _apply_decoder(self, Z):
@@ -216,5 +216,5 @@ class VariationalTransformer(ELBOScoreMixin, LatentTransformer):
             terms = _ELBO.per_sample(outputs, batch)
             return terms["reconstruction"] + terms["kl"]
 
-        elbo = elbo_of_rows(self.n_components, self._device, FEATURES, negative_elbo)
+        elbo = elbo_of_rows(self._n_features_out, self._device, FEATURES, negative_elbo)
         return self._apply(tensors, elbo, X.dtype)

@@ -109,6 +109,11 @@ class MechanismModule(nn.Module):
         Add a decoder ``g`` (the encoder's hidden widths reversed) so that ``g(f(x))`` can be
         compared with ``x``: an injective encoder cannot collapse or repeat a latent.
 
+    Attributes
+    ----------
+    n_components : int
+        The code's width.
+
     Examples
     --------
     Pairs of observations before and after a known translation of their latents:
@@ -125,6 +130,7 @@ class MechanismModule(nn.Module):
         self, n_features, n_components, hidden_layer_sizes, activation, mechanism, decoder=False
     ):
         super().__init__()
+        self.n_components = n_components
         self.encoder = make_mlp(n_features, hidden_layer_sizes, n_components, activation)
         self.mechanism = mechanism
         self.decoder = (

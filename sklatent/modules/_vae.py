@@ -229,6 +229,11 @@ class VAEModule(nn.Module):
         :math:`x \sim p(x \mid z)` (reparameterised; Gaussian likelihood only), and encode it,
         under ``outputs["sampled"]`` (symmetric MIM).
 
+    Attributes
+    ----------
+    n_components : int
+        The code's width.
+
     Examples
     --------
     >>> import torch
@@ -256,6 +261,7 @@ class VAEModule(nn.Module):
         sample_decoder_joint=False,
     ):
         super().__init__()
+        self.n_components = n_components
         self.sample_decoder_joint = sample_decoder_joint
         self.encoder = GaussianEncoder(
             n_features, n_components, hidden_layer_sizes, activation, min_posterior_logvar

@@ -1,5 +1,8 @@
 """get_feature_names_out(input_features) of the eight estimators: checked as scikit-learn does."""
 
+import copy
+
+import numpy as np
 import pytest
 from _eight_estimators import FITS, X, fit_all
 
@@ -31,3 +34,19 @@ def test_an_unfitted_estimator_raises_not_fitted_for_names_and_decoding(name):
         given = {"sensitive_features": [0]} if name == "FairEncoder" else {}
         with pytest.raises(NotFittedError):
             unfitted.inverse_transform([[0.0, 0.0]], **given)
+
+
+# The parameter that sets each estimator's code width.
+WIDTH = {"MultiViewEncoder": "n_shared", "DisentangledEncoder": "subspace_sizes"}
+
+
+@pytest.mark.parametrize("name", FITS)
+def test_a_changed_width_parameter_waits_for_the_next_fit(fitted, name):
+    # Names were read from the parameter while the codes kept the fitted width (a DataFrame
+    # output failed), and MultiViewEncoder's shared output took in private blocks.
+    estimator = copy.deepcopy(fitted[name])
+    before = estimator.transform(X)
+    estimator.set_params(**{WIDTH.get(name, "n_components"): 3})
+    codes = estimator.set_output(transform="pandas").transform(X)
+    assert list(codes.columns) == list(estimator.get_feature_names_out())
+    np.testing.assert_array_equal(codes.to_numpy(), before)
