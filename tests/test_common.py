@@ -30,20 +30,9 @@ def test_every_public_estimator_is_checked():
     }
 
 
-def _expected_failed_checks(estimator):
-    if isinstance(estimator, sklatent.estimators.DisentangledEncoder):
-        return {
-            "check_methods_sample_order_invariance": (
-                "predict_proba returns one array per categorical attribute (a list, as "
-                "MultiOutputClassifier does), which the check indexes as one array."
-            )
-        }
-    return {}
-
-
 # The checks fit each estimator dozens of times at its default budget: the slow tier.
 @pytest.mark.slow
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
+@parametrize_with_checks(ESTIMATORS)  # at the defaults, and no check expected to fail
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 

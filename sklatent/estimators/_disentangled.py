@@ -108,6 +108,10 @@ class DisentangledEncoder(DisentangledReadoutsMixin, DisentangledTrainingRows, T
         ``"categorical"`` or ``"continuous"`` per attribute.
     categories_ : dict
         The values of each categorical attribute.
+    classes_ : ndarray or list of ndarray
+        The classes of the categorical attributes, in the order of ``attributes_`` (as
+        :meth:`predict_proba` returns their probabilities); with a 1-D ``y`` of one categorical
+        attribute, its classes alone.
     net_ : skorch.NeuralNet
         The trained net.
     history_ : skorch.History
@@ -154,7 +158,13 @@ class DisentangledEncoder(DisentangledReadoutsMixin, DisentangledTrainingRows, T
     _renamed_parameters = {"critic": "dependence_measure"}
     # The former critic="adversarial" named the permutation discriminators.
     _renamed_values = {"critic": {"adversarial": "permutation"}}
-    _persisted_state = (*StructuredVAE._persisted_state, "_edges", "_attribute_scales", "_n_strata")
+    _persisted_state = (
+        *StructuredVAE._persisted_state,
+        "_edges",
+        "_attribute_scales",
+        "_n_strata",
+        "_single_output",
+    )
 
     def __init__(
         self,

@@ -4,6 +4,8 @@ One code path for ``fit`` and ``partial_fit``: the first call learns the feature
 attributes and the subspaces; a later ``partial_fit`` call encodes its chunk with them.
 """
 
+import numpy as np
+
 from ._disentangled_data import (
     add_attribute_tensors,
     declared_classes,
@@ -41,6 +43,8 @@ class DisentangledTrainingRows:
             fitted_state = declared_classes(classes, attributes)
             warn_of_guessed_labels(attributes)
             self.attributes_ = [attribute["name"] for attribute in attributes]
+            # A 1-D y (one attribute) gets 1-D predictions, as scikit-learn's estimators give.
+            self._single_output = np.asarray(y).ndim == 1  # np.ndim: no __array_function__
             self.attribute_types_ = {a["name"]: a["kind"] for a in attributes}
             self._build_structure(attributes)
             self.categories_ = {}

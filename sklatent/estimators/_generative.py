@@ -5,6 +5,8 @@ import numpy as np
 import torch
 from scipy.special import expit
 
+from ..utils._validation import row_weights
+
 # Standard-normal draws shared by every row in ``score_samples`` (common random numbers): each
 # row's estimate is then deterministic and independent of the other rows in the call.
 N_ELBO_DRAWS = 16
@@ -64,7 +66,7 @@ def draw_observations(params, rng):
 class ELBOScoreMixin:
     """``score``: the mean of ``score_samples``."""
 
-    def score(self, X, y=None):
+    def score(self, X, y=None, sample_weight=None):
         """Mean ELBO of ``X`` (see :meth:`score_samples`); higher is better.
 
         Parameters
@@ -73,9 +75,12 @@ class ELBOScoreMixin:
             Data to score.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows' ELBOs in the mean (None: equal weights).
 
         Returns
         -------
         score : float
         """
-        return float(np.mean(self.score_samples(X)))
+        elbo = self.score_samples(X)
+        return float(np.average(elbo, weights=row_weights(sample_weight, len(elbo))))

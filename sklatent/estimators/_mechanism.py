@@ -22,6 +22,7 @@ from ..utils._sklearn_compat import (
     _fit_context,
     check_is_fitted,
 )
+from ..utils._validation import row_weights
 from ._base import _SHARED_PARAMETER_CONSTRAINTS, LatentTransformer
 from ._mechanism_rows import MechanismTransitionRows
 
@@ -303,7 +304,7 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
             offsets = self.net_.module_.mechanism.offsets
             self.offsets_ = offsets.detach().cpu().numpy().astype(np.float64)
 
-    def score(self, X, y=None, *, X_next=None, actions=None):
+    def score(self, X, y=None, *, X_next=None, actions=None, sample_weight=None):
         r"""Negative mean equivariance error on transitions: higher is better.
 
         .. math:: -\frac1n \sum_i \big\|f(x'_i) - m(f(x_i), a_i)\big\|^2
@@ -316,6 +317,8 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
         ----------
         X, y, X_next, actions
             As in :meth:`fit`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the transitions' errors in the mean (None: equal weights).
 
         Returns
         -------
@@ -334,7 +337,7 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
             lambda module, b: MechanismObjective.per_sample_equivariance(module(b)),
             np.float64,
         )
-        return -float(errors.mean())
+        return -float(np.average(errors, weights=row_weights(sample_weight, len(errors))))
 
     def predict_next(self, X, actions=None):
         """Predict the next latents ``m(f(x), a)`` of each row under ``actions``.

@@ -8,7 +8,12 @@ from sklearn.base import _fit_context
 from sklearn.metrics._scorer import _Scorer
 from sklearn.utils._param_validation import HasMethods, Hidden, Interval, Options, StrOptions
 from sklearn.utils.metadata_routing import _MetadataRequester
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 __all__ = [
     "HasMethods",
@@ -19,6 +24,7 @@ __all__ = [
     "_MetadataRequester",
     "_Scorer",
     "_check_feature_names_in",
+    "_check_sample_weight",
     "_fit_context",
     "check_is_fitted",
     "validate_data",

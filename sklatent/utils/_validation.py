@@ -165,6 +165,20 @@ def check_numeric_columns(X, name="X"):
         )
 
 
+def row_weights(sample_weight, n_samples):
+    """``sample_weight`` checked as scikit-learn checks it (None: equal weights), as float64.
+
+    Raises a ValueError for a wrong length, a negative weight or weights that sum to zero.
+    """
+    from ._sklearn_compat import _check_sample_weight
+
+    rows = np.empty((n_samples, 0))
+    weights = _check_sample_weight(sample_weight, rows, dtype=np.float64, ensure_non_negative=True)
+    if not weights.sum() > 0:
+        raise ValueError("sample_weight sums to zero: at least one row must have weight.")
+    return weights
+
+
 def check_non_negative(value, name):
     """Raise a ValueError naming ``name`` unless ``value`` is a finite real number >= 0."""
     if (

@@ -81,6 +81,30 @@ def test_score_samples_is_per_row_and_deterministic():
     assert scores.shape == (60,)
     np.testing.assert_allclose(vae.score_samples(X_SMALL[10:20]), scores[10:20], rtol=1e-6)
     assert vae.score(X_SMALL) == pytest.approx(scores.mean())
+    weights = np.arange(60.0)
+    assert vae.score(X_SMALL, sample_weight=weights) == pytest.approx(
+        np.average(scores, weights=weights)
+    )
+    with pytest.raises(ValueError, match=r"sums to zero|at least one non-zero"):
+        vae.score(X_SMALL, sample_weight=np.zeros(60))
+
+
+def test_a_pipeline_ending_in_the_vae_is_scored_with_metadata_routing_on():
+    # scikit-learn's Pipeline.score passes sample_weight on under routing; a score without
+    # that parameter failed every fold ("Pipeline.score got unexpected argument(s)").
+    import sklearn
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        try:  # scikit-learn 1.6's Pipeline.score fails under routing whatever its last step
+            y = (X_SMALL[:, 0] > 0).astype(int)
+            cross_val_score(make_pipeline(LogisticRegression()), X_SMALL, y, cv=2)
+        except TypeError:
+            pytest.skip("this scikit-learn cannot score any Pipeline with routing on")
+        scores = cross_val_score(make_pipeline(BetaVAE(**FAST)), X_SMALL, cv=2, error_score="raise")
+    assert np.isfinite(scores).all()
 
 
 def test_sample_is_seeded_and_shaped():

@@ -305,3 +305,33 @@ def test_a_boolean_attribute_declared_continuous_fits_and_a_huge_one_is_refused(
     with pytest.raises(ValueError, match=r"'huge' holds values too large.*rescale it"):
         huge.fit(X, labels)
     assert not hasattr(huge, "net_")
+
+
+def test_a_one_dimensional_y_gets_scikit_learn_shaped_predictions():
+    # A 1-D y gave (n, 1) predictions, a list of probabilities and no classes_, so
+    # cross_val_predict(method="predict_proba") failed.
+    from sklearn.model_selection import cross_val_predict
+
+    digit = LABELS["digit"].to_numpy()
+    model = DisentangledEncoder(**SMALL).fit(FEATURES, digit)
+    assert model.predict(FEATURES).shape == (len(digit),)
+    proba = model.predict_proba(FEATURES)
+    np.testing.assert_array_equal(model.classes_, np.unique(digit))
+    assert proba.shape == (len(digit), len(model.classes_))
+    out_of_fold = cross_val_predict(model, FEATURES, digit, cv=2, method="predict_proba")
+    assert out_of_fold.shape == proba.shape
+    # A DataFrame of one column keeps the multi-output layout.
+    table = DisentangledEncoder(**SMALL).fit(FEATURES, LABELS[["digit"]])
+    assert table.predict(FEATURES).shape == (len(digit), 1)
+    assert isinstance(table.predict_proba(FEATURES), list)
+    assert [list(classes) for classes in table.classes_] == [list(model.classes_)]
+
+
+def test_score_weighs_rows_by_sample_weight():
+    model = DisentangledEncoder(**SMALL).fit(FEATURES, LABELS)
+    half = np.r_[np.ones(150), np.zeros(len(FEATURES) - 150)]
+    assert model.score(FEATURES, LABELS, sample_weight=half) == pytest.approx(
+        model.score(FEATURES[:150], LABELS[:150])
+    )
+    with pytest.raises(ValueError, match=r"sums to zero|at least one non-zero"):
+        model.score(FEATURES, LABELS, sample_weight=np.zeros(len(FEATURES)))

@@ -190,6 +190,9 @@ def test_score_is_the_negative_equivariance_error(translations):
     assert enc.score(data.X, X_next=data.X_next, actions=data.actions) == pytest.approx(
         expected, rel=1e-5
     )
+    weights = np.arange(len(error), dtype=float)
+    weighted = enc.score(data.X, X_next=data.X_next, actions=data.actions, sample_weight=weights)
+    assert weighted == pytest.approx(-np.average(np.sum(error**2, axis=1), weights=weights))
 
 
 def test_a_model_fitted_with_actions_needs_them_to_predict_score_and_train(translations):
