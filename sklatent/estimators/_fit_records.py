@@ -25,7 +25,8 @@ def _warn_if_collapsed(outputs, net, judge_posterior=None):
     """Warn when the codes of the first rows of the training data (``outputs["mean"]``, or
     ``outputs["z"]``) carry nothing about the rows: every column is constant, or, with
     ``judge_posterior`` and a Gaussian posterior (``outputs["logvar"]``), every column varies
-    across rows by less than a tenth of its posterior standard deviation (posterior collapse).
+    across rows by less than a tenth of a median row's posterior standard deviation (posterior
+    collapse).
     ``judge_posterior`` None: unless the ``net``'s module never samples its posterior (its
     variance means nothing); the caller turns it off after one ``partial_fit`` chunk (too
     little training to judge). The advice names weights only if the objective has some."""
@@ -42,8 +43,10 @@ def _warn_if_collapsed(outputs, net, judge_posterior=None):
         # A scale-free variant of Burda et al. (2016)'s activity Var_x(E[z_j | x]) (theirs is
         # absolute, for codes on a N(0, 1) prior's scale): in units of the posterior's own
         # variance. Below 0.01 the channel from a row to z_j carries at most
-        # 0.5 log(1 + 0.01) = 0.005 nats, however the codes are scaled.
-        noise = outputs["logvar"].detach().cpu().double().exp().mean(dim=0)
+        # 0.5 log(1 + 0.01) = 0.005 nats, however the codes are scaled. The typical row's
+        # posterior variance (the median): one row's huge variance must not hide a channel
+        # that every other row uses (a MIM's posteriors sit at their floor but for a few).
+        noise = outputs["logvar"].detach().cpu().double().exp().median(dim=0).values
         activity = float((codes.var(dim=0) / noise).max())
         if activity >= POSTERIOR_COLLAPSE_ACTIVITY:
             return

@@ -273,6 +273,28 @@ def test_a_posterior_collapsed_to_its_prior_warns():
     assert estimator.transform(X).std(axis=0).max() > 1e-3  # varies: not caught as constant
 
 
+def test_one_row_with_a_huge_posterior_variance_is_no_collapse():
+    # A MutualInformationMachine on digits: posteriors at their floor (1e-4) but for one row
+    # of 1,437 at 1.5e8, whose variance made the mean across rows 1e5, and the codes, which
+    # vary by about 1, counted as lost in that noise.
+    from types import SimpleNamespace
+
+    from sklatent.estimators._fit_records import _warn_if_collapsed
+
+    codes = torch.as_tensor(np.random.RandomState(0).normal(size=(1437, 2)))
+    logvar = torch.full_like(codes, np.log(1e-4))
+    logvar[0] = np.log(1.5e8)
+    net = SimpleNamespace(criterion_=SimpleNamespace(weight_names=()), module_=torch.nn.Module())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sklatent.CollapsedCodesWarning)
+        _warn_if_collapsed({"mean": codes, "logvar": logvar}, net, judge_posterior=True)
+    # Every row's posterior as wide as the codes' spread is, a hundred times over: collapsed.
+    with pytest.warns(sklatent.CollapsedCodesWarning, match="lost in their posterior noise"):
+        _warn_if_collapsed(
+            {"mean": codes, "logvar": torch.full_like(codes, np.log(1e4))}, net, True
+        )
+
+
 def test_a_fit_that_learns_does_not_warn_of_collapse():
     import warnings
 
