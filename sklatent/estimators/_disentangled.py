@@ -131,7 +131,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, DisentangledTrainingRows, T
     >>> rng = np.random.RandomState(0)
     >>> y = rng.randint(0, 2, size=(400, 2))
     >>> X = np.hstack([y, rng.normal(size=(400, 3))]) + 0.1 * rng.normal(size=(400, 5))
-    >>> enc = DisentangledEncoder(subspace_sizes=2, max_epochs=3, random_state=0).fit(X, y)
+    >>> enc = DisentangledEncoder(subspace_sizes=2, max_epochs=10, random_state=0).fit(X, y)
     >>> list(enc.get_feature_names_out())
     ['attr0_0', 'attr0_1', 'attr1_0', 'attr1_1']
     >>> enc.predict(X[:2]).shape

@@ -137,7 +137,7 @@ class StructuredScoringMixin:
         >>> X = np.random.RandomState(0).normal(size=(200, 3))
         >>> X[:, 2] = X[:, 0] > 0  # a categorical view of two labels
         >>> views = {"x": [0, 1], "c": {"columns": [2], "likelihood": "categorical"}}
-        >>> model = StructuredVAE(views, max_epochs=5, random_state=0).fit(X)
+        >>> model = StructuredVAE(views, max_epochs=20, random_state=0).fit(X)
         >>> drawn = model.sample(4, random_state=0)
         >>> drawn.shape, set(drawn[:, 2]) <= {0.0, 1.0}
         ((4, 3), True)

@@ -50,8 +50,9 @@ class TrainingCurveDisplay:
     >>> import numpy as np
     >>> from sklatent import BetaVAE
     >>> from sklatent.plotting import TrainingCurveDisplay
-    >>> X = np.random.RandomState(0).normal(size=(100, 5))
-    >>> vae = BetaVAE(n_components=2, max_epochs=3, random_state=0).fit(X)
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(100, 2)) @ rng.normal(size=(2, 5)) + 0.1 * rng.normal(size=(100, 5))
+    >>> vae = BetaVAE(n_components=2, max_epochs=10, random_state=0).fit(X)
     >>> display = TrainingCurveDisplay.from_estimator(vae)
     >>> sorted(display.curves)
     ['train_kl', 'train_loss', 'train_reconstruction']
