@@ -2,6 +2,7 @@
 
 import os
 import sys
+import sysconfig
 import warnings
 
 # Frames in these packages are between the user's call and a fit's warning: sklatent's own,
@@ -9,6 +10,7 @@ import warnings
 # the last through its caching wrapper; searches run through its parallel loop), skorch's loop
 # and torch's modules.
 _LIBRARIES = ("sklatent", "sklearn", "joblib", "skorch", "torch")
+_STANDARD_LIBRARY = os.path.join(sysconfig.get_paths()["stdlib"], "")
 
 
 def _library_directories():
@@ -39,4 +41,8 @@ def warn_at_caller(message, category=UserWarning):
     frame, level = sys._getframe(1), 1
     while frame is not None and frame.f_code.co_filename.startswith(libraries):
         frame, level = frame.f_back, level + 1
+    if frame is None or frame.f_code.co_filename.startswith(_STANDARD_LIBRARY):
+        # No line of the user's on this stack (a fit in a joblib worker process starts from
+        # multiprocessing's): the line that raised the warning says more than the stdlib's.
+        level = 1
     warnings.warn(message, category, stacklevel=level + 1)
