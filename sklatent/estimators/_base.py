@@ -130,8 +130,9 @@ class LatentTransformer(
     @property
     def _n_features_out(self):
         check_is_fitted(self, "net_")  # get_feature_names_out takes its presence as the check
-        # The width as fitted: set_params(n_components=...) changes the next fit only.
-        return self.net_.module_.n_components
+        # The width as fitted: set_params(n_components=...) changes the next fit only. (A
+        # subclass's own module, or one pickled before modules recorded it, may not say.)
+        return getattr(self.net_.module_, "n_components", self.n_components)
 
     # ---- fitting -----------------------------------------------------------------------------
     def _build_net(

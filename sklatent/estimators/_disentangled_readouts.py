@@ -131,6 +131,11 @@ class DisentangledReadoutsMixin:
             observed = ~attribute["missing"]
             truth, guess = attribute["values"][observed], predicted[observed, index]
             weight = weights[observed]
+            if not weight.sum() > 0:
+                raise ValueError(
+                    f"sample_weight puts no weight on the rows where {attribute['name']!r} is "
+                    "observed: its score is undefined."
+                )
             if self.attribute_types_[attribute["name"]] == "categorical":
                 # Equal as values (1 and 1.0: a column with NaN for missing labels is float) or
                 # as text ("1" and 1: text that reads as whole numbers stays text classes).

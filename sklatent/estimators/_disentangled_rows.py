@@ -44,7 +44,7 @@ class DisentangledTrainingRows:
             warn_of_guessed_labels(attributes)
             self.attributes_ = [attribute["name"] for attribute in attributes]
             # A 1-D y (one attribute) gets 1-D predictions, as scikit-learn's estimators give.
-            self._single_output = np.asarray(y).ndim == 1  # np.ndim: no __array_function__
+            self._single_output = np.asarray(y).ndim == 1  # not np.ndim: array-likes may refuse it
             self.attribute_types_ = {a["name"]: a["kind"] for a in attributes}
             self._build_structure(attributes)
             self.categories_ = {}

@@ -46,7 +46,7 @@ class FairCodesMixin(TransformerMixin):
             Decoder means of the columns of ``X`` the encoder reads (all but those named by
             ``sensitive_feature_ids``).
         """
-        Z = self._validated_codes(X, self.n_components)
+        Z = self._validated_codes(X, self._n_features_out)
         groups = np.zeros(len(Z), dtype=np.int64)
         if self._n_groups > 1:
             sensitive = SensitiveGroups.fitted(self.sensitive_groups_, self._sensitive_edges)

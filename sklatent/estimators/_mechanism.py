@@ -318,7 +318,9 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
         X, y, X_next, actions
             As in :meth:`fit`.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the transitions' errors in the mean (None: equal weights).
+            Weights of the transitions' errors in the mean (None: equal weights): a row's
+            weight is that of the transition from it (without ``X_next``, the last row starts
+            none and its weight is unused).
 
         Returns
         -------
@@ -326,6 +328,7 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
         """
         check_is_fitted(self, "net_")
         X = self._validate_X(X, reset=False)
+        weights = row_weights(sample_weight, len(X))
         self._check_actions_kept(actions)
         X, X_next, actions = self._transitions(X, X_next, actions)
         tensors = {FEATURES: self._to_tensor(X), NEXT_FEATURES: self._to_tensor(X_next)}
@@ -337,7 +340,8 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
             lambda module, b: MechanismObjective.per_sample_equivariance(module(b)),
             np.float64,
         )
-        return -float(np.average(errors, weights=row_weights(sample_weight, len(errors))))
+        weights = row_weights(weights[: len(errors)], len(errors))  # checked again: sum > 0
+        return -float(np.average(errors, weights=weights))
 
     def predict_next(self, X, actions=None):
         """Predict the next latents ``m(f(x), a)`` of each row under ``actions``.

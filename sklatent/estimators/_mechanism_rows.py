@@ -35,10 +35,11 @@ class MechanismTransitionRows:
             return torch.as_tensor(index, dtype=torch.long)
         shape = True if self.mechanism == "translation" else None
         values = check_auxiliary(actions, name="actions", n_samples=n_samples, ensure_2d=shape)
-        if self.mechanism == "translation" and values.shape[1] != self.n_components:
+        width = self.n_components if fitting else self._n_features_out  # as fitted, after fit
+        if self.mechanism == "translation" and values.shape[1] != width:
             raise ValueError(
                 f"mechanism='translation' needs actions of shape (n_samples, n_components="
-                f"{self.n_components}): one offset per latent; got {values.shape}."
+                f"{width}): one offset per latent; got {values.shape}."
             )
         return as_float_tensor(values, "cpu")
 

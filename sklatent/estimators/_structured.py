@@ -16,6 +16,7 @@ from ._structured_codes import StructuredCodesMixin
 from ._structured_layout import StructuredLayoutMixin
 from ._structured_restarts import StructuredRestartsMixin
 from ._structured_scoring import StructuredScoringMixin
+from ._structured_spec import informing_views
 from ._structured_tensors import (
     check_conditions_observed,
     condition_tensors,
@@ -387,14 +388,13 @@ class StructuredVAE(
         check_conditions_observed(self.views_, tensors[PRESENT].numpy(), missing)
         return tensors | conditions
 
-    def _read_fitted(self):
-        """Record what a fit learned, after every ``fit`` and ``partial_fit``: the structure."""
+    def _read_fitted(self):  # after every fit and partial_fit: the structure learned
         self._read_structure()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # NaN marks a missing view beside others only; the presets (no ``views``) refuse it.
-        tags.input_tags.allow_nan = self._nan_marks_missing_views and (
-            isinstance(self.views, dict) and len(self.views) > 1
-        )
+        # NaN marks a missing view beside others informing the code (presets, without views,
+        # refuse it; MultiViewEncoder has no encoder_mask).
+        several = informing_views(getattr(self, "views", None), getattr(self, "encoder_mask", None))
+        tags.input_tags.allow_nan = self._nan_marks_missing_views and several
         return tags

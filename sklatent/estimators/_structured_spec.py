@@ -281,3 +281,19 @@ def parse_masks(decoder_mask, encoder_mask, blocks, views):
         masks[kind] = apply_view_roles(parsed, views, kind=kind, given=given)
     check_structure(masks["decoder"], masks["encoder"], views)
     return masks
+
+
+def informing_views(views, encoder_mask):
+    """Whether two views or more of the ``views`` parameter can inform the code (experts that a
+    dict ``encoder_mask`` names, or every expert), read from the parameters alone (for tags)."""
+    if not isinstance(views, dict):
+        return False
+    experts = {
+        name
+        for name, spec in views.items()
+        if not (isinstance(spec, dict) and not spec.get("expert", True))
+    }
+    if isinstance(encoder_mask, dict):
+        named = {view for parents in encoder_mask.values() for view in np.atleast_1d(parents)}
+        experts &= {str(view) for view in named}
+    return len(experts) > 1

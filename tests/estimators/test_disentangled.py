@@ -335,3 +335,8 @@ def test_score_weighs_rows_by_sample_weight():
     )
     with pytest.raises(ValueError, match=r"sums to zero|at least one non-zero"):
         model.score(FEATURES, LABELS, sample_weight=np.zeros(len(FEATURES)))
+    # Weight only where one attribute is missing: that attribute's score is undefined.
+    labels = LABELS.copy()
+    labels.loc[:149, "colour"] = np.nan
+    with pytest.raises(ValueError, match="no weight on the rows where 'colour' is observed"):
+        model.score(FEATURES, labels, sample_weight=(np.arange(300) < 150).astype(float))

@@ -193,6 +193,11 @@ def test_score_is_the_negative_equivariance_error(translations):
     weights = np.arange(len(error), dtype=float)
     weighted = enc.score(data.X, X_next=data.X_next, actions=data.actions, sample_weight=weights)
     assert weighted == pytest.approx(-np.average(np.sum(error**2, axis=1), weights=weights))
+    # Without X_next the rows are n - 1 transitions: a weight per row, the last one unused.
+    with pytest.warns(UserWarning, match="consecutive rows"):
+        chained = enc.score(data.X, actions=data.actions, sample_weight=weights)
+        last_changed = np.r_[weights[:-1], 1e6]
+        assert chained == enc.score(data.X, actions=data.actions, sample_weight=last_changed)
 
 
 def test_a_model_fitted_with_actions_needs_them_to_predict_score_and_train(translations):

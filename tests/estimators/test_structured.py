@@ -130,6 +130,12 @@ def test_nan_is_declared_accepted_only_where_it_can_mark_a_missing_view(planted)
     assert allows_nan(MultiViewEncoder(views={"a": [0, 1], "b": [2, 3]}))
     assert not allows_nan(StructuredVAE())
     assert not allows_nan(StructuredVAE(views={"x": [0, 1, 2]}))
+    # Two views, but one informs no block: a NaN in the other leaves nothing to encode.
+    generated_only = {"a": [0, 1, 2], "b": {"columns": [3], "expert": False}}
+    assert not allows_nan(StructuredVAE(views=generated_only))
+    assert not allows_nan(StructuredVAE(views=planted.views, encoder_mask={"z": ["v0"]}))
+    two_informing = {"z": ["v0", "v1"]}
+    assert allows_nan(StructuredVAE(views=planted.views, encoder_mask=two_informing))
     assert not allows_nan(MultiViewEncoder())
     assert not allows_nan(FairEncoder())  # a table preset: one view over all of X
 

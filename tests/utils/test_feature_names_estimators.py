@@ -50,3 +50,16 @@ def test_a_changed_width_parameter_waits_for_the_next_fit(fitted, name):
     codes = estimator.set_output(transform="pandas").transform(X)
     assert list(codes.columns) == list(estimator.get_feature_names_out())
     np.testing.assert_array_equal(codes.to_numpy(), before)
+    # Decoding and predicting the next codes check the codes' and actions' width as fitted.
+    if name in ("BetaVAE", "FairEncoder"):
+        given = {"sensitive_features": FITS[name][1]["sensitive_features"]} if FITS[name][1] else {}
+        assert estimator.inverse_transform(before, **given).shape[0] == len(X)
+    if name == "MechanismEncoder":
+        assert estimator.predict_next(X, FITS[name][1]["actions"]).shape == before.shape
+
+
+def test_a_module_that_does_not_record_its_width_reads_the_parameter(fitted):
+    # A subclass's own module, or one pickled before modules recorded their width.
+    vae = copy.deepcopy(fitted["BetaVAE"])
+    del vae.net_.module_.n_components
+    assert len(vae.get_feature_names_out()) == vae.transform(X).shape[1]
