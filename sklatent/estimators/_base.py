@@ -273,8 +273,11 @@ class LatentTransformer(
         noise from ``random_state`` and the number of epochs trained so far, so the same chunks
         in the same order give the same model. The history keeps every call's averages but the
         per-batch records of the last call only: memory stays flat over any number of chunks.
-        A call that fails leaves the estimator unfitted.
+        A call that fails leaves the model as it was before it (the first call: unfitted); one
+        interrupted (Ctrl+C) keeps what it trained.
         """
+        before = getattr(self, "net_", None), getattr(self, "_incremental_", False)
+        state = before[0].training_state() if before[1] else None
         try:
             device = self._training_device()
             data = TensorData({name: value.to(device) for name, value in tensors.items()})
@@ -283,8 +286,7 @@ class LatentTransformer(
                 if not getattr(self, "_incremental_", False):
                     net = self._initialized_net(seed, device, len(data), incremental=True)
                     if hasattr(self, "net_"):  # continue from the weights of fit or load
-                        fitted = self.net_.torch_modules()
-                        net.load_module_states({n: m.state_dict() for n, m in fitted.items()})
+                        self._load_fitted_states(net)
                         net.history = self.net_.history  # and its count of epochs (n_iter_)
                         _forget_batch_records(net.history)  # the last call's records only
                     self.net_, self._incremental_ = net, True
@@ -298,12 +300,25 @@ class LatentTransformer(
                 self.n_iter_ = len(self.net_.history)
             raise
         except BaseException:
-            self._discard_fit()
+            self._restore_before_chunk(*before, state)
             raise
         if len(net.history) == 1:
             _warn_if_collapsed(outputs, net, judge_posterior=False)  # one chunk: constant codes
         self.n_iter_ = len(net.history)
         return self
+
+    def _load_fitted_states(self, net):
+        """Load the fitted modules' weights into ``net``, built from the current parameters."""
+        fitted = self.net_.torch_modules()
+        try:
+            net.load_module_states({name: m.state_dict() for name, m in fitted.items()})
+        except RuntimeError as exc:  # torch's size mismatch
+            raise ValueError(
+                f"This {type(self).__name__}'s parameters no longer describe its fitted network "
+                "(changed with set_params after fit?), which partial_fit would continue: call "
+                "fit to train one with them, or set them back. "
+                f"({str(exc).splitlines()[-1].strip()})"
+            ) from exc
 
     def _restore_net(self, state_dicts):
         """Rebuild ``net_`` from saved weights (see :func:`sklatent.load`).

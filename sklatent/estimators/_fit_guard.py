@@ -1,4 +1,5 @@
-"""A failed fit leaves the estimator unfitted: no earlier model beside this fit's attributes."""
+"""A failed fit leaves the estimator unfitted: no earlier model beside this fit's attributes;
+a failed ``partial_fit`` call leaves the model as it was before it."""
 
 from contextlib import contextmanager
 
@@ -33,3 +34,16 @@ class UnfittedIfFailedMixin:
         for name in list(vars(self)):
             if (name.endswith("_") and not name.startswith("__")) or name in self._persisted_state:
                 delattr(self, name)
+
+    def _restore_before_chunk(self, net, incremental, state):
+        """After a failed ``partial_fit`` call: the model as it was before the call (``net``,
+        whether it was training incrementally, and its ``training_state()`` if so); after a
+        failed first call, none."""
+        if net is None:
+            self._discard_fit()
+            return
+        if state is not None:
+            net.restore_training_state(state)
+        else:  # the call continued a fit: only its history (shared with the fit's) moved
+            del net.history[self.n_iter_ :]
+        self.net_, self._incremental_, self.n_iter_ = net, incremental, len(net.history)

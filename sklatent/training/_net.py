@@ -284,6 +284,27 @@ class LatentNet(NeuralNet):
         for name, state in states.items():
             modules[name].load_state_dict(state)
 
+    def training_state(self):
+        """Copies of what training changes: every module's weights, every optimiser's state and
+        the number of epochs in the history, which :meth:`restore_training_state` puts back."""
+        optimizers = {
+            name: copy.deepcopy(getattr(self, f"{name}_").state_dict())
+            for name in self._optimizers
+            if hasattr(self, f"{name}_")
+        }
+        return {
+            "modules": self.module_states(),
+            "optimizers": optimizers,
+            "epochs": len(self.history),
+        }
+
+    def restore_training_state(self, state):
+        """Put back a :meth:`training_state`: weights, optimisers, and the history's epochs."""
+        self.load_module_states(state["modules"])
+        for name, optimizer_state in state["optimizers"].items():
+            getattr(self, f"{name}_").load_state_dict(optimizer_state)
+        del self.history[state["epochs"] :]
+
     # ---- inference ---------------------------------------------------------------------------
     def apply(self, tensors, fn):
         """Apply ``fn(module, batch) -> tensor`` to every row in evaluation mode, batch by batch.

@@ -78,8 +78,10 @@ def save(estimator, path):
     Parameters only training uses and that are not plain values (callbacks, a ``RandomState``
     instance, an accelerator) are reset to None with a warning. The weights are saved as CPU
     tensors: a model fitted on a GPU loads on a machine without one (see :func:`load`). The
-    history keeps one row per epoch; the per-batch rows are not saved. The output container
-    chosen with ``set_output`` is kept.
+    history keeps one row per epoch; the per-batch rows are not saved, nor is the optimiser's
+    state: a loaded model continued with ``partial_fit`` starts a fresh optimiser (pickle or
+    joblib keep it, to resume a stream exactly). The output container chosen with
+    ``set_output`` is kept.
 
     Examples
     --------

@@ -4,9 +4,10 @@ Incremental wrapper."""
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
+from skorch.callbacks import Callback
 from test_fair import S, X, Y
 
-from sklatent import BetaVAE, FairEncoder, MutualInformationMachine
+from sklatent import BetaVAE, FairEncoder, MutualInformationMachine, TrainingDivergedError
 from sklatent.metrics import sensitive_leakage
 
 CHUNKS = np.array_split(np.arange(1200), 4)
@@ -51,6 +52,57 @@ def test_partial_fit_after_fit_continues_from_the_fitted_weights():
     assert fitted.score(X) > BetaVAE(**SMALL).partial_fit(X).score(X) + 0.1
     # ... and counts on from the fit's epochs, as MLPClassifier's n_iter_ does.
     assert fitted.n_iter_ == len(fitted.history_) == 31
+
+
+FAILING = []  # armed by a test: the callback below raises at the end of an epoch
+
+
+class _FailWhenArmed(Callback):
+    def on_epoch_end(self, net, **kwargs):
+        if FAILING:
+            raise RuntimeError("this chunk failed")
+
+
+@pytest.mark.parametrize("start", ["stream", "fit"])
+def test_a_chunk_that_fails_in_training_leaves_the_model_as_it_was(start):
+    # A chunk whose training failed (a diverging loss, a callback's error) discarded every chunk
+    # trained before, and the next call silently started a new model.
+    def started():
+        model = BetaVAE(**SMALL, max_epochs=3, callbacks=[_FailWhenArmed()])
+        return _stream(model, n_passes=1) if start == "stream" else model.fit(X)
+
+    model = started()
+    before, epochs = model.transform(X), model.n_iter_
+    FAILING.append(True)
+    try:
+        with pytest.raises(RuntimeError, match="this chunk failed"):
+            model.partial_fit(X[:300])
+    finally:
+        FAILING.clear()
+    assert model.n_iter_ == len(model.history_) == epochs
+    np.testing.assert_array_equal(model.transform(X), before)
+    # The next chunk continues from there: weights and optimiser as before the failed call.
+    continued = started()
+    model.partial_fit(X[:300])
+    continued.partial_fit(X[:300])
+    assert model.n_iter_ == epochs + 1
+    np.testing.assert_array_equal(model.transform(X), continued.transform(X))
+    # A diverging chunk raises and changes nothing either.
+    streamed = _stream(BetaVAE(**SMALL), n_passes=1)
+    codes = streamed.transform(X)
+    with pytest.raises(TrainingDivergedError):
+        streamed.partial_fit(X[:300] * 1e12)
+    np.testing.assert_array_equal(streamed.transform(X), codes)
+
+
+def test_a_changed_architecture_is_refused_by_partial_fit_and_the_model_kept():
+    model = BetaVAE(**SMALL, max_epochs=2).fit(X)
+    before = model.transform(X)
+    model.set_params(n_components=4)
+    with pytest.raises(ValueError, match=r"no longer describe its fitted network .* call fit"):
+        model.partial_fit(X)
+    np.testing.assert_array_equal(model.transform(X), before)
+    assert model.n_iter_ == len(model.history_) == 2
 
 
 def test_fair_encoder_streamed_hides_the_planted_proxy():
