@@ -72,6 +72,9 @@ def save(estimator, path):
         If ``estimator`` is not a sklatent estimator, a parameter it needs to encode holds
         Python code (a ``mechanism`` function: use joblib or pickle for such a model), or its
         history holds a value other than numbers, text and lists (a callback's record).
+    ValueError
+        If the parameters no longer describe the fitted network (changed with ``set_params``
+        after fit), so that the saved model could not be loaded.
 
     Notes
     -----
@@ -102,6 +105,7 @@ def save(estimator, path):
     check_is_fitted(estimator, "net_")
     name = type(estimator).__name__
     params = _params_to_save(estimator)
+    _check_params_rebuild_the_net(estimator, params)
     fitted = _fitted_to_save(estimator)
     net = estimator.net_
     # Contiguous copies: safetensors refuses views and tensors that share memory (tied weights).
@@ -144,6 +148,27 @@ def save(estimator, path):
     finally:
         for file in partial.values():
             file.unlink(missing_ok=True)
+
+
+def _check_params_rebuild_the_net(estimator, params):
+    """Refuse to save a model that :func:`load` could not rebuild from the saved parameters:
+    one whose network parameters were changed with ``set_params`` after fit."""
+    probe = type(estimator)(**{**_check_params(type(estimator), params), "device": "cpu"})
+    probe.__dict__.update(  # what load sets: the declared fitted attributes
+        (name, value)
+        for name, value in vars(estimator).items()
+        if name != "net_"
+        and ((name.endswith("_") and not name.startswith("_")) or name in probe._persisted_state)
+    )
+    states = {name: module.state_dict() for name, module in estimator.net_.torch_modules().items()}
+    try:
+        probe._restore_net(states)
+    except RuntimeError as exc:  # torch's size mismatch
+        raise ValueError(
+            f"This {type(estimator).__name__}'s parameters no longer describe its fitted network "
+            "(changed with set_params after fit?), so the saved model could not be loaded: set "
+            f"them back, or fit again, before saving. ({str(exc).splitlines()[-1].strip()})"
+        ) from exc
 
 
 def _history_value(key, value):

@@ -116,6 +116,16 @@ def test_saving_an_unfitted_or_foreign_estimator_fails(tmp_path):
         sklatent.save(PCA().fit(X), tmp_path)
 
 
+def test_a_model_whose_network_parameters_changed_after_fit_is_not_saved(tmp_path):
+    # It was saved with the new parameters, and load could not rebuild its network.
+    vae = BetaVAE(**FAST).fit(X).set_params(n_components=3)
+    with pytest.raises(ValueError, match=r"no longer describe its fitted network .* before saving"):
+        sklatent.save(vae, tmp_path / "model")
+    assert not (tmp_path / "model" / "model.json").exists()
+    sklatent.save(vae.set_params(n_components=2), tmp_path / "model")  # set back: saved
+    np.testing.assert_array_equal(sklatent.load(tmp_path / "model").transform(X), vae.transform(X))
+
+
 def test_a_save_that_fails_leaves_the_model_saved_before(saved, monkeypatch):
     # The weights were overwritten before model.json was written: a full disk in between
     # left a folder whose checksum no longer matched, and the earlier model was lost.
