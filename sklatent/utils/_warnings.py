@@ -10,7 +10,18 @@ import warnings
 # the last through its caching wrapper; searches run through its parallel loop), skorch's loop
 # and torch's modules.
 _LIBRARIES = ("sklatent", "sklearn", "joblib", "skorch", "torch")
+# The standard library's frames (multiprocessing's under a joblib worker, runpy's, a mock's)
+# are no user's line either; its folder may hold site-packages, which is third-party code.
 _STANDARD_LIBRARY = os.path.join(sysconfig.get_paths()["stdlib"], "")
+_SITE_PACKAGES = tuple(
+    os.path.join(sysconfig.get_paths()[key], "") for key in ("purelib", "platlib")
+)
+
+
+def _passed_over(filename, libraries):
+    """Whether a frame of ``filename`` is the libraries' or the standard library's."""
+    standard = filename.startswith(_STANDARD_LIBRARY) and not filename.startswith(_SITE_PACKAGES)
+    return filename.startswith(libraries) or standard or filename.startswith("<frozen ")
 
 
 def _library_directories():
@@ -39,9 +50,9 @@ def warn_at_caller(message, category=UserWarning):
     """
     libraries = _library_directories()
     frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(libraries):
+    while frame is not None and _passed_over(frame.f_code.co_filename, libraries):
         frame, level = frame.f_back, level + 1
-    if frame is None or frame.f_code.co_filename.startswith(_STANDARD_LIBRARY):
+    if frame is None:
         # No line of the user's on this stack (a fit in a joblib worker process starts from
         # multiprocessing's): the line that raised the warning says more than the stdlib's.
         level = 1

@@ -2,35 +2,52 @@
 
 import os
 import sysconfig
+import threading
 import warnings
 
 import sklatent
 from sklatent.utils._warnings import warn_at_caller
 
+LIBRARY = os.path.dirname(sklatent.__file__)
+STANDARD_LIBRARY = sysconfig.get_paths()["stdlib"]
+USERS = os.path.join(os.sep, "home", "someone", "analysis")
 
-def _run_as_if_in(folder, source, namespace):
-    """Run ``source`` as the code of a file in ``folder`` (a frame the walk will see there)."""
-    exec(compile(source, os.path.join(folder, "_frame_under_test.py"), "exec"), namespace)
+
+def _function_in(folder, name, source, namespace):
+    """Define ``name`` from ``source`` as if in a file of ``folder`` (its frames show there)."""
+    exec(compile(source, os.path.join(folder, f"_{name}_under_test.py"), "exec"), namespace)
+    return namespace[name]
 
 
-def _recorded(caller_folder):
-    library = os.path.dirname(sklatent.__file__)
-    namespace = {"warn_at_caller": warn_at_caller}
-    # A library function that warns, called from a frame in caller_folder.
-    _run_as_if_in(library, "def fit():\n    warn_at_caller('collapsed')\n", namespace)
+def _warning_from(run):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _run_as_if_in(caller_folder, "fit()\n", namespace)
+        run()
     return caught[0].filename
 
 
-def test_the_warning_names_the_users_line():
-    users = os.path.join(os.sep, "home", "someone", "analysis")
-    assert _recorded(users).startswith(users)
+def _library_fit():
+    namespace = {"warn_at_caller": warn_at_caller}
+    return _function_in(LIBRARY, "fit", "def fit():\n    warn_at_caller('collapsed')\n", namespace)
 
 
-def test_a_stack_that_starts_in_the_standard_library_names_the_line_that_warned():
-    # A fit in a joblib worker process: below the libraries, only multiprocessing's frames.
-    # The warning named multiprocessing/process.py.
-    stdlib = sysconfig.get_paths()["stdlib"]
-    assert _recorded(stdlib).startswith(os.path.dirname(sklatent.__file__))
+def _calling(folder, callee):
+    return _function_in(folder, "call", "def call():\n    callee()\n", {"callee": callee})
+
+
+def test_the_warning_names_the_users_line_past_the_standard_library():
+    # User -> a standard-library wrapper (a mock's, say) -> the library: the user's line.
+    users_call = _calling(USERS, _calling(STANDARD_LIBRARY, _library_fit()))
+    assert _warning_from(users_call).startswith(USERS)
+
+
+def test_a_stack_without_a_users_line_names_the_line_that_warned():
+    # A fit in a joblib worker process: below the libraries, only the standard library's
+    # frames (here a thread's). The warning named multiprocessing/process.py.
+    fit = _library_fit()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        worker = threading.Thread(target=fit)
+        worker.start()
+        worker.join()
+    assert caught[0].filename.startswith(LIBRARY)
