@@ -243,8 +243,8 @@ def target_view(
             if not learned_before:
                 raise
             raise ValueError(
-                f"{error} The first partial_fit call fixes the classes: pass every class "
-                "there with classes=."
+                f"{error} fit, or the first partial_fit call, fixes the classes: pass every "
+                "class to the first partial_fit call with classes=, or fit again."
             ) from None
         likelihood, n_features = "categorical", 1
         tensors = {view_labels("y"): torch.as_tensor(labels)}

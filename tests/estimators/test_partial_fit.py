@@ -140,7 +140,7 @@ def test_fair_encoder_partial_fit_errors_name_the_problem():
     with pytest.raises(ValueError, match="y in some chunks and not in others"):
         encoder.partial_fit(X[300:600], sensitive_features=S[300:600])
     with pytest.raises(
-        ValueError, match=r"not seen in fit: .* pass every class there with classes="
+        ValueError, match=r"not seen in fit: .* fit, or the first partial_fit call, fixes"
     ):
         encoder.partial_fit(X[:10], np.full(10, 5), sensitive_features=S[:10])
     with pytest.raises(ValueError, match="difference_bound is met on rows held out of fit"):
