@@ -33,12 +33,12 @@ from ._budget import MIN_AUTO_BATCH_SIZE, training_budget
 from ._fit_guard import UnfittedIfFailedMixin
 from ._fit_records import (
     _copied_callbacks,
-    _forget_batch_records,
     _unnamed,
     _warm_up_epochs,
     _warn_if_collapsed,
     _warn_if_heads_learned_nothing,
 )
+from ._incremental import IncrementalFitMixin
 from ._restarts import RestartsMixin, race_epochs
 
 _SHARED_PARAMETER_CONSTRAINTS = {
@@ -61,6 +61,7 @@ _SHARED_PARAMETER_CONSTRAINTS = {
 
 class LatentTransformer(
     UnfittedIfFailedMixin,
+    IncrementalFitMixin,
     RestartsMixin,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
@@ -115,6 +116,10 @@ class LatentTransformer(
         """Whether this fit's objective has an active penalty on the code, whose stopping
         rules wait for the automatic budget's first steps (see ``MIN_STEPS_BEFORE_STOPPING``)."""
         return False
+
+    def _read_fitted(self):
+        """Record what a fit learned (fitted attributes read from ``net_``), after every
+        ``fit`` and ``partial_fit``; nothing here."""
 
     def _held_out_fraction(self):
         """Share of rows the estimator itself needs held out when ``validation_fraction`` is
@@ -262,63 +267,6 @@ class LatentTransformer(
                 seed, device, n_samples=n_samples, accelerator=self.accelerator, **build
             )
             return net.initialize()
-
-    def _partial_fit_net(self, tensors):
-        """Train one epoch on ``tensors`` (a chunk of rows), continuing earlier calls.
-
-        The first call builds the net: its modules, and its batch size (``"auto"``: from the
-        first chunk's rows). Later calls continue it with its optimiser's state. After ``fit``
-        (or :func:`sklatent.load`), the first call continues from the fitted weights and
-        history (``n_iter_`` counts on) with a fresh optimiser. Each call draws its batches and
-        noise from ``random_state`` and the number of epochs trained so far, so the same chunks
-        in the same order give the same model. The history keeps every call's averages but the
-        per-batch records of the last call only: memory stays flat over any number of chunks.
-        A call that fails leaves the model as it was before it (the first call: unfitted); one
-        interrupted (Ctrl+C) keeps what it trained.
-        """
-        before = getattr(self, "net_", None), getattr(self, "_incremental_", False)
-        state = before[0].training_state() if before[1] else None
-        try:
-            device = self._training_device()
-            data = TensorData({name: value.to(device) for name, value in tensors.items()})
-            seed = torch_seed(self.random_state)
-            with limited_fit_threads(get_config()["torch_threads"]):
-                if not getattr(self, "_incremental_", False):
-                    net = self._initialized_net(seed, device, len(data), incremental=True)
-                    if hasattr(self, "net_"):  # continue from the weights of fit or load
-                        self._load_fitted_states(net)
-                        net.history = self.net_.history  # and its count of epochs (n_iter_)
-                        _forget_batch_records(net.history)  # the last call's records only
-                    self.net_, self._incremental_ = net, True
-                net = self.net_
-                with random_stream(seed + len(net.history)):
-                    net.partial_fit(data, epochs=1)
-                _forget_batch_records(net.history[-2:-1])  # the earlier ones already are
-                outputs, _ = net.check_finite_fit(data)
-        except KeyboardInterrupt:  # the user's Ctrl+C: the chunks trained before stay
-            if hasattr(self, "net_"):
-                self.n_iter_ = len(self.net_.history)
-            raise
-        except BaseException:
-            self._restore_before_chunk(*before, state)
-            raise
-        if len(net.history) == 1:
-            _warn_if_collapsed(outputs, net, judge_posterior=False)  # one chunk: constant codes
-        self.n_iter_ = len(net.history)
-        return self
-
-    def _load_fitted_states(self, net):
-        """Load the fitted modules' weights into ``net``, built from the current parameters."""
-        fitted = self.net_.torch_modules()
-        try:
-            net.load_module_states({name: m.state_dict() for name, m in fitted.items()})
-        except RuntimeError as exc:  # torch's size mismatch
-            raise ValueError(
-                f"This {type(self).__name__}'s parameters no longer describe its fitted network "
-                "(changed with set_params after fit?), which partial_fit would continue: call "
-                "fit to train one with them, or set them back. "
-                f"({str(exc).splitlines()[-1].strip()})"
-            ) from exc
 
     def _restore_net(self, state_dicts):
         """Rebuild ``net_`` from saved weights (see :func:`sklatent.load`).

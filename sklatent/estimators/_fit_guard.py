@@ -1,5 +1,4 @@
-"""A failed fit leaves the estimator unfitted: no earlier model beside this fit's attributes;
-a failed ``partial_fit`` call leaves the model as it was before it."""
+"""A failed fit leaves the estimator unfitted: no earlier model beside this fit's attributes."""
 
 from contextlib import contextmanager
 
@@ -14,7 +13,8 @@ class UnfittedIfFailedMixin:
         rather than holding an earlier fit's model beside some of this fit's attributes.
 
         With ``starts_anew=False`` (a ``partial_fit`` continuing earlier calls) a refused chunk
-        leaves the model as it was; a failure in training discards it (:meth:`_partial_fit_net`).
+        leaves the model as it was, and so does a failure in training (``_partial_fit_net``
+        restores it).
         """
         try:
             yield
@@ -34,16 +34,3 @@ class UnfittedIfFailedMixin:
         for name in list(vars(self)):
             if (name.endswith("_") and not name.startswith("__")) or name in self._persisted_state:
                 delattr(self, name)
-
-    def _restore_before_chunk(self, net, incremental, state):
-        """After a failed ``partial_fit`` call: the model as it was before the call (``net``,
-        whether it was training incrementally, and its ``training_state()`` if so); after a
-        failed first call, none."""
-        if net is None:
-            self._discard_fit()
-            return
-        if state is not None:
-            net.restore_training_state(state)
-        else:  # the call continued a fit: only its history (shared with the fit's) moved
-            del net.history[self.n_iter_ :]
-        self.net_, self._incremental_, self.n_iter_ = net, incremental, len(net.history)

@@ -270,7 +270,7 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
         """
         with self._unfitted_if_failed():
             self._fit_net(self._transition_tensors(X, X_next, actions, first=True))
-            self._read_offsets()
+            self._read_fitted()
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -296,10 +296,9 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
         first = not hasattr(self, "net_")
         with self._unfitted_if_failed(starts_anew=first):
             self._partial_fit_net(self._transition_tensors(X, X_next, actions, first=first))
-            self._read_offsets()
         return self
 
-    def _read_offsets(self):
+    def _read_fitted(self):
         if self.mechanism == "translation_unknown":
             offsets = self.net_.module_.mechanism.offsets
             self.offsets_ = offsets.detach().cpu().numpy().astype(np.float64)

@@ -373,7 +373,6 @@ class StructuredVAE(
         with self._unfitted_if_failed(starts_anew=first):
             check_former_names(self)
             self._partial_fit_net(self._training_tensors(X, y, first=first, **metadata))
-            self._read_fitted()
         return self
 
     def _training_tensors(self, X, y, *, first):
@@ -388,7 +387,7 @@ class StructuredVAE(
         check_conditions_observed(self.views_, tensors[PRESENT].numpy(), missing)
         return tensors | conditions
 
-    def _read_fitted(self):  # after every fit and partial_fit: the structure learned
+    def _read_fitted(self):
         self._read_structure()
 
     def __sklearn_tags__(self):

@@ -163,7 +163,7 @@ def _check_params_rebuild_the_net(estimator, params):
     states = {name: module.state_dict() for name, module in estimator.net_.torch_modules().items()}
     try:
         probe._restore_net(states)
-    except RuntimeError as exc:  # torch's size mismatch
+    except (RuntimeError, KeyError) as exc:  # torch's size mismatch; a module gone
         raise ValueError(
             f"This {type(estimator).__name__}'s parameters no longer describe its fitted network "
             "(changed with set_params after fit?), so the saved model could not be loaded: set "

@@ -18,6 +18,13 @@ _SITE_PACKAGES = tuple(
 )
 
 
+# Frames that start a worker process or a thread: what lies below them is no user's line (a
+# spawned worker's stack ends in a "<string>" frame, its command line).
+_WORKER_STARTS = tuple(
+    os.path.join(_STANDARD_LIBRARY, name) for name in ("multiprocessing", "concurrent", "threading")
+)
+
+
 def _passed_over(filename, libraries):
     """Whether a frame of ``filename`` is the libraries' or the standard library's."""
     standard = filename.startswith(_STANDARD_LIBRARY) and not filename.startswith(_SITE_PACKAGES)
@@ -51,6 +58,9 @@ def warn_at_caller(message, category=UserWarning):
     libraries = _library_directories()
     frame, level = sys._getframe(1), 1
     while frame is not None and _passed_over(frame.f_code.co_filename, libraries):
+        if frame.f_code.co_filename.startswith(_WORKER_STARTS):
+            frame = None
+            break
         frame, level = frame.f_back, level + 1
     if frame is None:
         # No line of the user's on this stack (a fit in a joblib worker process starts from

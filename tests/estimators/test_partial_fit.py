@@ -95,6 +95,34 @@ def test_a_chunk_that_fails_in_training_leaves_the_model_as_it_was(start):
     np.testing.assert_array_equal(streamed.transform(X), codes)
 
 
+def test_a_failed_call_keeps_the_fits_batch_records_and_a_random_states_draws():
+    import warnings
+
+    # The fit's per-batch records were dropped before the call trained; a RandomState's seed
+    # draw was spent by the failed call, so the next chunk trained as after another call.
+    def started():
+        rng = np.random.RandomState(0)
+        return BetaVAE(**{**SMALL, "random_state": rng}, max_epochs=3).fit(X)
+
+    model = started()
+    batches = [len(row["batches"]) for row in model.history_]
+
+    def warn_when_read():  # a warning turned into an error, after training
+        warnings.warn("read after training", UserWarning, stacklevel=2)
+
+    model._read_fitted = warn_when_read
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        with pytest.raises(UserWarning, match="read after training"):
+            model.partial_fit(X[:300])
+    assert [len(row["batches"]) for row in model.history_] == batches
+    untouched = started()
+    np.testing.assert_array_equal(model.transform(X), untouched.transform(X))
+    model.partial_fit(X[:300])
+    untouched.partial_fit(X[:300])
+    np.testing.assert_array_equal(model.transform(X), untouched.transform(X))
+
+
 def test_a_changed_architecture_is_refused_by_partial_fit_and_the_model_kept():
     model = BetaVAE(**SMALL, max_epochs=2).fit(X)
     before = model.transform(X)
@@ -103,6 +131,11 @@ def test_a_changed_architecture_is_refused_by_partial_fit_and_the_model_kept():
         model.partial_fit(X)
     np.testing.assert_array_equal(model.transform(X), before)
     assert model.n_iter_ == len(model.history_) == 2
+    # A module the new parameters do not have (an adversary's critic) is named alike.
+    fair = FairEncoder(**SMALL, dependence_measure="adversarial", max_epochs=2)
+    fair.fit(X, Y, sensitive_features=S).set_params(dependence_measure="mmd")
+    with pytest.raises(ValueError, match="no longer describe its fitted network"):
+        fair.partial_fit(X, Y, sensitive_features=S)
 
 
 def test_fair_encoder_streamed_hides_the_planted_proxy():

@@ -124,6 +124,11 @@ def test_a_model_whose_network_parameters_changed_after_fit_is_not_saved(tmp_pat
     assert not (tmp_path / "model" / "model.json").exists()
     sklatent.save(vae.set_params(n_components=2), tmp_path / "model")  # set back: saved
     np.testing.assert_array_equal(sklatent.load(tmp_path / "model").transform(X), vae.transform(X))
+    # A module the new parameters do not have (an adversary's critic) is named alike.
+    fair = sklatent.FairEncoder(**FAST, dependence_measure="adversarial")
+    fair.fit(X, X[:, 0] > 0, sensitive_features=X[:, 1] > 0).set_params(dependence_measure="mmd")
+    with pytest.raises(ValueError, match="no longer describe its fitted network"):
+        sklatent.save(fair, tmp_path / "fair")
 
 
 def test_a_save_that_fails_leaves_the_model_saved_before(saved, monkeypatch):

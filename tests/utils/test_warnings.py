@@ -51,3 +51,12 @@ def test_a_stack_without_a_users_line_names_the_line_that_warned():
         worker.start()
         worker.join()
     assert caught[0].filename.startswith(LIBRARY)
+
+
+def test_a_spawned_workers_command_line_is_no_users_line():
+    # A spawned worker process runs "python -c ..." into multiprocessing: its "<string>" frame
+    # at the bottom was taken for the user's line.
+    worker = _calling(os.path.join(STANDARD_LIBRARY, "multiprocessing"), _library_fit())
+    namespace = {"worker": worker}
+    exec(compile("def command_line():\n    worker()\n", "<string>", "exec"), namespace)
+    assert _warning_from(namespace["command_line"]).startswith(LIBRARY)

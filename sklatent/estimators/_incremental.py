@@ -1,0 +1,103 @@
+"""``partial_fit``'s training: one epoch per chunk, continuing earlier calls, and a failed call
+undone."""
+
+import warnings
+
+from .._config import get_config
+from ..training import TensorData
+from ..utils._torch import limited_fit_threads, random_stream, torch_seed
+from ._fit_records import _forget_batch_records, _warn_if_collapsed
+
+
+class IncrementalFitMixin:
+    """``_partial_fit_net``: the shared training step of every estimator's ``partial_fit``."""
+
+    def _partial_fit_net(self, tensors):
+        """Train one epoch on ``tensors`` (a chunk of rows), continuing earlier calls.
+
+        The first call builds the net: its modules, and its batch size (``"auto"``: from the
+        first chunk's rows). Later calls continue it with its optimiser's state. After ``fit``
+        (or :func:`sklatent.load`), the first call continues from the fitted weights and
+        history (``n_iter_`` counts on) with a fresh optimiser. Each call draws its batches and
+        noise from ``random_state`` and the number of epochs trained so far, so the same chunks
+        in the same order give the same model. The history keeps every call's averages but the
+        per-batch records of the last call only: memory stays flat over any number of chunks.
+        The fitted attributes are read after training (``_read_fitted``). A call that fails
+        leaves the model as it was before it (the first call: unfitted); one interrupted
+        (Ctrl+C) keeps what it trained.
+        """
+        before = self._state_before_chunk()
+        try:
+            device = self._training_device()
+            data = TensorData({name: value.to(device) for name, value in tensors.items()})
+            seed = torch_seed(self.random_state)
+            with limited_fit_threads(get_config()["torch_threads"]):
+                continues_fit = not getattr(self, "_incremental_", False) and hasattr(self, "net_")
+                if not getattr(self, "_incremental_", False):
+                    net = self._initialized_net(seed, device, len(data), incremental=True)
+                    if continues_fit:  # from the weights of fit or load
+                        self._load_fitted_states(net)
+                        net.history = self.net_.history  # and its count of epochs (n_iter_)
+                    self.net_, self._incremental_ = net, True
+                net = self.net_
+                with random_stream(seed + len(net.history)):
+                    net.partial_fit(data, epochs=1)
+                outputs, _ = net.check_finite_fit(data)
+                self._read_fitted()
+                # The last call's per-batch records only (a fit's: all of them), once it holds.
+                _forget_batch_records(net.history[:-1] if continues_fit else net.history[-2:-1])
+        except KeyboardInterrupt:  # the user's Ctrl+C: the chunks trained before stay
+            if hasattr(self, "net_"):
+                self.n_iter_ = len(self.net_.history)
+            raise
+        except BaseException:
+            self._restore_before_chunk(before)
+            raise
+        if len(net.history) == 1:
+            _warn_if_collapsed(outputs, net, judge_posterior=False)  # one chunk: constant codes
+        self.n_iter_ = len(net.history)
+        return self
+
+    def _load_fitted_states(self, net):
+        """Load the fitted modules' weights into ``net``, built from the current parameters."""
+        fitted = self.net_.torch_modules()
+        try:
+            net.load_module_states({name: m.state_dict() for name, m in fitted.items()})
+        except (RuntimeError, KeyError) as exc:  # torch's size mismatch; a module gone
+            raise ValueError(
+                f"This {type(self).__name__}'s parameters no longer describe its fitted network "
+                "(changed with set_params after fit?), which partial_fit would continue: call "
+                "fit to train one with them, or set them back. "
+                f"({str(exc).splitlines()[-1].strip()})"
+            ) from exc
+
+    def _state_before_chunk(self):
+        """What a failed call restores: the net, whether it trains incrementally, its training
+        state if so, and a ``RandomState``'s state (each call draws its seed from it)."""
+        net, incremental = getattr(self, "net_", None), getattr(self, "_incremental_", False)
+        draws = getattr(self.random_state, "get_state", None)
+        return {
+            "net": net,
+            "incremental": incremental,
+            "training": net.training_state() if incremental else None,
+            "random_state": draws() if draws else None,
+        }
+
+    def _restore_before_chunk(self, before):
+        """After a failed call: the model as it was before it (after a failed first call,
+        none)."""
+        if before["random_state"] is not None:
+            self.random_state.set_state(before["random_state"])
+        net = before["net"]
+        if net is None:
+            self._discard_fit()
+            return
+        if before["training"] is not None:
+            net.restore_training_state(before["training"])
+        else:  # the call continued a fit: only its history (shared with the fit's) moved
+            del net.history[self.n_iter_ :]
+        self.net_, self._incremental_ = net, before["incremental"]
+        self.n_iter_ = len(net.history)
+        with warnings.catch_warnings():  # they were said of this fit when it ended
+            warnings.simplefilter("ignore")
+            self._read_fitted()
