@@ -216,11 +216,14 @@ class _LeakageScorer(_MetadataRequester):
 
     def score(self, estimator, X, y=None, *, sensitive_features=None):
         _require(sensitive_features, "leakage_scorer")
-        if isinstance(estimator, Pipeline):
+        ends_in_a_model = isinstance(estimator, Pipeline) and (
+            hasattr(estimator[-1], "predict") or not hasattr(estimator[-1], "transform")
+        )
+        if ends_in_a_model:
             if len(estimator.steps) < 2:
                 raise ValueError("leakage_scorer needs a Pipeline of at least two steps.")
             codes = estimator[:-1].transform(X)
-        elif hasattr(estimator, "transform"):
+        elif hasattr(estimator, "transform"):  # a pipeline of transformers too: its output
             codes = estimator.transform(X)
         else:
             raise TypeError(
@@ -235,9 +238,9 @@ class _LeakageScorer(_MetadataRequester):
 def leakage_scorer(*, probe=None, cv=3, random_state=0):
     """Scorer returning minus the cross-validated ROC AUC of a probe of the sensitive group.
 
-    For a :class:`~sklearn.pipeline.Pipeline`, the codes are the output of every step but the
-    last (``estimator[:-1].transform(X)``: the last step is the downstream model); any other
-    estimator must be a transformer and its ``transform(X)`` are the codes. The scorer runs
+    For a :class:`~sklearn.pipeline.Pipeline` that ends in a model (a last step that predicts),
+    the codes are the output of every step but the last (``estimator[:-1].transform(X)``); a
+    pipeline of transformers, or any other transformer, gives its ``transform(X)``. The scorer runs
     :func:`sensitive_leakage` on the codes of the scored rows with inner cross-validation
     (the scorer sees only the held-out fold) and returns **minus** its ``roc_auc``: -0.5 for a
     code that hides the group, -1 for one that reveals it; greater is better. It requests

@@ -124,13 +124,16 @@ def most_accurate_invariant(results, *, z=2.0):
     1
     """
     check_non_negative(z, "z")
+    results = list(results)
     if len(results) == 0:
         raise ValueError("results is empty: pass one environment_scores result per candidate.")
     tables = [result.table for result in results]
-    if len({len(table) for table in tables}) != 1:
+    environments = [table.index.tolist() for table in tables]
+    if any(labels != environments[0] for labels in environments):
         raise ValueError(
             "most_accurate_invariant compares candidates on the same environments; the results "
-            f"have {sorted({len(table) for table in tables})} environments."
+            f"have the environments {environments[0]} and "
+            f"{next(labels for labels in environments if labels != environments[0])}."
         )
     scores = np.array([table["score"].to_numpy(dtype=np.float64) for table in tables])
     sizes = np.array([table["n_samples"].to_numpy(dtype=np.float64) for table in tables])

@@ -45,7 +45,16 @@ def latent_report(estimator, X, *, threshold=0.01):
     check_non_negative(threshold, "threshold")
     if isinstance(estimator, Pipeline):
         estimator, X = _posterior_step(estimator, X)
+    elif not hasattr(estimator, "posterior"):
+        raise TypeError(
+            "latent_report needs an estimator with a posterior(X) method (a variational one: "
+            f"BetaVAE, MutualInformationMachine, StructuredVAE...), got {type(estimator).__name__}."
+        )
     mean, variance = estimator.posterior(X)
+    if len(mean) < 2:
+        raise ValueError(
+            f"latent_report needs at least 2 rows to measure activity, got {len(mean)}."
+        )
     mean, variance = mean.astype(np.float64), variance.astype(np.float64)
     activity = mean.var(axis=0)
     # Closed-form KL to N(0, 1) per dimension, as sklatent.information.gaussian_kl_standard_per_dim.

@@ -13,9 +13,11 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold, check_cv, cross_val_predict
 from sklearn.utils import Bunch, check_array
 from threadpoolctl import threadpool_limits
+
+from ..utils._warnings import warn_at_caller
 
 __all__ = ["sensitive_leakage"]
 
@@ -164,7 +166,8 @@ default=None
             f"Z and sensitive_features must have the same number of rows, got {Z.shape[0]} "
             f"and {table.shape[0]}."
         )
-    if probe is None:
+    default_probe = probe is None
+    if default_probe:
         probe = HistGradientBoostingClassifier(random_state=random_state)
     if not hasattr(probe, "predict_proba"):
         raise TypeError(f"probe must be a classifier with predict_proba, got {probe!r}.")
@@ -182,6 +185,9 @@ default=None
             )
         if isinstance(cv, numbers.Integral):
             cv = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
+        cv = check_cv(cv, groups, classifier=True)  # an iterable of splits can be read twice
+        if default_probe:
+            _warn_if_too_few_to_split(min(len(train) for train, _ in cv.split(Z, groups)), probe)
         # params={}: scikit-learn 1.6 with metadata routing on (a routed search scoring with
         # leakage_scorer) fails on the default None.
         with threadpool_limits(PROBE_OPENMP_THREADS, user_api="openmp"):
@@ -210,9 +216,25 @@ default=None
             f"probe cannot predict: {[names[k] for k in unseen]}."
         )
     _check_several_groups([names[k] for k in np.unique(groups_test)], "sensitive_features_test")
+    if default_probe:
+        _warn_if_too_few_to_split(len(Z), probe)
     with threadpool_limits(PROBE_OPENMP_THREADS, user_api="openmp"):
         fitted = clone(probe).fit(Z, groups)
         proba_test = fitted.predict_proba(Z_test)
     result = _probe_scores(fitted.classes_, proba_test, groups_test)
     result.n_groups = len(np.unique(groups))
     return result
+
+
+def _warn_if_too_few_to_split(n_train, probe):
+    """Warn when the default probe trains on too few rows to split once: it then predicts the
+    same probabilities for every row, and its ROC AUC reads 0.5 whatever the codes hold."""
+    needed = 2 * probe.min_samples_leaf
+    if n_train < needed:
+        warn_at_caller(
+            f"The leakage probe trains on {n_train} rows, fewer than the {needed} its default "
+            f"gradient boosting needs to split once (min_samples_leaf={probe.min_samples_leaf}): "
+            "it predicts one group for every row, and its ROC AUC of about 0.5 says nothing "
+            "about the codes. Give more rows or fewer folds, or a probe for small samples "
+            "(probe=LogisticRegression())."
+        )

@@ -217,6 +217,7 @@ class TradeoffDisplay:
         cost="leakage",
         utility="accuracy",
         names=None,
+        pos_label=None,
         random_state=None,
         cost_name=None,
         utility_name=None,
@@ -257,6 +258,9 @@ class TradeoffDisplay:
         names : list of str, default=None
             One label per estimator; None names a pipeline after the class of its step before
             the classifier (``"FairEncoder"``), numbering repeats.
+        pos_label : int, float, bool or str, default=None
+            The positive class of ``"demographic_parity"`` and ``"equalized_odds"``, whose
+            rates count it against the rest; None: the labels must be 0 and 1.
         random_state : int, RandomState instance or None, default=None
             Passed to the leakage probe; an int measures every estimator on the same folds.
         cost_name, utility_name : str, default=None
@@ -284,7 +288,7 @@ class TradeoffDisplay:
         if callable(cost):
             cost_fn = cost
         elif cost in _COST_NAMES:
-            cost_fn = _builtin_cost(cost, random_state)
+            cost_fn = _builtin_cost(cost, random_state, pos_label)
         else:
             raise ValueError(f"cost={cost!r} is not one of {sorted(_COST_NAMES)} or a callable.")
         utility_fn = get_scorer(utility) if isinstance(utility, str) else utility

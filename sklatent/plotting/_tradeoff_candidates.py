@@ -52,7 +52,7 @@ def _default_names(estimators):
     return names
 
 
-def _builtin_cost(cost, random_state):
+def _builtin_cost(cost, random_state, pos_label=None):
     if cost == "leakage":
 
         def leakage(estimator, X, y, *, sensitive_features):
@@ -70,12 +70,16 @@ def _builtin_cost(cost, random_state):
 
     from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
 
+    from ..metrics._fairness_scorers import _positive_class
+
     metric = {
         "demographic_parity": demographic_parity_difference,
         "equalized_odds": equalized_odds_difference,
     }[cost]
 
     def group_difference(estimator, X, y, *, sensitive_features):
-        return metric(y, estimator.predict(X), sensitive_features=sensitive_features)
+        # fairlearn counts the predictions equal to 1: "yes"/"no" labels read as parity 0.
+        y_true, y_pred = _positive_class(y, estimator.predict(X), pos_label, f'cost="{cost}"')
+        return metric(y_true, y_pred, sensitive_features=sensitive_features)
 
     return group_difference

@@ -52,6 +52,21 @@ def test_code_holding_s_leaks_completely():
     assert result.n_groups == 2
 
 
+def test_a_probe_trained_on_too_few_rows_to_split_warns():
+    # The default gradient boosting needs 2 x 20 rows to split: on 45 rows (5 folds of 36) its
+    # AUC was 0.447 for a code that is the group itself, and nothing said why.
+    s = np.arange(45) % 2
+    Z = np.column_stack([s + 0.05 * np.random.default_rng(0).normal(size=45), np.zeros(45)])
+    with pytest.warns(UserWarning, match="trains on 36 rows, fewer than the 40"):
+        sensitive_leakage(Z, s, random_state=0)
+    with pytest.warns(UserWarning, match="trains on 30 rows"):
+        sensitive_leakage(Z[:30], s[:30], Z_test=Z[30:], sensitive_features_test=s[30:])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert sensitive_leakage(Z, s, probe=LogisticRegression(), random_state=0).roc_auc == 1.0
+        assert sensitive_leakage(np.tile(Z, (2, 1)), np.tile(s, 2), random_state=0).roc_auc == 1.0
+
+
 def test_code_independent_of_s_is_at_chance():
     s = _binary(1000)
     Z = np.random.default_rng(2).normal(size=(1000, 3))
@@ -368,6 +383,13 @@ def test_leakage_scorer_accepts_a_transformer_and_an_alias():
     scaler = StandardScaler().fit(X)
     expected = -sensitive_leakage(scaler.transform(X), s, cv=3, random_state=0).roc_auc
     assert leakage_scorer()(scaler, X, sensitive_features=s) == pytest.approx(expected)
+    # A pipeline of transformers is probed on its output (its last step was dropped).
+    from sklearn.decomposition import PCA
+
+    pipe = make_pipeline(StandardScaler(), PCA(n_components=1)).fit(X)
+    output = -sensitive_leakage(pipe.transform(X), s, cv=3, random_state=0).roc_auc
+    assert output != pytest.approx(expected)
+    assert leakage_scorer()(pipe, X, sensitive_features=s) == pytest.approx(output)
     with sklearn.config_context(enable_metadata_routing=True):
         scorer = leakage_scorer().set_score_request(sensitive_features="group")
         routing = scorer.get_metadata_routing()

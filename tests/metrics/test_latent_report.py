@@ -27,6 +27,15 @@ def test_report_matches_posterior_and_shared_kl(vae):
     assert report["active"].sum() == active_units(vae, X)
 
 
+def test_an_estimator_without_a_posterior_and_one_row_are_refused(vae):
+    from sklearn.decomposition import PCA
+
+    with pytest.raises(TypeError, match="needs an estimator with a posterior"):
+        latent_report(PCA(2).fit(X), X)
+    with pytest.raises(ValueError, match="at least 2 rows to measure activity, got 1"):
+        latent_report(vae, X[:1])  # its activity read 0: every dimension inactive
+
+
 def test_negative_threshold_is_refused(vae):
     for threshold in (-1, None, "0.1"):  # None and "0.1" raised numpy's TypeError
         with pytest.raises(ValueError, match="threshold must be a finite non-negative number"):

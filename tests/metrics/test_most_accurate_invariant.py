@@ -42,6 +42,12 @@ def test_errors_name_the_problem():
         most_accurate_invariant([result([-0.3, -0.2])])  # a log loss, not an accuracy
     with pytest.raises(ValueError, match="at least two"):
         most_accurate_invariant([result([0.8])])
+    # Scored on other environments (as many of them): accepted before.
+    elsewhere = result([0.7, 0.7])
+    elsewhere.table.index = [10, 11]
+    with pytest.raises(ValueError, match=r"the environments \[0, 1\] and \[10, 11\]"):
+        most_accurate_invariant([result([0.8, 0.7]), elsewhere])
+    assert most_accurate_invariant(iter([result([0.9, 0.8]), result([0.7, 0.7])])) == 1
 
 
 def test_two_training_environments_pick_the_model_that_transfers():

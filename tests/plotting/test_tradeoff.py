@@ -166,6 +166,20 @@ def test_from_estimators_with_demographic_parity():
     assert len(display.scatter_.get_offsets()) == 2
 
 
+def test_text_labels_need_their_positive_class_named():
+    # With "yes"/"no" labels fairlearn counted no prediction as positive: parity 0 everywhere.
+    text = np.where(y == 1, "yes", "no")
+    pipes = [make_pipeline(StandardScaler(), LogisticRegression()).fit(X, text)]
+    with pytest.raises(ValueError, match="name the positive class with pos_label="):
+        TradeoffDisplay.from_estimators(pipes, X, text, sensitive_features=s, cost="equalized_odds")
+    display = TradeoffDisplay.from_estimators(
+        pipes, X, text, sensitive_features=s, cost="demographic_parity", pos_label="yes"
+    )
+    positive = (pipes[0].predict(X) == "yes") * 1
+    expected = demographic_parity_difference(y, positive, sensitive_features=s)
+    assert display.cost[0] == pytest.approx(expected) and expected > 0
+
+
 def test_from_estimators_takes_callables_and_names():
     pipes = _pipelines()
 
