@@ -61,6 +61,10 @@ class IncrementalFitMixin:
     def _load_fitted_states(self, net):
         """Load the fitted modules' weights into ``net``, built from the current parameters."""
         fitted = self.net_.torch_modules()
+        # The divergence check compares each loss with the fit's first, not this chunk's.
+        reference = vars(self.net_).get("_first_train_loss")
+        if reference is not None:
+            net._first_train_loss = reference
         try:
             net.load_module_states({name: m.state_dict() for name, m in fitted.items()})
         except (RuntimeError, KeyError) as exc:  # torch's size mismatch; a module gone
