@@ -160,9 +160,13 @@ def _check_params_rebuild_the_net(estimator, params):
         if name != "net_"
         and ((name.endswith("_") and not name.startswith("_")) or name in probe._persisted_state)
     )
-    states = {name: module.state_dict() for name, module in estimator.net_.torch_modules().items()}
+    fitted = estimator.net_.torch_modules()
     try:
-        probe._restore_net(states)
+        probe._restore_net({name: module.state_dict() for name, module in fitted.items()})
+        # Same shapes, other layers (a changed activation): load would give other codes.
+        for name, module in probe.net_.torch_modules().items():
+            if repr(module) != repr(fitted[name]):
+                raise RuntimeError(f"the {name}'s layers differ from the fitted ones")
     except (RuntimeError, KeyError) as exc:  # torch's size mismatch; a module gone
         raise ValueError(
             f"This {type(estimator).__name__}'s parameters no longer describe its fitted network "

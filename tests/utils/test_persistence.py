@@ -122,7 +122,9 @@ def test_a_model_whose_network_parameters_changed_after_fit_is_not_saved(tmp_pat
     with pytest.raises(ValueError, match=r"no longer describe its fitted network .* before saving"):
         sklatent.save(vae, tmp_path / "model")
     assert not (tmp_path / "model" / "model.json").exists()
-    sklatent.save(vae.set_params(n_components=2), tmp_path / "model")  # set back: saved
+    with pytest.raises(ValueError, match="layers differ from the fitted ones"):
+        sklatent.save(vae.set_params(n_components=2, activation="tanh"), tmp_path / "model")
+    sklatent.save(vae.set_params(activation="relu"), tmp_path / "model")  # set back: saved
     np.testing.assert_array_equal(sklatent.load(tmp_path / "model").transform(X), vae.transform(X))
     # A module the new parameters do not have (an adversary's critic) is named alike.
     fair = sklatent.FairEncoder(**FAST, dependence_measure="adversarial")
