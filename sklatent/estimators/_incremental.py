@@ -1,8 +1,6 @@
 """``partial_fit``'s training: one epoch per chunk, continuing earlier calls, and a failed call
 undone."""
 
-import warnings
-
 from .._config import get_config
 from ..training import TensorData
 from ..utils._torch import limited_fit_threads, random_stream, torch_seed
@@ -76,32 +74,27 @@ class IncrementalFitMixin:
             ) from exc
 
     def _state_before_chunk(self):
-        """What a failed call restores: the net, whether it trains incrementally, its training
-        state if so, and a ``RandomState``'s state (each call draws its seed from it)."""
+        """What a failed call restores: the estimator's attributes (the net and what was read
+        from it), the net's training state and epochs, and a ``RandomState``'s state (each call
+        draws its seed from it)."""
         net, incremental = getattr(self, "net_", None), getattr(self, "_incremental_", False)
         draws = getattr(self.random_state, "get_state", None)
         return {
-            "net": net,
-            "incremental": incremental,
+            "attributes": dict(vars(self)),
             "training": net.training_state() if incremental else None,
+            "epochs": None if net is None else len(net.history),
             "random_state": draws() if draws else None,
         }
 
     def _restore_before_chunk(self, before):
-        """After a failed call: the model as it was before it (after a failed first call,
-        none)."""
+        """After a failed call: the estimator as it was before it (after a failed first call,
+        unfitted)."""
         if before["random_state"] is not None:
             self.random_state.set_state(before["random_state"])
-        net = before["net"]
-        if net is None:
-            self._discard_fit()
-            return
+        net = before["attributes"].get("net_")
         if before["training"] is not None:
             net.restore_training_state(before["training"])
-        else:  # the call continued a fit: only its history (shared with the fit's) moved
-            del net.history[self.n_iter_ :]
-        self.net_, self._incremental_ = net, before["incremental"]
-        self.n_iter_ = len(net.history)
-        with warnings.catch_warnings():  # they were said of this fit when it ended
-            warnings.simplefilter("ignore")
-            self._read_fitted()
+        elif net is not None:  # the call continued a fit: only its history (shared) moved
+            del net.history[before["epochs"] :]
+        vars(self).clear()
+        vars(self).update(before["attributes"])

@@ -44,9 +44,13 @@ def _require(sensitive_features, scorer):
 def _positive_class(y_true, y_pred, pos_label, scorer):
     """0/1 labels for fairlearn's rates, which count the predictions equal to 1: "yes"/"no"
     labels never are, and a difference of 0 would read as perfect parity."""
-    if pos_label is not None:
-        return (np.asarray(y_true) == pos_label) * 1, (np.asarray(y_pred) == pos_label) * 1
     labels = set(np.asarray(y_true).tolist()) | set(np.asarray(y_pred).tolist())
+    if pos_label is not None:
+        if pos_label not in labels:  # "Yes" for "yes": no row would count as positive
+            raise ValueError(
+                f"pos_label={pos_label!r} is none of the labels {sorted(labels, key=str)[:5]}."
+            )
+        return (np.asarray(y_true) == pos_label) * 1, (np.asarray(y_pred) == pos_label) * 1
     if not labels <= {0, 1}:
         raise ValueError(
             f"{scorer} measures the rates of the positive class 1, and the labels are "
@@ -216,8 +220,14 @@ class _LeakageScorer(_MetadataRequester):
 
     def score(self, estimator, X, y=None, *, sensitive_features=None):
         _require(sensitive_features, "leakage_scorer")
-        ends_in_a_model = isinstance(estimator, Pipeline) and (
-            hasattr(estimator[-1], "predict") or not hasattr(estimator[-1], "transform")
+        # A last step that predicts is the downstream model, unless it is one of this
+        # package's encoders (InvariantEncoder predicts too): their codes are probed.
+        last = estimator[-1] if isinstance(estimator, Pipeline) else None
+        encoder = type(last).__module__.startswith("sklatent.") and hasattr(last, "transform")
+        ends_in_a_model = (
+            last is not None
+            and not encoder
+            and (hasattr(last, "predict") or not hasattr(last, "transform"))
         )
         if ends_in_a_model:
             if len(estimator.steps) < 2:
@@ -238,9 +248,11 @@ class _LeakageScorer(_MetadataRequester):
 def leakage_scorer(*, probe=None, cv=3, random_state=0):
     """Scorer returning minus the cross-validated ROC AUC of a probe of the sensitive group.
 
-    For a :class:`~sklearn.pipeline.Pipeline` that ends in a model (a last step that predicts),
-    the codes are the output of every step but the last (``estimator[:-1].transform(X)``); a
-    pipeline of transformers, or any other transformer, gives its ``transform(X)``. The scorer runs
+    For a :class:`~sklearn.pipeline.Pipeline` that ends in a model (a last step that predicts
+    and is not one of this package's encoders), the codes are the output of every step but the
+    last (``estimator[:-1].transform(X)``); a pipeline that ends in a transformer or an encoder
+    of this package (:class:`~sklatent.InvariantEncoder` predicts too), or any other
+    transformer, gives its ``transform(X)``. The scorer runs
     :func:`sensitive_leakage` on the codes of the scored rows with inner cross-validation
     (the scorer sees only the held-out fold) and returns **minus** its ``roc_auc``: -0.5 for a
     code that hides the group, -1 for one that reveals it; greater is better. It requests

@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, check_cv, cross_val_predict
@@ -166,8 +166,7 @@ default=None
             f"Z and sensitive_features must have the same number of rows, got {Z.shape[0]} "
             f"and {table.shape[0]}."
         )
-    default_probe = probe is None
-    if default_probe:
+    if probe is None:
         probe = HistGradientBoostingClassifier(random_state=random_state)
     if not hasattr(probe, "predict_proba"):
         raise TypeError(f"probe must be a classifier with predict_proba, got {probe!r}.")
@@ -185,9 +184,9 @@ default=None
             )
         if isinstance(cv, numbers.Integral):
             cv = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
-        cv = check_cv(cv, groups, classifier=True)  # an iterable of splits can be read twice
-        if default_probe:
-            _warn_if_too_few_to_split(min(len(train) for train, _ in cv.split(Z, groups)), probe)
+        # As cross_val_predict reads it; an iterable of splits can then be read twice.
+        cv = check_cv(cv, groups, classifier=is_classifier(probe))
+        _warn_if_too_few_to_split(min(len(train) for train, _ in cv.split(Z, groups)), probe)
         # params={}: scikit-learn 1.6 with metadata routing on (a routed search scoring with
         # leakage_scorer) fails on the default None.
         with threadpool_limits(PROBE_OPENMP_THREADS, user_api="openmp"):
@@ -216,8 +215,7 @@ default=None
             f"probe cannot predict: {[names[k] for k in unseen]}."
         )
     _check_several_groups([names[k] for k in np.unique(groups_test)], "sensitive_features_test")
-    if default_probe:
-        _warn_if_too_few_to_split(len(Z), probe)
+    _warn_if_too_few_to_split(len(Z), probe)
     with threadpool_limits(PROBE_OPENMP_THREADS, user_api="openmp"):
         fitted = clone(probe).fit(Z, groups)
         proba_test = fitted.predict_proba(Z_test)
@@ -227,14 +225,13 @@ default=None
 
 
 def _warn_if_too_few_to_split(n_train, probe):
-    """Warn when the default probe trains on too few rows to split once: it then predicts the
-    same probabilities for every row, and its ROC AUC reads 0.5 whatever the codes hold."""
-    needed = 2 * probe.min_samples_leaf
-    if n_train < needed:
+    """Warn when a tree probe trains on too few rows to split once: it then predicts the same
+    probabilities for every row, and its ROC AUC reads 0.5 whatever the codes hold."""
+    leaf = probe.get_params().get("min_samples_leaf") if hasattr(probe, "get_params") else None
+    if isinstance(leaf, numbers.Integral) and n_train < 2 * leaf:
         warn_at_caller(
-            f"The leakage probe trains on {n_train} rows, fewer than the {needed} its default "
-            f"gradient boosting needs to split once (min_samples_leaf={probe.min_samples_leaf}): "
-            "it predicts one group for every row, and its ROC AUC of about 0.5 says nothing "
-            "about the codes. Give more rows or fewer folds, or a probe for small samples "
-            "(probe=LogisticRegression())."
+            f"The leakage probe trains on {n_train} rows, fewer than the {2 * leaf} it needs to "
+            f"split once (min_samples_leaf={leaf}): it predicts one group for every row, and its "
+            "ROC AUC of about 0.5 says nothing about the codes. Give more rows or fewer folds, "
+            "or a probe for small samples (probe=LogisticRegression())."
         )

@@ -285,6 +285,11 @@ class TradeoffDisplay:
             names = _default_names(estimators)
         elif len(names) != len(estimators):
             raise ValueError(f"Got {len(names)} names for {len(estimators)} estimators.")
+        if pos_label is not None and cost not in ("demographic_parity", "equalized_odds"):
+            raise ValueError(
+                f"pos_label is read by the demographic_parity and equalized_odds costs only, "
+                f"not by cost={cost!r}."
+            )
         if callable(cost):
             cost_fn = cost
         elif cost in _COST_NAMES:

@@ -96,6 +96,22 @@ def test_a_chunk_that_fails_in_training_leaves_the_model_as_it_was(start):
     np.testing.assert_array_equal(model.transform(X), codes)
 
 
+def test_a_failed_call_leaves_the_attributes_read_from_the_fit():
+    # They were read again from the restored net, after parameters had changed: a budget's
+    # difference_ and independence_weight_ were gone.
+    fair = FairEncoder(**SMALL, difference_bound=0.1, max_epochs=3, callbacks=[_FailWhenArmed()])
+    fair.fit(X, Y, sensitive_features=S)
+    read = {"difference_": fair.difference_, "independence_weight_": fair.independence_weight_}
+    fair.set_params(difference_bound=None)  # partial_fit refuses a bound
+    FAILING.append(True)
+    try:
+        with pytest.raises(RuntimeError, match="this chunk failed"):
+            fair.partial_fit(X[:300], Y[:300], sensitive_features=S[:300])
+    finally:
+        FAILING.clear()
+    assert {name: getattr(fair, name, None) for name in read} == read
+
+
 def test_a_failed_call_keeps_the_fits_batch_records_and_a_random_states_draws():
     import warnings
 

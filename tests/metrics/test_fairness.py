@@ -61,6 +61,8 @@ def test_a_probe_trained_on_too_few_rows_to_split_warns():
         sensitive_leakage(Z, s, random_state=0)
     with pytest.warns(UserWarning, match="trains on 30 rows"):
         sensitive_leakage(Z[:30], s[:30], Z_test=Z[30:], sensitive_features_test=s[30:])
+    with pytest.warns(UserWarning, match="trains on 36 rows"):  # the default, named
+        sensitive_leakage(Z, s, probe=HistGradientBoostingClassifier(), random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert sensitive_leakage(Z, s, probe=LogisticRegression(), random_state=0).roc_auc == 1.0
@@ -379,7 +381,7 @@ def test_text_labels_need_their_positive_class_named(make):
 
 
 def test_leakage_scorer_accepts_a_transformer_and_an_alias():
-    X, _, s = _fairness_data()
+    X, y, s = _fairness_data()
     scaler = StandardScaler().fit(X)
     expected = -sensitive_leakage(scaler.transform(X), s, cv=3, random_state=0).roc_auc
     assert leakage_scorer()(scaler, X, sensitive_features=s) == pytest.approx(expected)
@@ -390,6 +392,14 @@ def test_leakage_scorer_accepts_a_transformer_and_an_alias():
     output = -sensitive_leakage(pipe.transform(X), s, cv=3, random_state=0).roc_auc
     assert output != pytest.approx(expected)
     assert leakage_scorer()(pipe, X, sensitive_features=s) == pytest.approx(output)
+    # An encoder of this package that also predicts is probed on its codes, not dropped.
+    from sklatent import InvariantEncoder
+
+    env = np.arange(len(X)) % 2
+    pipe = make_pipeline(StandardScaler(), InvariantEncoder(2, max_epochs=2, random_state=0))
+    pipe.fit(X, y, invariantencoder__environments=env)
+    codes = -sensitive_leakage(pipe.transform(X), s, cv=3, random_state=0).roc_auc
+    assert leakage_scorer()(pipe, X, sensitive_features=s) == pytest.approx(codes)
     with sklearn.config_context(enable_metadata_routing=True):
         scorer = leakage_scorer().set_score_request(sensitive_features="group")
         routing = scorer.get_metadata_routing()
