@@ -44,13 +44,9 @@ def _require(sensitive_features, scorer):
 def _positive_class(y_true, y_pred, pos_label, scorer):
     """0/1 labels for fairlearn's rates, which count the predictions equal to 1: "yes"/"no"
     labels never are, and a difference of 0 would read as perfect parity."""
-    labels = set(np.asarray(y_true).tolist()) | set(np.asarray(y_pred).tolist())
     if pos_label is not None:
-        if pos_label not in labels:  # "Yes" for "yes": no row would count as positive
-            raise ValueError(
-                f"pos_label={pos_label!r} is none of the labels {sorted(labels, key=str)[:5]}."
-            )
         return (np.asarray(y_true) == pos_label) * 1, (np.asarray(y_pred) == pos_label) * 1
+    labels = set(np.asarray(y_true).tolist()) | set(np.asarray(y_pred).tolist())
     if not labels <= {0, 1}:
         raise ValueError(
             f"{scorer} measures the rates of the positive class 1, and the labels are "

@@ -2,6 +2,8 @@
 
 from numbers import Integral, Real
 
+import numpy as np
+
 _COST_NAMES = {
     "leakage": "leakage (probe ROC AUC of s)",
     "demographic_parity": "demographic parity difference",
@@ -78,8 +80,15 @@ def _builtin_cost(cost, random_state, pos_label=None):
     }[cost]
 
     def group_difference(estimator, X, y, *, sensitive_features):
-        # fairlearn counts the predictions equal to 1: "yes"/"no" labels read as parity 0.
-        y_true, y_pred = _positive_class(y, estimator.predict(X), pos_label, f'cost="{cost}"')
+        # fairlearn counts the predictions equal to 1: "yes"/"no" labels read as parity 0, and
+        # so would a pos_label that is no class ("Yes"). (A search's scorers check it alike.)
+        y_pred = estimator.predict(X)
+        classes = getattr(estimator, "classes_", None)
+        known = np.unique(np.r_[np.asarray(y), y_pred]) if classes is None else classes
+        known = sorted(np.asarray(known).tolist(), key=str)
+        if pos_label is not None and pos_label not in known:
+            raise ValueError(f"pos_label={pos_label!r} is none of the classes {known[:5]}.")
+        y_true, y_pred = _positive_class(y, y_pred, pos_label, f'cost="{cost}"')
         return metric(y_true, y_pred, sensitive_features=sensitive_features)
 
     return group_difference

@@ -179,7 +179,7 @@ def test_text_labels_need_their_positive_class_named():
     expected = demographic_parity_difference(y, positive, sensitive_features=s)
     assert display.cost[0] == pytest.approx(expected) and expected > 0
     # A pos_label that is no label ("Yes") counted no row as positive: parity 0 again.
-    with pytest.raises(ValueError, match=r"pos_label='Yes' is none of the labels \['no', 'yes'\]"):
+    with pytest.raises(ValueError, match=r"pos_label='Yes' is none of the classes \['no', 'yes'\]"):
         TradeoffDisplay.from_estimators(
             pipes, X, text, sensitive_features=s, cost="demographic_parity", pos_label="Yes"
         )
