@@ -295,6 +295,11 @@ def _fit(args):
         raise CommandLineError(f"the fit diverged: {exc}", EXIT_FAILED) from exc
     except (ValueError, TypeError) as exc:  # sklearn's InvalidParameterError is both
         raise CommandLineError(f"{args.estimator} could not be fitted: {exc}") from exc
+    except (RuntimeError, MemoryError) as exc:  # torch's, out of memory among them
+        raise CommandLineError(
+            f"the fit failed: {type(exc).__name__}: {str(exc).strip().splitlines()[-1]}",
+            EXIT_FAILED,
+        ) from exc
     _say(f"fitted in {time.perf_counter() - start:.1f} s")
     if hasattr(estimator, "difference_"):  # a FairEncoder fitted to a difference_bound
         _say(

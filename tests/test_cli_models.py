@@ -186,3 +186,15 @@ def test_altered_model_files_exit_3_without_a_traceback(fitted, model, tmp_path,
     assert "cannot be loaded" in _error(capsys)
     assert not marker.exists()
     assert not (tmp_path / "codes.csv").exists()
+
+
+def test_a_fit_that_fails_in_torch_is_one_line_and_status_1(fitted, tmp_path, capsys, monkeypatch):
+    # An allocation that fails (a huge hidden layer) printed torch's whole traceback.
+    def out_of_memory(self, *args, **kwargs):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: no memory")
+
+    monkeypatch.setattr(sklatent.BetaVAE, "fit", out_of_memory)
+    args = ["fit", "--estimator", "BetaVAE", "--data", str(fitted / "train.csv")]
+    assert main([*args, "--drop", "label", "--out", str(tmp_path / "m"), *FAST]) == 1
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("sklatent: error: the fit failed: RuntimeError: [enforce fail")

@@ -59,7 +59,7 @@ def _finalize_bunch(*, data, target, sensitive, target_names, descr, as_frame, r
     feature_names = list(data.columns)
     if not as_frame:
         data = _to_object_array(data)
-        target = target.to_numpy(dtype=np.int64)
+        target = target.to_numpy(dtype=np.int64, copy=True)  # pandas 3: else a read-only view
         sensitive = _to_object_array(sensitive)
         frame = None
     else:

@@ -138,7 +138,8 @@ def make_colored_images(
     binarize_at : float, default=None
         Threshold :math:`t`: labels below it give :math:`\tilde y = 0`, the others 1. None means
         the median label (4.5 for ten balanced classes 0-9: 0-4 against 5-9, as the IRM
-        paper's ``digit < 5`` with the classes' roles swapped).
+        paper's ``digit < 5`` with the classes' roles swapped); when the median is the smallest
+        label (0/1 labels, mostly 0), the labels above it give 1.
     downsample : int, default=None
         Keep every ``downsample``-th pixel along each axis (the IRM code keeps every second
         pixel: 28 x 28 becomes 14 x 14); None keeps all pixels.
@@ -224,6 +225,10 @@ def make_colored_images(
     if not isinstance(threshold, numbers.Real) or isinstance(threshold, bool):
         raise ValueError(f"binarize_at must be a number or None, got {binarize_at!r}.")
     clean = (labels >= threshold).astype(np.int64)
+    if binarize_at is None and clean.min() == 1:  # the median is the smallest label
+        clean = (labels > threshold).astype(np.int64)
+    if clean.min() == clean.max() and binarize_at is None:
+        raise ValueError(f"labels hold a single value ({labels[0]}): no threshold splits them.")
     if clean.min() == clean.max():
         raise ValueError(
             f"binarize_at={float(threshold):g} puts every label in class {clean[0]}; choose a "

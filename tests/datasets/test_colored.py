@@ -63,6 +63,10 @@ def test_colored_label_noise_rate_and_binarization():
         assert np.mean(y[env == e] != clean[env == e]) == pytest.approx(0.25, abs=0.03)
     _, y, _ = make_colored_images(images, labels, label_noise=0.0, binarize_at=3, random_state=2)
     np.testing.assert_array_equal(y, (labels >= 3).astype(int))
+    # 0/1 labels, mostly 0: the median (0) put every label in class 1 and was refused.
+    binary = (labels >= 6).astype(int)
+    _, y, _ = make_colored_images(images, binary, label_noise=0.0, random_state=2)
+    np.testing.assert_array_equal(y, binary)
 
 
 def test_colored_exact_without_noise():
@@ -168,8 +172,10 @@ def test_colored_bad_data():
     nan_images[0, 0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         make_colored_images(nan_images, labels)
-    with pytest.raises(ValueError, match="puts every label in class 1"):
+    with pytest.raises(ValueError, match=r"labels hold a single value \(3\)"):
         make_colored_images(images, np.full(20, 3))
+    with pytest.raises(ValueError, match="binarize_at=10 puts every label in class 0"):
+        make_colored_images(images, labels, binarize_at=10)
 
 
 # --------------------------------------------------------------------- make_spurious_environments

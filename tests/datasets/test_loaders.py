@@ -112,6 +112,8 @@ def test_adult_return_X_y_and_numpy():
     X, y = load_adult(as_frame=False, return_X_y=True, dropna=True)
     assert isinstance(X, np.ndarray) and X.shape == (30162, 14)
     assert isinstance(y, np.ndarray) and y.shape == (30162,)
+    # The caller owns the arrays: under pandas 3 the target was a read-only view.
+    assert X.flags.writeable and y.flags.writeable and bunch.target.flags.writeable
 
 
 def test_adult_returns_copies():
@@ -191,6 +193,7 @@ def test_german_return_X_y_and_numpy():
     assert bunch.frame is None
     X, y = load_german_credit(as_frame=False, return_X_y=True)
     assert isinstance(X, np.ndarray) and isinstance(y, np.ndarray)
+    assert y.flags.writeable and bunch.target.flags.writeable
 
 
 def test_german_returns_copies():
