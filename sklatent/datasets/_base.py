@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_scalar
 
+from ..utils._sklearn_compat import InvalidParameterError
+
 __all__ = ["_check_count", "_finalize_bunch", "_open_text", "_read_json"]
 
 _DATA_PACKAGE = "sklatent.datasets"
@@ -18,12 +20,16 @@ _DATA_PACKAGE = "sklatent.datasets"
 def _check_count(value, name, minimum=1):
     """An integer argument of a generator, checked by scikit-learn's ``check_scalar``.
 
-    A ``TypeError`` names a value that is not an integer (``check_scalar`` takes ``True`` for
-    1, so booleans are refused here first), a ``ValueError`` one below ``minimum``.
+    A value that is not an integer (``check_scalar`` takes ``True`` for 1, so booleans are
+    refused here first) raises scikit-learn's ``InvalidParameterError``, both a ``ValueError``
+    (as the generators document) and a ``TypeError``; one below ``minimum``, a ``ValueError``.
     """
     if isinstance(value, bool):
-        raise TypeError(f"{name} must be an instance of int, not bool.")
-    return int(check_scalar(value, name, numbers.Integral, min_val=minimum))
+        raise InvalidParameterError(f"{name} must be an instance of int, not bool.")
+    try:
+        return int(check_scalar(value, name, numbers.Integral, min_val=minimum))
+    except TypeError as error:
+        raise InvalidParameterError(str(error)) from None
 
 
 def _data_path(name):

@@ -13,6 +13,7 @@ import numbers
 import numpy as np
 from sklearn.utils import check_array, check_random_state
 
+from ..utils._validation import check_non_negative
 from ._base import _check_count
 
 __all__ = ["make_colored_images", "make_spurious_environments"]
@@ -352,12 +353,7 @@ def make_spurious_environments(
     n_causal = _check_count(n_causal, "n_causal", 1)
     n_spurious = _check_count(n_spurious, "n_spurious", 1)
     label_noise = _check_prob(label_noise, "label_noise")
-    if (
-        not isinstance(spurious_noise, numbers.Real)
-        or isinstance(spurious_noise, bool)
-        or not spurious_noise >= 0
-    ):
-        raise ValueError(f"spurious_noise must be a float >= 0, got {spurious_noise!r}.")
+    check_non_negative(spurious_noise, "spurious_noise")
     rng = check_random_state(random_state)
 
     environments = np.repeat(np.arange(probs.shape[0], dtype=np.int64), n_samples_per_env)

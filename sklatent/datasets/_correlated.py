@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.utils import check_random_state
 
+from ..utils._validation import check_non_negative
 from ._base import _check_count
 
 __all__ = ["make_correlated_attributes", "make_digit_pairs"]
@@ -172,8 +173,7 @@ def make_correlated_attributes(
     if task not in _TASKS:
         raise ValueError(f"task must be one of {list(_TASKS)}, got {task!r}.")
     n_features = _check_count(n_features, "n_features", 2)
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not noise >= 0:
-        raise ValueError(f"noise must be a non-negative number, got {noise!r}.")
+    check_non_negative(noise, "noise")
     rng = check_random_state(random_state)
     A = _random_orthonormal_columns(n_features, rng)
 

@@ -7,12 +7,12 @@ and an observed action ``a``. The synthetic set-up follows the authors' follow-u
 """
 
 import functools
-import numbers
 
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.utils import Bunch, check_random_state
 
+from ..utils._validation import check_non_negative
 from ._base import _check_count
 
 __all__ = ["make_mechanism_pairs", "make_shifted_digits"]
@@ -184,8 +184,7 @@ def make_mechanism_pairs(
     _check_option(mixing, "mixing", _MIXINGS)
     _check_option(latent_distribution, "latent_distribution", _DISTRIBUTIONS)
     n_actions = n_latents if n_actions is None else _check_count(n_actions, "n_actions", 1)
-    if not isinstance(noise, numbers.Real) or not noise >= 0:
-        raise ValueError(f"noise must be a non-negative float, got {noise!r}.")
+    check_non_negative(noise, "noise")
     rng = check_random_state(random_state)
 
     Z = _sample_latents(n_samples, n_latents, latent_distribution, rng)

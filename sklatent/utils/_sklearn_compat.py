@@ -6,7 +6,14 @@ one place means a future rename is mended here and nowhere else.
 
 from sklearn.base import _fit_context
 from sklearn.metrics._scorer import _Scorer
-from sklearn.utils._param_validation import HasMethods, Hidden, Interval, Options, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Hidden,
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+)
 from sklearn.utils.metadata_routing import _MetadataRequester
 from sklearn.utils.validation import (
     _check_feature_names_in,
@@ -19,6 +26,7 @@ __all__ = [
     "HasMethods",
     "Hidden",
     "Interval",
+    "InvalidParameterError",
     "Options",
     "StrOptions",
     "_MetadataRequester",

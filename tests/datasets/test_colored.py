@@ -241,7 +241,8 @@ def test_spurious_reproducible():
         ({"flip_probs": ()}, "non-empty sequence"),
         ({"label_noise": -0.1}, "label_noise must be a probability"),
         ({"n_causal": 0}, "n_causal == 0, must be >= 1"),
-        ({"spurious_noise": -1.0}, "spurious_noise must be a float"),
+        ({"spurious_noise": -1.0}, "spurious_noise must be a finite non-negative number"),
+        ({"spurious_noise": np.inf}, "spurious_noise must be a finite"),  # gave inf columns
         ({"n_samples_per_env": 0}, "n_samples_per_env == 0, must be >= 1"),
     ],
 )

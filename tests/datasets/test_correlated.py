@@ -105,6 +105,7 @@ def test_toy_is_deterministic_given_a_seed():
         ({"task": "ranking"}, "task"),
         ({"n_features": 1}, "n_features"),
         ({"noise": -0.1}, "noise"),
+        ({"noise": np.inf}, "noise must be a finite"),  # X was infinite
         ({"test_correlation": 0.0, "n_test_samples": 0}, "n_test_samples"),
     ],
 )

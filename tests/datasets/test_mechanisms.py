@@ -130,7 +130,9 @@ def test_gaussian_latents_small_and_odd_dimensions(k):
         ({"n_samples": 0}, "n_samples == 0, must be >= 1"),
         ({"n_latents": 0}, "n_latents == 0, must be >= 1"),
         ({"n_actions": 0, "mechanism": "translation_unknown"}, "n_actions == 0, must be >= 1"),
-        ({"noise": -1.0}, "noise must be a non-negative float"),
+        ({"noise": -1.0}, "noise must be a finite non-negative number"),
+        ({"noise": np.inf}, "noise must be a finite"),  # X_next was all NaN
+        ({"noise": True}, "noise must be a finite"),
     ],
 )
 def test_make_mechanism_pairs_invalid_arguments(kwargs, match):
@@ -138,9 +140,11 @@ def test_make_mechanism_pairs_invalid_arguments(kwargs, match):
         make_mechanism_pairs(**kwargs)
 
 
-def test_a_non_integer_count_is_a_type_error():
-    with pytest.raises(TypeError, match="n_samples must be an instance of int, not float"):
-        make_mechanism_pairs(n_samples=2.5)
+def test_a_non_integer_count_is_a_value_and_a_type_error():
+    # As scikit-learn's InvalidParameterError: the docstrings say ValueError.
+    for error in (TypeError, ValueError):
+        with pytest.raises(error, match="n_samples must be an instance of int, not float"):
+            make_mechanism_pairs(n_samples=2.5)
 
 
 # --------------------------------------------------------------------------- make_shifted_digits
