@@ -7,6 +7,7 @@ with :func:`sklatent.save` beside a ``preprocessing.json`` (plain data: loading 
 """
 
 import ast
+import contextlib
 import inspect
 import sys
 import time
@@ -158,6 +159,11 @@ def parse_params(pairs, estimator_class):
         name = name.strip()
         if not sep or not name:
             raise CommandLineError(f"--param {pair!r}: expected NAME=VALUE, e.g. --param beta=1")
+        if name in objects:
+            raise CommandLineError(
+                f"--param {name}: {name} takes a Python object, which the command line cannot "
+                "build; fit from a script to use it."
+            )
         if name not in valid:
             raise CommandLineError(
                 f"--param {name}: {estimator_class.__name__} has no parameter {name!r}; "
@@ -290,7 +296,8 @@ def _fit(args):
     _say(f"fitting {args.estimator}...")
     start = time.perf_counter()
     try:
-        estimator = estimator_class(**params).fit(X, y, **keywords)
+        with contextlib.redirect_stdout(sys.stderr):  # skorch's epoch table (verbose): progress
+            estimator = estimator_class(**params).fit(X, y, **keywords)
     except TrainingDivergedError as exc:
         raise CommandLineError(f"the fit diverged: {exc}", EXIT_FAILED) from exc
     except (ValueError, TypeError) as exc:  # sklearn's InvalidParameterError is both

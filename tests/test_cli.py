@@ -222,7 +222,8 @@ def _error(capsys):
     [
         (["--param", "bta=1"], 2, "valid ones: activation, batch_size, beta"),
         (["--param", "beta"], 2, "expected NAME=VALUE"),
-        (["--param", "callbacks=[1]"], 2, "has no parameter 'callbacks'"),  # objects: scripts
+        (["--param", "callbacks=[1]"], 2, "callbacks takes a Python object"),  # scripts pass it
+        (["--param", "accelerator=None"], 2, "accelerator takes a Python object"),
         (["--param", "beta=-1"], 2, "'beta' parameter of FairEncoder"),
         (["--target", "salary"], 2, "--target: no column 'salary'"),
         (["--sensitive", "gender"], 2, "--sensitive: no column 'gender'"),

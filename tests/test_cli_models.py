@@ -198,3 +198,12 @@ def test_a_fit_that_fails_in_torch_is_one_line_and_status_1(fitted, tmp_path, ca
     assert main([*args, "--drop", "label", "--out", str(tmp_path / "m"), *FAST]) == 1
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert error.startswith("sklatent: error: the fit failed: RuntimeError: [enforce fail")
+
+
+def test_the_epoch_table_of_verbose_goes_to_stderr(fitted, tmp_path, capsys):
+    # The docs say progress goes to stderr; skorch printed its table to stdout.
+    args = ["fit", "--estimator", "BetaVAE", "--data", str(fitted / "train.csv")]
+    args += ["--drop", "label", "--out", str(tmp_path / "m"), *FAST, "--param", "verbose=1"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "train_loss" in captured.err and "train_loss" not in captured.out
