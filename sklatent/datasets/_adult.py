@@ -5,7 +5,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from ._base import _finalize_bunch, _open_text
+from ._base import _check_flag, _finalize_bunch, _open_text
 
 __all__ = ["load_adult"]
 
@@ -163,6 +163,7 @@ def load_adult(*, split="train", as_frame=True, return_X_y=False, dropna=False):
     """
     if split not in _FILES:
         raise ValueError(f"split must be one of {sorted(_FILES)}, got {split!r}.")
+    _check_flag(dropna, "dropna")
     df = _read_adult()[split].copy(deep=True)
     features = _COLUMNS[:-1]
     if dropna:

@@ -57,11 +57,19 @@ def _to_object_array(frame):
     return arr
 
 
+def _check_flag(value, name):
+    """Refuse a flag that is not a boolean ("no" would count as true), as scikit-learn does."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}.")
+
+
 def _finalize_bunch(*, data, target, sensitive, target_names, descr, as_frame, return_X_y, **extra):
     """Assemble the scikit-learn style return value of a loader.
 
     ``data``, ``target`` and ``sensitive`` are fresh (caller-owned) pandas objects.
     """
+    _check_flag(as_frame, "as_frame")
+    _check_flag(return_X_y, "return_X_y")
     feature_names = list(data.columns)
     if not as_frame:
         data = _to_object_array(data)

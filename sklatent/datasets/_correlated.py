@@ -322,7 +322,7 @@ def make_digit_pairs(
         raise ValueError(f"source must be one of {list(_SOURCES)}, got {source!r}.")
     if split not in _SPLITS:
         raise ValueError(f"split must be one of {list(_SPLITS)}, got {split!r}.")
-    pair = tuple(digits) if isinstance(digits, tuple | list) else ()
+    pair = tuple(np.asarray(digits).tolist()) if np.ndim(digits) == 1 else ()
     if (
         len(pair) != 2
         or not all(isinstance(d, numbers.Integral) and 0 <= d <= 9 for d in pair)

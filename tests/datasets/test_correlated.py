@@ -134,6 +134,9 @@ def test_digit_pairs_shapes_and_labels():
     assert y.shape == (300, 2) and y.dtype == np.int64
     assert set(np.unique(y).tolist()) == {1, 7}
     assert X.min() >= 0.0 and X.max() <= 1.0
+    # An array of two digits reads as the tuple (it was refused as not two integers).
+    same = make_digit_pairs(0.5, n_samples=300, digits=np.array([1, 7]), random_state=0)
+    np.testing.assert_array_equal(same[0], X)
 
 
 @pytest.mark.parametrize("c", [-1.0, -0.9, 0.0, 0.6, 0.9, 1.0])
@@ -191,6 +194,8 @@ def test_digit_pairs_deterministic_given_a_seed():
         ((0.0,), {"digits": (3, 3)}, "digits"),
         ((0.0,), {"digits": (3, 8, 1)}, "digits"),
         ((0.0,), {"digits": (3, 10)}, "digits"),
+        ((0.0,), {"digits": "38"}, "digits"),
+        ((0.0,), {"digits": (3.0, 8.0)}, "digits"),
     ],
 )
 def test_digit_pairs_parameter_validation(args, kwargs, match):

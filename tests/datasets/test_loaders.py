@@ -116,6 +116,15 @@ def test_adult_return_X_y_and_numpy():
     assert X.flags.writeable and y.flags.writeable and bunch.target.flags.writeable
 
 
+def test_flags_that_are_not_booleans_are_refused():
+    # "no" counted as true.
+    for flag in ("as_frame", "return_X_y", "dropna"):
+        with pytest.raises(ValueError, match=f"{flag} must be True or False, got 'no'"):
+            load_adult(**{flag: "no"})
+    with pytest.raises(ValueError, match="as_frame must be True or False"):
+        load_german_credit(as_frame=None)
+
+
 def test_adult_returns_copies():
     first = load_adult()
     first.data.loc[0, "age"] = -1
