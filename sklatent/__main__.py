@@ -59,7 +59,8 @@ def main(argv=None):
     int
         The exit status.
     """
-    parser = argparse.ArgumentParser(prog="sklatent", description=__doc__)
+    # The module docstring, without its reST literal markup.
+    parser = argparse.ArgumentParser(prog="sklatent", description=__doc__.replace("``", ""))
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser(
         "demo",

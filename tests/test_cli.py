@@ -336,6 +336,8 @@ def test_usage_errors_and_demo_still_parse(capsys):
     assert "invalid choice: 'PCA'" in capsys.readouterr().err
     assert main(["demo", "--help"]) == 0
     assert "--n-train" in capsys.readouterr().out
+    assert main(["--help"]) == 0
+    assert "sklatent demo, sklatent fit" in capsys.readouterr().out  # no ``markup``
     # The demo's arguments are checked before its minutes of fits, not after them.
     for bad, fragment in [
         (["--max-epochs", "0"], "--max-epochs: must be at least 1, got 0"),
