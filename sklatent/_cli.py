@@ -303,9 +303,10 @@ def _fit(args):
     except (ValueError, TypeError) as exc:  # sklearn's InvalidParameterError is both
         raise CommandLineError(f"{args.estimator} could not be fitted: {exc}") from exc
     except (RuntimeError, MemoryError) as exc:  # torch's, out of memory among them
+        # torch states the cause first (CUDA errors add hints after it); MemoryError says none.
+        lines = str(exc).strip().splitlines() or ["(no message)"]
         raise CommandLineError(
-            f"the fit failed: {type(exc).__name__}: {str(exc).strip().splitlines()[-1]}",
-            EXIT_FAILED,
+            f"the fit failed: {type(exc).__name__}: {lines[0]}", EXIT_FAILED
         ) from exc
     _say(f"fitted in {time.perf_counter() - start:.1f} s")
     if hasattr(estimator, "difference_"):  # a FairEncoder fitted to a difference_bound

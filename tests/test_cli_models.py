@@ -198,6 +198,19 @@ def test_a_fit_that_fails_in_torch_is_one_line_and_status_1(fitted, tmp_path, ca
     assert main([*args, "--drop", "label", "--out", str(tmp_path / "m"), *FAST]) == 1
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert error.startswith("sklatent: error: the fit failed: RuntimeError: [enforce fail")
+    # Python's own MemoryError has no message (an IndexError followed); torch's CUDA errors
+    # state the cause on their first line, hints after it.
+    for raised, said in [
+        (MemoryError(), "MemoryError: (no message)"),
+        (RuntimeError("CUDA error: out of memory\nCompile with TORCH_USE_CUDA_DSA"), "of memory"),
+    ]:
+
+        def failing(self, *args, raised=raised, **kwargs):
+            raise raised
+
+        monkeypatch.setattr(sklatent.BetaVAE, "fit", failing)
+        assert main([*args, "--drop", "label", "--out", str(tmp_path / "m"), *FAST]) == 1
+        assert capsys.readouterr().err.strip().splitlines()[-1].endswith(said)
 
 
 def test_the_epoch_table_of_verbose_goes_to_stderr(fitted, tmp_path, capsys):

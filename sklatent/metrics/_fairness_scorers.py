@@ -217,9 +217,15 @@ class _LeakageScorer(_MetadataRequester):
     def score(self, estimator, X, y=None, *, sensitive_features=None):
         _require(sensitive_features, "leakage_scorer")
         # A last step that predicts is the downstream model, unless it is one of this
-        # package's encoders (InvariantEncoder predicts too): their codes are probed.
+        # package's encoders (InvariantEncoder predicts too; a user's subclass, or one at the
+        # end of a nested pipeline): their codes are probed.
         last = estimator[-1] if isinstance(estimator, Pipeline) else None
-        encoder = type(last).__module__.startswith("sklatent.") and hasattr(last, "transform")
+        innermost = last
+        while isinstance(innermost, Pipeline):
+            innermost = innermost[-1]
+        encoder = hasattr(innermost, "transform") and any(
+            cls.__module__.startswith("sklatent.") for cls in type(innermost).__mro__
+        )
         ends_in_a_model = (
             last is not None
             and not encoder

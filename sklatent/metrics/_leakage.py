@@ -227,8 +227,15 @@ default=None
 def _warn_if_too_few_to_split(n_train, probe):
     """Warn when a tree probe trains on too few rows to split once: it then predicts the same
     probabilities for every row, and its ROC AUC reads 0.5 whatever the codes hold."""
-    leaf = probe.get_params().get("min_samples_leaf") if hasattr(probe, "get_params") else None
-    if isinstance(leaf, numbers.Integral) and n_train < 2 * leaf:
+    # Also inside a pipeline, a search or a calibrator (``step__min_samples_leaf``).
+    params = probe.get_params(deep=True) if hasattr(probe, "get_params") else {}
+    leaves = [
+        value
+        for key, value in params.items()
+        if key.split("__")[-1] == "min_samples_leaf" and isinstance(value, numbers.Integral)
+    ]
+    leaf = max(leaves, default=None)
+    if leaf is not None and n_train < 2 * leaf:
         warn_at_caller(
             f"The leakage probe trains on {n_train} rows, fewer than the {2 * leaf} it needs to "
             f"split once (min_samples_leaf={leaf}): it predicts one group for every row, and its "

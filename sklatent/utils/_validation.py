@@ -1,6 +1,7 @@
 """One validator for the auxiliary arrays that ``fit`` takes besides ``X`` and ``y``, and one for
 the non-negative numbers that functions take."""
 
+import math
 import numbers
 import re
 
@@ -181,11 +182,11 @@ def row_weights(sample_weight, n_samples):
 
 def check_non_negative(value, name):
     """Raise a ValueError naming ``name`` unless ``value`` is a finite real number >= 0."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not (np.isfinite(value) and value >= 0)
-    ):
+    try:  # float(): a Fraction or a huge int, which np.isfinite refuses
+        finite = isinstance(value, numbers.Real) and math.isfinite(float(value))
+    except OverflowError:
+        finite = False
+    if isinstance(value, bool) or not finite or not value >= 0:
         raise ValueError(f"{name} must be a finite non-negative number, got {value!r}.")
 
 

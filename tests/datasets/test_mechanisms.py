@@ -133,6 +133,7 @@ def test_gaussian_latents_small_and_odd_dimensions(k):
         ({"noise": -1.0}, "noise must be a finite non-negative number"),
         ({"noise": np.inf}, "noise must be a finite"),  # X_next was all NaN
         ({"noise": True}, "noise must be a finite"),
+        ({"noise": 10**400}, "noise must be a finite"),  # numpy's TypeError before
     ],
 )
 def test_make_mechanism_pairs_invalid_arguments(kwargs, match):

@@ -63,6 +63,9 @@ def test_a_probe_trained_on_too_few_rows_to_split_warns():
         sensitive_leakage(Z[:30], s[:30], Z_test=Z[30:], sensitive_features_test=s[30:])
     with pytest.warns(UserWarning, match="trains on 36 rows"):  # the default, named
         sensitive_leakage(Z, s, probe=HistGradientBoostingClassifier(), random_state=0)
+    with pytest.warns(UserWarning, match="trains on 36 rows"):  # inside a pipeline
+        probe = make_pipeline(StandardScaler(), HistGradientBoostingClassifier())
+        sensitive_leakage(Z, s, probe=probe, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert sensitive_leakage(Z, s, probe=LogisticRegression(), random_state=0).roc_auc == 1.0
@@ -400,6 +403,13 @@ def test_leakage_scorer_accepts_a_transformer_and_an_alias():
     pipe.fit(X, y, invariantencoder__environments=env)
     codes = -sensitive_leakage(pipe.transform(X), s, cv=3, random_state=0).roc_auc
     assert leakage_scorer()(pipe, X, sensitive_features=s) == pytest.approx(codes)
+    # So is one at the end of a nested pipeline, and a user's subclass.
+    nested = make_pipeline(pipe[0], make_pipeline(pipe[-1]))  # the fitted steps
+    assert leakage_scorer()(nested, X, sensitive_features=s) == pytest.approx(codes)
+    subclass = type("MyEncoder", (InvariantEncoder,), {"__module__": "analysis"})
+    mine = make_pipeline(StandardScaler(), subclass(2, max_epochs=2, random_state=0))
+    mine.fit(X, y, myencoder__environments=env)
+    assert leakage_scorer()(mine, X, sensitive_features=s) == pytest.approx(codes)
     with sklearn.config_context(enable_metadata_routing=True):
         scorer = leakage_scorer().set_score_request(sensitive_features="group")
         routing = scorer.get_metadata_routing()
