@@ -96,5 +96,8 @@ class IncrementalFitMixin:
             net.restore_training_state(before["training"])
         elif net is not None:  # the call continued a fit: only its history (shared) moved
             del net.history[before["epochs"] :]
-        vars(self).clear()
+        # Only what the call added goes, so that no one reading the estimator meanwhile finds
+        # it empty.
+        for name in set(vars(self)) - set(before["attributes"]):
+            delattr(self, name)
         vars(self).update(before["attributes"])
