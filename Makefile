@@ -13,7 +13,7 @@ EXTRAS := tests,docs,plotting
 export PIP_RETRIES ?= 10
 export PIP_RESUME_RETRIES ?= 10
 export PIP_TIMEOUT ?= 60
-retry = for attempt in 1 2 3; do $(1) && break; [ $$attempt -lt 3 ] || exit 1; \
+retry = echo '$(1)'; for attempt in 1 2 3; do $(1) && break; [ $$attempt -lt 3 ] || exit 1; \
 	echo "install attempt $$attempt failed (network?); trying again in 30 s"; sleep 30; done
 
 .PHONY: install demo test test-slow test-oldest lint docs clean
@@ -21,11 +21,11 @@ retry = for attempt in 1 2 3; do $(1) && break; [ $$attempt -lt 3 ] || exit 1; \
 $(VENV)/.installed: pyproject.toml
 	@echo "[1/3] creating the virtual environment $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(call retry,$(PY) -m pip install --quiet --upgrade pip)
+	@$(call retry,$(PY) -m pip install --quiet --upgrade pip)
 	@echo "[2/3] installing torch 2.13.0 (the CPU build, where this machine has it on disk)"
 	$(PY) -m pip install --quiet "torch==2.13.0" || echo "torch 2.13.0 CPU build not available here; pip will choose a torch build"
 	@echo "[3/3] installing sklatent and its dependencies (one to two minutes)"
-	$(call retry,$(PY) -m pip install --progress-bar off -e ".[$(EXTRAS)]")
+	@$(call retry,$(PY) -m pip install --progress-bar off -e ".[$(EXTRAS)]")
 	touch $@
 
 install: $(VENV)/.installed
@@ -45,10 +45,10 @@ test-slow: install
 OLDEST := .venv-oldest
 test-oldest:
 	$(PYTHON) -m venv $(OLDEST)
-	$(call retry,$(OLDEST)/bin/python -m pip install --quiet --upgrade pip)
+	@$(call retry,$(OLDEST)/bin/python -m pip install --quiet --upgrade pip)
 	$(OLDEST)/bin/python -m pip install --quiet "torch==2.13.0" || echo "torch 2.13.0 CPU build not available here; pip will choose a torch build"
-	$(call retry,$(OLDEST)/bin/python -m pip install --quiet -c .ci/oldest.txt numpy scipy pandas scikit-learn skorch fairlearn safetensors matplotlib pytest pytest-xdist pyarrow accelerate)
-	$(call retry,$(OLDEST)/bin/python -m pip install --quiet --no-deps -e .)
+	@$(call retry,$(OLDEST)/bin/python -m pip install --quiet -c .ci/oldest.txt numpy scipy pandas scikit-learn skorch fairlearn safetensors matplotlib pytest pytest-xdist pyarrow accelerate)
+	@$(call retry,$(OLDEST)/bin/python -m pip install --quiet --no-deps -e .)
 	$(OLDEST)/bin/python -c "import torch, sklearn, skorch, numpy, pandas; print('oldest: torch', torch.__version__, '| sklearn', sklearn.__version__, '| skorch', skorch.__version__, '| numpy', numpy.__version__, '| pandas', pandas.__version__)"
 	$(OLDEST)/bin/python -m pytest -n 2 -q -m "not slow" -p no:cacheprovider
 
