@@ -278,9 +278,7 @@ class LatentTransformer(
         device = self._training_device()
         with seeded(0, device):
             net = initialized_to_encode(self._build_net(0, device))
-        modules = net.torch_modules()
-        for name, state in state_dicts.items():
-            modules[name].load_state_dict(state)
+        net.load_module_states(state_dicts)
         self.net_ = net
         return self
 

@@ -2,6 +2,20 @@
 
 from contextlib import contextmanager
 
+#: What loading fitted weights into a net built from changed parameters raises: torch's size
+#: mismatch, or a module the parameters no longer have (an adversary's critic).
+NETWORK_MISMATCH = (RuntimeError, KeyError)
+
+
+def changed_network_error(estimator, error, consequence):
+    """The ValueError for fitted weights that the current parameters no longer describe (changed
+    with ``set_params`` after fit); ``consequence`` says what cannot be done, ``error`` why."""
+    return ValueError(
+        f"This {type(estimator).__name__}'s parameters no longer describe its fitted network "
+        f"(changed with set_params after fit?), {consequence}. "
+        f"({str(error).splitlines()[-1].strip()})"
+    )
+
 
 class UnfittedIfFailedMixin:
     """Discards the fitted attributes (``*_`` and the class's ``_persisted_state``) of a fit

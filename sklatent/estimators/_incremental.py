@@ -4,6 +4,7 @@ undone."""
 from .._config import get_config
 from ..training import TensorData
 from ..utils._torch import limited_fit_threads, random_stream, torch_seed
+from ._fit_guard import NETWORK_MISMATCH, changed_network_error
 from ._fit_records import _forget_batch_records, _warn_if_collapsed
 
 
@@ -30,8 +31,9 @@ class IncrementalFitMixin:
             data = TensorData({name: value.to(device) for name, value in tensors.items()})
             seed = torch_seed(self.random_state)
             with limited_fit_threads(get_config()["torch_threads"]):
-                continues_fit = not getattr(self, "_incremental_", False) and hasattr(self, "net_")
-                if not getattr(self, "_incremental_", False):
+                incremental = getattr(self, "_incremental_", False)
+                continues_fit = not incremental and hasattr(self, "net_")
+                if not incremental:
                     net = self._initialized_net(seed, device, len(data), incremental=True)
                     if continues_fit:  # from the weights of fit or load
                         self._load_fitted_states(net)
@@ -65,12 +67,12 @@ class IncrementalFitMixin:
             net._first_train_loss = reference
         try:
             net.load_module_states({name: m.state_dict() for name, m in fitted.items()})
-        except (RuntimeError, KeyError) as exc:  # torch's size mismatch; a module gone
-            raise ValueError(
-                f"This {type(self).__name__}'s parameters no longer describe its fitted network "
-                "(changed with set_params after fit?), which partial_fit would continue: call "
-                "fit to train one with them, or set them back. "
-                f"({str(exc).splitlines()[-1].strip()})"
+        except NETWORK_MISMATCH as exc:
+            raise changed_network_error(
+                self,
+                exc,
+                "which partial_fit would continue: call fit to train one with them, "
+                "or set them back",
             ) from exc
 
     def _state_before_chunk(self):
@@ -94,7 +96,7 @@ class IncrementalFitMixin:
         net = before["attributes"].get("net_")
         if before["training"] is not None:
             net.restore_training_state(before["training"])
-        elif net is not None:  # the call continued a fit: only its history (shared) moved
+        if net is not None:  # the history (shared with a fit's, when the call continued one)
             del net.history[before["epochs"] :]
         # Only what the call added goes, so that no one reading the estimator meanwhile finds
         # it empty.

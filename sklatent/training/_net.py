@@ -285,25 +285,20 @@ class LatentNet(NeuralNet):
             modules[name].load_state_dict(state)
 
     def training_state(self):
-        """Copies of what training changes: every module's weights, every optimiser's state and
-        the number of epochs in the history, which :meth:`restore_training_state` puts back."""
+        """Copies of every module's weights and every optimiser's state, which
+        :meth:`restore_training_state` puts back (the history is the caller's to trim)."""
         optimizers = {
             name: copy.deepcopy(getattr(self, f"{name}_").state_dict())
             for name in self._optimizers
             if hasattr(self, f"{name}_")
         }
-        return {
-            "modules": self.module_states(),
-            "optimizers": optimizers,
-            "epochs": len(self.history),
-        }
+        return {"modules": self.module_states(), "optimizers": optimizers}
 
     def restore_training_state(self, state):
-        """Put back a :meth:`training_state`: weights, optimisers, and the history's epochs."""
+        """Put back a :meth:`training_state`: every module's weights and optimiser's state."""
         self.load_module_states(state["modules"])
         for name, optimizer_state in state["optimizers"].items():
             getattr(self, f"{name}_").load_state_dict(optimizer_state)
-        del self.history[state["epochs"] :]
 
     # ---- inference ---------------------------------------------------------------------------
     def apply(self, tensors, fn):

@@ -153,6 +153,8 @@ def save(estimator, path):
 def _check_params_rebuild_the_net(estimator, params):
     """Refuse to save a model that :func:`load` could not rebuild from the saved parameters:
     one whose network parameters were changed with ``set_params`` after fit."""
+    from ..estimators._fit_guard import NETWORK_MISMATCH, changed_network_error
+
     probe = type(estimator)(**{**_check_params(type(estimator), params), "device": "cpu"})
     probe.__dict__.update(  # what load sets: the declared fitted attributes
         (name, value)
@@ -167,11 +169,11 @@ def _check_params_rebuild_the_net(estimator, params):
         for name, module in probe.net_.torch_modules().items():
             if repr(module) != repr(fitted[name]):
                 raise RuntimeError(f"the {name}'s layers differ from the fitted ones")
-    except (RuntimeError, KeyError) as exc:  # torch's size mismatch; a module gone
-        raise ValueError(
-            f"This {type(estimator).__name__}'s parameters no longer describe its fitted network "
-            "(changed with set_params after fit?), so the saved model could not be loaded: set "
-            f"them back, or fit again, before saving. ({str(exc).splitlines()[-1].strip()})"
+    except NETWORK_MISMATCH as exc:
+        raise changed_network_error(
+            estimator,
+            exc,
+            "so the saved model could not be loaded: set them back, or fit again, before saving",
         ) from exc
 
 
