@@ -12,7 +12,11 @@ from sklatent.information import (
     normalized_hsic,
     within_strata,
 )
-from sklatent.information._independence import _kernel
+from sklatent.information._independence import (
+    _kernel,
+    _median_above_diagonal,
+    _median_squared_distance,
+)
 
 torch.manual_seed(0)
 N = 400
@@ -34,7 +38,7 @@ def _kernel_written_out(z):
 
 @pytest.mark.parametrize("n", [1, 2, 3, 4, 7, 64])
 def test_kernel_and_its_gradient_equal_the_sum_of_five_gaussians_written_out(n):
-    # The fast form (inner products, the median from the pairs above the diagonal, one
+    # The fast form (inner products, the median selected by numpy on the CPU, one
     # exponential raised to fourth powers, its own backward) against the definition.
     z = _codes(0.7).double()[:n].requires_grad_()
     weights = torch.randn(n, n, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
@@ -43,6 +47,18 @@ def test_kernel_and_its_gradient_equal_the_sum_of_five_gaussians_written_out(n):
     (gradient,) = torch.autograd.grad((fast * weights).sum(), z)
     (expected_gradient,) = torch.autograd.grad((expected * weights).sum(), z)
     torch.testing.assert_close(gradient, expected_gradient, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 7, 64, 257])
+@pytest.mark.parametrize("select", [_median_squared_distance, _median_above_diagonal])
+def test_both_medians_select_the_lower_median_of_all_entries(select, n):
+    # numpy's selection on the CPU, kthvalue above the diagonal on other devices: both the
+    # lower median of the n² entries, the definition's bandwidth.
+    z = _codes(0.7)[:n]
+    squared = (z[:, None] - z[None]).pow(2).sum(-1)
+    expected = squared.flatten().median()
+    assert select(squared).dtype == squared.dtype
+    assert float(select(squared)) == float(expected)
 
 
 def test_kernel_keeps_its_precision_for_codes_far_from_the_origin():
