@@ -328,7 +328,8 @@ class DisentangledEncoder(DisentangledReadoutsMixin, DisentangledTrainingRows, T
         classes : dict of {str: array-like}, default=None
             Every class of some categorical attributes, by attribute name, when the first
             chunk may lack one; the other attributes' classes are those of the first chunk.
-            Ignored after the first call.
+            Fixed by the first call: a later call may repeat them, and one that declares
+            others raises.
 
         Returns
         -------

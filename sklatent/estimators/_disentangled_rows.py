@@ -6,6 +6,7 @@ attributes and the subspaces; a later ``partial_fit`` call encodes its chunk wit
 
 import numpy as np
 
+from ..utils._validation import check_classes_unchanged
 from ._disentangled_data import (
     add_attribute_tensors,
     declared_classes,
@@ -52,6 +53,8 @@ class DisentangledTrainingRows:
             attributes = parse_attributes(
                 y, self.attribute_types_, len(X), fitted_names=self.attributes_
             )
+            for name, declared in declared_classes(classes, attributes).items():
+                check_classes_unchanged(declared, self.categories_[name], name=f"classes[{name!r}]")
             fitted_state = {**self._edges, **self.categories_}
         tensors = view_tensors(self.views_, self.categories_, X, fitting=False)
         categories, edges, scales, n_strata = add_attribute_tensors(

@@ -372,7 +372,8 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         sensitive_features : array-like of shape (n_samples,) or (n_samples, n_sensitive)
             The sensitive attribute(s) of each row of the chunk (as in :meth:`fit`).
         classes : array-like of shape (n_classes,), default=None
-            Every class of ``y``; read on the first call only (None: the first chunk's).
+            Every class of ``y``, fixed by the first call (None: the first chunk's); a later
+            call may repeat them, and one that declares others raises.
 
         Returns
         -------

@@ -19,6 +19,7 @@ from .._batch import view_labels, view_values
 from ..utils._torch import as_float_tensor
 from ..utils._validation import (
     check_auxiliary,
+    check_classes_unchanged,
     check_declared_classes,
     check_not_scalar,
     encode_labels,
@@ -231,6 +232,9 @@ def target_view(
             categories["y"] = np.unique(y)
         elif not learned_before:
             categories["y"] = check_declared_classes(classes, y, name="classes")
+        elif classes is not None:
+            declared = check_declared_classes(classes, y, name="classes")
+            check_classes_unchanged(declared, categories["y"], name="classes")
         if head_trains and not learned_before and len(categories["y"]) < 2:
             only, source = categories["y"].tolist()[0], "y" if classes is None else "classes"
             raise ValueError(

@@ -83,7 +83,7 @@ class FairTrainingRows:
             )
             self._build_views(sensitive_columns, y_view if self.target_weight > 0 else None)
         else:
-            y_view, y_tensors = self._chunk_label(y, n_samples)
+            y_view, y_tensors = self._chunk_label(y, n_samples, classes)
             groups = self._group_indices(sensitive_features, n_samples)
 
         tensors = view_tensors(self.views_, self.categories_, X, fitting=False)
@@ -101,8 +101,9 @@ class FairTrainingRows:
             self._group_log_prior = group_log_prior(groups, np.asarray(strata), self._n_groups)
         return tensors
 
-    def _chunk_label(self, y, n_samples):
-        """The label of a later ``partial_fit`` chunk, encoded as the first chunk's."""
+    def _chunk_label(self, y, n_samples, classes):
+        """The label of a later ``partial_fit`` chunk, encoded as the first chunk's (whose
+        classes a repeated ``classes`` must declare)."""
         view = next((v for v in self.views_ if v["name"] == "y"), None)
         likelihood = "categorical" if "y" in self.categories_ else view and view["likelihood"]
         if (y is None) != (likelihood is None):
@@ -114,6 +115,7 @@ class FairTrainingRows:
             y,
             n_samples,
             self.categories_,
+            classes=classes,
             likelihood=likelihood,
             head_hidden_layer_sizes=LABEL_HEAD_HIDDEN_LAYER_SIZES,
         )

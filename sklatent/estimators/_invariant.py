@@ -348,7 +348,8 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         environments : array-like of shape (n_samples,), default=None
             The environment of each row of the chunk (as in :meth:`fit`).
         classes : array-like of shape (n_classes,), default=None
-            Every class of ``y``; read on the first call only (None: the first chunk's).
+            Every class of ``y``, fixed by the first call (None: the first chunk's); a later
+            call may repeat them, and one that declares others raises.
 
         Returns
         -------

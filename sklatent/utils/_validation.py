@@ -232,6 +232,27 @@ def check_declared_classes(classes, labels, *, name):
     return values
 
 
+def check_classes_unchanged(declared, fitted, *, name):
+    """Refuse a later ``partial_fit`` call whose ``classes=`` differs from the fitted classes.
+
+    scikit-learn's incremental estimators raise here (``SGDClassifier``'s "is not the same as
+    on last call"): the classes are fixed by ``fit`` or the first call, and a later call that
+    declares others would otherwise be trained as if it had not.
+
+    Raises
+    ------
+    ValueError
+        If the unique, sorted ``declared`` classes are not ``fitted``.
+    """
+    if len(declared) != len(fitted) or not all(
+        a == b for a, b in zip(declared.tolist(), fitted.tolist(), strict=True)
+    ):
+        raise ValueError(
+            f"{name}={declared.tolist()} is not the same as the classes fixed by fit or the "
+            f"first partial_fit call: {fitted.tolist()}. Fit again to change them."
+        )
+
+
 def encode_labels(labels, categories, *, name, ignore=None):
     """Positions of ``labels`` in the sorted ``categories`` seen in fit.
 

@@ -263,6 +263,20 @@ def test_invariant_encoder_partial_fit_fixes_classes_and_environments():
         model.partial_fit(X[:10], Y[:10], environments=np.full(10, 9))
     with pytest.raises(ValueError, match="no environments for this chunk"):
         model.partial_fit(X[:10], Y[:10])
+    # A later call may repeat the classes (in any order); one that declares others is refused,
+    # as scikit-learn's SGDClassifier refuses it, and the model is kept (it trained as if the
+    # classes had not been given).
+    model.partial_fit(X[:300], Y[:300], environments=env[:300], classes=[1, 0])
+    with pytest.raises(ValueError, match=r"classes=\[0, 1, 2\] is not the same as .*: \[0, 1\]"):
+        model.partial_fit(X[:300], Y[:300], environments=env[:300], classes=[0, 1, 2])
+    assert model.n_iter_ == 3
+
+
+def test_fair_encoder_partial_fit_refuses_other_classes_after_fit():
+    model = FairEncoder(**SMALL, max_epochs=2).fit(X[:300], Y[:300], sensitive_features=S[:300])
+    with pytest.raises(ValueError, match=r"classes=\[0, 1, 2\] is not the same as .*: \[0, 1\]"):
+        model.partial_fit(X[:300], Y[:300], sensitive_features=S[:300], classes=[0, 1, 2])
+    assert model.n_iter_ == 2
 
 
 def test_structured_and_multiview_encoders_stream_with_missing_views():
@@ -362,6 +376,9 @@ def test_disentangled_encoder_partial_fit_takes_the_classes_a_first_chunk_lacks(
     model.partial_fit(features, attributes)  # a later chunk with class 2 now encodes
     assert model.categories_["a"].tolist() == [0, 1, 2]
     assert model.predict_proba(features)[0].shape == (400, 3)  # one list entry per attribute
+    model.partial_fit(features, attributes, classes={"a": [2, 1, 0]})  # the same, repeated
+    with pytest.raises(ValueError, match=r"classes\['a'\]=\[0, 1, 2, 3\] is not the same as"):
+        model.partial_fit(features, attributes, classes={"a": [0, 1, 2, 3]})
     # Without classes=, the first chunk fixed two classes and the second was refused.
     bare = DisentangledEncoder(1, random_state=0).partial_fit(features[first], attributes[first])
     with pytest.raises(ValueError, match="labels not seen in fit"):
