@@ -319,9 +319,29 @@ class LatentTransformer(
         return limited_threads(get_config()["torch_threads"])
 
     def _apply(self, tensors, fn, dtype):
-        """Run ``fn(module, batch)`` over all rows and return a numpy array of ``dtype``."""
+        """Run ``fn(module, batch)`` over all rows and return a numpy array of ``dtype``.
+
+        Raises
+        ------
+        ValueError
+            If an output is not finite: finite inputs far outside the fitted range (1e30 for a
+            model fitted on standardised columns) overflow float32 inside the network, and NaN
+            codes or probabilities would pass on silently.
+        """
         with self._inference_threads():
-            return self.net_.apply(tensors, fn).cpu().numpy().astype(dtype, copy=False)
+            outputs = self.net_.apply(tensors, fn).cpu().numpy().astype(dtype, copy=False)
+        finite = np.isfinite(outputs).reshape(len(outputs), -1).all(axis=1)
+        if not finite.all():
+            values = [t for t in tensors.values() if t.is_floating_point() and t.numel()]
+            largest = max((float(t.abs().max()) for t in values), default=float("nan"))
+            raise ValueError(
+                f"The model's outputs are not finite for {int((~finite).sum())} of "
+                f"{len(finite)} rows (the first: row {int(np.argmin(finite))}): their values "
+                f"(largest magnitude {largest:.3g}) lie so far outside the data the model was "
+                "fitted on that its float32 arithmetic overflows. Scale them as the training "
+                "data were scaled."
+            )
+        return outputs
 
     def transform(self, X):
         """Encode ``X``: the posterior mean of each row's latent code.

@@ -64,6 +64,23 @@ def test_a_last_step_that_overflows_raises_instead_of_returning_non_finite_codes
 
 
 @pytest.mark.parametrize("name", list(CASES))
+def test_inputs_far_outside_the_fit_give_finite_outputs_or_an_error_that_says_so(name):
+    # Finite values of 1e30 overflowed float32 in a product of experts (MultiViewEncoder) and in
+    # a softmax (InvariantEncoder's predict_proba): NaN codes and probabilities, no error.
+    estimator, X_fit = _fit(name)
+    for method in ("transform", "predict_proba"):
+        if not hasattr(estimator, method):
+            continue
+        try:
+            outputs = getattr(estimator, method)(X_fit[:3] * 1e30)
+        except ValueError as error:
+            assert "outside the data the model was fitted on" in str(error)
+            assert "largest magnitude 2.24e+30" in str(error)
+        else:
+            assert all(np.isfinite(o).all() for o in np.atleast_1d(outputs))
+
+
+@pytest.mark.parametrize("name", list(CASES))
 def test_a_failed_refit_leaves_the_estimator_unfitted(name):
     estimator, X_fit = _fit(name)
     estimator.set_params(max_epochs=1, batch_size=1000, lr=1e20)
