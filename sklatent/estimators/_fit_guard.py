@@ -37,6 +37,16 @@ class UnfittedIfFailedMixin:
                 self._discard_fit()
             raise
 
+    @contextmanager
+    def _fitting_anew(self):
+        """A fit from scratch: an earlier fit's attributes are forgotten first, so that a refit
+        under other parameters keeps none that it does not set itself (MechanismEncoder's
+        ``offsets_`` after a refit with a known mechanism), and the estimator is left unfitted
+        if the fit raises."""
+        self._discard_fit()
+        with self._unfitted_if_failed():
+            yield
+
     def _validate_params(self):
         # scikit-learn's fit checks the parameters before its body: a refit that fails there
         # must not leave the earlier model usable beside the parameters that were refused.

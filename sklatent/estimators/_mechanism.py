@@ -268,7 +268,7 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
         self : MechanismEncoder
             The fitted estimator.
         """
-        with self._unfitted_if_failed():
+        with self._fitting_anew():
             self._fit_net(self._transition_tensors(X, X_next, actions, first=True))
             self._read_fitted()
         return self

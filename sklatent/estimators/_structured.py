@@ -360,7 +360,7 @@ class StructuredVAE(
         """Fit on ``X``, ``y`` and a preset's ``metadata`` (the keyword arguments its ``fit``
         names for scikit-learn's routing): every estimator of the family fits here, through
         the hooks that the user guide's "Adding a preset" lists."""
-        with self._unfitted_if_failed():
+        with self._fitting_anew():
             check_former_names(self)
             tensors = self._training_tensors(X, y, first=True, **metadata)
             self._fit_best_of(tensors, self._n_restarts(), self._n_finishers())

@@ -82,7 +82,7 @@ class VariationalTransformer(ELBOScoreMixin, LatentTransformer):
         self : object
             The fitted estimator.
         """
-        with self._unfitted_if_failed():
+        with self._fitting_anew():
             X = self._validate_X(X, reset=True)
             return self._fit_net({FEATURES: as_float_tensor(X, "cpu")})
 

@@ -92,6 +92,19 @@ def test_a_failed_refit_leaves_the_estimator_unfitted(name):
     assert not [name for name in vars(estimator) if name.endswith("_")]
 
 
+def test_a_refit_under_other_parameters_keeps_no_attribute_of_the_earlier_fit():
+    # A refit with a known translation kept the learned mechanism's offsets_ and action_labels_.
+    labels = np.where(X[:-1, 0] > 0, "left", "right")
+    encoder = MechanismEncoder(mechanism="translation_unknown", **SMALL)
+    encoder.fit(X[:-1], X_next=X[1:], actions=labels)
+    assert hasattr(encoder, "offsets_") and hasattr(encoder, "action_labels_")
+    shifts = _rng.normal(size=(len(X) - 1, 2))
+    encoder.set_params(mechanism="translation").fit(X[:-1], X_next=X[1:], actions=shifts)
+    fresh = MechanismEncoder(mechanism="translation", **SMALL)
+    fresh.fit(X[:-1], X_next=X[1:], actions=shifts)
+    assert sorted(vars(encoder)) == sorted(vars(fresh))
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_a_refit_refused_by_the_checks_of_its_data_leaves_the_estimator_unfitted(name):
     # The earlier fit's model must not survive beside the refused fit's feature count or names.
