@@ -23,7 +23,9 @@ from ..utils._validation import (
     check_declared_classes,
     check_not_scalar,
     encode_labels,
+    first_values,
     numeric_dtype,
+    positions_in_sorted,
 )
 from ._structured_spec import view_spec
 
@@ -72,10 +74,9 @@ class SensitiveGroups:
                 f"{len(self.edges_)}. Pass the same sensitive features as in fit."
             )
         keys = self._keys(columns)
-        index = np.clip(np.searchsorted(self.groups_, keys), 0, len(self.groups_) - 1)
-        unseen = self.groups_[index] != keys
+        index, unseen = positions_in_sorted(self.groups_, keys)
         if unseen.any():
-            raise ValueError(f"{name} holds groups not seen in fit: {np.unique(keys[unseen])[:5]}.")
+            raise ValueError(f"{name} holds groups not seen in fit: {first_values(keys[unseen])}.")
         return index.astype(np.int64)
 
     def _bin_edges(self, column):

@@ -253,6 +253,39 @@ def check_classes_unchanged(declared, fitted, *, name):
         )
 
 
+def first_values(values, count=5):
+    """The first ``count`` distinct values, sorted (by their text where their types do not
+    compare), for an error message."""
+    try:
+        return np.unique(values)[:count]
+    except TypeError:
+        return sorted(set(np.asarray(values).tolist()), key=repr)[:count]
+
+
+def positions_in_sorted(categories, keys):
+    """Each key's position in the sorted ``categories``, and whether it is missing from them.
+
+    Binary search where the keys compare with the categories; Python's equality through a
+    lookup table where they do not (text labels after numeric ones, in object arrays: numpy's
+    search raises a bare TypeError there).
+
+    Returns
+    -------
+    index : ndarray of int
+        Positions (of a nearby category for a missing key).
+    unseen : ndarray of bool
+        Whether each key is missing from ``categories``.
+    """
+    keys = np.asarray(keys)
+    try:
+        index = np.clip(np.searchsorted(categories, keys), 0, len(categories) - 1)
+    except TypeError:
+        lookup = {value: position for position, value in enumerate(categories.tolist())}
+        found = np.array([lookup.get(key, -1) for key in keys.tolist()], dtype=np.int64)
+        return np.maximum(found, 0), found < 0
+    return index, np.asarray(categories[index] != keys)
+
+
 def encode_labels(labels, categories, *, name, ignore=None):
     """Positions of ``labels`` in the sorted ``categories`` seen in fit.
 
@@ -276,13 +309,12 @@ def encode_labels(labels, categories, *, name, ignore=None):
     ValueError
         If a checked label was not seen in fit.
     """
-    index = np.clip(np.searchsorted(categories, labels), 0, len(categories) - 1)
-    unseen = categories[index] != labels
+    index, unseen = positions_in_sorted(categories, labels)
     if ignore is not None:
         unseen &= ~ignore
         index = np.where(ignore, 0, index)
     if unseen.any():
-        raise ValueError(f"{name} holds labels not seen in fit: {np.unique(labels[unseen])[:5]}.")
+        raise ValueError(f"{name} holds labels not seen in fit: {first_values(labels[unseen])}.")
     return index.astype(np.int64)
 
 

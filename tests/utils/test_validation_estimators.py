@@ -199,3 +199,30 @@ def test_the_refusal_suggests_a_preprocessing_that_then_fits():
     )
     pipeline = make_pipeline(suggested, BetaVAE(2, **TINY)).fit(frame)
     assert pipeline.transform(frame).shape == (60, 2)
+
+
+def test_labels_of_another_type_than_the_fitted_ones_are_named_as_unseen():
+    # Text after integer labels, in object arrays, raised numpy's bare TypeError ("'<' not
+    # supported between instances of 'int' and 'str'") instead of naming the labels.
+    text = pd.Series(np.where(Y == 1, "yes", "no"), dtype=object)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        invariant = InvariantEncoder(2, **TINY).fit(X, Y, environments=ENV)
+        fair = FairEncoder(2, **TINY).fit(X, Y, sensitive_features=ENV)
+        mechanism = MechanismEncoder(2, mechanism="translation_unknown", **TINY)
+        mechanism.fit(X, X_next=X, actions=ENV)
+    calls = [
+        (lambda: invariant.partial_fit(X, text, environments=ENV), "y holds labels not seen"),
+        (
+            lambda: invariant.partial_fit(X, Y, environments=text),
+            r"environments holds labels not seen in fit: \['no' 'yes'\]",
+        ),
+        (lambda: fair.partial_fit(X, Y, sensitive_features=text), "groups not seen in fit"),
+        (
+            lambda: mechanism.predict_next(X[:2], actions=np.array(["left", "up"], dtype=object)),
+            r"actions holds labels not seen in fit: \['left' 'up'\]",
+        ),
+    ]
+    for call, message in calls:
+        with pytest.raises(ValueError, match=message):
+            call()
