@@ -21,7 +21,12 @@ penalised fits", says what each measured):
   get 1,200 steps under the cap).
 - ``lr-3e-3``: FairEncoder's default learning rate 3e-3 instead of 1e-3.
 - ``patient-full-steps``: ``full-steps`` with a patience of 480 gradient steps instead of 160.
+- ``capped-step``: ``difference_bound``'s multiplier rises by at most a factor e an epoch (the
+  exponent of its update capped at 1; it is unbounded, (estimate - error - bound) / bound, so
+  a held-out difference of 0.2 against a bound of 0.02 multiplies the weight by e^9).
 """
+
+import math
 
 import torch
 
@@ -41,6 +46,7 @@ VARIANTS = (
     "full-steps",
     "lr-3e-3",
     "patient-full-steps",
+    "capped-step",
 )
 MEMORY_ROWS = 448
 _KERNEL_PENALTIES = ("mmd", "hsic")
@@ -59,7 +65,21 @@ def apply(name):
         "full-steps": _without_epoch_cap,
         "lr-3e-3": _learning_rate_3e_3,
         "patient-full-steps": _patient_without_epoch_cap,
+        "capped-step": _capped_multiplier_step,
     }[name]()
+
+
+def _capped_multiplier_step():
+    from sklatent.training import HeldOutBound
+
+    def _updated(self, weight, estimate, error):
+        if estimate - error > self.bound:
+            weight *= math.exp(min(1.0, self.step * (estimate - error - self.bound) / self.bound))
+        elif estimate + error < self.bound:
+            weight *= math.exp(self.step_down * (estimate + error - self.bound) / self.bound)
+        return min(self.max_weight, max(self.min_weight, weight))
+
+    HeldOutBound._updated = _updated
 
 
 def _learning_rate_3e_3():
