@@ -12,6 +12,7 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 import torch
+from scipy import sparse
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import column_or_1d
 
@@ -185,7 +186,14 @@ def _as_columns(values, n_samples, name):
         frame = values.to_frame()
     else:
         check_not_scalar(values, name)
+        if sparse.issparse(values):  # scikit-learn's message for the other auxiliary arguments
+            raise TypeError(
+                f"Sparse data was passed for {name}, but dense data is required. Use "
+                "'.toarray()' to convert to a dense numpy array."
+            )
         array = np.asarray(values)
+        if array.ndim > 2:
+            raise ValueError(f"{name} must be a 1-D or 2-D array, got shape {array.shape}.")
         frame = pd.DataFrame(array.reshape(len(array), -1))
     columns = []
     for _, column in frame.items():

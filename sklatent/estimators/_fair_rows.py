@@ -17,7 +17,7 @@ from ._fair_data import (
     index_level_features,
     target_view,
 )
-from ._structured_spec import parse_views
+from ._structured_spec import column_indices
 from ._structured_tensors import view_tensors
 
 # The label head is linear in the code (a multinomial logistic regression), the family of the
@@ -37,10 +37,10 @@ class FairTrainingRows:
             return []
         ids = id_list(self.sensitive_feature_ids)
         names = getattr(self, "feature_names_in_", None)
-        view = parse_views({"sensitive": ids}, self.n_features_in_, names)[0]
-        if len(view["columns"]) == self.n_features_in_:
+        columns = column_indices(ids, self.n_features_in_, names, "sensitive_feature_ids")
+        if len(columns) == self.n_features_in_:
             raise ValueError("sensitive_feature_ids names every column of X: nothing to encode.")
-        return view["columns"]
+        return columns
 
     def _training_tensors(self, X, y, sensitive_features, *, first, classes=None):
         """Validate a fit's data and return its tensors; ``first`` learns the features, groups

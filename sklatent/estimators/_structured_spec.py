@@ -63,25 +63,31 @@ def view_spec(
     }
 
 
-def _column_indices(columns, n_features, feature_names, view):
-    """Indices into X of a view's columns given as indices, names, a slice or one of these."""
+def column_indices(columns, n_features, feature_names, subject):
+    """Indices into X of columns given as indices, names, a slice or one of these; ``subject``
+    (``"View 'a'"``, ``"sensitive_feature_ids"``) names them in the errors."""
     if isinstance(columns, slice):
         indices = list(range(n_features))[columns]
     else:
         items = [columns] if isinstance(columns, (int, np.integer, str)) else list(columns)
         indices = []
         for item in items:
+            if isinstance(item, (bool, np.bool_)):  # an int to Python: True would read column 1
+                raise ValueError(
+                    f"{subject} names column {item!r}: columns are named by name or position, "
+                    "not by booleans."
+                )
             if isinstance(item, str):
                 if feature_names is None:
                     raise ValueError(
-                        f"View {view!r} names column {item!r}, but X has no column names of "
+                        f"{subject} names column {item!r}, but X has no column names of "
                         "text: pass a DataFrame (a ColumnTransformer keeps its input names with "
                         "set_output(transform='pandas') and verbose_feature_names_out=False), or "
-                        "give the view's columns as indices."
+                        "give the columns as indices."
                     )
                 if item not in feature_names:
                     raise ValueError(
-                        f"View {view!r} names column {item!r}, which X does not have (its "
+                        f"{subject} names column {item!r}, which X does not have (its "
                         f"columns: {', '.join(map(str, feature_names[:8]))}"
                         f"{', ...' if len(feature_names) > 8 else ''})."
                     )
@@ -90,10 +96,10 @@ def _column_indices(columns, n_features, feature_names, view):
                 indices.append(int(item) % n_features)
             else:
                 raise ValueError(
-                    f"View {view!r} names column {item!r}, outside X's {n_features} columns."
+                    f"{subject} names column {item!r}, outside X's {n_features} columns."
                 )
     if not indices:
-        raise ValueError(f"View {view!r} has no columns.")
+        raise ValueError(f"{subject} has no columns.")
     return indices
 
 
@@ -161,12 +167,13 @@ def parse_views(views, n_features, feature_names):
         return [view_spec("X", range(n_features))]
     if not isinstance(views, dict) or not views:
         raise ValueError("views must be a non-empty dict: view name -> columns of X.")
+    _check_distinct_names(views, "views")
     parsed, seen = [], {}
     for name, spec in views.items():
         spec, likelihood, options = _view_entry(name, spec)
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"View {name!r}: likelihood must be one of {LIKELIHOODS}.")
-        columns = _column_indices(spec, n_features, feature_names, name)
+        columns = column_indices(spec, n_features, feature_names, f"View {name!r}")
         if likelihood == "categorical" and len(columns) != 1:
             raise ValueError(f"Categorical view {name!r} must be one column of labels.")
         for column in columns:
@@ -178,10 +185,23 @@ def parse_views(views, n_features, feature_names):
     return parsed
 
 
+def _check_distinct_names(spec, argument):
+    """Names are used as text (the masks' rows and columns, the codes' column names): keys that
+    differ only in type, such as 1 and "1", would name one view or block twice."""
+    names = [str(key) for key in spec]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(
+            f"{argument} has keys that are the same name as text: {repeated} (such as 1 and "
+            "'1'); give each a distinct name."
+        )
+
+
 def parse_blocks(latent_blocks):
     """``latent_blocks`` (block name -> size) as a list of names and a list of sizes."""
     if not isinstance(latent_blocks, dict) or not latent_blocks:
         raise ValueError("latent_blocks must be a non-empty dict: block name -> size.")
+    _check_distinct_names(latent_blocks, "latent_blocks")
     for name, size in latent_blocks.items():
         if not isinstance(size, (int, np.integer)) or size < 1:
             raise ValueError(f"Latent block {name!r} needs a positive integer size, got {size!r}.")

@@ -315,6 +315,19 @@ def test_sensitive_feature_ids_naming_a_missing_column_is_an_error():
         FairEncoder(sensitive_feature_ids=True, **SMALL).fit(X, Y)
     with pytest.raises(ValueError, match=r"names \['f0'\] more than once"):
         FairEncoder(sensitive_feature_ids=["f0", "f0"], **SMALL).fit(frame, Y)
+    # The errors named a view 'sensitive', which the user never made.
+    with pytest.raises(ValueError, match=r"^sensitive_feature_ids names column 7, outside X"):
+        FairEncoder(sensitive_feature_ids=7, **SMALL).fit(X, Y)
+
+
+def test_sparse_or_three_dimensional_sensitive_features_are_refused_by_name():
+    from scipy import sparse
+
+    with pytest.raises(TypeError, match="Sparse data was passed for sensitive_features"):
+        FairEncoder(**SMALL).fit(X, Y, sensitive_features=sparse.csr_matrix(S[:, None]))
+    # Flattened into 4 groups of the pairs of each row's 2 x 2 values, before.
+    with pytest.raises(ValueError, match=r"1-D or 2-D array, got shape \(\d+, 2, 2\)"):
+        FairEncoder(**SMALL).fit(X, Y, sensitive_features=np.stack([np.c_[S, S]] * 2, axis=2))
 
 
 def test_a_text_column_named_as_sensitive_is_an_error_that_names_it():

@@ -391,6 +391,10 @@ _X, _C = list(range(6)), [6]
         ({"x": {"columns": _X, "expert": "yes"}}, {}, "must be True or False"),
         ({"x": {"likelihood": "gaussian"}}, {}, "needs its 'columns'"),
         ({"x": {"columns": _X, "conditions": ["c", "c"]}, "c": _C}, {}, "condition twice"),
+        # True read column 1; keys alike as text met a pandas error ("truth value of a Series").
+        ({"x": [True, 2], "c": _C}, {}, r"'x' names column True: .* not by booleans"),
+        ({1: _X, "1": _C}, {}, r"views has keys that are the same name as text: \['1'\]"),
+        ({"x": _X}, {"latent_blocks": {0: 1, "0": 1}}, "latent_blocks has keys that are the same"),
     ],
 )
 def test_bad_view_roles_get_clear_errors(views, kwargs, message):
