@@ -266,8 +266,9 @@ class DifferenceBoundMixin:
             )
         elif kept["valid_accuracy"] <= kept["valid_majority_rate"] + kept["valid_accuracy_error"]:
             messages.append(
-                f"difference_bound={self.difference_bound} was met only by predicting the "
-                f"majority class: {reached}. A looser bound keeps more of the label."
+                f"difference_bound={self.difference_bound} was met only by classifiers no "
+                "better than predicting the majority class (within a standard error of its "
+                f"rate on the held-out rows): {reached}. A looser bound keeps more of the label."
             )
         # Half the bound caps the margin for noise (HeldOutBound). When the rows cannot tell a
         # difference more finely than that, even an estimate of 0 is within two standard errors
