@@ -88,11 +88,11 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         ``difference_bound`` instead, where it is the multiplier's starting value. On Adult
         (4,000 training rows, 3 seeds), 3 lowers the parity gap of a logistic regression on
         the codes from 0.16 to 0.08 and the ROC AUC of a probe reading sex from 0.79 to 0.64,
-        at 0.7 points of accuracy; 10 reaches 0.036 and 0.59 at 1.7 points. The same weight does
-        less on more rows: on Adult's 30,162 training rows, 3 leaves a gap of 0.12 (probe 0.72)
-        at the raw features' accuracy, where ``difference_bound=0.05`` reaches 0.047 (probe
-        0.66, 5 seeds). On small tables whose label depends on the sensitive attribute, 3 can
-        already leave the majority class.
+        at 0.7 points of accuracy; 10 reaches 0.036 and 0.59 at 1.7 points. The same weight
+        does less on more rows: on Adult's 30,162 training rows, 3 leaves a gap of 0.12 (probe
+        0.72) at the raw features' accuracy, where ``difference_bound=0.05`` reaches 0.047
+        (probe 0.66, 5 seeds). On small tables whose label depends on the sensitive attribute,
+        3 can already leave the majority class.
     difference_bound : float, default=None
         A fairness budget instead of a weight: the largest demographic parity difference
         (``criterion="demographic_parity"``) or equalized odds difference
@@ -100,13 +100,13 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         logistic regression refitted on the codes each epoch may have on held-out rows (a
         fifth unless ``validation_fraction`` says otherwise). :math:`\lambda` then becomes a
         Lagrange multiplier, raised while the larger held-out difference exceeds the bound by a
-        noise scale :math:`\sigma` or more (by at most a factor :math:`e` an epoch), lowered
-        while it is under it by as much; of the epochs whose difference plus a margin for noise
-        (:math:`\sigma`, at most half the bound) is within the bound, the one whose label head
-        has the best held-out log-likelihood is kept; :math:`\sigma = \sqrt{p(1 - p)/n}` at
-        the majority rate :math:`p` of the :math:`n` held-out rows (our formulation, after
-        Agarwal et al. 2018; see :class:`~sklatent.training.HeldOutBound`). Needs class labels
-        ``y`` and ``target_weight > 0``. The difference reached and the weight it took are
+        noise scale :math:`\sigma` or more, lowered while it is under it by as much; of the epochs
+        whose difference plus a margin for noise (:math:`\sigma`, at most half the bound) is
+        within the bound, the one whose label head has the best held-out log-likelihood is
+        kept; :math:`\sigma = \sqrt{p(1 - p)/n}` at the majority rate :math:`p` of the
+        :math:`n` held-out rows (our formulation, after Agarwal et al. 2018; see
+        :class:`~sklatent.training.HeldOutBound`). Needs class labels ``y`` and
+        ``target_weight > 0``. The difference reached and the weight it took are
         ``difference_`` and ``independence_weight_``; a bound not met warns, as does one that
         the held-out groups are too small to check (a difference's standard error there above
         half the bound: about 0.07 for 200 rows). Other classifiers' differences are close.
@@ -206,8 +206,13 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
 
     _renamed_parameters = {"independence": "dependence_measure"}
 
-    _persisted_state = (*StructuredVAE._persisted_state, "_n_groups", "_n_strata")
-    _persisted_state += ("_group_log_prior", "_sensitive_edges")
+    _persisted_state = (
+        *StructuredVAE._persisted_state,
+        "_n_groups",
+        "_n_strata",
+        "_group_log_prior",
+        "_sensitive_edges",
+    )
 
     def __init__(
         self,

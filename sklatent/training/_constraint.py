@@ -17,16 +17,13 @@ class HeldOutBound(Callback):
 
     .. math::
 
-        \lambda \leftarrow \lambda \exp\big(\eta\, \min(1, (\hat g - \sigma - \epsilon)
-        /\epsilon)\big)\ \text{if}\ \hat g - \sigma > \epsilon, \qquad
+        \lambda \leftarrow \lambda \exp\big(\eta\, (\hat g - \sigma - \epsilon)/\epsilon\big)
+        \ \text{if}\ \hat g - \sigma > \epsilon, \qquad
         \lambda \leftarrow \lambda \exp\big(\eta_\downarrow (\hat g + \sigma - \epsilon)
         /\epsilon\big)\ \text{if}\ \hat g + \sigma < \epsilon,
 
     and kept otherwise, clipped to :math:`[\lambda_{\min}, \lambda_{\max}]`. The relative step
-    makes neither the bound's nor the weight's scale matter; clipped at 1 (as the violation
-    below the bound is, at -1), it moves the weight by at most a factor :math:`e^\eta` an epoch,
-    where a held-out difference of 0.2 against a bound of 0.02 multiplied it by :math:`e^9` and
-    one noisy epoch could send it to :math:`\lambda_{\max}`; the dead zone of one standard
+    makes neither the bound's nor the weight's scale matter; the dead zone of one standard
     error keeps the noise of an estimate on few rows from driving the weight up without end;
     the smaller step downwards keeps the first epochs, where an untrained model meets almost any
     bound (it predicts one class), from pulling the weight far down.
@@ -139,7 +136,7 @@ class HeldOutBound(Callback):
 
     def _updated(self, weight, estimate, error):
         if estimate - error > self.bound:
-            weight *= math.exp(self.step * min(1.0, (estimate - error - self.bound) / self.bound))
+            weight *= math.exp(self.step * (estimate - error - self.bound) / self.bound)
         elif estimate + error < self.bound:
             weight *= math.exp(self.step_down * (estimate + error - self.bound) / self.bound)
         return min(self.max_weight, max(self.min_weight, weight))
