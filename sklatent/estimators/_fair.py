@@ -206,13 +206,8 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
 
     _renamed_parameters = {"independence": "dependence_measure"}
 
-    _persisted_state = (
-        *StructuredVAE._persisted_state,
-        "_n_groups",
-        "_n_strata",
-        "_group_log_prior",
-        "_sensitive_edges",
-    )
+    _persisted_state = (*StructuredVAE._persisted_state, "_n_groups", "_n_strata")
+    _persisted_state += ("_group_log_prior", "_sensitive_edges")
 
     def __init__(
         self,
@@ -372,8 +367,8 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         sensitive_features : array-like of shape (n_samples,) or (n_samples, n_sensitive)
             The sensitive attribute(s) of each row of the chunk (as in :meth:`fit`).
         classes : array-like of shape (n_classes,), default=None
-            Every class of ``y``, fixed by the first call (None: the first chunk's); a later
-            call may repeat them, and one that declares others raises.
+            Every class of ``y``, fixed by the first call (None: the first chunk's; a later
+            call that declares others raises).
 
         Returns
         -------
