@@ -319,29 +319,35 @@ class LatentTransformer(
         return limited_threads(get_config()["torch_threads"])
 
     def _apply(self, tensors, fn, dtype):
-        """Run ``fn(module, batch)`` over all rows and return a numpy array of ``dtype``.
-
-        Raises
-        ------
-        ValueError
-            If an output is not finite: finite inputs far outside the fitted range (1e30 for a
-            model fitted on standardised columns) overflow float32 inside the network, and NaN
-            codes or probabilities would pass on silently.
-        """
+        """Run ``fn(module, batch)`` over all rows and return a numpy array of ``dtype``
+        (:meth:`_refuse_non_finite` checks the network's outputs first)."""
         with self._inference_threads():
-            outputs = self.net_.apply(tensors, fn).cpu().numpy().astype(dtype, copy=False)
-        finite = np.isfinite(outputs).reshape(len(outputs), -1).all(axis=1)
-        if not finite.all():
-            values = [t for t in tensors.values() if t.is_floating_point() and t.numel()]
-            largest = max((float(t.abs().max()) for t in values), default=float("nan"))
-            raise ValueError(
-                f"The model's outputs are not finite for {int((~finite).sum())} of "
-                f"{len(finite)} rows (the first: row {int(np.argmin(finite))}): their values "
-                f"(largest magnitude {largest:.3g}) lie so far outside the data the model was "
-                "fitted on that its float32 arithmetic overflows. Scale them as the training "
-                "data were scaled."
-            )
-        return outputs
+            outputs = self.net_.apply(tensors, fn)
+        self._refuse_non_finite([outputs], tensors)
+        return outputs.cpu().numpy().astype(dtype, copy=False)
+
+    @staticmethod
+    def _refuse_non_finite(outputs, inputs):
+        """Raise a ValueError if a row of the network's ``outputs`` (tensors, one row per input
+        row) is not finite: inputs far outside the fitted range (1e30 for a model fitted on
+        standardised columns) overflow float32 inside the network, and NaN codes or
+        probabilities would pass on silently. A result computed from finite outputs in
+        float64 (an ELBO) may still be infinite: that is a score, not an overflow."""
+        finite = None
+        for tensor in outputs:
+            rows = torch.isfinite(tensor.reshape(len(tensor), -1)).all(dim=1)
+            finite = rows if finite is None else finite & rows
+        if finite is None or bool(finite.all()):
+            return
+        finite = finite.cpu().numpy()
+        values = [t for t in inputs.values() if t.is_floating_point() and t.numel()]
+        largest = max((float(t.abs().max()) for t in values), default=float("nan"))
+        raise ValueError(
+            f"The model's outputs are not finite for {int((~finite).sum())} of {len(finite)} "
+            f"rows (the first: row {int(np.argmin(finite))}): their values (largest magnitude "
+            f"{largest:.3g}) lie so far outside the data the model was fitted on that its "
+            "float32 arithmetic overflows. Scale them as the training data were scaled."
+        )
 
     def transform(self, X):
         """Encode ``X``: the posterior mean of each row's latent code.

@@ -169,7 +169,11 @@ def attribute_tensors(attribute, n_bins, fitted=None, scale=None):
                 f"Attribute {name!r} has one class ({categories.tolist()[0]!r}), a single "
                 "value: there is nothing for its subspace to encode."
             )
-        filled = values.copy()  # missing entries (None, NaN, -1) get a placeholder label
+        # Missing entries (None, NaN, -1) get a placeholder label; as objects where the
+        # labels are of another kind than the fitted ones (numbers after text), whose
+        # placeholder the array could not hold.
+        same_kind = values.dtype.kind == np.asarray(categories).dtype.kind
+        filled = values.copy() if same_kind else values.astype(object)
         filled[missing] = categories[0]
         labels = encode_labels(filled, categories, name=f"Attribute {name!r}", ignore=missing)
         strata = np.where(missing, -1, labels)
@@ -227,9 +231,10 @@ def add_attribute_tensors(tensors, attributes, views, n_bins, fitted_state=None,
     return categories, edges, scales, n_strata
 
 
-def declared_classes(classes, attributes):
+def declared_classes(classes, attributes, *, check_labels=True):
     """The classes that ``partial_fit``'s ``classes`` declares, by attribute name (unique,
-    sorted), checked against the first chunk's attributes."""
+    sorted), checked against the first chunk's attributes (their labels too unless
+    ``check_labels`` is False: a later chunk's are checked against the fitted classes)."""
     if classes is None:
         return {}
     if not isinstance(classes, dict):
@@ -247,7 +252,7 @@ def declared_classes(classes, attributes):
                 "attribute has classes (declare it with attribute_types)."
             )
         attribute = attributes[list(kinds).index(str(name))]
-        observed = attribute["values"][~attribute["missing"]]
+        observed = attribute["values"][~attribute["missing"]] if check_labels else []
         label = f"classes[{name!r}]"
         values = check_declared_classes(values, observed, name=label)
         if len(values) < 2:

@@ -53,7 +53,8 @@ class DisentangledTrainingRows:
             attributes = parse_attributes(
                 y, self.attribute_types_, len(X), fitted_names=self.attributes_
             )
-            for name, declared in declared_classes(classes, attributes).items():
+            declared_now = declared_classes(classes, attributes, check_labels=False)
+            for name, declared in declared_now.items():
                 check_classes_unchanged(declared, self.categories_[name], name=f"classes[{name!r}]")
             fitted_state = {**self._edges, **self.categories_}
         tensors = view_tensors(self.views_, self.categories_, X, fitting=False)

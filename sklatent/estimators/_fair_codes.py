@@ -55,5 +55,7 @@ class FairCodesMixin(TransformerMixin):
         module = self.net_.module_
         module.eval()
         with self._inference_threads(), torch.no_grad():
-            params = module.decode(self._to_tensor(Z), {"s": condition.float().to(self._device)})
+            codes = self._to_tensor(Z)
+            params = module.decode(codes, {"s": condition.float().to(self._device)})
+        self._refuse_non_finite([params["x"]["mean"]], {"Z": codes})
         return params["x"]["mean"].cpu().numpy().astype(Z.dtype)

@@ -241,8 +241,8 @@ def target_view(
             categories["y"] = np.unique(y)
         elif not learned_before:
             categories["y"] = check_declared_classes(classes, y, name="classes")
-        elif classes is not None:
-            declared = check_declared_classes(classes, y, name="classes")
+        elif classes is not None:  # the same classes again; y's labels are checked below
+            declared = check_declared_classes(classes, [], name="classes")
             check_classes_unchanged(declared, categories["y"], name="classes")
         if head_trains and not learned_before and len(categories["y"]) < 2:
             only, source = categories["y"].tolist()[0], "y" if classes is None else "classes"

@@ -59,7 +59,10 @@ class StructuredCodesMixin(TransformerMixin):
         }
         module.eval()
         with self._inference_threads(), torch.no_grad():
-            params = module.decode(self._to_tensor(Z), inputs)
+            codes = self._to_tensor(Z)
+            params = module.decode(codes, inputs)
+        per_row = [t for t in _tensors_of(params) if t.ndim and len(t) == len(codes)]
+        self._refuse_non_finite(per_row, {"Z": codes})
         return decoder_means(self.views_, self.categories_, params, missing, Z.dtype)
 
     def inverse_transform(self, X, *, conditions=None):
@@ -115,3 +118,11 @@ class StructuredCodesMixin(TransformerMixin):
             if view["name"] in decoded and view["columns"] is not None:
                 out[:, view["columns"]] = decoded[view["name"]]
         return out
+
+
+def _tensors_of(params):
+    """The floating tensors of a decoder's nested output dict (per row, or per feature: a
+    shared variance)."""
+    if isinstance(params, dict):
+        return [t for value in params.values() for t in _tensors_of(value)]
+    return [params] if torch.is_tensor(params) and params.is_floating_point() else []

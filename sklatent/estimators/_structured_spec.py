@@ -66,6 +66,8 @@ def view_spec(
 def column_indices(columns, n_features, feature_names, subject):
     """Indices into X of columns given as indices, names, a slice or one of these; ``subject``
     (``"View 'a'"``, ``"sensitive_feature_ids"``) names them in the errors."""
+    if isinstance(columns, (bool, np.bool_)):
+        raise ValueError(f"{subject} names columns by {columns!r}: use names or positions.")
     if isinstance(columns, slice):
         indices = list(range(n_features))[columns]
     else:

@@ -259,7 +259,8 @@ def first_values(values, count=5):
     try:
         return np.unique(values)[:count]
     except TypeError:
-        return sorted(set(np.asarray(values).tolist()), key=repr)[:count]
+        distinct = {repr(value): value for value in np.asarray(values).tolist()}
+        return np.array([distinct[key] for key in sorted(distinct)][:count], dtype=object)
 
 
 def positions_in_sorted(categories, keys):
@@ -281,9 +282,18 @@ def positions_in_sorted(categories, keys):
         index = np.clip(np.searchsorted(categories, keys), 0, len(categories) - 1)
     except TypeError:
         lookup = {value: position for position, value in enumerate(categories.tolist())}
-        found = np.array([lookup.get(key, -1) for key in keys.tolist()], dtype=np.int64)
+        found = np.array([_position(lookup, key) for key in keys.tolist()], dtype=np.int64)
         return np.maximum(found, 0), found < 0
     return index, np.asarray(categories[index] != keys)
+
+
+def _position(lookup, key):
+    """``key``'s position in ``lookup`` by Python's equality; -1 if absent or unhashable (a
+    list given as a label, which no fitted label equals)."""
+    try:
+        return lookup.get(key, -1)
+    except TypeError:
+        return -1
 
 
 def encode_labels(labels, categories, *, name, ignore=None):

@@ -318,6 +318,9 @@ def test_sensitive_feature_ids_naming_a_missing_column_is_an_error():
     # The errors named a view 'sensitive', which the user never made.
     with pytest.raises(ValueError, match=r"^sensitive_feature_ids names column 7, outside X"):
         FairEncoder(sensitive_feature_ids=7, **SMALL).fit(X, Y)
+    # One column named twice in two ways counted it twice.
+    with pytest.raises(ValueError, match=r"names column\(s\) \[0\] more than once"):
+        FairEncoder(sensitive_feature_ids=["f0", -X.shape[1]], **SMALL).fit(frame, Y)
 
 
 def test_sparse_or_three_dimensional_sensitive_features_are_refused_by_name():

@@ -454,3 +454,14 @@ def test_overlapping_limits_of_different_counts_leave_later_threads_the_callers_
         assert later == [4]
     finally:
         torch.set_num_threads(before)
+
+
+def test_scores_stay_scores_and_decoding_overflow_is_refused():
+    # The ELBO is computed from finite outputs in float64: -inf once cast to float32 is a score
+    # (it was an error for a moment). Decoding codes of 3e38 overflows: refused, as transform.
+    for name in ("BetaVAE", "StructuredVAE"):
+        estimator, X_fit = _fit(name)
+        scores = estimator.score_samples((X_fit[:3] * 1e20).astype(np.float32))
+        assert np.isneginf(scores).all()
+        with pytest.raises(ValueError, match="outside the data the model was fitted on"):
+            estimator.inverse_transform(np.array([[3e38, -3e38], [1.0, 2.0]]))

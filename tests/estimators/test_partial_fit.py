@@ -270,6 +270,9 @@ def test_invariant_encoder_partial_fit_fixes_classes_and_environments():
     with pytest.raises(ValueError, match=r"classes=\[0, 1, 2\] is not the same as .*: \[0, 1\]"):
         model.partial_fit(X[:300], Y[:300], environments=env[:300], classes=[0, 1, 2])
     assert model.n_iter_ == 3
+    # The same classes again with a label outside them: the label is named, not the classes.
+    with pytest.raises(ValueError, match=r"y holds labels not seen in fit: \[2\]"):
+        model.partial_fit(X[:3], np.array([0, 1, 2]), environments=env[:3], classes=[0, 1])
 
 
 def test_fair_encoder_partial_fit_refuses_other_classes_after_fit():

@@ -226,3 +226,22 @@ def test_labels_of_another_type_than_the_fitted_ones_are_named_as_unseen():
     for call, message in calls:
         with pytest.raises(ValueError, match=message):
             call()
+
+
+def test_attributes_of_another_kind_than_the_fitted_ones_are_named_as_unseen():
+    # Numbers after text labels failed on their placeholder ("invalid literal for int()").
+    text = np.where(Y == 1, "yes", "no")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = DisentangledEncoder(1, **TINY).fit(X, text)
+    with pytest.raises(ValueError, match=r"holds labels not seen in fit: \[1.5 2.5\]"):
+        model.partial_fit(X[:4], np.array([1.5, 2.5, 1.5, 2.5]))
+
+
+def test_unhashable_labels_are_named_as_unseen():
+    from sklatent.utils._validation import encode_labels
+
+    labels = np.empty(2, dtype=object)
+    labels[:] = [[1], "a"]
+    with pytest.raises(ValueError, match=r"not seen in fit: \['a' list\(\[1\]\)\]"):
+        encode_labels(labels, np.array([0, 1]), name="y")
