@@ -73,6 +73,11 @@ class StructuredLayoutMixin:
         """
         check_is_fitted(self, "net_")
         _check_feature_names_in(self, input_features, generate_names=False)
+        return self._posterior_names()
+
+    def _posterior_names(self):
+        """Names of every block's columns, as :meth:`posterior` returns them (a preset's
+        ``transform`` may return fewer: MultiViewEncoder's shared block)."""
         names = []
         for block, size in zip(self.block_names_, self.block_sizes_, strict=True):
             names += self._dimension_names(block, size)

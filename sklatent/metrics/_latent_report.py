@@ -66,7 +66,7 @@ def latent_report(estimator, X, *, threshold=0.01):
             "posterior_variance": variance.mean(axis=0),
             "kl": kl.mean(axis=0),
         },
-        index=pd.Index(estimator.get_feature_names_out(), name="latent"),
+        index=pd.Index(_posterior_names(estimator), name="latent"),
     )
 
 
@@ -76,3 +76,9 @@ def _posterior_step(pipeline, X):
     if index is None:
         raise TypeError("latent_report needs a step with a posterior(X) method in the Pipeline.")
     return pipeline[index], (pipeline[:index].transform(X) if index else X)
+
+
+def _posterior_names(estimator):
+    """Names of the posterior's columns: every block's, where ``transform`` returns fewer."""
+    names = getattr(estimator, "_posterior_names", None)
+    return names() if names is not None else estimator.get_feature_names_out()

@@ -56,3 +56,14 @@ def test_a_pipeline_is_reported_through_its_steps():
     np.testing.assert_allclose(latent_report(alone, scaled)["kl"], report["kl"], rtol=1e-6)
     with pytest.raises(TypeError, match="a step with a posterior"):
         latent_report(make_pipeline(StandardScaler()).fit(X), X)
+
+
+def test_a_multiview_encoder_reports_every_block_of_its_posterior():
+    # Its transform returns the shared block; its posterior every block, which the report
+    # named with the shared block's names alone ("Length of values (3) does not match").
+    from sklatent import MultiViewEncoder
+
+    X = np.random.RandomState(0).normal(size=(120, 5))
+    encoder = MultiViewEncoder(1, 1, views={"a": [0, 1, 2], "b": [3, 4]}, max_epochs=2)
+    report = latent_report(encoder.fit(X), X)
+    assert list(report.index) == ["shared0", "private_a_0", "private_b_0"]
