@@ -32,7 +32,7 @@ def set_config(torch_threads="unchanged"):
 
     Parameters
     ----------
-    torch_threads : int or None, default=1 at import
+    torch_threads : int, None or "unchanged", default="unchanged"
         Most torch threads an estimator uses on the CPU, in a fit and in ``transform``,
         ``score``, ``predict`` and the decoders; a fit also holds the BLAS libraries of numpy
         and scipy to it (FairEncoder's parity budget refits a logistic regression every
@@ -44,6 +44,7 @@ def set_config(torch_threads="unchanged"):
         batches. The setting belongs to the thread and the process that set it: the workers
         of a parallel search (``GridSearchCV(n_jobs=...)``) start from the default of one
         thread each, which is also what they need when they already share the cores.
+        ``"unchanged"`` keeps the current setting (1 when sklatent is imported).
 
     Examples
     --------

@@ -166,8 +166,10 @@ class FairEncoder(DifferenceBoundMixin, FairCodesMixin, FairTrainingRows, TableP
         Number of features seen during fit.
     feature_names_in_ : ndarray of str of shape (``n_features_in_``,)
         Names of the features seen during fit, when ``X`` has column names.
-    n_iter_, views_, structure_, decoder_mask_, encoder_mask_, block_names_, block_sizes_
-        Epochs run; the preset's views and latent blocks, as in :class:`~sklatent.StructuredVAE`.
+    n_iter_, views_, structure_, decoder_mask_, encoder_mask_, structure_scores_
+        Epochs run; the preset's views and structure, as in :class:`~sklatent.StructuredVAE`.
+    block_names_, block_sizes_
+        The latent blocks, as in :class:`~sklatent.StructuredVAE`.
 
     See Also
     --------

@@ -64,7 +64,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
     penalty : {"irm", "rex", "conditional_independence"}, default="irm"
         The invariance penalty :math:`\Omega`.
     penalty_weight : float, default=10.0
-        :math:`\lambda`, its weight after the annealing epochs. To choose it from the
+        :math:`\lambda`, its weight after the warm-up epochs. To choose it from the
         training environments alone, search with
         :func:`~sklatent.metrics.environment_accuracy_scoring` and
         :func:`~sklatent.metrics.most_accurate_invariant_refit`. The default is a mild penalty
@@ -74,8 +74,8 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         spurious feature reverses it scores 0.26 where ERM scores 0.13 and a larger weight
         more (see :ref:`invariant_encoder`).
     warmup_epochs : int, default=10
-        Epochs with the penalty at weight 1 before ``penalty_weight`` applies (a step, as
-        DisentangledEncoder's ``warmup_epochs``; IRM's ``penalty_anneal_iters`` in epochs).
+        Epochs with the penalty at weight 1 (DisentangledEncoder's: at 0) before
+        ``penalty_weight`` applies: a step, IRM's ``penalty_anneal_iters`` in epochs.
     unbiased : bool, default=True
         For IRMv1: the product of the gradients of two halves of each environment's rows (an
         unbiased estimate of the squared gradient, as in DomainBed) instead of the square (the
@@ -143,8 +143,9 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         Number of features seen during fit.
     feature_names_in_ : ndarray of str of shape (``n_features_in_``,)
         Names of the features seen during fit, when ``X`` has string column names.
-    n_iter_, views_, structure_, decoder_mask_, encoder_mask_, block_names_, block_sizes_
-        Epochs run; the preset's views and latent blocks, as in :class:`~sklatent.StructuredVAE`.
+    n_iter_, views_, structure_, decoder_mask_, encoder_mask_, structure_scores_, categories_
+        Epochs run; the preset's views and structure, as in :class:`~sklatent.StructuredVAE`,
+        whose ``block_names_`` and ``block_sizes_`` it also has.
 
     Examples
     --------

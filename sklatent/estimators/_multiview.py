@@ -50,7 +50,7 @@ class MultiViewEncoder(StructuredVAE):
     ----------
     views_, structure_, decoder_mask_, encoder_mask_, structure_scores_, categories_
         As in :class:`StructuredVAE`.
-    block_names_, block_sizes_, restart_losses_, net_, history_, n_iter_
+    block_names_, block_sizes_, net_, history_, n_iter_
         As in :class:`StructuredVAE`.
     n_features_in_ : int
         Number of features seen during fit.

@@ -59,7 +59,8 @@ class StructuredLayoutMixin:
         return [f"{block}{separator}{i}" for i in range(size)]
 
     def get_feature_names_out(self, input_features=None):
-        """Block-aware names of the code's columns: ``<block><i>`` (``<block>_<i>`` after a digit).
+        """Block-aware names of the code's columns: ``<block><i>``, or ``<block>_<i>`` where the
+        block's name ends in a digit or holds an underscore.
 
         Parameters
         ----------

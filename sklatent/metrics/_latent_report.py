@@ -27,7 +27,8 @@ def latent_report(estimator, X, *, threshold=0.01):
     Returns
     -------
     report : pandas.DataFrame
-        One row per latent dimension (indexed by ``get_feature_names_out()``) with columns
+        One row per latent dimension of the posterior (indexed by their names, every block's
+        for a MultiViewEncoder whose ``transform`` returns the shared block) with columns
         ``activity`` (variance across rows of the posterior mean), ``active`` (activity above
         ``threshold``), ``posterior_variance`` (mean :math:`\sigma^2`) and ``kl`` (mean
         :math:`\mathrm{KL}(q(z_j \mid x) \,\|\, N(0, 1))`, in nats).

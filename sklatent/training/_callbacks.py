@@ -199,7 +199,10 @@ class Anneal(Callback):
     Parameters
     ----------
     epochs : int
-        Epochs with the penalty at weight 1; 0 applies the full weight from the start.
+        Epochs of the warm-up, whose weight the objective sets (1 for
+        :class:`~sklatent.objectives.InvariantObjective`, 0 for
+        :class:`~sklatent.objectives.DisentangledObjective`); 0 applies the full weight from
+        the start.
 
     Examples
     --------

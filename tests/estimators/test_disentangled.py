@@ -340,3 +340,11 @@ def test_score_weighs_rows_by_sample_weight():
     labels.loc[:149, "colour"] = np.nan
     with pytest.raises(ValueError, match="no weight on the rows where 'colour' is observed"):
         model.score(FEATURES, labels, sample_weight=(np.arange(300) < 150).astype(float))
+
+
+def test_tags_declare_one_attribute_per_column_of_y():
+    # It takes and predicts a 2-D y (one attribute per column); its tags said single output.
+    from sklatent import DisentangledEncoder
+
+    tags = DisentangledEncoder().__sklearn_tags__().target_tags
+    assert tags.multi_output and tags.required
