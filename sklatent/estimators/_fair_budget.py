@@ -270,6 +270,17 @@ class DifferenceBoundMixin:
                 "better than predicting the majority class (within a standard error of its "
                 f"rate on the held-out rows): {reached}. A looser bound keeps more of the label."
             )
+        if self.independence_weight_ >= bound.max_weight:
+            # The multiplier rose as far as it may: the held-out difference did not fall with
+            # the weight, as when it is the held-out rows' sampling noise (a few rows of a
+            # group), which no representation removes.
+            messages.append(
+                f"The kept epoch trained at the largest independence_weight the budget allows "
+                f"({bound.max_weight:g}): raising the weight did not bring the held-out "
+                "difference within the bound. Where the held-out rows hold few rows of a "
+                "group, that difference is mostly their sampling noise; a fixed "
+                "independence_weight chosen with the fairness scorers may serve better."
+            )
         # Half the bound caps the margin for noise (HeldOutBound). When the rows cannot tell a
         # difference more finely than that, even an estimate of 0 is within two standard errors
         # of the bound: no evidence that it holds. Measured on the suite's tables

@@ -269,3 +269,12 @@ def test_verbose_says_which_epoch_the_budget_kept(capsys):
         encoder.fit(X[:600], Y[:600], sensitive_features=S[:600])
     kept = dict(encoder.net_.callbacks_)["difference_bound"].best_epoch_
     assert f"Restoring epoch {kept} (independence_weight " in capsys.readouterr().out
+
+
+def test_a_kept_epoch_at_the_weights_cap_says_so():
+    # A bound the held-out difference never meets drives the multiplier to its cap (1e4 after
+    # one epoch here); the warning said "not met" and nothing of the cap.
+    encoder = FairEncoder(n_components=2, difference_bound=1e-4, max_epochs=8, random_state=0)
+    with pytest.warns(UserWarning, match=r"largest independence_weight the budget allows"):
+        encoder.fit(X, Y, sensitive_features=S)
+    assert encoder.independence_weight_ == 1e4
