@@ -21,8 +21,9 @@ from ..utils._sklearn_compat import (
 )
 from ..utils._torch import (
     as_float_tensor,
-    limited_fit_threads,
-    limited_threads,
+    fit_runtime,
+    float32_default,
+    inference_runtime,
     random_stream,
     resolve_device,
     seeded,
@@ -240,7 +241,7 @@ class LatentTransformer(
         data = TensorData({name: value.to(device) for name, value in tensors.items()})
         if len(data) < 2:  # one row has no spread: the scales and the fit's checks need two
             raise ValueError(f"A fit needs at least 2 training samples, got {len(data)} sample.")
-        with limited_fit_threads(get_config()["torch_threads"]):
+        with fit_runtime(get_config()["torch_threads"]):
             if net is None:
                 net = self._initialized_net(seed, device, len(data), split_seed=split_seed)
                 epochs = race_epochs(net) if race else None
@@ -276,7 +277,7 @@ class LatentTransformer(
         """
         self._hidden_layer_sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
         device = self._training_device()
-        with seeded(0, device):
+        with seeded(0, device), float32_default():
             net = initialized_to_encode(self._build_net(0, device))
         net.load_module_states(state_dicts)
         self.net_ = net
@@ -314,14 +315,15 @@ class LatentTransformer(
             )
         return Z
 
-    def _inference_threads(self):
-        """The torch thread limit of :func:`sklatent.set_config`, around inference as a fit."""
-        return limited_threads(get_config()["torch_threads"])
+    def _inference_runtime(self):
+        """The torch thread limit of :func:`sklatent.set_config` and float32 as torch's default
+        dtype, around inference as around a fit."""
+        return inference_runtime(get_config()["torch_threads"])
 
     def _apply(self, tensors, fn, dtype):
         """Run ``fn(module, batch)`` over all rows and return a numpy array of ``dtype``
         (:meth:`_refuse_non_finite` checks the network's outputs first)."""
-        with self._inference_threads():
+        with self._inference_runtime():
             outputs = self.net_.apply(tensors, fn)
         self._refuse_non_finite([outputs], tensors)
         return outputs.cpu().numpy().astype(dtype, copy=False)

@@ -24,7 +24,7 @@ class DisentangledReadoutsMixin:
         X = self._validate_X(X, reset=False)
         module = self.net_.module_
         module.eval()
-        with self._inference_threads(), torch.no_grad():
+        with self._inference_runtime(), torch.no_grad():
             params = module.decode(self._to_tensor(self._encode_views(X)))
         return {name: params[name] for name in self.attributes_}
 

@@ -6,6 +6,7 @@ code's label head, and of a logistic regression refitted on the codes, meet the 
 margin for the noise of that estimate.
 """
 
+import functools
 import warnings
 
 import numpy as np
@@ -146,6 +147,49 @@ def _refitted_predictions(net, dataset_train, codes_valid):
     return refit.predict(codes_valid)
 
 
+def _measure_difference(net, dataset_valid, dataset_train, *, criterion, n_classes, n_groups):
+    """:func:`difference_bound_callback`'s measurement (a module-level function: the fitted
+    callback holds it, and a model must pickle)."""
+    tensors = dataset_valid.tensors
+    codes = net.apply(tensors, _codes)
+    with torch.no_grad():
+        logits = net.module_.decoders["y"](codes)["class_logits"]
+    log_likelihood = -torch.nn.functional.cross_entropy(logits, tensors[view_labels("y")])
+    predicted = logits.argmax(dim=1).cpu().numpy()
+    labels = tensors[view_labels("y")].cpu().numpy()
+    groups = tensors[GROUPS].cpu().numpy()
+    finest, smallest = resolution(labels, groups, n_groups, criterion)
+    net.history.record("valid_resolution", finest)
+    net.history.record("valid_smallest_group", smallest)
+    difference, error = group_difference(labels, predicted, groups, criterion, n_classes)
+    net.history.record("valid_head_difference", difference)
+    accuracy = float(np.mean(predicted == labels))
+    refitted = _refitted_predictions(net, dataset_train, codes.cpu().numpy())
+    if refitted is not None:
+        refit_difference, refit_error = group_difference(
+            labels, refitted, groups, criterion, n_classes
+        )
+        net.history.record("valid_refit_difference", refit_difference)
+        if refit_difference > difference:
+            difference, error = refit_difference, refit_error
+        # The warning of a bound met only by the majority class asks whether either
+        # classifier reads more than the class frequencies.
+        accuracy = max(accuracy, float(np.mean(refitted == labels)))
+    net.history.record("valid_difference", difference)
+    net.history.record("valid_difference_error", error)
+    majority_rate = np.bincount(labels).max() / len(labels)
+    net.history.record("valid_accuracy", accuracy)
+    net.history.record("valid_majority_rate", float(majority_rate))
+    # Binomial standard error of a share of all the held-out rows: an accuracy within it of
+    # the majority rate is no better. It is also the noise scale of the bound's margin and
+    # dead zone. The difference's own standard error (two groups' rates, each over fewer
+    # rows) is larger; with it the multiplier moved less, and on Adult the budget ended at a
+    # lower accuracy for the same parity (benchmarks/RESULTS.md), so it is recorded only.
+    accuracy_error = np.sqrt(majority_rate * (1 - majority_rate) / len(labels))
+    net.history.record("valid_accuracy_error", float(accuracy_error))
+    return difference, float(accuracy_error), float(log_likelihood)
+
+
 def difference_bound_callback(bound, criterion, n_classes, n_groups, patience):
     r"""The callback that tunes ``independence_weight`` to meet ``bound`` on held-out rows.
 
@@ -163,46 +207,9 @@ def difference_bound_callback(bound, criterion, n_classes, n_groups, patience):
     checked.
     """
 
-    def measure(net, dataset_valid, dataset_train):
-        tensors = dataset_valid.tensors
-        codes = net.apply(tensors, _codes)
-        with torch.no_grad():
-            logits = net.module_.decoders["y"](codes)["class_logits"]
-        log_likelihood = -torch.nn.functional.cross_entropy(logits, tensors[view_labels("y")])
-        predicted = logits.argmax(dim=1).cpu().numpy()
-        labels = tensors[view_labels("y")].cpu().numpy()
-        groups = tensors[GROUPS].cpu().numpy()
-        finest, smallest = resolution(labels, groups, n_groups, criterion)
-        net.history.record("valid_resolution", finest)
-        net.history.record("valid_smallest_group", smallest)
-        difference, error = group_difference(labels, predicted, groups, criterion, n_classes)
-        net.history.record("valid_head_difference", difference)
-        accuracy = float(np.mean(predicted == labels))
-        refitted = _refitted_predictions(net, dataset_train, codes.cpu().numpy())
-        if refitted is not None:
-            refit_difference, refit_error = group_difference(
-                labels, refitted, groups, criterion, n_classes
-            )
-            net.history.record("valid_refit_difference", refit_difference)
-            if refit_difference > difference:
-                difference, error = refit_difference, refit_error
-            # The warning of a bound met only by the majority class asks whether either
-            # classifier reads more than the class frequencies.
-            accuracy = max(accuracy, float(np.mean(refitted == labels)))
-        net.history.record("valid_difference", difference)
-        net.history.record("valid_difference_error", error)
-        majority_rate = np.bincount(labels).max() / len(labels)
-        net.history.record("valid_accuracy", accuracy)
-        net.history.record("valid_majority_rate", float(majority_rate))
-        # Binomial standard error of a share of all the held-out rows: an accuracy within it of
-        # the majority rate is no better. It is also the noise scale of the bound's margin and
-        # dead zone. The difference's own standard error (two groups' rates, each over fewer
-        # rows) is larger; with it the multiplier moved less, and on Adult the budget ended at a
-        # lower accuracy for the same parity (benchmarks/RESULTS.md), so it is recorded only.
-        accuracy_error = np.sqrt(majority_rate * (1 - majority_rate) / len(labels))
-        net.history.record("valid_accuracy_error", float(accuracy_error))
-        return difference, float(accuracy_error), float(log_likelihood)
-
+    measure = functools.partial(
+        _measure_difference, criterion=criterion, n_classes=n_classes, n_groups=n_groups
+    )
     return HeldOutBound("independence_weight", measure, bound, patience=patience)
 
 

@@ -54,7 +54,7 @@ class FairCodesMixin(TransformerMixin):
         condition = torch.nn.functional.one_hot(torch.as_tensor(groups), self._n_groups)
         module = self.net_.module_
         module.eval()
-        with self._inference_threads(), torch.no_grad():
+        with self._inference_runtime(), torch.no_grad():
             codes = self._to_tensor(Z)
             params = module.decode(codes, {"s": condition.float().to(self._device)})
         self._refuse_non_finite([params["x"]["mean"]], {"Z": codes})

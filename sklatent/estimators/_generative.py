@@ -19,7 +19,8 @@ def elbo_of_rows(n_latent, device, row_key, negative_elbo):
     KL); it gets them in float64 (see :func:`as_float64`). ``batch[row_key]`` counts the rows.
     """
     generator = torch.Generator().manual_seed(0)
-    draws = torch.randn(N_ELBO_DRAWS, n_latent, generator=generator).to(device)
+    draws = torch.randn(N_ELBO_DRAWS, n_latent, generator=generator, dtype=torch.float32)
+    draws = draws.to(device)
 
     def elbo(module, batch):
         total = 0.0

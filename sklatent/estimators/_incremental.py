@@ -3,7 +3,7 @@ undone."""
 
 from .._config import get_config
 from ..training import TensorData
-from ..utils._torch import limited_fit_threads, random_stream, torch_seed
+from ..utils._torch import fit_runtime, random_stream, torch_seed
 from ._fit_guard import NETWORK_MISMATCH, changed_network_error
 from ._fit_records import _forget_batch_records, _warn_if_collapsed
 
@@ -30,7 +30,7 @@ class IncrementalFitMixin:
             device = self._training_device()
             data = TensorData({name: value.to(device) for name, value in tensors.items()})
             seed = torch_seed(self.random_state)
-            with limited_fit_threads(get_config()["torch_threads"]):
+            with fit_runtime(get_config()["torch_threads"]):
                 incremental = getattr(self, "_incremental_", False)
                 continues_fit = not incremental and hasattr(self, "net_")
                 if not incremental:

@@ -115,7 +115,7 @@ class MechanismTransitionRows:
         return tensors
 
     def _check_callable(self, tensors):
-        z = torch.zeros(2, self.n_components)
+        z = torch.zeros(2, self.n_components, dtype=torch.float32)
         actions = tensors.get(ACTIONS)
         try:
             out = self.mechanism(z, None if actions is None else actions[:2])

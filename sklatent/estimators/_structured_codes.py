@@ -54,11 +54,13 @@ class StructuredCodesMixin(TransformerMixin):
         module = self.net_.module_
         tensors, missing = conditions or ({}, {})
         inputs = {
-            name: tensors.get(condition_values(name), torch.zeros(len(Z), width)).to(self._device)
+            name: tensors.get(
+                condition_values(name), torch.zeros(len(Z), width, dtype=torch.float32)
+            ).to(self._device)
             for name, width in module.condition_widths.items()
         }
         module.eval()
-        with self._inference_threads(), torch.no_grad():
+        with self._inference_runtime(), torch.no_grad():
             codes = self._to_tensor(Z)
             params = module.decode(codes, inputs)
         per_row = [t for t in _tensors_of(params) if t.ndim and len(t) == len(codes)]

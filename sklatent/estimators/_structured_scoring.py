@@ -154,7 +154,7 @@ class StructuredScoringMixin:
         Z = rng.standard_normal((n_samples, sum(self.block_sizes_))).astype(np.float32)
         module = self.net_.module_
         module.eval()
-        with self._inference_threads(), torch.no_grad():
+        with self._inference_runtime(), torch.no_grad():
             params = module.decode(self._to_tensor(Z), {})
         out = np.full((n_samples, self.n_features_in_), np.nan)
         for view in self.views_:

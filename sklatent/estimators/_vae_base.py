@@ -167,7 +167,7 @@ class VariationalTransformer(ELBOScoreMixin, LatentTransformer):
         """The decoder's distribution parameters for codes ``Z``, as float64 arrays."""
         module = self.net_.module_
         module.eval()
-        with self._inference_threads(), torch.no_grad():
+        with self._inference_runtime(), torch.no_grad():
             params = module.decoder(self._to_tensor(Z))
         return {name: value.cpu().numpy().astype(np.float64) for name, value in params.items()}
 

@@ -298,7 +298,47 @@ def limited_blas_threads(n_threads):
 
 
 @contextlib.contextmanager
-def limited_fit_threads(n_threads):
-    """:func:`limited_threads` and :func:`limited_blas_threads` together, around a fit."""
-    with limited_threads(n_threads), limited_blas_threads(n_threads):
+def float32_default():
+    """Run a block with torch's default dtype float32, restoring the caller's after.
+
+    The networks are built and run in float32 (the data are converted to it); a caller who set
+    ``torch.set_default_dtype(torch.float64)`` would otherwise get float64 weights beside float32
+    inputs, and every fit failed on a matrix product of the two. The default is global to the
+    process: another thread's torch calls see float32 while the block runs.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklatent.utils._torch import float32_default
+    >>> torch.set_default_dtype(torch.float64)
+    >>> with float32_default():
+    ...     torch.zeros(1).dtype
+    torch.float32
+    >>> torch.get_default_dtype()
+    torch.float64
+    >>> torch.set_default_dtype(torch.float32)
+    """
+    before = torch.get_default_dtype()
+    if before == torch.float32:
+        yield
+        return
+    torch.set_default_dtype(torch.float32)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(before)
+
+
+@contextlib.contextmanager
+def fit_runtime(n_threads):
+    """:func:`limited_threads`, :func:`limited_blas_threads` and :func:`float32_default`
+    together, around a fit."""
+    with limited_threads(n_threads), limited_blas_threads(n_threads), float32_default():
+        yield
+
+
+@contextlib.contextmanager
+def inference_runtime(n_threads):
+    """:func:`limited_threads` and :func:`float32_default` together, around inference."""
+    with limited_threads(n_threads), float32_default():
         yield

@@ -278,3 +278,17 @@ def test_a_kept_epoch_at_the_weights_cap_says_so():
     with pytest.warns(UserWarning, match=r"largest independence_weight the budget allows"):
         encoder.fit(X, Y, sensitive_features=S)
     assert encoder.independence_weight_ == 1e4
+
+
+def test_a_model_fitted_to_a_budget_pickles():
+    # The budget's callback held a function defined inside another ("Can't pickle local
+    # object"), while the README says pickle and joblib work.
+    import pickle
+
+    encoder = FairEncoder(n_components=2, difference_bound=0.1, max_epochs=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        encoder.fit(X, Y, sensitive_features=S)
+    restored = pickle.loads(pickle.dumps(encoder))
+    np.testing.assert_array_equal(restored.transform(X[:20]), encoder.transform(X[:20]))
+    assert restored.difference_ == encoder.difference_

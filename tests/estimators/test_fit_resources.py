@@ -465,3 +465,18 @@ def test_scores_stay_scores_and_decoding_overflow_is_refused():
         assert np.isneginf(scores).all()
         with pytest.raises(ValueError, match="outside the data the model was fitted on"):
             estimator.inverse_transform(np.array([[3e38, -3e38], [1.0, 2.0]]))
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_float64_default_dtype_of_the_caller_fits_the_same_model(name):
+    # With torch.set_default_dtype(torch.float64) every fit failed ("mat1 and mat2 must have
+    # the same dtype"): float64 weights beside the float32 data.
+    expected, X_fit = _fit(name)
+    torch.set_default_dtype(torch.float64)
+    try:
+        estimator, _ = _fit(name)
+        codes = estimator.transform(X_fit)
+        assert torch.get_default_dtype() == torch.float64
+    finally:
+        torch.set_default_dtype(torch.float32)
+    np.testing.assert_array_equal(codes, expected.transform(X_fit))
