@@ -114,11 +114,22 @@ def _warn_if_heads_learned_nothing(outputs, batch, views):
             )
         else:
             continue
+        rare = ""
+        if cross_entropy < (1 - LEARNED_NOTHING_SHARE) * entropy:
+            # Its log-loss beats the frequencies': it ranks the rows, and a class this rare
+            # may never be the most probable (a logistic regression predicts it rarely too).
+            rare = (
+                f" Its cross-entropy ({cross_entropy:.3f} nats) is below the frequencies' "
+                f"({entropy:.3f}): where a class is rare (here {1 - majority:.1%} of the rows "
+                "are not of the most frequent class), read its predict_proba before acting "
+                "on this warning."
+            )
         warn_at_caller(
             f"The fit ended with a head that predicts {view['name']!r} no better than its "
             f"class frequencies do ({evidence}). A penalty's weight can pin a head there "
             "(lower it, or lengthen its warm-up); or the fit stopped before it learned (train "
-            "longer); or the features say nothing about it.",
+            "longer); or the features are far from unit scale (standardize X); or they say "
+            f"nothing about it.{rare}",
             CollapsedPredictionsWarning,
         )
 

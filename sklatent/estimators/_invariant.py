@@ -72,7 +72,8 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         tables with environments that chose nothing it is 0.013 below ERM's accuracy, where
         IRMv1 at 100 (the former default) pinned the head at zero logits; on a toy whose
         spurious feature reverses it scores 0.26 where ERM scores 0.13 and a larger weight
-        more (see :ref:`invariant_encoder`).
+        more (see :ref:`invariant_encoder`). IRMv1 sums its penalty over the environments:
+        the same weight constrains more with more environments ("Pipelines and tuning").
     warmup_epochs : int, default=10
         Epochs with the penalty at weight 1 (DisentangledEncoder's: at 0) before
         ``penalty_weight`` applies: a step, IRM's ``penalty_anneal_iters`` in epochs.
@@ -179,10 +180,7 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         "alpha": [Interval(Real, 0, None, closed="left")],
     }
 
-    _renamed_parameters = {
-        "anneal_epochs": "warmup_epochs",
-        "independence": "dependence_measure",
-    }
+    _renamed_parameters = {"anneal_epochs": "warmup_epochs", "independence": "dependence_measure"}
     _persisted_state = (
         *StructuredVAE._persisted_state,
         "_n_environments",

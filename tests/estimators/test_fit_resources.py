@@ -350,6 +350,10 @@ def test_a_head_that_predicts_one_class_for_every_row_warns():
 
     with pytest.warns(sklatent.CollapsedPredictionsWarning, match="one class for every one"):
         _warn_if_heads_learned_nothing(outputs(p1), batch, views)
+    # ... and says that it ranks them, that the class is rare, and where to look (a head with
+    # a 1% class at its best was told only to lower a weight that was 0).
+    with pytest.warns(sklatent.CollapsedPredictionsWarning, match=r"rare \(here 10.0% of the"):
+        _warn_if_heads_learned_nothing(outputs(p1), batch, views)
     with warnings.catch_warnings():
         warnings.simplefilter("error", sklatent.CollapsedPredictionsWarning)
         _warn_if_heads_learned_nothing(outputs(torch.where(labels == 1, 0.7, 0.05)), batch, views)
