@@ -69,11 +69,11 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         :func:`~sklatent.metrics.environment_accuracy_scoring` and
         :func:`~sklatent.metrics.most_accurate_invariant_refit`. The default is a mild penalty
         chosen for the default IRMv1 (unbiased) on design tables and draws: on three real
-        tables with environments that chose nothing it is 0.013 below ERM's accuracy, where
+        tables with environments that chose nothing it is 0.012 below ERM's accuracy, where
         IRMv1 at 100 (the former default) pinned the head at zero logits; on a toy whose
         spurious feature reverses it scores 0.26 where ERM scores 0.13 and a larger weight
-        more (see :ref:`invariant_encoder`). IRMv1 sums its penalty over the environments:
-        the same weight constrains more with more environments ("Pipelines and tuning").
+        more (see :ref:`invariant_encoder`). IRMv1's penalty is normalised by the number of
+        environments (:func:`~sklatent.information.irm_penalty`): one weight for 2 or 50.
     warmup_epochs : int, default=10
         Epochs with the penalty at weight 1 (DisentangledEncoder's: at 0) before
         ``penalty_weight`` applies: a step, IRM's ``penalty_anneal_iters`` in epochs.

@@ -128,3 +128,18 @@ def test_permutation_mmd_is_unbiased_when_one_part_shrinks():
     a, strata = torch.randn(256, 1, generator=generator), torch.arange(256) % 4
     dependent = a + 0.3 * torch.randn(256, 1, generator=generator)
     assert float(permutation_mmd(a, dependent, strata, generator)) > 0.1
+
+
+@pytest.mark.parametrize("unbiased", [False, True])
+def test_irm_penalty_does_not_grow_with_the_number_of_environments(unbiased):
+    # A sum over the environments weighed 0.28, 1.4 and 7.4 for 2, 10 and 50 random
+    # environments of the same logits: one weight meant a constraint five and 25 times as
+    # strong. Normalised, random environments weigh alike; two are the sum, as before.
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.randn(4096, 2, generator=generator)
+    targets = (torch.rand(4096, generator=generator) < 0.3).long()
+    values = {}
+    for k in (2, 10, 50):
+        environments = torch.randint(0, k, (4096,), generator=generator)
+        values[k] = float(irm_penalty(logits, targets, environments, k, unbiased=unbiased))
+    assert 0.5 < values[10] / values[2] < 2 and 0.5 < values[50] / values[2] < 2
