@@ -277,7 +277,7 @@ class DifferenceBoundMixin:
                 "better than predicting the majority class (within a standard error of its "
                 f"rate on the held-out rows): {reached}. A looser bound keeps more of the label."
             )
-        if self.independence_weight_ >= bound.max_weight:
+        if not bound.met_ and self.independence_weight_ >= bound.max_weight:
             # The multiplier rose as far as it may: the held-out difference did not fall with
             # the weight, as when it is the held-out rows' sampling noise (a few rows of a
             # group), which no representation removes.

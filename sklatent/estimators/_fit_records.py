@@ -115,14 +115,13 @@ def _warn_if_heads_learned_nothing(outputs, batch, views):
         else:
             continue
         rare = ""
-        if cross_entropy < (1 - LEARNED_NOTHING_SHARE) * entropy:
+        if cross_entropy < (1 - LEARNED_NOTHING_SHARE) * entropy and frequencies.min() <= 0.1:
             # Its log-loss beats the frequencies': it ranks the rows, and a class this rare
             # may never be the most probable (a logistic regression predicts it rarely too).
             rare = (
                 f" Its cross-entropy ({cross_entropy:.3f} nats) is below the frequencies' "
-                f"({entropy:.3f}): where a class is rare (here {1 - majority:.1%} of the rows "
-                "are not of the most frequent class), read its predict_proba before acting "
-                "on this warning."
+                f"({entropy:.3f}): where a class is rare (here {float(frequencies.min()):.1%} "
+                "of the rows), read its predict_proba before acting on this warning."
             )
         warn_at_caller(
             f"The fit ended with a head that predicts {view['name']!r} no better than its "

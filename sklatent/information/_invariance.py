@@ -75,13 +75,15 @@ def irm_penalty(logits, targets, environments, n_environments, *, unbiased=False
         \mathrm{IRM} = \frac{2}{\max(E, 2)}
         \sum_{e=1}^{E} \big\|\nabla_{w \mid w=1} R_e(w \cdot f)\big\|^2
 
-    (Arjovsky et al. 2019, eq. IRMv1): zero when the classifier on top of the representation is
-    simultaneously optimal in every environment. The paper sums the :math:`E` environments'
-    terms beside the sum of their risks; against one risk of all the rows, as here, a sum would
-    make one weight constrain more with every environment added (0.28 for 2 random
-    environments, 1.4 for 10 and 7.4 for 50 on the same logits). The mean over the environments
-    times two is the sum for two environments (and the one term of one), the scale the package's
-    defaults and reproductions were set at, whatever their number (our normalisation).
+    over the :math:`E` environments with rows in the batch (two rows or more for the unbiased
+    estimate), after Arjovsky et al. 2019 (eq. IRMv1): zero when the classifier on top of the
+    representation is simultaneously optimal in every environment. The paper sums the
+    environments' terms beside the sum of their risks; against one risk of all the rows, as
+    here, a sum would make one weight constrain more with every environment added (0.28 for 2
+    random environments, 1.4 for 10 and 7.4 for 50 on the same logits). The mean over the
+    environments times two is the sum for two environments (and the one term of one), the scale
+    the package's defaults and reproductions were set at, whatever their number (our
+    normalisation).
 
     With ``unbiased=True`` each environment's rows are split in two halves and the product of
     the halves' gradients replaces the square, an unbiased estimate of the squared expected
@@ -141,7 +143,7 @@ def irm_penalty(logits, targets, environments, n_environments, *, unbiased=False
     one_hot = torch.nn.functional.one_hot(targets.long(), logits.shape[1]).to(logits.dtype)
     row_gradients = ((torch.softmax(logits, dim=1) - one_hot) * logits).sum(dim=1)
 
-    penalty = logits.new_zeros(())
+    penalty, counted = logits.new_zeros(()), 0
     for environment in range(n_environments):
         rows = torch.nonzero(environments == environment).squeeze(1)
         if unbiased:
@@ -151,4 +153,9 @@ def irm_penalty(logits, targets, environments, n_environments, *, unbiased=False
             penalty = penalty + halves[0] * halves[1]
         elif len(rows):
             penalty = penalty + row_gradients[rows].mean() ** 2
-    return penalty * (2.0 / max(n_environments, 2))
+        else:
+            continue
+        counted += 1
+    # The mean over the environments the batch estimates a term for, times two: a batch of
+    # 64 rows holds few of 50 environments.
+    return penalty * (2.0 / max(counted, 2))

@@ -297,6 +297,10 @@ def limited_blas_threads(n_threads):
                 _blas_limiter = None
 
 
+_DTYPE_LOCK = threading.Lock()
+_dtype_holders, _dtype_found = 0, None
+
+
 @contextlib.contextmanager
 def float32_default():
     """Run a block with torch's default dtype float32, restoring the caller's after.
@@ -304,7 +308,8 @@ def float32_default():
     The networks are built and run in float32 (the data are converted to it); a caller who set
     ``torch.set_default_dtype(torch.float64)`` would otherwise get float64 weights beside float32
     inputs, and every fit failed on a matrix product of the two. The default is global to the
-    process: another thread's torch calls see float32 while the block runs.
+    process: another thread's torch calls see float32 while any such block runs, and the caller's
+    default comes back when the last one ends.
 
     Examples
     --------
@@ -318,15 +323,22 @@ def float32_default():
     torch.float64
     >>> torch.set_default_dtype(torch.float32)
     """
-    before = torch.get_default_dtype()
-    if before == torch.float32:
-        yield
-        return
-    torch.set_default_dtype(torch.float32)
+    global _dtype_holders, _dtype_found
+    # Counted across threads, as the BLAS limits are: the default is the process's, so the
+    # first block to enter saves it and the last to leave restores it (a block restoring it
+    # while another thread's block runs would hand that one float64 weights).
+    with _DTYPE_LOCK:
+        if _dtype_holders == 0:
+            _dtype_found = torch.get_default_dtype()
+            torch.set_default_dtype(torch.float32)
+        _dtype_holders += 1
     try:
         yield
     finally:
-        torch.set_default_dtype(before)
+        with _DTYPE_LOCK:
+            _dtype_holders -= 1
+            if _dtype_holders == 0:
+                torch.set_default_dtype(_dtype_found)
 
 
 @contextlib.contextmanager

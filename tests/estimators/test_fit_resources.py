@@ -484,3 +484,56 @@ def test_a_float64_default_dtype_of_the_caller_fits_the_same_model(name):
     finally:
         torch.set_default_dtype(torch.float32)
     np.testing.assert_array_equal(codes, expected.transform(X_fit))
+
+
+def test_a_balanced_head_is_not_told_its_class_is_rare():
+    from sklatent.estimators._fit_records import _warn_if_heads_learned_nothing
+
+    labels = torch.tensor([1, 0] * 50)
+    p1 = torch.where(labels == 1, 0.45, 0.40)  # ranks the rows, predicts class 0 everywhere
+    logits = torch.stack([(1 - p1).log(), p1.log()], 1)
+    batch, views = {"labels_y": labels, "present": torch.ones(100, 1)}, [{"name": "y"}]
+    with pytest.warns(sklatent.CollapsedPredictionsWarning) as caught:
+        _warn_if_heads_learned_nothing({"views": {"y": {"class_logits": logits}}}, batch, views)
+    assert "rare" not in str(caught[0].message)
+
+
+def test_a_float64_default_dtype_loads_saved_models(tmp_path):
+    estimator, X_fit = _fit("StructuredVAE")
+    sklatent.save(estimator, tmp_path / "model.skl")
+    torch.set_default_dtype(torch.float64)
+    try:
+        codes = sklatent.load(tmp_path / "model.skl").transform(X_fit)
+    finally:
+        torch.set_default_dtype(torch.float32)
+    np.testing.assert_array_equal(codes, estimator.transform(X_fit))
+
+
+def test_the_float32_default_holds_until_the_last_threads_block_ends():
+    # Each block restored the default it found: a thread whose block outlived the first one's
+    # saw float64 again and built float64 weights beside float32 data.
+    from sklatent.utils._torch import float32_default
+
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen = []
+
+    def second():
+        first_in.wait()
+        with float32_default():
+            second_in.set()
+            first_out.wait()
+            seen.append(torch.get_default_dtype())
+
+    torch.set_default_dtype(torch.float64)
+    try:
+        worker = threading.Thread(target=second)
+        worker.start()
+        with float32_default():
+            first_in.set()
+            second_in.wait()
+        first_out.set()
+        worker.join()
+        after = torch.get_default_dtype()
+    finally:
+        torch.set_default_dtype(torch.float32)
+    assert seen == [torch.float32] and after == torch.float64

@@ -393,7 +393,7 @@ _X, _C = list(range(6)), [6]
         ({"x": {"columns": _X, "conditions": ["c", "c"]}, "c": _C}, {}, "condition twice"),
         # True read column 1; keys alike as text met a pandas error ("truth value of a Series").
         ({"x": [True, 2], "c": _C}, {}, r"'x' names column True: .* not by booleans"),
-        ({"x": np.True_, "c": _C}, {}, r"'x' names columns by np.True_: use names or"),
+        ({"x": np.True_, "c": _C}, {}, r"'x' names columns by (np\.)?True_?: use names or"),
         ({1: _X, "1": _C}, {}, r"views has keys that are the same name as text: \['1'\]"),
         ({"x": _X}, {"latent_blocks": {0: 1, "0": 1}}, "latent_blocks has keys that are the same"),
     ],

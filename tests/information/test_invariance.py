@@ -143,3 +143,28 @@ def test_irm_penalty_does_not_grow_with_the_number_of_environments(unbiased):
         environments = torch.randint(0, k, (4096,), generator=generator)
         values[k] = float(irm_penalty(logits, targets, environments, k, unbiased=unbiased))
     assert 0.5 < values[10] / values[2] < 2 and 0.5 < values[50] / values[2] < 2
+
+
+def test_irm_penalty_of_minibatches_does_not_shrink_with_absent_environments():
+    # Normalised by all the fit's environments, a batch of 64 rows holding few of 50 weighed a
+    # quarter of two environments' penalty: it is normalised by those the batch estimates.
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.randn(4096, 2, generator=generator)
+    targets = (torch.rand(4096, generator=generator) < 0.3).long()
+    means = {}
+    for k in (2, 50):
+        environments = torch.randint(0, k, (4096,), generator=generator)
+        batches = [
+            float(
+                irm_penalty(
+                    logits[i : i + 64],
+                    targets[i : i + 64],
+                    environments[i : i + 64],
+                    k,
+                    unbiased=True,
+                )
+            )
+            for i in range(0, 4096, 64)
+        ]
+        means[k] = np.mean(batches)
+    assert 0.5 < means[50] / means[2] < 2
