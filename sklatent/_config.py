@@ -70,6 +70,12 @@ def set_config(torch_threads="unchanged"):
 def config_context(**settings):
     """Use the settings of :func:`set_config` inside a ``with`` block only.
 
+    Parameters
+    ----------
+    **settings
+        Keyword arguments of :func:`set_config` (``torch_threads``); the settings before the
+        block come back when it ends, also when it raises.
+
     Examples
     --------
     >>> import sklatent

@@ -35,9 +35,22 @@ def gaussian_kl_standard(mean, logvar):
 
 
 def gaussian_kl_standard_per_dim(mean, logvar):
-    """KL divergence to the standard normal per latent dimension, shape (n_samples, n_components).
+    r"""KL divergence to the standard normal per latent dimension, shape (n_samples, n_components).
 
     The per-dimension form of :func:`gaussian_kl_standard`, for diagnostics of collapsed units.
+
+    Parameters
+    ----------
+    mean : torch.Tensor of shape (n_samples, n_components)
+        Posterior means.
+    logvar : torch.Tensor of shape (n_samples, n_components)
+        Posterior log-variances.
+
+    Returns
+    -------
+    torch.Tensor of shape (n_samples, n_components)
+        :math:`\tfrac12(\mu^2 + \sigma^2 - \log\sigma^2 - 1)` for each row and dimension, in
+        nats.
 
     Examples
     --------
