@@ -24,9 +24,8 @@ from ..utils._validation import (
     check_declared_classes,
     check_not_scalar,
     encode_labels,
-    first_values,
     numeric_dtype,
-    positions_in_sorted,
+    repeated,
 )
 from ._structured_spec import view_spec
 
@@ -74,11 +73,7 @@ class SensitiveGroups:
                 f"{name} has {len(columns)} column(s); the groups were learned from "
                 f"{len(self.edges_)}. Pass the same sensitive features as in fit."
             )
-        keys = self._keys(columns)
-        index, unseen = positions_in_sorted(self.groups_, keys)
-        if unseen.any():
-            raise ValueError(f"{name} holds groups not seen in fit: {first_values(keys[unseen])}.")
-        return index.astype(np.int64)
+        return encode_labels(self._keys(columns), self.groups_, name=name, what="groups")
 
     def _bin_edges(self, column):
         if column.dtype.kind not in "biuf" or len(np.unique(column)) <= self.max_levels:
@@ -106,9 +101,9 @@ def id_list(ids):
         raise ValueError(
             f"sensitive_feature_ids names columns by name or position, got {ids!r}: no booleans."
         )
-    repeated = sorted({str(i) for i in ids if ids.count(i) > 1})
-    if repeated:
-        raise ValueError(f"sensitive_feature_ids names {repeated} more than once.")
+    twice = repeated(str(i) for i in ids)
+    if twice:
+        raise ValueError(f"sensitive_feature_ids names {twice} more than once.")
     return ids
 
 

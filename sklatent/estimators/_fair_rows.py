@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from .._batch import GROUPS, PRESENT, STRATA, condition_values, present_column, view_labels
+from ..utils._validation import repeated
 from ..utils._warnings import warn_at_caller
 from ._fair_data import (
     SensitiveGroups,
@@ -38,9 +39,9 @@ class FairTrainingRows:
         ids = id_list(self.sensitive_feature_ids)
         names = getattr(self, "feature_names_in_", None)
         columns = column_indices(ids, self.n_features_in_, names, "sensitive_feature_ids")
-        repeated = sorted({c for c in columns if columns.count(c) > 1})
-        if repeated:  # by a name and an index, or by two indices (0 and -n)
-            raise ValueError(f"sensitive_feature_ids names column(s) {repeated} more than once.")
+        twice = repeated(columns)
+        if twice:  # by a name and an index, or by two indices (0 and -n)
+            raise ValueError(f"sensitive_feature_ids names column(s) {twice} more than once.")
         if len(columns) == self.n_features_in_:
             raise ValueError("sensitive_feature_ids names every column of X: nothing to encode.")
         return columns

@@ -6,6 +6,7 @@ import torch
 from sklearn.base import TransformerMixin
 
 from .._batch import PRESENT, condition_values
+from ..training._net import floating_tensors
 from ..utils._sklearn_compat import check_is_fitted
 from ._structured_tensors import condition_tensors, decoder_means
 
@@ -63,7 +64,7 @@ class StructuredCodesMixin(TransformerMixin):
         with self._inference_runtime(), torch.no_grad():
             codes = self._to_tensor(Z)
             params = module.decode(codes, inputs)
-        per_row = [t for t in _tensors_of(params) if t.ndim and len(t) == len(codes)]
+        per_row = [t for _, t in floating_tensors(params) if t.ndim and len(t) == len(codes)]
         self._refuse_non_finite(per_row, {"Z": codes})
         return decoder_means(self.views_, self.categories_, params, missing, Z.dtype)
 
@@ -120,11 +121,3 @@ class StructuredCodesMixin(TransformerMixin):
             if view["name"] in decoded and view["columns"] is not None:
                 out[:, view["columns"]] = decoded[view["name"]]
         return out
-
-
-def _tensors_of(params):
-    """The floating tensors of a decoder's nested output dict (per row, or per feature: a
-    shared variance)."""
-    if isinstance(params, dict):
-        return [t for value in params.values() for t in _tensors_of(value)]
-    return [params] if torch.is_tensor(params) and params.is_floating_point() else []

@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 
+from ..utils._validation import repeated
+
 LIKELIHOODS = ("gaussian", "bernoulli", "categorical")
 
 
@@ -190,11 +192,10 @@ def parse_views(views, n_features, feature_names):
 def _check_distinct_names(spec, argument):
     """Names are used as text (the masks' rows and columns, the codes' column names): keys that
     differ only in type, such as 1 and "1", would name one view or block twice."""
-    names = [str(key) for key in spec]
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
+    twice = repeated(str(key) for key in spec)
+    if twice:
         raise ValueError(
-            f"{argument} has keys that are the same name as text: {repeated} (such as 1 and "
+            f"{argument} has keys that are the same name as text: {twice} (such as 1 and "
             "'1'); give each a distinct name."
         )
 

@@ -49,14 +49,14 @@ def _term_scorings(prefix, names, on_train):
     ]
 
 
-def _tensors_of(outputs, prefix="outputs"):
+def floating_tensors(outputs, prefix="outputs"):
     """The floating-point tensors of a (nested) outputs dict or list, with their paths."""
     if isinstance(outputs, dict):
         for name, value in outputs.items():
-            yield from _tensors_of(value, f"{prefix}[{name!r}]")
+            yield from floating_tensors(value, f"{prefix}[{name!r}]")
     elif isinstance(outputs, (list, tuple)):
         for index, value in enumerate(outputs):
-            yield from _tensors_of(value, f"{prefix}[{index}]")
+            yield from floating_tensors(value, f"{prefix}[{index}]")
     elif isinstance(outputs, torch.Tensor) and outputs.is_floating_point():
         yield prefix, outputs
 
@@ -236,7 +236,7 @@ class LatentNet(NeuralNet):
             batch = next(iter(IndexBatches(dataset, CHECKED_ROWS)))
             with torch.no_grad():
                 outputs = self.module_(batch)
-            bad = [name for name, value in _tensors_of(outputs) if not value.isfinite().all()]
+            bad = [name for name, value in floating_tensors(outputs) if not value.isfinite().all()]
         if bad:
             raise TrainingDivergedError(
                 f"Training diverged: after the last step, {', '.join(bad[:3])} are not finite. "

@@ -296,7 +296,13 @@ def _position(lookup, key):
         return -1
 
 
-def encode_labels(labels, categories, *, name, ignore=None):
+def repeated(items):
+    """The items that occur more than once, sorted (by their text), for an error message."""
+    items = list(items)
+    return sorted({item for item in items if items.count(item) > 1}, key=str)
+
+
+def encode_labels(labels, categories, *, name, ignore=None, what="labels"):
     """Positions of ``labels`` in the sorted ``categories`` seen in fit.
 
     Parameters
@@ -309,6 +315,8 @@ def encode_labels(labels, categories, *, name, ignore=None):
         The argument's name, for the error message.
     ignore : ndarray of bool, default=None
         Rows whose label is not checked (missing entries); they get index 0.
+    what : str, default="labels"
+        What the labels are, for the error message ("groups").
 
     Returns
     -------
@@ -324,7 +332,7 @@ def encode_labels(labels, categories, *, name, ignore=None):
         unseen &= ~ignore
         index = np.where(ignore, 0, index)
     if unseen.any():
-        raise ValueError(f"{name} holds labels not seen in fit: {first_values(labels[unseen])}.")
+        raise ValueError(f"{name} holds {what} not seen in fit: {first_values(labels[unseen])}.")
     return index.astype(np.int64)
 
 
