@@ -42,17 +42,17 @@ TOY_REFERENCE = {
 }
 TOY_SETTINGS = {
     "none": {"independence": "none"},
-    "unconditional": {"independence": "unconditional", "cmi_weight": 3.0},
+    "unconditional": {"independence": "unconditional", "independence_weight": 3.0},
     "unconditional (MMD)": {
         "independence": "unconditional",
         "dependence_measure": "mmd",
-        "cmi_weight": 1000.0,
+        "independence_weight": 1000.0,
     },
-    "conditional": {"independence": "conditional", "cmi_weight": 3.0},
+    "conditional": {"independence": "conditional", "independence_weight": 3.0},
     "conditional (MMD)": {
         "independence": "conditional",
         "dependence_measure": "mmd",
-        "cmi_weight": 10.0,
+        "independence_weight": 10.0,
     },
 }
 # Weights: the adversary's unconditional 3 was chosen before the first run on one seed of the
@@ -149,8 +149,8 @@ DESIGN_TRAIN, DESIGN_TEST = 500, 600
 DIGIT_DESIGN_MODELS = {
     "readouts alone": {"independence": "none"},
     "defaults": {},
-    "cmi_weight=2": {"cmi_weight": 2.0},
-    "cmi_weight=3": {"cmi_weight": 3.0},
+    "independence_weight=2": {"independence_weight": 2.0},
+    "independence_weight=3": {"independence_weight": 3.0},
     "critic_steps=2": {"critic_steps": 2},
 }
 
@@ -247,7 +247,7 @@ def run_digits(seeds, missing_fractions, source):
                         subspace_sizes=5,
                         independence=independence,
                         dependence_measure=measure,
-                        cmi_weight=weight,
+                        independence_weight=weight,
                         hidden_layer_sizes=(128,),
                         max_epochs=60,
                         batch_size=200,
@@ -270,7 +270,7 @@ def run_digits(seeds, missing_fractions, source):
             )
         label = f"{fraction:.0%} of labels missing" if fraction else "all labels"
         print(f"\n## {source} pairs {{3, 8}}², train c = 0.9, {label} ({seeds} seeds)\n")
-        header = ["model", "val (c=0.9)", "test c=-0.9", "test c=0", "cmi_weight chosen"]
+        header = ["model", "val (c=0.9)", "test c=-0.9", "test c=0", "independence_weight chosen"]
         print(format_table(header, rows))
 
 

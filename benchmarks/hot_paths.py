@@ -24,7 +24,7 @@ KL sklatent records has weight 0; the code is the posterior mean of the product 
 subspaces of 2 for its two attributes, income and sex, passed as a 2-column DataFrame ``y``):
 each attribute's readout (``nn.Linear`` layers) reads its own subspace alone (sklatent's masked
 decoder, whose weights on the zeroed columns never move), their cross-entropies summed; and
-Funke et al.'s (2022) conditional-MI penalty at ``cmi_weight=1``: per attribute, a
+Funke et al.'s (2022) conditional-MI penalty at ``independence_weight=1``: per attribute, a
 discriminator (two hidden layers of 50) on ``[own subspace, rest of the code, one-hot
 attribute]``, the rest permuted among the batch's rows with the same attribute value, whose
 binary cross-entropy the encoder minimises with the labels swapped. The adversary's default
@@ -316,14 +316,14 @@ def discrimination(model, codes, labels, swapped):
 
 
 def minimal_disentangled_loss(model, x, labels):
-    """The encoder's loss: readouts' cross-entropies + cmi_weight * swapped discrimination."""
+    """The encoder's loss: readouts' cross-entropies + the weight times swapped discrimination."""
     codes = posterior(model.encoder, x)[0]  # beta=0: the readouts read the posterior mean
     readouts = sum(
         nn.functional.cross_entropy(head(codes[:, own]), labels[:, k])
         for k, (own, head) in enumerate(zip(model.subspaces, model.readouts, strict=True))
     )
     penalty = discrimination(model, codes, labels, swapped=True)
-    return readouts + DISENTANGLED["cmi_weight"] * penalty, codes
+    return readouts + DISENTANGLED["independence_weight"] * penalty, codes
 
 
 def fit_minimal_disentangled(X, y, s, settings, args, seed=0):

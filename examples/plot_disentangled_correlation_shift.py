@@ -35,8 +35,8 @@ tests = [make_correlated_attributes(3000, correlation=c, random_state=1) for c i
 # the paper's discriminator. The MI baseline needs a strong weight to reach MI = 0.
 variants = {
     "none (readouts only)": {"independence": "none"},
-    "unconditional: I(z1; z2)": {"independence": "unconditional", "cmi_weight": 1000.0},
-    "conditional: I(z1; z2 | s1)": {"independence": "conditional", "cmi_weight": 10.0},
+    "unconditional: I(z1; z2)": {"independence": "unconditional", "independence_weight": 1000.0},
+    "conditional: I(z1; z2 | s1)": {"independence": "conditional", "independence_weight": 10.0},
 }
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for name, params in variants.items():

@@ -13,7 +13,7 @@ from ..utils._validation import check_hidden_layer_sizes
 from ._critics import CRITIC_PARAMETER_CONSTRAINTS, critic_net_kwargs
 from ._disentangled_readouts import DisentangledReadoutsMixin
 from ._disentangled_rows import DisentangledTrainingRows
-from ._renamed import former_name_constraint
+from ._renamed import current_value, former_name_constraint
 from ._structured import StructuredVAE
 from ._table_preset import FIXED_STRUCTURE, TablePreset, inherited_constraints
 
@@ -62,8 +62,9 @@ class DisentangledEncoder(DisentangledReadoutsMixin, DisentangledTrainingRows, T
         The estimator of the dependence: a discriminator per attribute that tells real rows
         from permuted ones (the paper's adversary; ``"permutation"`` in :class:`FairEncoder`
         too), or the MMD between real and permuted rows.
-    cmi_weight : float, default=1.0
-        :math:`\lambda`.
+    independence_weight : float, default=1.0
+        :math:`\lambda`, the weight of the independence penalty (the name it has in
+        :class:`FairEncoder`, whose penalty is estimated by the same ``dependence_measure``).
     warmup_epochs : int, default=None
         Epochs of readouts alone before the penalty applies (discriminators train from the
         start). None: 10 for ``dependence_measure="mmd"``, which is exact from the first step
@@ -100,6 +101,12 @@ class DisentangledEncoder(DisentangledReadoutsMixin, DisentangledTrainingRows, T
         .. deprecated:: 0.1
             Use ``dependence_measure``; ``critic`` will be removed in 0.2.
 
+    cmi_weight : float, default="deprecated"
+        The former name of ``independence_weight``: set, it is used with a ``FutureWarning``.
+
+        .. deprecated:: 0.1
+            Use ``independence_weight``; ``cmi_weight`` will be removed in 0.2.
+
     Attributes
     ----------
     attributes_ : list of str
@@ -115,8 +122,8 @@ class DisentangledEncoder(DisentangledReadoutsMixin, DisentangledTrainingRows, T
     net_ : skorch.NeuralNet
         The trained net.
     history_ : skorch.History
-        Per-epoch readout terms (``train_reconstruction_<attribute>``), ``train_cmi`` and, for
-        the adversary, ``train_critic_cross_entropy``.
+        Per-epoch readout terms (``train_reconstruction_<attribute>``), the penalty
+        (``train_independence``) and, for the adversary, ``train_critic_cross_entropy``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of str of shape (``n_features_in_``,)
@@ -151,13 +158,14 @@ class DisentangledEncoder(DisentangledReadoutsMixin, DisentangledTrainingRows, T
         "independence": [StrOptions({"conditional", "unconditional", "none"})],
         "dependence_measure": [StrOptions({"permutation", "mmd"})],
         "critic": former_name_constraint([StrOptions({"adversarial", "mmd"})]),
-        "cmi_weight": [Interval(Real, 0, None, closed="left")],
+        "cmi_weight": former_name_constraint([Interval(Real, 0, None, closed="left")]),
+        "independence_weight": [Interval(Real, 0, None, closed="left")],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left"), None],
         "n_bins": [Interval(Integral, 2, None, closed="left")],
         **CRITIC_PARAMETER_CONSTRAINTS,
     }
 
-    _renamed_parameters = {"critic": "dependence_measure"}
+    _renamed_parameters = {"critic": "dependence_measure", "cmi_weight": "independence_weight"}
     # The former critic="adversarial" named the permutation discriminators.
     _renamed_values = {"critic": {"adversarial": "permutation"}}
     _persisted_state = (
@@ -176,7 +184,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, DisentangledTrainingRows, T
         attribute_types=None,
         independence="conditional",
         dependence_measure="permutation",
-        cmi_weight=1.0,
+        independence_weight=1.0,
         warmup_epochs=None,
         n_bins=10,
         beta=0.0,
@@ -199,13 +207,14 @@ class DisentangledEncoder(DisentangledReadoutsMixin, DisentangledTrainingRows, T
         n_iter_no_change="auto",
         tol=1e-4,
         critic="deprecated",
+        cmi_weight="deprecated",
     ):
         self.subspace_sizes = subspace_sizes
         self.n_free = n_free
         self.attribute_types = attribute_types
         self.independence = independence
         self.dependence_measure = dependence_measure
-        self.cmi_weight = cmi_weight
+        self.independence_weight = independence_weight
         self.warmup_epochs = warmup_epochs
         self.n_bins = n_bins
         self.beta = beta
@@ -228,6 +237,7 @@ class DisentangledEncoder(DisentangledReadoutsMixin, DisentangledTrainingRows, T
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.critic = critic
+        self.cmi_weight = cmi_weight
 
     # ---- structure ---------------------------------------------------------------------------
     @property
@@ -245,11 +255,11 @@ class DisentangledEncoder(DisentangledReadoutsMixin, DisentangledTrainingRows, T
             independence=self.independence if self._measures_dependence else "none",
             dependence_measure=self._dependence_measure,
             beta=self.beta,
-            cmi_weight=self.cmi_weight,
+            independence_weight=current_value(self, "independence_weight"),
         )
 
     def _penalised_fit(self):
-        return self.cmi_weight > 0 and self._measures_dependence
+        return current_value(self, "independence_weight") > 0 and self._measures_dependence
 
     @property
     def _measures_dependence(self):

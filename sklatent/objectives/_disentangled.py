@@ -44,7 +44,7 @@ class DisentangledObjective(StructuredObjective):
         Which dependence to penalise.
     dependence_measure : {"permutation", "mmd"}
         How to estimate it.
-    beta, cmi_weight : float
+    beta, independence_weight : float
         :math:`\beta` and :math:`\lambda`.
     present_columns, target_views : list, default=None
         See :class:`StructuredObjective`.
@@ -63,13 +63,14 @@ class DisentangledObjective(StructuredObjective):
     >>> outputs = {"logvar": torch.zeros(200, 2), "gate_probabilities": [],
     ...            "views": {"a": {"class_logits": torch.zeros(200, 2)}}}
     >>> objective = DisentangledObjective(["a"], [slice(0, 1)], [2], dependence_measure="mmd")
-    >>> copied = objective(outputs | {"mean": torch.cat([z, z], 1)}, batch)["cmi"]
-    >>> other = objective(outputs | {"mean": torch.cat([z, torch.randn(200, 1)], 1)}, batch)["cmi"]
-    >>> float(copied) > 0.1, abs(float(other)) < 0.05
+    >>> def penalty(codes):
+    ...     return float(objective(outputs | {"mean": codes}, batch)["independence"])
+    >>> copied, independent = torch.cat([z, z], 1), torch.cat([z, torch.randn(200, 1)], 1)
+    >>> penalty(copied) > 0.1, abs(penalty(independent)) < 0.05
     (True, True)
     """
 
-    weight_names = ("beta", "cmi_weight")
+    weight_names = ("beta", "independence_weight")
     critic_term_names = ("cross_entropy",)
 
     def __init__(
@@ -81,7 +82,7 @@ class DisentangledObjective(StructuredObjective):
         independence="conditional",
         dependence_measure="permutation",
         beta=0.0,
-        cmi_weight=1.0,
+        independence_weight=1.0,
         present_columns=None,
         target_views=None,
     ):
@@ -92,10 +93,10 @@ class DisentangledObjective(StructuredObjective):
         self.n_strata = list(n_strata)
         self.independence = independence
         self.dependence_measure = dependence_measure
-        self.cmi_weight = cmi_weight
+        self.independence_weight = independence_weight
         # Cleared during the estimator's warm-up (readouts alone; the engine's Anneal sets it).
         self.annealed = True
-        self.term_names = (*self.term_names, "cmi")
+        self.term_names = (*self.term_names, "independence")
 
     def _own_and_others(self, codes, batch, index):
         """Attribute ``index``'s subspace, the rest of the code, and the strata to permute
@@ -135,11 +136,11 @@ class DisentangledObjective(StructuredObjective):
     def forward(self, outputs, batch, critic=None):
         terms = super().forward(outputs, batch)
         if self.independence == "none":
-            terms["cmi"] = terms["loss"].new_zeros(())
+            terms["independence"] = terms["loss"].new_zeros(())
         else:
-            terms["cmi"] = self.dependence(outputs["mean"], batch, critic)
-        weight = self.cmi_weight if self.annealed else 0.0
-        terms["loss"] = terms["loss"] + weight * terms["cmi"]
+            terms["independence"] = self.dependence(outputs["mean"], batch, critic)
+        weight = self.independence_weight if self.annealed else 0.0
+        terms["loss"] = terms["loss"] + weight * terms["independence"]
         return terms
 
     def critic_terms(self, outputs, batch, critic):

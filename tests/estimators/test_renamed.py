@@ -52,6 +52,13 @@ RENAMES = [
         ("critic", "adversarial"),
         ("dependence_measure", "permutation"),
     ),
+    (  # the penalty's weight is named as in FairEncoder
+        sklatent.DisentangledEncoder,
+        {"y": two_attributes},
+        {},
+        ("cmi_weight", 10.0),
+        ("independence_weight", 10.0),
+    ),
 ]
 
 
@@ -98,11 +105,11 @@ def test_the_former_and_the_new_name_set_together_are_refused():
     assert not hasattr(encoder, "net_")
 
 
-def _as_saved_before_the_rename(former, value):
+def _as_saved_before_the_rename(former, new, value):
     """A model.json edit: the parameters and views as a file of the previous release holds."""
 
     def edit(meta):
-        meta["params"].pop("dependence_measure")
+        meta["params"].pop(new)
         meta["params"][former] = value
         for view in meta["fitted"]["views_"]:  # encoded as {"__dict__": [[key, value], ...]}
             # Views of files saved before view_spec lack fields: the width of a view of X's
@@ -118,21 +125,43 @@ def _as_saved_before_the_rename(former, value):
 
 
 @pytest.mark.parametrize(
-    ("Estimator", "fit_arguments", "former", "value", "measure"),
+    ("Estimator", "fit_arguments", "former", "value", "new", "new_value"),
     [
-        (sklatent.FairEncoder, {"sensitive_features": env}, "independence", "hsic", "hsic"),
-        (sklatent.DisentangledEncoder, {"y": y}, "critic", "adversarial", "permutation"),
+        (
+            sklatent.FairEncoder,
+            {"sensitive_features": env},
+            "independence",
+            "hsic",
+            "dependence_measure",
+            "hsic",
+        ),
+        (
+            sklatent.DisentangledEncoder,
+            {"y": y},
+            "critic",
+            "adversarial",
+            "dependence_measure",
+            "permutation",
+        ),
+        (
+            sklatent.DisentangledEncoder,
+            {"y": two_attributes},
+            "cmi_weight",
+            10.0,
+            "independence_weight",
+            10.0,
+        ),
     ],
 )
 def test_a_file_saved_before_the_rename_loads_under_the_new_names(
-    Estimator, fit_arguments, former, value, measure, forge, tmp_path
+    Estimator, fit_arguments, former, value, new, new_value, forge, tmp_path
 ):
-    encoder = Estimator(**FAST, dependence_measure=measure).fit(X, **fit_arguments)
+    encoder = Estimator(**FAST, **{new: new_value}).fit(X, **fit_arguments)
     sklatent.save(encoder, tmp_path / "model")
-    forge(tmp_path / "model", _as_saved_before_the_rename(former, value))
+    forge(tmp_path / "model", _as_saved_before_the_rename(former, new, value))
     loaded = sklatent.load(tmp_path / "model")
     np.testing.assert_array_equal(loaded.transform(X), encoder.transform(X))
-    assert loaded.get_params()["dependence_measure"] == measure
+    assert loaded.get_params()[new] == new_value
     assert loaded.get_params()[former] == DEPRECATED
     with warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)  # a refit uses the new name, silently
