@@ -120,6 +120,13 @@ default=None
         probable group), ``majority_rate`` (share of the most frequent group in the scored data,
         the accuracy of a probe that always guesses it) and ``n_groups`` (number of groups).
 
+    Warns
+    -----
+    UserWarning
+        If a tree probe (one with ``min_samples_leaf``, as the default's 20) trains on fewer
+        than twice that many rows, or on fewer than that many rows of a group: it cannot split
+        the group off, and its ROC AUC reads about 0.5 whatever the codes hold.
+
     Raises
     ------
     ValueError
@@ -186,7 +193,7 @@ default=None
             cv = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
         # As cross_val_predict reads it; an iterable of splits can then be read twice.
         cv = check_cv(cv, groups, classifier=is_classifier(probe))
-        _warn_if_too_few_to_split(min(len(train) for train, _ in cv.split(Z, groups)), probe)
+        _warn_if_too_few_to_split([groups[train] for train, _ in cv.split(Z, groups)], names, probe)
         # params={}: scikit-learn 1.6 with metadata routing on (a routed search scoring with
         # leakage_scorer) fails on the default None.
         with threadpool_limits(PROBE_OPENMP_THREADS, user_api="openmp"):
@@ -215,7 +222,7 @@ default=None
             f"probe cannot predict: {[names[k] for k in unseen]}."
         )
     _check_several_groups([names[k] for k in np.unique(groups_test)], "sensitive_features_test")
-    _warn_if_too_few_to_split(len(Z), probe)
+    _warn_if_too_few_to_split([groups], names, probe)
     with threadpool_limits(PROBE_OPENMP_THREADS, user_api="openmp"):
         fitted = clone(probe).fit(Z, groups)
         proba_test = fitted.predict_proba(Z_test)
@@ -224,9 +231,11 @@ default=None
     return result
 
 
-def _warn_if_too_few_to_split(n_train, probe):
-    """Warn when a tree probe trains on too few rows to split once: it then predicts the same
-    probabilities for every row, and its ROC AUC reads 0.5 whatever the codes hold."""
+def _warn_if_too_few_to_split(training_groups, names, probe):
+    """Warn when a tree probe trains on too few rows to split once, or on too few rows of a
+    group to hold it alone in a leaf: it then predicts about the same probabilities for every
+    row, and its ROC AUC reads about 0.5 whatever the codes hold. ``training_groups``: the
+    group labels of each probe's training rows (one array per fold)."""
     # Also inside a pipeline, a search or a calibrator (``step__min_samples_leaf``).
     params = probe.get_params(deep=True) if hasattr(probe, "get_params") else {}
     leaves = [
@@ -235,10 +244,25 @@ def _warn_if_too_few_to_split(n_train, probe):
         if key.split("__")[-1] == "min_samples_leaf" and isinstance(value, numbers.Integral)
     ]
     leaf = max(leaves, default=None)
-    if leaf is not None and n_train < 2 * leaf:
+    if leaf is None:
+        return
+    n_train = min(len(labels) for labels in training_groups)
+    counts = [np.bincount(labels, minlength=len(names)) for labels in training_groups]
+    smallest = min((c[c > 0].min(), int(np.argmin(np.where(c > 0, c, np.inf)))) for c in counts)
+    advice = (
+        "Give more rows or fewer folds, or a probe for small samples (probe=LogisticRegression())."
+    )
+    if n_train < 2 * leaf:
         warn_at_caller(
             f"The leakage probe trains on {n_train} rows, fewer than the {2 * leaf} it needs to "
             f"split once (min_samples_leaf={leaf}): it predicts one group for every row, and its "
-            "ROC AUC of about 0.5 says nothing about the codes. Give more rows or fewer folds, "
-            "or a probe for small samples (probe=LogisticRegression())."
+            f"ROC AUC of about 0.5 says nothing about the codes. {advice}"
+        )
+    elif smallest[0] < leaf:
+        # A code that is the group itself has one split, at the group's boundary, and the
+        # probe may not take it: 18 of 40 rows in the smaller group gave an AUC of 0.45.
+        warn_at_caller(
+            f"The leakage probe trains on {smallest[0]} rows of group {names[smallest[1]]!r}, "
+            f"fewer than min_samples_leaf={leaf}: no leaf can hold that group alone, and a code "
+            f"that separates it can read as hidden (a ROC AUC near 0.5). {advice}"
         )

@@ -72,6 +72,24 @@ def test_a_probe_trained_on_too_few_rows_to_split_warns():
         assert sensitive_leakage(np.tile(Z, (2, 1)), np.tile(s, 2), random_state=0).roc_auc == 1.0
 
 
+def test_a_probe_trained_on_too_few_rows_of_a_group_to_isolate_it_warns():
+    # 50 rows, 23 of group 0: each fold's probe trains on 40 rows, 18 or 19 of group 0. The
+    # code is the group, so its one split is at the group's boundary, which a leaf of 20 rows
+    # cannot take: the AUC read 0.45, without a word.
+    s = np.array([0] * 23 + [1] * 27)
+    Z = 3.0 * s[:, None]
+    with pytest.warns(UserWarning, match=r"trains on 18 rows of group 0, fewer than min_samp"):
+        sensitive_leakage(Z, s, random_state=0)
+    train = np.array(["a"] * 19 + ["b"] * 27)
+    with pytest.warns(UserWarning, match=r"trains on 19 rows of group 'a'"):  # the test branch
+        codes = 3.0 * (train == "b")[:, None]
+        sensitive_leakage(codes, train, Z_test=codes[17:21], sensitive_features_test=train[17:21])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 20 of each in every fold: the split is taken
+        s = np.arange(50) % 2
+        assert sensitive_leakage(3.0 * s[:, None], s, random_state=0).roc_auc == 1.0
+
+
 def test_code_independent_of_s_is_at_chance():
     s = _binary(1000)
     Z = np.random.default_rng(2).normal(size=(1000, 3))
