@@ -38,6 +38,7 @@ from ._fit_records import (
     _warm_up_epochs,
     _warn_if_collapsed,
     _warn_if_heads_learned_nothing,
+    _warn_if_terms_never_acted,
 )
 from ._incremental import IncrementalFitMixin
 from ._restarts import RestartsMixin, race_epochs
@@ -84,6 +85,8 @@ class LatentTransformer(
     #: Smallest batch of ``batch_size="auto"``: presets whose penalties compare groups within
     #: a batch (an MMD between sensitive groups, a risk per environment) need more rows.
     _min_auto_batch_size = MIN_AUTO_BATCH_SIZE
+    #: What a training row is, in errors (MechanismEncoder's are transitions).
+    _training_rows = "training samples"
     #: Private attributes set in ``fit`` that ``_make_module``/``_make_objective`` read; saved by
     #: :func:`sklatent.save` beside the public fitted attributes.
     _persisted_state = ()
@@ -240,7 +243,9 @@ class LatentTransformer(
         seed = torch_seed(self.random_state) if seed is None else seed
         data = TensorData({name: value.to(device) for name, value in tensors.items()})
         if len(data) < 2:  # one row has no spread: the scales and the fit's checks need two
-            raise ValueError(f"A fit needs at least 2 training samples, got {len(data)} sample.")
+            raise ValueError(
+                f"A fit needs at least 2 {self._training_rows}, got {len(data)} of them."
+            )
         with fit_runtime(get_config()["torch_threads"]):
             if net is None:
                 net = self._initialized_net(seed, device, len(data), split_seed=split_seed)
@@ -253,6 +258,7 @@ class LatentTransformer(
                 net.partial_fit(data, epochs=epochs)
             outputs, batch = net.check_finite_fit(data)
         _warn_if_collapsed(outputs, net)
+        _warn_if_terms_never_acted(net)
         _warn_if_heads_learned_nothing(outputs, batch, getattr(net.module_, "views", None))
         self.__dict__.pop("_incremental_", None)  # partial_fit starts anew from these weights
         self.net_ = net

@@ -133,6 +133,27 @@ def _warn_if_heads_learned_nothing(outputs, batch, views):
         )
 
 
+def _warn_if_terms_never_acted(net):
+    """Warn for the weighted terms estimated from a batch's rows (the objective's
+    ``batch_estimated_terms``) that were 0 in every batch of the fit: no batch held enough rows,
+    or enough of a group, to estimate them, so the fit trained without them."""
+    history = net.history
+    idle = [
+        f"{term!r} (weight {weight:g})"
+        for term, weight in net.criterion_.batch_estimated_terms().items()
+        if weight > 0 and all(epoch.get(f"train_{term}") == 0.0 for epoch in history)
+    ]
+    if idle and len(history):
+        terms, it = ("term", "it") if len(idle) == 1 else ("terms", "them")
+        warn_at_caller(
+            f"The fit's {' and '.join(idle)} {terms} {'was' if it == 'it' else 'were'} 0 in "
+            f"every batch, so the fit trained without {it}: batches of {net.batch_size} rows "
+            f"held too few rows (or too few of a group, a class or an environment) to estimate "
+            f"{it}. Raise batch_size.",
+            UserWarning,
+        )
+
+
 def _forget_batch_records(epochs):
     """Drop the per-batch records of the history rows ``epochs`` (their averages stay): with
     ``partial_fit`` over millions of rows they would grow by one record a batch."""

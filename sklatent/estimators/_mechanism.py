@@ -26,7 +26,14 @@ from ..utils._validation import row_weights
 from ._base import _SHARED_PARAMETER_CONSTRAINTS, LatentTransformer
 from ._mechanism_rows import MechanismTransitionRows
 
-_MECHANISMS = {"translation", "linear", "translation_unknown"}
+# The module of each built-in mechanism, by name (a fitted model's mechanism is read back from
+# its module, whatever the parameter says after set_params).
+_MECHANISM_NAMES = {
+    Translation: "translation",
+    LinearMap: "linear",
+    LearnedOffsets: "translation_unknown",
+}
+_MECHANISMS = set(_MECHANISM_NAMES.values())
 
 
 class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
@@ -73,7 +80,8 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
         latents, shape ``(batch, n_components)``. A :class:`torch.nn.Module`'s parameters
         train with the model, in a copy: the module passed in is left as it is.
     transition_matrix : array-like of shape (n_components, n_components), default=None
-        The matrix :math:`A` of ``mechanism="linear"``.
+        The matrix :math:`A` of ``mechanism="linear"`` (refused with another mechanism, which
+        would ignore it).
     collapse_weight : float, default=1.0
         Weight :math:`\lambda \ge 0` of the unit-variance (non-collapse) term; used by every
         mechanism except known translations.
@@ -139,6 +147,7 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
     (500, 2)
     """
 
+    _training_rows = "transitions (without X_next, consecutive rows of X)"
     _parameter_constraints = {
         **_SHARED_PARAMETER_CONSTRAINTS,
         "mechanism": [StrOptions(_MECHANISMS), callable],
@@ -195,7 +204,25 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
         self.tol = tol
 
     # ---- model -------------------------------------------------------------------------------
+    def _mechanism_in_use(self, fitting):
+        """The mechanism a call works with: the parameter while a fit starts, afterwards the
+        fitted model's (a later ``set_params`` reaches the model through ``fit`` only, as the
+        fitted attributes of any scikit-learn estimator)."""
+        if fitting:
+            return self.mechanism
+        fitted = self.net_.module_.mechanism
+        if isinstance(fitted, CallableMechanism):
+            return fitted.function
+        return _MECHANISM_NAMES[type(fitted)]
+
     def _make_mechanism(self):
+        if self.transition_matrix is not None and not (
+            isinstance(self.mechanism, str) and self.mechanism == "linear"
+        ):
+            raise ValueError(
+                "transition_matrix is the matrix A of mechanism='linear'; with mechanism="
+                f"{self.mechanism!r} it would be ignored: leave it None."
+            )
         if isinstance(self.mechanism, torch.nn.Module):
             # A copy: its parameters train with the model, and the user's own module (a
             # parameter of the estimator) must not move, nor tie two fits together.
@@ -234,11 +261,13 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
                 "mechanism='linear' needs transition_matrix, the matrix A of z' = A z."
             )
         matrix = np.asarray(self.transition_matrix, dtype=np.float64)
-        if matrix.shape != (self.n_components, self.n_components) or not np.isfinite(matrix).all():
+        if matrix.shape != (self.n_components, self.n_components):
             raise ValueError(
-                f"transition_matrix must be a finite ({self.n_components}, {self.n_components}) "
+                f"transition_matrix must be a ({self.n_components}, {self.n_components}) "
                 f"matrix (n_components square), got shape {matrix.shape}."
             )
+        if not np.isfinite(matrix).all():
+            raise ValueError("transition_matrix holds NaN or infinite entries.")
         return matrix
 
     # ---- public API --------------------------------------------------------------------------
@@ -299,7 +328,7 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
         return self
 
     def _read_fitted(self):
-        if self.mechanism == "translation_unknown":
+        if self._mechanism_in_use(fitting=False) == "translation_unknown":
             offsets = self.net_.module_.mechanism.offsets
             self.offsets_ = offsets.detach().cpu().numpy().astype(np.float64)
 
@@ -329,7 +358,7 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
         X = self._validate_X(X, reset=False)
         weights = row_weights(sample_weight, len(X))
         self._check_actions_kept(actions)
-        X, X_next, actions = self._transitions(X, X_next, actions)
+        X, X_next, actions = self._transitions(X, X_next, actions, fitting=False)
         tensors = {FEATURES: self._to_tensor(X), NEXT_FEATURES: self._to_tensor(X_next)}
         actions = self._check_actions(actions, len(X), fitting=False)
         if actions is not None:
@@ -361,7 +390,7 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
         actions = self._check_actions(actions, len(X), fitting=False)
         if actions is not None:
             tensors[ACTIONS] = actions.to(self._device)
-        elif self.mechanism == "translation_unknown":
+        elif self._mechanism_in_use(fitting=False) == "translation_unknown":
             raise ValueError("mechanism='translation_unknown' needs actions to predict.")
         else:
             self._check_actions_kept(actions)

@@ -13,38 +13,50 @@ class MechanismTransitionRows:
     """MechanismEncoder's transitions from ``X``, ``X_next`` and ``actions``.
 
     One code path for ``fit``, ``partial_fit``, ``score`` and ``predict_next``: the first call
-    of a fit learns the features and the action labels; later calls encode their rows with them.
+    of a fit learns the features and the action labels; later calls encode their rows with them,
+    under the fitted mechanism (``_mechanism_in_use``).
     """
 
     # ---- data --------------------------------------------------------------------------------
     def _check_actions(self, actions, n_samples, *, fitting):
         """Validate ``actions`` for the mechanism and return them as a tensor (or None)."""
-        if self.mechanism == "linear":
+        mechanism = self._mechanism_in_use(fitting)
+        if mechanism == "linear":
             if actions is not None:
                 raise ValueError("mechanism='linear' takes no actions: z' = A z for every row.")
             return None
         if actions is None:
             return None
-        if self.mechanism == "translation_unknown":
+        if mechanism == "translation_unknown":
             labels = check_auxiliary(
                 actions, name="actions", n_samples=n_samples, ensure_2d=False, dtype=None
             )
             if fitting:
+                _check_discrete(labels)
                 self.action_labels_ = np.unique(labels)
             index = encode_labels(labels, self.action_labels_, name="actions")
             return torch.as_tensor(index, dtype=torch.long)
-        shape = True if self.mechanism == "translation" else None
-        values = check_auxiliary(actions, name="actions", n_samples=n_samples, ensure_2d=shape)
+        shape = True if mechanism == "translation" else None
+        try:
+            values = check_auxiliary(actions, name="actions", n_samples=n_samples, ensure_2d=shape)
+        except ValueError as exc:
+            if not _holds_text(actions):
+                raise
+            raise ValueError(
+                "actions must be numbers (a mechanism's actions are tensors); to give labels, "
+                "encode them as integers first."
+            ) from exc
         width = self.n_components if fitting else self._n_features_out  # as fitted, after fit
-        if self.mechanism == "translation" and values.shape[1] != width:
+        if mechanism == "translation" and values.shape[1] != width:
             raise ValueError(
                 f"mechanism='translation' needs actions of shape (n_samples, n_components="
                 f"{width}): one offset per latent; got {values.shape}."
             )
         return as_float_tensor(values, "cpu")
 
-    def _transitions(self, X, X_next, actions):
+    def _transitions(self, X, X_next, actions, *, fitting):
         """Pairs (x, x') of the fit; consecutive rows of ``X`` when ``X_next`` is not given."""
+        mechanism = self._mechanism_in_use(fitting)
         if X_next is None:
             warn_at_caller(
                 "No X_next given: reading consecutive rows of X as transitions (row i+1 follows "
@@ -72,11 +84,11 @@ class MechanismTransitionRows:
                     f"X_next has {X_next.shape[1]} columns but X has {X.shape[1]}: both are "
                     "observations of the same kind."
                 )
-        if self.mechanism == "translation_unknown" and actions is None:
+        if mechanism == "translation_unknown" and actions is None:
             raise ValueError(
                 "mechanism='translation_unknown' needs actions: one discrete label per row."
             )
-        if self.mechanism == "translation" and actions is None:
+        if mechanism == "translation" and actions is None:
             warn_at_caller(
                 "mechanism='translation' without actions: every offset is taken as zero "
                 "(f(x') = f(x), consecutive observations share their latents) and the "
@@ -89,7 +101,8 @@ class MechanismTransitionRows:
         """A translation model fitted with actions needs them to score, predict or train on:
         without them every offset would be 0 (``collapse_term_active_`` is False exactly for a
         translation fitted with actions)."""
-        if actions is None and self.mechanism == "translation" and not self.collapse_term_active_:
+        translation = self._mechanism_in_use(fitting=False) == "translation"
+        if actions is None and translation and not self.collapse_term_active_:
             raise ValueError("This model was fitted with actions: pass the offset of each row.")
 
     def _transition_tensors(self, X, X_next, actions, *, first):
@@ -98,7 +111,7 @@ class MechanismTransitionRows:
         X = self._validate_X(X, reset=first)
         if not first:
             self._check_actions_kept(actions)
-        X, X_next, actions = self._transitions(X, X_next, actions)
+        X, X_next, actions = self._transitions(X, X_next, actions, fitting=first)
         actions = self._check_actions(actions, len(X), fitting=first)
         if first:
             self.collapse_term_active_ = self.mechanism != "translation" or actions is None
@@ -127,6 +140,25 @@ class MechanismTransitionRows:
                 "The mechanism callable must return a torch tensor of shape "
                 f"(batch, n_components) = (2, {self.n_components}) for a batch of 2, got {shape}."
             )
+
+
+def _holds_text(values):
+    values = np.asarray(values)
+    if values.dtype.kind == "O":
+        return any(isinstance(value, str) for value in values.ravel())
+    return values.dtype.kind in "US"
+
+
+def _check_discrete(labels):
+    """Refuse floats that are not whole numbers as the labels of ``"translation_unknown"``:
+    each value would be an action of its own, with an offset learned from its row alone."""
+    values = np.asarray(labels)
+    if values.dtype.kind == "f" and not np.all(values[np.isfinite(values)] % 1 == 0):
+        raise ValueError(
+            "mechanism='translation_unknown' reads actions as discrete labels, but they hold "
+            "fractional numbers: each value would be an action of its own. For known offsets "
+            "use mechanism='translation' (actions of shape (n_samples, n_components))."
+        )
 
 
 def _actions_of_consecutive_rows(actions, n_samples):

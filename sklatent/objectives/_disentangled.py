@@ -133,6 +133,9 @@ class DisentangledObjective(StructuredObjective):
                 total = total + discrimination_loss(real_logits, fake_logits, swapped=True)
         return total
 
+    def batch_estimated_terms(self):
+        return {} if self.independence == "none" else {"independence": self.independence_weight}
+
     def forward(self, outputs, batch, critic=None):
         terms = super().forward(outputs, batch)
         if self.independence == "none":

@@ -98,6 +98,10 @@ class FairObjective(StructuredObjective):
         self.penalty = DependencePenalty(dependence_measure, n_groups, n_strata, group_log_prior)
         self.term_names = (*self.term_names, "independence", "unpenalised_loss")
 
+    def batch_estimated_terms(self):
+        # Without a sensitive attribute (one group), independence asks nothing: 0 by design.
+        return {"independence": self.independence_weight} if self.penalty.n_groups > 1 else {}
+
     def forward(self, outputs, batch, critic=None):
         terms = super().forward(outputs, batch)
         terms["unpenalised_loss"] = terms["loss"]

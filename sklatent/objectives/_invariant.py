@@ -135,6 +135,10 @@ class InvariantObjective(StructuredObjective):
             return risk_variance(losses, environments, self.n_environments)
         return self.dependence(outputs["mean"], batch, critic)
 
+    def batch_estimated_terms(self):
+        # One environment: invariance asks nothing, and the penalty is 0 by design.
+        return {"penalty": self.penalty_weight} if self.n_environments > 1 else {}
+
     def forward(self, outputs, batch, critic=None):
         terms = super().forward(outputs, batch)
         terms["penalty"] = self.invariance_penalty(outputs, batch, critic)

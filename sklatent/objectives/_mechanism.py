@@ -56,6 +56,9 @@ class MechanismObjective(Objective):
         self.collinearity_weight = collinearity_weight
         self.reconstruction_weight = reconstruction_weight
 
+    def batch_estimated_terms(self):
+        return {"collapse": self.collapse_weight, "collinearity": self.collinearity_weight}
+
     @staticmethod
     def per_sample_equivariance(outputs):
         """Squared distance between ``f(x')`` and ``m(f(x), a)`` for each row."""

@@ -1,5 +1,7 @@
 """MechanismEncoder: identification from known translations, collapse, routing and errors."""
 
+import warnings
+
 import numpy as np
 import pytest
 import sklearn
@@ -281,3 +283,69 @@ def test_without_x_next_actions_have_one_row_per_transition_or_per_row():
     with pytest.warns(UserWarning, match="consecutive rows"):
         with pytest.raises(ValueError, match=r"actions has 38 rows, but .* 39 transitions"):
             MechanismEncoder(2, **small).fit(data.X, actions=data.actions[:-2])
+
+
+def _small_pairs(n=120):
+    rng = np.random.RandomState(0)
+    Z, A = rng.normal(size=(n, 2)), rng.normal(size=(n, 2))
+    return np.c_[Z, Z[:, :1]], np.c_[Z + A, (Z + A)[:, :1]], A
+
+
+def test_methods_after_fit_use_the_fitted_mechanism_whatever_set_params_says():
+    # A translation model whose parameter was then set to "linear": score and predict_next
+    # went on with the translation while checking actions against "linear", scoring with every
+    # offset 0 (-1.17 against -0.15) and refusing the actions the model needs.
+    X, X_next, A = _small_pairs()
+    encoder = MechanismEncoder(max_epochs=2, **FAST).fit(X, X_next=X_next, actions=A)
+    score, predicted = encoder.score(X, X_next=X_next, actions=A), encoder.predict_next(X, A)
+    encoder.set_params(mechanism="linear", transition_matrix=np.eye(2))
+    assert encoder.score(X, X_next=X_next, actions=A) == score
+    np.testing.assert_array_equal(encoder.predict_next(X, A), predicted)
+    with pytest.raises(ValueError, match="fitted with actions"):
+        encoder.score(X, X_next=X_next)
+
+
+def test_a_transition_matrix_without_the_linear_mechanism_is_refused():
+    X, X_next, A = _small_pairs()
+    encoder = MechanismEncoder(transition_matrix=5 * np.eye(2), max_epochs=1, **FAST)
+    with pytest.raises(ValueError, match=r"matrix A of mechanism='linear'.*'translation'"):
+        encoder.fit(X, X_next=X_next, actions=A)
+    with pytest.raises(ValueError, match="holds NaN or infinite entries"):
+        encoder.set_params(mechanism="linear", transition_matrix=[[np.nan, 0], [0, 1]])
+        encoder.fit(X, X_next=X_next)
+
+
+def test_fractional_actions_of_unknown_translations_are_refused():
+    # Each value would be an action of its own, with an offset learned from one row.
+    X, X_next, A = _small_pairs()
+    encoder = MechanismEncoder(mechanism="translation_unknown", max_epochs=1, **FAST)
+    with pytest.raises(ValueError, match=r"fractional numbers.*mechanism='translation'"):
+        encoder.fit(X, X_next=X_next, actions=A[:, 0])
+    whole = np.arange(len(X)) % 3 * 1.0  # floats that are labels
+    assert encoder.fit(X, X_next=X_next, actions=whole).offsets_.shape == (3, 2)
+
+
+def test_text_actions_of_a_callable_mechanism_are_named():
+    X, X_next, _ = _small_pairs()
+    encoder = MechanismEncoder(mechanism=lambda z, a: z, max_epochs=1, **FAST)
+    with pytest.raises(ValueError, match="actions must be numbers"):
+        encoder.fit(X, X_next=X_next, actions=np.array(["u", "v"] * 60))
+
+
+def test_a_fit_on_one_transition_counts_transitions():
+    X, _, A = _small_pairs()
+    with pytest.warns(UserWarning, match="No X_next"):
+        with pytest.raises(ValueError, match=r"at least 2 transitions .*got 1 of them"):
+            MechanismEncoder(max_epochs=1, **FAST).fit(X[:2], actions=A[:1])
+
+
+def test_terms_that_no_batch_could_estimate_warn():
+    # One row a batch: no variance, no correlation; the code shrank to a spread of 0.02-0.06
+    # while the history read 0.0 for both terms, and nothing said so.
+    X, X_next, _ = _small_pairs()  # a linear mechanism does not explain them: no matter here
+    settings = {"mechanism": "linear", "transition_matrix": np.diag([1.5, 0.6]), "max_epochs": 2}
+    with pytest.warns(UserWarning, match=r"'collapse' \(weight 1\) and 'collinearity'.*of 1 rows"):
+        MechanismEncoder(**settings, batch_size=1, **FAST).fit(X, X_next=X_next)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        MechanismEncoder(**settings, batch_size=32, **FAST).fit(X, X_next=X_next)
