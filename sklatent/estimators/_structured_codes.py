@@ -26,7 +26,9 @@ class StructuredCodesMixin(TransformerMixin):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Data; missing views (NaN in a row) are left out of that row's posterior.
+            Data; missing views (NaN in a row) are left out of that row's posterior. The
+            estimators built on it that read ``X`` as one complete view (FairEncoder,
+            InvariantEncoder, DisentangledEncoder) refuse NaN.
 
         Returns
         -------

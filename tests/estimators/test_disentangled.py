@@ -356,3 +356,14 @@ def test_a_penalty_that_no_batch_could_estimate_warns():
     settings = {**FAST, "max_epochs": 2, "dependence_measure": "mmd", "warmup_epochs": 0}
     with pytest.warns(UserWarning, match=r"'independence' \(weight 1\) term was 0 in every"):
         DisentangledEncoder(**settings, batch_size=2).fit(X, Y)
+
+
+@pytest.mark.parametrize(
+    "times",
+    [pd.date_range("2020", periods=300), pd.timedelta_range("1D", periods=300)],
+    ids=["dates", "durations"],
+)
+def test_an_attribute_of_dates_is_refused(times):
+    # 300 days were read as 300 classes and predicted back as datetime objects.
+    with pytest.raises(ValueError, match="Attribute 'day' holds dates or times"):
+        DisentangledEncoder(**FAST).fit(X[:300], pd.Series(times, name="day"))
