@@ -5,6 +5,7 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 import torch
+from pandas.api.types import is_integer_dtype
 
 from .._batch import PRESENT, attribute_strata, present_column, view_labels, view_values
 from ..utils._torch import as_float_tensor
@@ -91,6 +92,11 @@ def parse_attributes(y, attribute_types, n_samples, fitted_names=None):
             raise ValueError(f"Attribute {name!r}: type must be one of {KINDS}, got {kind!r}.")
         if kind == "continuous" and values.dtype.kind not in "biuf":
             raise ValueError(f"Continuous attribute {name!r} holds non-numeric values.")
+        column = frame.iloc[:, index]
+        if kind == "categorical" and values.dtype.kind == "f" and is_integer_dtype(column.dtype):
+            # pandas' nullable integers with NA came out as floats: classes 0., 1. predicted
+            # back as floats. -1 marks a missing label of integer classes, as below.
+            values = column.fillna(-1).to_numpy(dtype=np.int64)
         missing = _missing(values, kind)
         if missing.all():
             raise ValueError(f"Attribute {name!r} has no observed value.")

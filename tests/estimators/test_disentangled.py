@@ -367,3 +367,11 @@ def test_an_attribute_of_dates_is_refused(times):
     # 300 days were read as 300 classes and predicted back as datetime objects.
     with pytest.raises(ValueError, match="Attribute 'day' holds dates or times"):
         DisentangledEncoder(**FAST).fit(X[:300], pd.Series(times, name="day"))
+
+
+def test_nullable_integer_labels_with_missing_entries_stay_integers():
+    # Int64 with <NA> came out as float classes 0., 1., and predict returned floats.
+    labels = pd.Series(pd.array([0, 1, None, 1] * 75, dtype="Int64"), name="label")
+    encoder = DisentangledEncoder(**{**FAST, "max_epochs": 2}).fit(X[:300], labels)
+    assert encoder.classes_.dtype.kind == "i" and encoder.classes_.tolist() == [0, 1]
+    assert encoder.predict(X[:5]).dtype.kind == "i"
