@@ -128,6 +128,9 @@ class MultiViewEncoder(StructuredVAE):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
 
+    # Its structure is its own (shared and private blocks): a view has no roles or conditions.
+    _view_keys = ("columns", "likelihood")
+
     # The preset fixes the structure (FIXED_STRUCTURE less views and view_dropout): no learned
     # gates, so no sparsity, temperature or restarts.
     def _n_restarts(self):
@@ -231,16 +234,17 @@ class MultiViewEncoder(StructuredVAE):
         X_target : ndarray of shape (n_samples, n_columns of ``target``)
         """
         check_is_fitted(self, "net_")
-        sources = [source] if isinstance(source, str) else list(source)
-        for name in [*sources, target]:
-            self._check_view(name)
+        one = isinstance(source, (str, int, np.integer))
+        sources = [self._check_view(name) for name in ([source] if one else source)]
+        target = self._check_view(target)
         X = self._validate_X(X, reset=False)
         codes = self._encode_views(X, sources=sources)
         codes[:, self._n_shared_fitted :] = 0.0
         return self._decode_views(codes)[target]
 
     def _check_view(self, name):
+        """The fitted view ``name`` names (as text: a view keyed 0 is ``"0"``)."""
         names = [view["name"] for view in self.views_]
-        if name not in names:
+        if str(name) not in names:
             raise ValueError(f"Unknown view {name!r}; the views are {names}.")
-        return name
+        return str(name)

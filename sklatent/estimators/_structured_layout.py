@@ -22,6 +22,9 @@ class StructuredLayoutMixin:
     ``block_sizes_``, ``structure_`` and the masks), and the code's column names; presets
     override ``_structure_spec``."""
 
+    #: The keys a view dict of ``views`` may hold (None: all, StructuredVAE's).
+    _view_keys = None
+
     def _structure_spec(self, view_names):
         """(latent_blocks, decoder_mask, encoder_mask) from the parameters; presets override it."""
         blocks = {"z": self.n_components} if self.latent_blocks is None else self.latent_blocks
@@ -29,7 +32,7 @@ class StructuredLayoutMixin:
 
     def _parse_structure(self):
         names = getattr(self, "feature_names_in_", None)
-        views = parse_views(self.views, self.n_features_in_, names)
+        views = parse_views(self.views, self.n_features_in_, names, self._view_keys)
         # The objective reads the presence of its i-th reconstructed view from column i of the
         # batch's presence flags: the views without a decoder go last.
         self.views_ = sorted(views, key=lambda view: not view["decoder"])

@@ -1,5 +1,7 @@
 """Parsing and validation of the ``views``, ``latent_blocks`` and mask parameters."""
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -70,6 +72,8 @@ def column_indices(columns, n_features, feature_names, subject):
     (``"View 'a'"``, ``"sensitive_feature_ids"``) names them in the errors."""
     if isinstance(columns, (bool, np.bool_)):
         raise ValueError(f"{subject} names columns by {columns!r}: use names or positions.")
+    if columns is None or not isinstance(columns, (slice, int, np.integer, str, Iterable)):
+        raise ValueError(f"{subject} names its columns by {columns!r}: use names or positions.")
     if isinstance(columns, slice):
         indices = list(range(n_features))[columns]
     else:
@@ -98,6 +102,11 @@ def column_indices(columns, n_features, feature_names, subject):
                 indices.append(int(np.flatnonzero(feature_names == item)[0]))
             elif isinstance(item, (int, np.integer)) and -n_features <= item < n_features:
                 indices.append(int(item) % n_features)
+            elif not isinstance(item, (int, np.integer)):
+                raise ValueError(
+                    f"{subject} names column {item!r}: columns are named by name or integer "
+                    "position."
+                )
             else:
                 raise ValueError(
                     f"{subject} names column {item!r}, outside X's {n_features} columns."
@@ -110,14 +119,16 @@ def column_indices(columns, n_features, feature_names, subject):
 _VIEW_KEYS = ("columns", "likelihood", "conditions", "expert", "decoder")
 
 
-def _view_entry(name, spec):
-    """The columns, likelihood and role options of one entry of ``views``."""
+def _view_entry(name, spec, keys):
+    """The columns, likelihood and role options of one entry of ``views``; ``keys``: those a
+    view dict may hold (MultiViewEncoder's views take no roles or conditions)."""
     if not isinstance(spec, dict):
         return spec, "gaussian", {"conditions": [], "expert": True, "decoder": True}
-    unknown = [key for key in spec if key not in _VIEW_KEYS]
+    unknown = [key for key in spec if key not in keys]
     if unknown:
+        more = "" if keys == _VIEW_KEYS else f" (StructuredVAE's views take {list(_VIEW_KEYS)})"
         raise ValueError(
-            f"View {name!r} has unknown keys {unknown}; a view dict takes {list(_VIEW_KEYS)}."
+            f"View {name!r} has unknown keys {unknown}; a view dict takes {list(keys)}{more}."
         )
     if "columns" not in spec:
         raise ValueError(f"View {name!r} needs its 'columns'.")
@@ -165,8 +176,10 @@ def _check_conditions(parsed):
             )
 
 
-def parse_views(views, n_features, feature_names):
-    """``views`` as a list of :func:`view_spec` dicts, checked against X."""
+def parse_views(views, n_features, feature_names, keys=None):
+    """``views`` as a list of :func:`view_spec` dicts, checked against X; ``keys``: those a view
+    dict may hold (None: every key of :data:`_VIEW_KEYS`)."""
+    keys = _VIEW_KEYS if keys is None else tuple(keys)
     if views is None:
         return [view_spec("X", range(n_features))]
     if not isinstance(views, dict) or not views:
@@ -174,7 +187,7 @@ def parse_views(views, n_features, feature_names):
     _check_distinct_names(views, "views")
     parsed, seen = [], {}
     for name, spec in views.items():
-        spec, likelihood, options = _view_entry(name, spec)
+        spec, likelihood, options = _view_entry(name, spec, keys)
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"View {name!r}: likelihood must be one of {LIKELIHOODS}.")
         columns = column_indices(spec, n_features, feature_names, f"View {name!r}")
@@ -222,24 +235,35 @@ def parse_mask(mask, blocks, views, *, kind):
     if mask is None:
         return frame
     if isinstance(mask, pd.DataFrame):
+        # Names are text (a view or block keyed 0 is "0"), as in views_ and structure_.
+        mask = mask.rename(index=str, columns=str)
         if set(mask.index) != set(blocks) or set(mask.columns) != set(views):
             raise ValueError(
                 f"The {kind} mask DataFrame needs index {blocks} (blocks) and columns {views} "
                 f"(views), got index {list(mask.index)} and columns {list(mask.columns)}."
             )
-        return mask.loc[blocks, views].astype(bool)
+        mask = mask.loc[blocks, views]
+        values = mask.to_numpy()
+        if values.dtype != bool and not np.isin(values, [0, 1]).all():
+            raise ValueError(
+                f"The {kind} mask DataFrame must hold True/False (or 1/0), got values such as "
+                f"{values[~np.isin(values, [0, 1])][0]}; threshold scores (such as "
+                "structure_scores_) yourself."
+            )
+        return mask.astype(bool)
     if not isinstance(mask, dict):
         raise ValueError(f"{kind}_mask must be None, 'learn', a dict or a boolean DataFrame.")
     frame[:] = False
     outer, inner = (views, blocks) if kind == "decoder" else (blocks, views)
     outer_kind = "view" if kind == "decoder" else "block"
     for key, linked in mask.items():
-        if key not in outer:
+        if str(key) not in outer:
             raise ValueError(f"The {kind} mask names an unknown {outer_kind} {key!r}.")
-        for other in [linked] if isinstance(linked, str) else linked:
-            if other not in inner:
+        one = isinstance(linked, (str, int, np.integer))
+        for other in [linked] if one else linked:
+            if str(other) not in inner:
                 raise ValueError(f"The {kind} mask links {key!r} to an unknown name {other!r}.")
-            block, view = (other, key) if kind == "decoder" else (key, other)
+            block, view = (str(other), str(key)) if kind == "decoder" else (str(key), str(other))
             frame.loc[block, view] = True
     return frame
 
