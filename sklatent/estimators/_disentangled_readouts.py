@@ -2,6 +2,7 @@
 
 import numpy as np
 import torch
+from scipy.special import softmax
 
 from ..utils._sklearn_compat import check_is_fitted
 from ..utils._validation import row_weights
@@ -45,8 +46,9 @@ class DisentangledReadoutsMixin:
         """
         readouts = self._readouts(X)
         proba = [
-            # float64, as InvariantEncoder's and scikit-learn's classifiers' probabilities.
-            torch.softmax(readouts[name]["class_logits"], dim=1).cpu().numpy().astype(np.float64)
+            # In float64, as InvariantEncoder's and scikit-learn's classifiers' probabilities:
+            # rows that sum to 1 within float64's precision, as log_loss checks.
+            softmax(readouts[name]["class_logits"].cpu().numpy().astype(np.float64), axis=1)
             for name in self._categorical_attributes()
         ]
         return proba[0] if self._one_categorical_output() else proba

@@ -4,6 +4,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from scipy.special import softmax
 from sklearn.base import ClassifierMixin
 
 from .._batch import GROUPS
@@ -376,11 +377,12 @@ class InvariantEncoder(ClassifierMixin, InvariantTrainingRows, TablePreset):
         tensors = self._view_tensors(X, fitting=False)
         tensors = {name: value.to(self._device) for name, value in tensors.items()}
 
-        def head(module, batch):
-            logits = module.decoders["y"](module.encode(batch))["class_logits"]
-            return torch.softmax(logits, dim=1)
+        def logits(module, batch):
+            return module.decoders["y"](module.encode(batch))["class_logits"]
 
-        return self._apply(tensors, head, np.float64)
+        # The softmax in float64: float32's rows summed to 1 within 1e-7 only, and
+        # scikit-learn's log_loss warned on every call.
+        return softmax(self._apply(tensors, logits, np.float64), axis=1)
 
     def predict(self, X):
         """The most probable class of each row.

@@ -225,7 +225,11 @@ class Anneal(Callback):
         self.epochs = epochs
 
     def on_train_begin(self, net, **kwargs):
-        self.weight_decays_ = [group.get("weight_decay", 0.0) for group in _groups(net)]
+        # partial_fit begins training at every call, with the decays this callback scaled:
+        # read an optimizer's own decays once, or each call would scale them again.
+        if getattr(self, "decayed_optimizer_", None) is not net.optimizer_:
+            self.weight_decays_ = [group.get("weight_decay", 0.0) for group in _groups(net)]
+            self.decayed_optimizer_ = net.optimizer_
 
     def on_epoch_begin(self, net, **kwargs):
         net.criterion_.annealed = len(net.history) > self.epochs

@@ -375,3 +375,9 @@ def test_nullable_integer_labels_with_missing_entries_stay_integers():
     encoder = DisentangledEncoder(**{**FAST, "max_epochs": 2}).fit(X[:300], labels)
     assert encoder.classes_.dtype.kind == "i" and encoder.classes_.tolist() == [0, 1]
     assert encoder.predict(X[:5]).dtype.kind == "i"
+
+
+def test_probabilities_sum_to_one_in_float64():
+    three_classes = pd.Series(np.digitize(Y[:, 0], [-0.5, 0.5]), name="level")
+    model = DisentangledEncoder(**{**FAST, "max_epochs": 2}).fit(X, three_classes)
+    np.testing.assert_allclose(model.predict_proba(X).sum(axis=1), 1.0, rtol=0, atol=1e-12)

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 import sklearn
+from sklearn.metrics import log_loss
 from sklearn.model_selection import GridSearchCV, GroupKFold
 from skorch.callbacks import Callback
 
@@ -135,6 +136,17 @@ def test_weight_decay_is_scaled_with_the_loss_after_annealing():
     assert decays == pytest.approx([0.01 / 100.0] * len(decays))
 
 
+def test_partial_fit_scales_the_weight_decay_once():
+    # Each call began training with the decay the last call had scaled, and scaled it again:
+    # 1e-4, 1e-6, 1e-8... after the warm-up, until alpha did nothing.
+    model = InvariantEncoder(**{**SMALL, "alpha": 0.01, "penalty_weight": 100.0})
+    model.set_params(warmup_epochs=1)
+    for _ in range(4):
+        model.partial_fit(X, Y, environments=ENV)
+    decays = [group["weight_decay"] for group in model.net_.optimizer_.param_groups]
+    assert decays == pytest.approx([0.01 / 100.0] * len(decays))
+
+
 class _EnvironmentCounts(Callback):
     """Records how many rows of each environment every training batch holds."""
 
@@ -230,3 +242,14 @@ def test_an_environment_too_small_for_the_batches_warns():
             InvariantEncoder(max_epochs=2, random_state=0, **params).fit(
                 X[TRAIN], Y[TRAIN], environments=environments
             )
+
+
+def test_probabilities_sum_to_one_in_float64():
+    # A float32 softmax returned as float64 summed to 1 within 1.2e-7: log_loss warned.
+    three_classes = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+    model = InvariantEncoder(**SMALL).fit(X, three_classes, environments=ENV)
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log_loss(three_classes, proba)
