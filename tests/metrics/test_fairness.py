@@ -542,3 +542,14 @@ def test_best_under_budget_errors():
         best_under_budget("dp", "small")
     with pytest.raises(ValueError, match="budget must be a finite non-negative number"):
         best_under_budget("dp", -0.1)
+
+
+def test_a_group_missing_from_a_folds_training_rows_is_left_out_of_the_auc():
+    # The fold that held out the lone row of "E" never saw E: it gave E probability 0, which
+    # ranked the row last, and E's AUC of 0 pulled the average of codes that separate every
+    # other group perfectly from 1 to 0.75 (noise codes read 0.43).
+    groups = np.array(["A"] * 100 + ["B"] * 100 + ["C"] * 100 + ["E"])
+    Z = (groups[:, None] == np.array(["A", "B", "C", "E"])).astype(float)
+    with pytest.warns(UserWarning, match=r"groups \['E'\] are missing from the training rows"):
+        result = sensitive_leakage(Z, groups, probe=LogisticRegression(), random_state=0)
+    assert result.roc_auc == 1.0 and result.n_groups == 4
