@@ -105,9 +105,26 @@ class MechanismTransitionRows:
         if actions is None and translation and not self.collapse_term_active_:
             raise ValueError("This model was fitted with actions: pass the offset of each row.")
 
+    def _check_mechanism_kept(self):
+        """partial_fit continues the fitted mechanism: a different one set since is refused,
+        as any parameter that no longer describes the fitted network."""
+        fitted = self._mechanism_in_use(fitting=False)
+        # A callable cannot be told from the copy the model holds: only names are compared.
+        named = isinstance(fitted, str) or isinstance(self.mechanism, str)
+        if named and not (isinstance(self.mechanism, str) and self.mechanism == fitted):
+            raise ValueError(
+                f"mechanism was set to {self.mechanism!r} after the model was fitted with "
+                f"{fitted!r}: partial_fit continues the fitted model. Call fit to train one "
+                "with the new mechanism, or set it back."
+            )
+
     def _transition_tensors(self, X, X_next, actions, *, first):
         """Validate a fit's transitions and return their tensors; ``first`` learns the
         features and the action labels (else the fitted ones encode the chunk)."""
+        if first:
+            self._check_transition_matrix_used()
+        else:
+            self._check_mechanism_kept()
         X = self._validate_X(X, reset=first)
         if not first:
             self._check_actions_kept(actions)
@@ -152,8 +169,11 @@ def _holds_text(values):
 def _check_discrete(labels):
     """Refuse floats that are not whole numbers as the labels of ``"translation_unknown"``:
     each value would be an action of its own, with an offset learned from its row alone."""
-    values = np.asarray(labels)
-    if values.dtype.kind == "f" and not np.all(values[np.isfinite(values)] % 1 == 0):
+    values = np.asarray(labels).ravel()
+    if values.dtype.kind == "O":  # a pandas column of mixed objects
+        floats = [v for v in values if isinstance(v, (float, np.floating)) and np.isfinite(v)]
+        values = np.asarray(floats, dtype=np.float64)
+    if values.dtype.kind == "f" and np.any(values[np.isfinite(values)] % 1 != 0):
         raise ValueError(
             "mechanism='translation_unknown' reads actions as discrete labels, but they hold "
             "fractional numbers: each value would be an action of its own. For known offsets "

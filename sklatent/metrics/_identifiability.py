@@ -41,6 +41,10 @@ def _check_latent_pair(Z_true, Z_learned):
 def _standardize_columns(Z):
     """Centre each column and scale it to unit Euclidean norm; constant columns become 0."""
     Z = Z - Z.mean(axis=0)
+    # Divided by its largest entry first, so that the squares of the norm neither overflow
+    # nor underflow: codes of scale 1e160 or 1e-200 read as constant (an MCC of 0).
+    peaks = np.abs(Z).max(axis=0)
+    Z = Z / np.where(peaks > 0, peaks, 1.0)
     norms = np.linalg.norm(Z, axis=0)
     # a constant column has no direction: it correlates with nothing (0, not NaN)
     scale = np.where(norms > 0, norms, 1.0)

@@ -349,3 +349,40 @@ def test_terms_that_no_batch_could_estimate_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         MechanismEncoder(**settings, batch_size=32, **FAST).fit(X, X_next=X_next)
+
+
+def test_a_saved_model_with_an_ignored_matrix_still_loads(forge, tmp_path):
+    # Files of earlier releases may hold a transition_matrix beside another mechanism, which
+    # fit ignored then: loading rebuilds the net, and must not refuse what a fit now refuses.
+    import sklatent
+
+    X, X_next, A = _small_pairs()
+    encoder = MechanismEncoder(max_epochs=1, **FAST).fit(X, X_next=X_next, actions=A)
+    sklatent.save(encoder, tmp_path / "model")
+
+    def edit(meta):
+        meta["params"]["transition_matrix"] = [[1.0, 0.0], [0.0, 1.0]]
+
+    forge(tmp_path / "model", edit)
+    loaded = sklatent.load(tmp_path / "model")
+    np.testing.assert_array_equal(loaded.transform(X), encoder.transform(X))
+    with pytest.raises(ValueError, match="matrix A of mechanism='linear'"):
+        loaded.fit(X, X_next=X_next, actions=A)
+
+
+def test_partial_fit_refuses_a_mechanism_set_after_the_fit():
+    X, X_next, A = _small_pairs()
+    encoder = MechanismEncoder(max_epochs=1, **FAST).fit(X, X_next=X_next, actions=A)
+    encoder.set_params(mechanism="translation_unknown")
+    with pytest.raises(ValueError, match="set to 'translation_unknown' after the model was fit"):
+        encoder.partial_fit(X, X_next=X_next, actions=np.arange(len(X)) % 3)
+    encoder.set_params(mechanism="translation").partial_fit(X, X_next=X_next, actions=A)
+
+
+def test_fractional_actions_in_an_object_column_are_refused_too():
+    X, X_next, _ = _small_pairs()
+    actions = np.array([0.5, 1, 2] * 40, dtype=object)
+    with pytest.raises(ValueError, match="fractional numbers"):
+        MechanismEncoder(mechanism="translation_unknown", max_epochs=1, **FAST).fit(
+            X, X_next=X_next, actions=actions
+        )
