@@ -129,10 +129,10 @@ default=None
     -----
     UserWarning
         If a tree probe (one with ``min_samples_leaf``, as the default's 20) trains on fewer
-        than twice that many rows, or on fewer than that many rows of a group: it cannot split
-        the group off, and its ROC AUC reads about 0.5 whatever the codes hold. If a group is
-        missing from some fold's training rows: that fold cannot predict it, and the group is
-        left out of the average of the ROC AUCs.
+        than twice that many rows, or if a probe predicts the same probabilities for every row
+        though the codes vary: it could not split, and its ROC AUC of about 0.5 says nothing
+        about the codes. If a group is missing from some fold's training rows: that fold
+        cannot predict it, and the group is left out of the average of the ROC AUCs.
 
     Raises
     ------
@@ -200,13 +200,14 @@ default=None
             cv = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
         # As cross_val_predict reads it; an iterable of splits can then be read twice.
         cv = check_cv(cv, groups, classifier=is_classifier(probe))
-        training_groups = [groups[train] for train, _ in cv.split(Z, groups)]
-        _warn_if_too_few_to_split(training_groups, names, probe)
-        unscored = _groups_missing_from_a_fold(training_groups, names)
+        folds = list(cv.split(Z, groups))
+        _warn_if_too_few_to_split(min(len(train) for train, _ in folds), probe)
+        unscored = _groups_missing_from_a_fold([groups[train] for train, _ in folds], names)
         # params={}: scikit-learn 1.6 with metadata routing on (a routed search scoring with
         # leakage_scorer) fails on the default None.
         with threadpool_limits(PROBE_OPENMP_THREADS, user_api="openmp"):
-            proba = cross_val_predict(probe, Z, groups, cv=cv, method="predict_proba", params={})
+            proba = cross_val_predict(probe, Z, groups, cv=folds, method="predict_proba", params={})
+        _warn_if_predictions_constant([(Z[t], proba[s], groups[s]) for t, s in folds])
         # cross_val_predict orders the columns by sorted label, and the labels are 0..n-1.
         result = _probe_scores(np.arange(len(names)), proba, groups, unscored)
         result.n_groups = len(names)
@@ -231,10 +232,11 @@ default=None
             f"probe cannot predict: {[names[k] for k in unseen]}."
         )
     _check_several_groups([names[k] for k in np.unique(groups_test)], "sensitive_features_test")
-    _warn_if_too_few_to_split([groups], names, probe)
+    _warn_if_too_few_to_split(len(Z), probe)
     with threadpool_limits(PROBE_OPENMP_THREADS, user_api="openmp"):
         fitted = clone(probe).fit(Z, groups)
         proba_test = fitted.predict_proba(Z_test)
+    _warn_if_predictions_constant([(Z, proba_test, groups_test)])
     result = _probe_scores(fitted.classes_, proba_test, groups_test)
     result.n_groups = len(np.unique(groups))
     return result
@@ -244,9 +246,15 @@ def _groups_missing_from_a_fold(training_groups, names):
     """The groups that some fold's probe never saw, with a warning: that fold predicts them
     with probability 0, which ranks their rows last and pulls their one-vs-rest ROC AUC
     towards 0 (noise codes read 0.43 with a group of one row among five). They are left out of
-    the macro average."""
-    missing = set(range(len(names)))
-    missing = sorted(missing - set.intersection(*(set(np.unique(g)) for g in training_groups)))
+    the macro average; if every group is, there is no average to take."""
+    seen_by_all = set.intersection(*(set(np.unique(labels)) for labels in training_groups))
+    missing = sorted(set(range(len(names))) - seen_by_all)
+    if len(missing) == len(names):
+        raise ValueError(
+            "Every group is missing from the training rows of some fold (e.g. folds of rows "
+            "sorted by group): no group's ROC AUC can be scored. Use a stratified splitter "
+            "(cv=5 is StratifiedKFold with shuffling)."
+        )
     if missing:
         warn_at_caller(
             f"The groups {[names[k] for k in missing]} are missing from the training rows of "
@@ -256,11 +264,33 @@ def _groups_missing_from_a_fold(training_groups, names):
     return missing
 
 
-def _warn_if_too_few_to_split(training_groups, names, probe):
-    """Warn when a tree probe trains on too few rows to split once, or on too few rows of a
-    group to hold it alone in a leaf: it then predicts about the same probabilities for every
-    row, and its ROC AUC reads about 0.5 whatever the codes hold. ``training_groups``: the
-    group labels of each probe's training rows (one array per fold)."""
+def _warn_if_predictions_constant(folds):
+    """Warn when a probe that trained on varying codes predicted the same probabilities for
+    every row it scored: it found no split it was allowed to take (a tree's
+    ``min_samples_leaf`` rows of a group on each side), and its ROC AUC of about 0.5 says
+    nothing about the codes (a code that is the group itself read 0.45 on 50 rows, 23 of one
+    group). ``folds``: (training codes, predicted probabilities, their rows' groups) of each
+    probe; only rows of several groups can tell."""
+    constant = sum(
+        1
+        for codes, proba, scored in folds
+        if len(np.unique(scored)) > 1
+        and np.ptp(codes, axis=0).max() > 0
+        and np.ptp(proba, axis=0).max() == 0
+    )
+    if constant:
+        warn_at_caller(
+            f"The leakage probe predicted the same probabilities for every row it scored, in "
+            f"{constant} of {len(folds)} fits, though the codes vary: it found no split it was "
+            "allowed to take (a tree's min_samples_leaf rows of a group on each side), and its "
+            "ROC AUC says little about the codes. Give more rows or fewer folds, or a probe for "
+            "small samples (probe=LogisticRegression())."
+        )
+
+
+def _warn_if_too_few_to_split(n_train, probe):
+    """Warn when a tree probe trains on too few rows to split once: it then predicts the same
+    probabilities for every row, and its ROC AUC reads 0.5 whatever the codes hold."""
     # Also inside a pipeline, a search or a calibrator (``step__min_samples_leaf``).
     params = probe.get_params(deep=True) if hasattr(probe, "get_params") else {}
     leaves = [
@@ -269,25 +299,10 @@ def _warn_if_too_few_to_split(training_groups, names, probe):
         if key.split("__")[-1] == "min_samples_leaf" and isinstance(value, numbers.Integral)
     ]
     leaf = max(leaves, default=None)
-    if leaf is None:
-        return
-    n_train = min(len(labels) for labels in training_groups)
-    counts = [np.bincount(labels, minlength=len(names)) for labels in training_groups]
-    smallest = min((c[c > 0].min(), int(np.argmin(np.where(c > 0, c, np.inf)))) for c in counts)
-    advice = (
-        "Give more rows or fewer folds, or a probe for small samples (probe=LogisticRegression())."
-    )
-    if n_train < 2 * leaf:
+    if leaf is not None and n_train < 2 * leaf:
         warn_at_caller(
             f"The leakage probe trains on {n_train} rows, fewer than the {2 * leaf} it needs to "
             f"split once (min_samples_leaf={leaf}): it predicts one group for every row, and its "
-            f"ROC AUC of about 0.5 says nothing about the codes. {advice}"
-        )
-    elif smallest[0] < leaf:
-        # A code that is the group itself has one split, at the group's boundary, and the
-        # probe may not take it: 18 of 40 rows in the smaller group gave an AUC of 0.45.
-        warn_at_caller(
-            f"The leakage probe trains on {smallest[0]} rows of group {names[smallest[1]]!r}, "
-            f"fewer than min_samples_leaf={leaf}: no leaf can hold that group alone, and a code "
-            f"that separates it can read as hidden (a ROC AUC near 0.5). {advice}"
+            "ROC AUC of about 0.5 says nothing about the codes. Give more rows or fewer folds, "
+            "or a probe for small samples (probe=LogisticRegression())."
         )

@@ -72,22 +72,39 @@ def test_a_probe_trained_on_too_few_rows_to_split_warns():
         assert sensitive_leakage(np.tile(Z, (2, 1)), np.tile(s, 2), random_state=0).roc_auc == 1.0
 
 
-def test_a_probe_trained_on_too_few_rows_of_a_group_to_isolate_it_warns():
+def test_a_probe_that_could_not_split_varying_codes_warns():
     # 50 rows, 23 of group 0: each fold's probe trains on 40 rows, 18 or 19 of group 0. The
     # code is the group, so its one split is at the group's boundary, which a leaf of 20 rows
-    # cannot take: the AUC read 0.45, without a word.
+    # cannot take: the probe predicted one probability for every row and the AUC read 0.45,
+    # without a word.
     s = np.array([0] * 23 + [1] * 27)
     Z = 3.0 * s[:, None]
-    with pytest.warns(UserWarning, match=r"trains on 18 rows of group 0, fewer than min_samp"):
+    with pytest.warns(UserWarning, match=r"same probabilities for every row .* in 5 of 5 fits"):
         sensitive_leakage(Z, s, random_state=0)
     train = np.array(["a"] * 19 + ["b"] * 27)
-    with pytest.warns(UserWarning, match=r"trains on 19 rows of group 'a'"):  # the test branch
+    with pytest.warns(UserWarning, match=r"same probabilities .* in 1 of 1 fits"):  # Z_test
         codes = 3.0 * (train == "b")[:, None]
         sensitive_leakage(codes, train, Z_test=codes[17:21], sensitive_features_test=train[17:21])
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # 20 of each in every fold: the split is taken
+        warnings.simplefilter("error")
+        # The same groups with a code that varies within them: the probe splits, and reads it.
+        noisy = Z + np.random.default_rng(0).normal(scale=0.5, size=Z.shape)
+        assert sensitive_leakage(noisy, s, random_state=0).roc_auc > 0.85
+        # 20 of each in every fold: the split at the boundary is taken.
         s = np.arange(50) % 2
         assert sensitive_leakage(3.0 * s[:, None], s, random_state=0).roc_auc == 1.0
+        # A constant code: one probability for every row is the right answer.
+        assert sensitive_leakage(np.zeros((50, 1)), s, random_state=0).roc_auc == 0.5
+
+
+def test_folds_where_every_group_is_missing_somewhere_are_refused():
+    # Unshuffled folds of rows sorted by group: each fold's probe misses the group it scores.
+    from sklearn.model_selection import KFold
+
+    groups = np.repeat(["a", "b", "c"], 40)
+    Z = np.random.default_rng(0).normal(size=(120, 2))
+    with pytest.raises(ValueError, match="Every group is missing from the training rows"):
+        sensitive_leakage(Z, groups, cv=KFold(3))
 
 
 def test_code_independent_of_s_is_at_chance():
