@@ -133,25 +133,31 @@ def _warn_if_heads_learned_nothing(outputs, batch, views):
         )
 
 
-def _warn_if_terms_never_acted(net):
+def _warn_if_terms_never_acted(net, epochs=None):
     """Warn for the weighted terms estimated from a batch's rows (the objective's
-    ``batch_estimated_terms``) that were 0 in every batch of the fit: no batch held enough rows,
-    or enough of a group, to estimate them, so the fit trained without them."""
-    history = net.history
+    ``batch_estimated_terms``) that were 0 in every batch of ``epochs`` (None: the whole
+    history; a ``partial_fit`` call checks its own epoch): no batch held enough rows, or rows
+    of two groups, to estimate them, so the fit trained without them."""
+    epochs = list(net.history if epochs is None else epochs)
     idle = [
         f"{term!r} (weight {weight:g})"
         for term, weight in net.criterion_.batch_estimated_terms().items()
-        if weight > 0 and all(epoch.get(f"train_{term}") == 0.0 for epoch in history)
+        if weight > 0 and all(epoch.get(f"train_{term}") == 0.0 for epoch in epochs)
     ]
-    if idle and len(history):
-        terms, it = ("term", "it") if len(idle) == 1 else ("terms", "them")
-        warn_at_caller(
-            f"The fit's {' and '.join(idle)} {terms} {'was' if it == 'it' else 'were'} 0 in "
-            f"every batch, so the fit trained without {it}: batches of {net.batch_size} rows "
-            f"held too few rows (or too few of a group, a class or an environment) to estimate "
-            f"{it}. Raise batch_size.",
-            UserWarning,
-        )
+    if not idle or not epochs:
+        return
+    sizes = [batch.get("train_batch_size", 0) for batch in epochs[-1].get("batches", [])]
+    largest = max(sizes, default=net.batch_size)  # the rows a batch held, not the setting
+    terms, it = ("term", "it") if len(idle) == 1 else ("terms", "them")
+    warn_at_caller(
+        f"The fit's {' and '.join(idle)} {terms} {'was' if it == 'it' else 'were'} 0 in every "
+        f"batch, so the fit trained without {it}: {it} {'is' if it == 'it' else 'are'} "
+        f"estimated from a batch's rows, and no batch (of at most {largest} rows) held enough "
+        "rows, or rows of two groups or environments (within a class, for equalized odds), to "
+        f"estimate {it}. Raise batch_size if the data have more rows; else they cannot inform "
+        f"{it}.",
+        UserWarning,
+    )
 
 
 def _forget_batch_records(epochs):

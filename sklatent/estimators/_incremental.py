@@ -5,7 +5,7 @@ from .._config import get_config
 from ..training import TensorData
 from ..utils._torch import fit_runtime, random_stream, torch_seed
 from ._fit_guard import NETWORK_MISMATCH, changed_network_error
-from ._fit_records import _forget_batch_records, _warn_if_collapsed
+from ._fit_records import _forget_batch_records, _warn_if_collapsed, _warn_if_terms_never_acted
 
 
 class IncrementalFitMixin:
@@ -55,6 +55,7 @@ class IncrementalFitMixin:
             raise
         if len(net.history) == 1:
             _warn_if_collapsed(outputs, net, judge_posterior=False)  # one chunk: constant codes
+        _warn_if_terms_never_acted(net, net.history[-1:])  # this chunk's
         self.n_iter_ = len(net.history)
         return self
 

@@ -122,7 +122,8 @@ def group_mmd(z, groups, n_groups):
     any number of groups. Each mean of the kernel leaves out the pairs of a row with itself
     (U-statistics, Gretton et al. 2012): the biased estimate adds a term that shrinks as codes
     crowd together, which rewards clumped, less informative codes even where the groups are
-    already alike. Groups with fewer than two rows in the batch are skipped.
+    already alike. Groups with fewer than two rows in the batch are skipped, and a batch of one
+    group has no estimate (0: each group's codes would be compared with themselves).
 
     Parameters
     ----------
@@ -166,7 +167,9 @@ def group_mmd(z, groups, n_groups):
     cross = indicator.T @ to_others  # each group's rows to every other row
     pairs = (counts * (counts - 1)).clamp_min(1.0)
     per_group = within / pairs - 2 * cross / (counts.clamp_min(1.0) * (n - 1)) + total
-    return torch.where(counts >= 2, (counts / n) * per_group, 0.0).sum()
+    estimate = torch.where(counts >= 2, (counts / n) * per_group, 0.0).sum()
+    # One group in the batch: nothing to compare (no host sync on an accelerator to know it).
+    return torch.where((counts > 0).sum() >= 2, estimate, 0.0)
 
 
 def normalized_hsic(z, groups, n_groups):

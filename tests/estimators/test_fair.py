@@ -409,3 +409,12 @@ def test_german_credit_sex_is_hidden_and_credit_risk_kept():
     assert auc < raw_auc - 0.15
     assert accuracy > raw_accuracy - 0.05
     assert accuracy > np.mean(y_test == 1) + 0.04
+
+
+def test_a_chunk_of_one_group_says_its_penalty_never_acted():
+    # A file sorted by group, read in chunks: after the first, each chunk holds one group, and
+    # its penalty was 0 in every batch while partial_fit trained on, silently.
+    order = np.argsort(S, kind="stable")
+    encoder = FairEncoder(**SMALL).partial_fit(X, Y, sensitive_features=S)
+    with pytest.warns(UserWarning, match=r"'independence' \(weight 3\) term was 0 in every"):
+        encoder.partial_fit(X[order[:100]], Y[order[:100]], sensitive_features=S[order[:100]])
