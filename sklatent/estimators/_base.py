@@ -41,6 +41,7 @@ from ._fit_records import (
     _warn_if_terms_never_acted,
 )
 from ._incremental import IncrementalFitMixin
+from ._renamed import upgrade_pickled_state
 from ._restarts import RestartsMixin, race_epochs
 
 _SHARED_PARAMETER_CONSTRAINTS = {
@@ -90,6 +91,10 @@ class LatentTransformer(
     #: Private attributes set in ``fit`` that ``_make_module``/``_make_objective`` read; saved by
     #: :func:`sklatent.save` beside the public fitted attributes.
     _persisted_state = ()
+
+    def __setstate__(self, state):
+        # A pickle of an earlier release holds renamed parameters under their former names.
+        super().__setstate__(upgrade_pickled_state(type(self), state))
 
     # ---- hooks for subclasses ----------------------------------------------------------------
     @abstractmethod

@@ -5,6 +5,7 @@ from torch.nn.functional import one_hot
 
 from .._batch import PRESENT, attribute_strata
 from ..information import discrimination_loss, permutation_mmd, permutation_pairs
+from ..utils._warnings import warn_at_caller
 from ._base import zero_attached_to
 from ._structured import StructuredObjective
 
@@ -48,6 +49,11 @@ class DisentangledObjective(StructuredObjective):
         :math:`\beta` and :math:`\lambda`.
     present_columns, target_views : list, default=None
         See :class:`StructuredObjective`.
+    cmi_weight : float, default=None
+        The former name of ``independence_weight``: set, it is used with a ``FutureWarning``.
+
+        .. deprecated:: 0.1
+            Use ``independence_weight``; ``cmi_weight`` will be removed in 0.2.
 
     Examples
     --------
@@ -85,7 +91,15 @@ class DisentangledObjective(StructuredObjective):
         independence_weight=1.0,
         present_columns=None,
         target_views=None,
+        cmi_weight=None,
     ):
+        if cmi_weight is not None:
+            warn_at_caller(
+                "cmi_weight was renamed independence_weight in 0.1 and will be removed in 0.2; "
+                "its value is used for now.",
+                FutureWarning,
+            )
+            independence_weight = cmi_weight
         super().__init__(
             view_names, beta=beta, present_columns=present_columns, target_views=target_views
         )
@@ -97,6 +111,15 @@ class DisentangledObjective(StructuredObjective):
         # Cleared during the estimator's warm-up (readouts alone; the engine's Anneal sets it).
         self.annealed = True
         self.term_names = (*self.term_names, "independence")
+
+    def __setstate__(self, state):
+        # Pickled before the rename: the weight and the term were "cmi_weight" and "cmi".
+        if "cmi_weight" in state:
+            state["independence_weight"] = state.pop("cmi_weight")
+            state["term_names"] = tuple(
+                "independence" if name == "cmi" else name for name in state["term_names"]
+            )
+        super().__setstate__(state)
 
     def _own_and_others(self, codes, batch, index):
         """Attribute ``index``'s subspace, the rest of the code, and the strata to permute

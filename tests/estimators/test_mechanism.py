@@ -344,7 +344,8 @@ def test_terms_that_no_batch_could_estimate_warn():
     # while the history read 0.0 for both terms, and nothing said so.
     X, X_next, _ = _small_pairs()  # a linear mechanism does not explain them: no matter here
     settings = {"mechanism": "linear", "transition_matrix": np.diag([1.5, 0.6]), "max_epochs": 2}
-    with pytest.warns(UserWarning, match=r"'collapse' \(weight 1\) and 'collinearity'.*of at most 1 rows"):
+    idle = r"'collapse' \(weight 1\) and 'collinearity'.*of at most 1 rows"
+    with pytest.warns(UserWarning, match=idle):
         MechanismEncoder(**settings, batch_size=1, **FAST).fit(X, X_next=X_next)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -177,3 +177,37 @@ def test_a_former_name_in_a_pipeline_step_warns_at_the_line_that_called_fit():
     with pytest.warns(FutureWarning, match="independence was renamed") as caught:
         pipe.fit(X, y)
     assert {w.filename for w in caught} == {__file__}
+
+
+def test_an_estimator_pickled_before_the_rename_works_under_the_new_name():
+    # A pickle of the previous release holds cmi_weight (and its objective cmi_weight and the
+    # term "cmi"): repr, get_params, clone and partial_fit raised AttributeError.
+    import pickle
+
+    from sklearn.base import clone
+
+    encoder = sklatent.DisentangledEncoder(**FAST, independence_weight=7.0)
+    encoder.fit(X, two_attributes)
+    state = encoder.__getstate__()
+    state["cmi_weight"] = state.pop("independence_weight")
+    objective = state["net_"].criterion_
+    objective.cmi_weight = vars(objective).pop("independence_weight")
+    objective.term_names = tuple("cmi" if t == "independence" else t for t in objective.term_names)
+    old = object.__new__(sklatent.DisentangledEncoder)
+    old.__setstate__(pickle.loads(pickle.dumps(state)))
+    assert old.get_params()["independence_weight"] == 7.0
+    assert old.get_params()["cmi_weight"] == DEPRECATED
+    assert clone(old).independence_weight == 7.0
+    np.testing.assert_array_equal(old.transform(X), encoder.transform(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        old.partial_fit(X, two_attributes)
+    assert old.history_[-1, "train_independence"] != 0.0
+
+
+def test_the_objective_takes_its_former_weight_name_with_a_warning():
+    from sklatent.objectives import DisentangledObjective
+
+    with pytest.warns(FutureWarning, match="cmi_weight was renamed independence_weight"):
+        objective = DisentangledObjective(["a"], [slice(0, 1)], [2], cmi_weight=5.0)
+    assert objective.independence_weight == 5.0
