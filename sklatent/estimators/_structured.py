@@ -23,6 +23,7 @@ from ._structured_tensors import (
     condition_widths,
     view_tensors,
 )
+from ._vae_base import FIXED_DECODER_VARIANCE
 
 _MASK = [dict, pd.DataFrame, StrOptions({"learn"}), None]
 _GATE_LR_FACTOR = 30.0
@@ -186,7 +187,7 @@ class StructuredVAE(
         "view_dropout": [Interval(Real, 0, 1, closed="left")],
         "decoder_variance": [
             StrOptions({"auto", "calibrated", "learned", "learned_per_sample"}),
-            Interval(Real, 0, None, closed="neither"),
+            FIXED_DECODER_VARIANCE,
         ],
         "activation": [StrOptions(set(ACTIVATIONS))],
     }

@@ -23,12 +23,16 @@ from ._generative import (
 # The ELBO that ``score_samples`` reports is the beta = 1 bound whatever the training objective.
 _ELBO = BetaVAEObjective(beta=1.0)
 
+#: A fixed decoder variance: the decoders keep every variance in [1e-4, 1e4]
+#: (``DECODER_LOGVAR_BOUNDS``), and a value outside would be clamped silently.
+FIXED_DECODER_VARIANCE = Interval(Real, 1e-4, 1e4, closed="both")
+
 _VARIATIONAL_PARAMETER_CONSTRAINTS = {
     **_SHARED_PARAMETER_CONSTRAINTS,
     "likelihood": [StrOptions({"gaussian", "bernoulli"})],
     "decoder_variance": [
         StrOptions({"calibrated", "learned", "learned_per_sample"}),
-        Interval(Real, 0, None, closed="neither"),
+        FIXED_DECODER_VARIANCE,
     ],
     "activation": [StrOptions(set(ACTIVATIONS))],
 }

@@ -193,3 +193,10 @@ def test_wrong_widths_at_transform_and_inverse_transform():
         vae.transform(X_SMALL[:, :3])
     with pytest.raises(ValueError, match="2 columns"):
         vae.inverse_transform(X_SMALL[:, :3])
+
+
+@pytest.mark.parametrize("variance", [1e-8, 1e6])
+def test_a_fixed_decoder_variance_outside_the_kept_range_is_refused(variance):
+    # The decoders keep variances in [1e-4, 1e4]: 1e-8 fitted as 1e-4, silently.
+    with pytest.raises(ValueError, match=r"decoder_variance.*range \[0.0001, 10000.0\]"):
+        BetaVAE(decoder_variance=variance, max_epochs=1).fit(X_SMALL)

@@ -101,3 +101,11 @@ def test_unknown_method_raises():
     Z = _gaussian(10, 2)
     with pytest.raises(ValueError, match="method must be one of"):
         mean_correlation_coefficient(Z, Z, method="kendall")
+
+
+@pytest.mark.parametrize("scale", [1e160, 1e-200])
+def test_mcc_of_a_rescaled_code_is_one_at_any_scale(scale):
+    # The norms' squares overflowed (1e160) or underflowed (1e-200): the columns read as
+    # constant and the MCC as 0.
+    Z = np.random.default_rng(0).normal(size=(200, 3))
+    assert mean_correlation_coefficient(Z, scale * Z) == pytest.approx(1.0)

@@ -1,5 +1,7 @@
 """Tests for the KSG mutual-information estimator and the active-units count."""
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.special import digamma
@@ -118,3 +120,13 @@ def test_active_units_validation():
         active_units(_FixedCodes(np.ones(5)), np.zeros((5, 1)))  # 1-D codes
     with pytest.raises(ValueError):
         active_units(_FixedCodes(np.array([[np.nan, 1.0], [0.0, 1.0]])), np.zeros((2, 1)))
+
+
+def test_ksg_warns_of_ties():
+    # Z = X of three values read -2.6 nats, two constants -4.8, without a word.
+    x = np.repeat([0.0, 1.0, 2.0], 100)
+    with pytest.warns(UserWarning, match="300 of the 300 rows have 3 or more exact duplicates"):
+        assert mutual_information_ksg(x, x) < 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mutual_information_ksg(x + np.random.default_rng(0).normal(scale=1e-3, size=300), x * 0.5)
