@@ -133,6 +133,11 @@ def best_under_budget(metric, budget, *, utility="accuracy", margin=0.0, baselin
     With a callable ``refit`` scikit-learn sets ``best_index_`` and ``best_params_`` but not
     ``best_score_``; read the scores of ``cv_results_`` at ``best_index_``.
 
+    A candidate whose fit failed scores the search's ``error_score``: keep its default, NaN,
+    which this rule passes over. A number such as 0 reads as a gap of 0, within any budget,
+    and the search would refit the failed candidate. ``HalvingGridSearchCV`` accepts a callable
+    ``refit`` but does not call it (it keeps its last round's best mean score).
+
     Examples
     --------
     >>> from sklatent.metrics import best_under_budget

@@ -219,8 +219,10 @@ def best_worst_split(metric=None):
     refit : callable
         ``refit(cv_results) -> int``, picklable: the index of the candidate with the highest
         smallest ``split<k>_test_<metric>``; ties go to the higher mean over the splits, then
-        to the lower index. A NaN split score counts as the worst possible. It raises a
-        ValueError if ``cv_results`` has no such scores or every candidate has a NaN one.
+        to the lower index. A NaN split score counts as the worst possible, so keep the
+        search's ``error_score`` at its default, NaN: a number would score a failed fit
+        (``HalvingGridSearchCV`` does not call a callable ``refit``). It raises a ValueError
+        if ``cv_results`` has no such scores or every candidate has a NaN one.
 
     See Also
     --------

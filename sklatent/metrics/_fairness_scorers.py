@@ -12,7 +12,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import UNUSED
 
 from ..utils._sklearn_compat import _MetadataRequester, _Scorer
-from ._leakage import sensitive_leakage
+from ._leakage import _encode_groups, _group_table, sensitive_leakage
 
 __all__ = [
     "demographic_parity_scorer",
@@ -31,6 +31,7 @@ _NO_SENSITIVE_FEATURES = (
 
 
 def _require(sensitive_features, scorer):
+    """The sensitive features of the scored rows, of at least two groups."""
     if sensitive_features is None:
         routing = (
             "Metadata routing is on: "
@@ -39,6 +40,20 @@ def _require(sensitive_features, scorer):
             "and "
         )
         raise ValueError(_NO_SENSITIVE_FEATURES.format(scorer=scorer, routing=routing))
+    check_groups_to_compare(sensitive_features, scorer)
+
+
+def check_groups_to_compare(sensitive_features, scorer):
+    """Refuse scored rows of a single group, which fairlearn would score as perfect parity."""
+    _, names = _encode_groups(_group_table(sensitive_features, "sensitive_features"))
+    if len(names) < 2:
+        # fairlearn gives a difference of 0 between one group and itself: perfect parity, to
+        # best_under_budget, for a model whose gap on all rows was 0.42.
+        raise ValueError(
+            f"{scorer}: the scored rows hold a single group ({names[0]!r}), so there is no "
+            "difference between groups to measure. Score folds that hold every group (e.g. "
+            "folds stratified by the sensitive attribute, not grouped by it)."
+        )
 
 
 def _positive_class(y_true, y_pred, pos_label, scorer):
@@ -216,35 +231,42 @@ class _LeakageScorer(_MetadataRequester):
 
     def score(self, estimator, X, y=None, *, sensitive_features=None):
         _require(sensitive_features, "leakage_scorer")
-        # A last step that predicts is the downstream model, unless it is one of this
-        # package's encoders (InvariantEncoder predicts too; a user's subclass, or one at the
-        # end of a nested pipeline): their codes are probed.
-        last = estimator[-1] if isinstance(estimator, Pipeline) else None
-        innermost = last
-        while isinstance(innermost, Pipeline):
-            innermost = innermost[-1]
-        encoder = hasattr(innermost, "transform") and any(
-            cls.__module__.startswith("sklatent.") for cls in type(innermost).__mro__
-        )
-        ends_in_a_model = (
-            last is not None
-            and not encoder
-            and (hasattr(last, "predict") or not hasattr(last, "transform"))
-        )
-        if ends_in_a_model:
-            if len(estimator.steps) < 2:
-                raise ValueError("leakage_scorer needs a Pipeline of at least two steps.")
-            codes = estimator[:-1].transform(X)
-        elif hasattr(estimator, "transform"):  # a pipeline of transformers too: its output
-            codes = estimator.transform(X)
-        else:
-            raise TypeError(
-                f"leakage_scorer needs a Pipeline or a transformer, got {type(estimator)}."
-            )
+        codes = probed_codes(estimator, X, "leakage_scorer")
         result = sensitive_leakage(
             codes, sensitive_features, probe=self.probe, cv=self.cv, random_state=self.random_state
         )
         return -result.roc_auc
+
+
+def ends_in_a_model(estimator):
+    """Whether ``estimator`` is a Pipeline whose last step is the downstream model: it predicts,
+    or does not transform, and is not one of this package's encoders (InvariantEncoder predicts
+    too; a user's subclass, or one at the end of a nested pipeline), whose codes are probed."""
+    last = estimator[-1] if isinstance(estimator, Pipeline) else None
+    innermost = last
+    while isinstance(innermost, Pipeline):
+        innermost = innermost[-1]
+    encoder = hasattr(innermost, "transform") and any(
+        cls.__module__.startswith("sklatent.") for cls in type(innermost).__mro__
+    )
+    return (
+        last is not None
+        and not encoder
+        and (hasattr(last, "predict") or not hasattr(last, "transform"))
+    )
+
+
+def probed_codes(estimator, X, who):
+    """The codes a leakage probe reads for ``X``: the output of every step but a Pipeline's
+    downstream model (:func:`ends_in_a_model`), else ``estimator.transform(X)``. ``who`` names
+    the caller in the errors."""
+    if ends_in_a_model(estimator):
+        if len(estimator.steps) < 2:
+            raise ValueError(f"{who} needs a Pipeline of at least two steps.")
+        return estimator[:-1].transform(X)
+    if hasattr(estimator, "transform"):  # a pipeline of transformers too: its output
+        return estimator.transform(X)
+    raise TypeError(f"{who} needs a Pipeline or a transformer, got {type(estimator)}.")
 
 
 def leakage_scorer(*, probe=None, cv=3, random_state=0):

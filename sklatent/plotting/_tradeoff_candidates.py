@@ -41,10 +41,17 @@ def _format_params(params):
 
 
 def _default_names(estimators):
+    from ..metrics._fairness_scorers import ends_in_a_model
+
     names = []
     for estimator in estimators:
         steps = getattr(estimator, "steps", None)
-        step = steps[-2][1] if steps is not None and len(steps) > 1 else estimator
+        if steps is None:
+            step = estimator
+        elif ends_in_a_model(estimator):  # the step that gives the codes
+            step = steps[-2][1] if len(steps) > 1 else estimator
+        else:  # a pipeline ending in an encoder that predicts (InvariantEncoder)
+            step = steps[-1][1]
         names.append("passthrough" if step in (None, "passthrough") else type(step).__name__)
     for name in set(names):
         indices = [i for i, n in enumerate(names) if n == name]
@@ -58,21 +65,18 @@ def _builtin_cost(cost, random_state, pos_label=None):
     if cost == "leakage":
 
         def leakage(estimator, X, y, *, sensitive_features):
+            # The codes leakage_scorer probes: a search's figures and these agree.
             from ..metrics import sensitive_leakage
+            from ..metrics._fairness_scorers import probed_codes
 
-            if not hasattr(estimator, "steps") or len(estimator.steps) < 2:
-                raise ValueError(
-                    'cost="leakage" needs a Pipeline with a step before the classifier to '
-                    f"produce the codes; got {type(estimator).__name__}."
-                )
-            Z = estimator[:-1].transform(X)
+            Z = probed_codes(estimator, X, 'cost="leakage"')
             return sensitive_leakage(Z, sensitive_features, random_state=random_state)["roc_auc"]
 
         return leakage
 
     from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
 
-    from ..metrics._fairness_scorers import _positive_class
+    from ..metrics._fairness_scorers import _positive_class, check_groups_to_compare
 
     metric = {
         "demographic_parity": demographic_parity_difference,
@@ -89,6 +93,7 @@ def _builtin_cost(cost, random_state, pos_label=None):
         if pos_label is not None and pos_label not in known:
             raise ValueError(f"pos_label={pos_label!r} is none of the classes {known[:5]}.")
         y_true, y_pred = _positive_class(y, y_pred, pos_label, f'cost="{cost}"')
+        check_groups_to_compare(sensitive_features, f'cost="{cost}"')
         return metric(y_true, y_pred, sensitive_features=sensitive_features)
 
     return group_difference

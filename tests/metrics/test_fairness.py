@@ -570,3 +570,15 @@ def test_a_group_missing_from_a_folds_training_rows_is_left_out_of_the_auc():
     with pytest.warns(UserWarning, match=r"groups \['E'\] are missing from the training rows"):
         result = sensitive_leakage(Z, groups, probe=LogisticRegression(), random_state=0)
     assert result.roc_auc == 1.0 and result.n_groups == 4
+
+
+@pytest.mark.parametrize("make", [demographic_parity_scorer, equalized_odds_scorer])
+def test_gap_scorers_refuse_rows_of_a_single_group(make):
+    # fairlearn's difference between one group and itself is 0: folds grouped by the sensitive
+    # attribute read as perfect parity, and best_under_budget refitted a model whose gap on
+    # all rows was 0.42.
+    X = np.random.default_rng(0).normal(size=(60, 2))
+    y = (X[:, 0] > 0).astype(int)
+    model = LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError, match=r"hold a single group \('F'\), so there is no diff"):
+        make()(model, X, y, sensitive_features=["F"] * 60)

@@ -227,10 +227,28 @@ def test_leakage_is_probed_on_the_codes_before_the_classifier(monkeypatch):
     np.testing.assert_allclose(seen[0][0], pipes[0][:-1].transform(X))
     assert seen[0][1] == {"random_state": 0}
     assert display.ax_.get_xlabel().startswith("leakage")
-    with pytest.raises(ValueError, match="needs a Pipeline"):
+    with pytest.raises(TypeError, match="needs a Pipeline or a transformer"):
         TradeoffDisplay.from_estimators(
             [LogisticRegression().fit(X, y)], X, y, sensitive_features=s
         )
+
+
+def test_leakage_of_a_pipeline_ending_in_an_encoder_probes_the_encoders_codes():
+    # from_estimators probed the steps before the encoder (the scaled features) and named the
+    # point after them, where leakage_scorer, and so from_cv_results, probe the encoder's codes.
+    from sklearn.preprocessing import StandardScaler
+
+    from sklatent import InvariantEncoder
+    from sklatent.metrics import leakage_scorer
+
+    settings = {"max_epochs": 2, "hidden_layer_sizes": (8,), "random_state": 0}
+    pipe = make_pipeline(StandardScaler(), InvariantEncoder(**settings)).fit(X, y)
+    display = TradeoffDisplay.from_estimators([pipe], X, y, sensitive_features=s, random_state=0)
+    probed = sklatent.metrics.sensitive_leakage(pipe.transform(X), s, random_state=0)
+    assert display.cost[0] == probed["roc_auc"]
+    assert list(display.labels) == ["InvariantEncoder"]
+    scorer = leakage_scorer(cv=5, random_state=0)
+    assert -scorer(pipe, X, y, sensitive_features=s) == display.cost[0]
 
 
 def test_leakage_with_the_real_metric():
