@@ -86,8 +86,9 @@ class LatentTransformer(
     #: Smallest batch of ``batch_size="auto"``: presets whose penalties compare groups within
     #: a batch (an MMD between sensitive groups, a risk per environment) need more rows.
     _min_auto_batch_size = MIN_AUTO_BATCH_SIZE
-    #: What a training row is, in errors (MechanismEncoder's are transitions).
-    _training_rows = "training samples"
+    #: What training rows are, in errors: plural and singular (MechanismEncoder's are
+    #: transitions). "1 sample" is the wording scikit-learn's check_fit2d_1sample accepts.
+    _training_rows = ("training samples", "sample")
     #: Private attributes set in ``fit`` that ``_make_module``/``_make_objective`` read; saved by
     #: :func:`sklatent.save` beside the public fitted attributes.
     _persisted_state = ()
@@ -248,9 +249,8 @@ class LatentTransformer(
         seed = torch_seed(self.random_state) if seed is None else seed
         data = TensorData({name: value.to(device) for name, value in tensors.items()})
         if len(data) < 2:  # one row has no spread: the scales and the fit's checks need two
-            raise ValueError(
-                f"A fit needs at least 2 {self._training_rows}, got {len(data)} of them."
-            )
+            rows, row = self._training_rows
+            raise ValueError(f"A fit needs at least 2 {rows}, got {len(data)} {row}.")
         with fit_runtime(get_config()["torch_threads"]):
             if net is None:
                 net = self._initialized_net(seed, device, len(data), split_seed=split_seed)

@@ -147,7 +147,7 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
     (500, 2)
     """
 
-    _training_rows = "transitions (without X_next, consecutive rows of X)"
+    _training_rows = ("transitions (without X_next, consecutive rows of X)", "transition")
     _parameter_constraints = {
         **_SHARED_PARAMETER_CONSTRAINTS,
         "mechanism": [StrOptions(_MECHANISMS), callable],

@@ -335,7 +335,7 @@ def test_text_actions_of_a_callable_mechanism_are_named():
 def test_a_fit_on_one_transition_counts_transitions():
     X, _, A = _small_pairs()
     with pytest.warns(UserWarning, match="No X_next"):
-        with pytest.raises(ValueError, match=r"at least 2 transitions .*got 1 of them"):
+        with pytest.raises(ValueError, match=r"at least 2 transitions .*got 1 transition"):
             MechanismEncoder(max_epochs=1, **FAST).fit(X[:2], actions=A[:1])
 
 

@@ -37,7 +37,7 @@ def test_the_same_chunks_give_the_same_model_and_each_call_is_one_epoch(cls):
 
 @pytest.mark.parametrize("cls", [BetaVAE, MutualInformationMachine])
 def test_fit_on_one_row_is_refused_and_a_one_row_chunk_still_trains(cls):
-    with pytest.raises(ValueError, match="A fit needs at least 2 training samples, got 1 of them"):
+    with pytest.raises(ValueError, match="A fit needs at least 2 training samples, got 1 sample"):
         cls(**SMALL).fit(X[:1])
     streamed = cls(**SMALL).partial_fit(X[:1])
     assert streamed.n_iter_ == 1 and np.isfinite(streamed.transform(X[:5])).all()
