@@ -344,9 +344,17 @@ def float32_default():
 @contextlib.contextmanager
 def fit_runtime(n_threads):
     """:func:`limited_threads`, :func:`limited_blas_threads` and :func:`float32_default`
-    together, around a fit."""
+    together, around a fit, with gradients on: a fit called inside ``torch.no_grad()`` trains
+    (skorch's optimizer step turns them on for the encoder, not for a critic's step). Inside
+    ``torch.inference_mode()`` no tensor can be trained: a RuntimeError says so."""
+    if torch.is_inference_mode_enabled():
+        raise RuntimeError(
+            "A fit trains a network, which torch.inference_mode() forbids: call fit or "
+            "partial_fit outside it (transform, predict and score work inside it)."
+        )
     with limited_threads(n_threads), limited_blas_threads(n_threads), float32_default():
-        yield
+        with torch.enable_grad():
+            yield
 
 
 @contextlib.contextmanager

@@ -537,3 +537,23 @@ def test_the_float32_default_holds_until_the_last_threads_block_ends():
     finally:
         torch.set_default_dtype(torch.float32)
     assert seen == [torch.float32] and after == torch.float64
+
+
+def test_a_fit_inside_no_grad_trains_as_outside_and_inference_mode_is_named():
+    # A critic's step called backward with gradients off: RuntimeError "element 0 of tensors
+    # does not require grad" from DisentangledEncoder's defaults and every adversarial critic.
+    from sklatent import DisentangledEncoder
+
+    data = np.random.RandomState(0).normal(size=(200, 4))
+    labels = np.column_stack([data[:, 0] > 0, data[:, 1] > 0]).astype(int)
+    settings = {"subspace_sizes": 1, "max_epochs": 2, "random_state": 0}
+    expected = DisentangledEncoder(**settings).fit(data, labels).transform(data)
+    with torch.no_grad():
+        codes = DisentangledEncoder(**settings).fit(data, labels).transform(data)
+    np.testing.assert_array_equal(codes, expected)
+    with torch.no_grad():
+        DisentangledEncoder(**settings).fit(data, labels)
+        assert not torch.is_grad_enabled()  # the caller's mode, after the fit
+    with torch.inference_mode():
+        with pytest.raises(RuntimeError, match=r"torch.inference_mode\(\) forbids"):
+            DisentangledEncoder(**settings).fit(data, labels)
