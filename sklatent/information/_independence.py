@@ -272,7 +272,10 @@ def adversary_information(log_probabilities, group_log_prior):
     """
     probabilities = log_probabilities.exp()
     prior = group_log_prior.expand_as(log_probabilities)
-    return (probabilities * (log_probabilities - prior)).sum(dim=1).mean()
+    # A group of probability 0 contributes 0 (p log p -> 0), not 0 * -inf = NaN; the log is
+    # replaced before the product, so that its gradient is not NaN either.
+    finite = torch.where(probabilities > 0, log_probabilities, prior)
+    return (probabilities * (finite - prior)).sum(dim=1).mean()
 
 
 def within_strata(estimator, z, groups, n_groups, strata, n_strata):
@@ -281,7 +284,8 @@ def within_strata(estimator, z, groups, n_groups, strata, n_strata):
     .. math:: D(z, s \mid y) = \sum_c \hat p(y=c)\, D(z, s \mid y=c)
 
     Used for equalized odds (:math:`z \perp s \mid y`). Strata with fewer than four rows in the
-    batch are skipped.
+    batch are skipped; with one stratum it is the estimator itself, with the estimator's own
+    rule for small batches.
 
     Parameters
     ----------

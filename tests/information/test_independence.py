@@ -201,3 +201,15 @@ def test_within_strata_ignores_dependence_explained_by_the_condition():
     unconditional = float(group_mmd(z, groups, 2))
     conditional = float(within_strata(group_mmd, z, groups, 2, strata, 2))
     assert conditional < 0.2 * unconditional
+
+
+def test_adversary_information_of_a_certain_critic_is_finite_with_its_gradient():
+    # log-probabilities of -inf (torch.log of a probability 0) gave 0 * -inf = NaN.
+    from sklatent.information import adversary_information
+
+    prior = torch.log(torch.tensor([0.5, 0.5]))
+    log_probabilities = torch.log(torch.tensor([[1.0, 0.0], [0.0, 1.0]])).requires_grad_(True)
+    value = adversary_information(log_probabilities, prior)
+    value.backward()
+    assert float(value) == pytest.approx(np.log(2))
+    assert torch.isfinite(log_probabilities.grad).all()
