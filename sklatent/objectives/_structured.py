@@ -107,9 +107,13 @@ class StructuredObjective(Objective):
         """Per-row reconstruction NLL of each observed view and the KL of all blocks."""
         terms = {}
         for index, name in enumerate(self.view_names):
-            target = batch.get(view_labels(name), None)
+            target = batch.get(view_labels(name), batch.get(view_values(name)))
             if target is None:
-                target = batch[view_values(name)]
+                raise KeyError(
+                    f"The batch holds no tensor of view {name!r}: neither "
+                    f"{view_labels(name)!r} (a categorical view's labels) nor "
+                    f"{view_values(name)!r} (its values). Its keys: {sorted(batch)}."
+                )
             observed = batch[PRESENT][:, self.present_columns[index]]
             terms[f"reconstruction_{name}"] = observed * reconstruction_nll(
                 target, outputs["views"][name]

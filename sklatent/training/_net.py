@@ -189,6 +189,12 @@ class LatentNet(NeuralNet):
         """Record the named terms of one batch, stopping the fit if the loss is not finite or,
         for a training batch of the ``objective`` (not a critic's), exceeds
         ``DIVERGED_LOSS_FACTOR`` times the fit's first such loss (or 1, if larger)."""
+        missing = [name for name in ("loss", *names) if name not in terms]
+        if missing:
+            raise KeyError(
+                f"{type(self.criterion_).__name__} returned no {missing}: an objective returns "
+                f"'loss' and every name of its term_names; it returned {sorted(terms)}."
+            )
         loss = terms["loss"].item()
         if not math.isfinite(loss):
             bad = [name for name, value in terms.items() if not torch.isfinite(value)]

@@ -143,3 +143,17 @@ def test_a_stopping_term_the_objective_does_not_record_is_refused_before_trainin
     with pytest.raises(ValueError, match="unpenalized_loss"):
         encoder.fit(X, (X[:, 0] > 0).astype(int), sensitive_features=s)
     assert not hasattr(encoder, "net_")
+
+
+def test_a_batch_without_a_views_tensor_names_both_keys():
+    # A preset that misnamed its label tensor met KeyError 'X_y', a key it never wrote.
+    import torch
+
+    from sklatent.objectives import StructuredObjective
+
+    objective = StructuredObjective(["y"], present_columns=[0])
+    outputs = {"views": {"y": {"class_logits": torch.zeros(4, 2)}}, "mean": torch.zeros(4, 1)}
+    outputs["logvar"] = torch.zeros(4, 1)
+    batch = {"label_y": torch.zeros(4, dtype=torch.long), "present": torch.ones(4, 1)}
+    with pytest.raises(KeyError, match=r"neither 'labels_y' .* nor 'X_y' .* \['label_y', 'pre"):
+        objective.per_sample(outputs, batch)

@@ -276,3 +276,20 @@ def test_the_multi_tensor_step_gives_the_same_weights_bitwise():
     weights = fitted.net_.module_.state_dict()
     for name, value in reference.net_.module_.state_dict().items():
         assert torch.equal(value, weights[name]), name
+
+
+class _ForgetfulObjective(Objective):
+    """Records a term it never returns."""
+
+    term_names = ("fit", "other")
+
+    def forward(self, outputs, batch):
+        value = outputs.pow(2).mean()
+        return {"fit": value, "loss": value}
+
+
+def test_an_objective_that_omits_a_term_is_named():
+    # A bare KeyError 'other' came from inside skorch's training step.
+    net = LatentNet(_Linear, _ForgetfulObjective(), max_epochs=1, train_split=None, verbose=0)
+    with pytest.raises(KeyError, match=r"_ForgetfulObjective returned no \['other'\]"):
+        net.fit(TensorData({"X": torch.from_numpy(X)}))
