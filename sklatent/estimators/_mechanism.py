@@ -215,17 +215,6 @@ class MechanismEncoder(MechanismTransitionRows, LatentTransformer):
             return fitted.function
         return _MECHANISM_NAMES[type(fitted)]
 
-    def _check_transition_matrix_used(self):
-        """At the start of a fit (not when a saved model is rebuilt: files of earlier
-        releases may hold an ignored matrix)."""
-        if self.transition_matrix is not None and not (
-            isinstance(self.mechanism, str) and self.mechanism == "linear"
-        ):
-            raise ValueError(
-                "transition_matrix is the matrix A of mechanism='linear'; with mechanism="
-                f"{self.mechanism!r} it would be ignored: leave it None."
-            )
-
     def _make_mechanism(self):
         if isinstance(self.mechanism, torch.nn.Module):
             # A copy: its parameters train with the model, and the user's own module (a

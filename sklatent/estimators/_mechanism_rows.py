@@ -105,6 +105,17 @@ class MechanismTransitionRows:
         if actions is None and translation and not self.collapse_term_active_:
             raise ValueError("This model was fitted with actions: pass the offset of each row.")
 
+    def _check_transition_matrix_used(self):
+        """At the start of a fit (not when a saved model is rebuilt: files of earlier
+        releases may hold an ignored matrix)."""
+        if self.transition_matrix is not None and not (
+            isinstance(self.mechanism, str) and self.mechanism == "linear"
+        ):
+            raise ValueError(
+                "transition_matrix is the matrix A of mechanism='linear'; with mechanism="
+                f"{self.mechanism!r} it would be ignored: leave it None."
+            )
+
     def _check_mechanism_kept(self):
         """partial_fit continues the fitted mechanism: a different one set since is refused,
         as any parameter that no longer describes the fitted network."""
