@@ -11,6 +11,20 @@ from ..utils._warnings import warn_at_caller
 __all__ = ["best_under_budget"]
 
 
+def _shared_failed_splits(cv_results, metric):
+    """Where every candidate failed on the same splits while others scored: those folds, not
+    the candidates, are at fault (a fold whose rows hold a single sensitive group)."""
+    keys = sorted(k for k in cv_results if k.startswith("split") and k.endswith(f"_test_{metric}"))
+    failed = [k.split("_")[0] for k in keys if np.all(np.isnan(np.asarray(cv_results[k], float)))]
+    if not failed or len(failed) == len(keys):
+        return ""
+    return (
+        f", on the same splits ({', '.join(failed)}) while the others scored: a fold shared by "
+        "every candidate could not be scored (e.g. its rows hold a single sensitive group; "
+        "stratify the folds on the label and the sensitive attribute together)"
+    )
+
+
 class _BestUnderBudget:
     """Picklable ``refit`` callable (a fitted search that holds it can still be pickled)."""
 
@@ -35,8 +49,9 @@ class _BestUnderBudget:
         utility = self._test_scores(cv_results, self.utility)
         if np.all(np.isnan(metric)):
             raise ValueError(
-                f"Every mean_test_{self.metric} is NaN: scoring failed for every candidate "
-                "(see the warnings of the search, or set error_score='raise')."
+                f"Every mean_test_{self.metric} is NaN: scoring failed for every candidate"
+                f"{_shared_failed_splits(cv_results, self.metric)} (see the warnings of the "
+                "search, or set error_score='raise')."
             )
         if np.nanmax(metric) > 0:  # a score of the quantity itself: every candidate would pass
             raise ValueError(

@@ -145,7 +145,10 @@ def demographic_parity_scorer(*, method="between_groups", pos_label=None):
         ``scorer(estimator, X, y, sensitive_features=...)``: minus the difference of
         ``estimator.predict(X)``. A search routes it the sensitive features of each fold
         (metadata routing on); called by hand it takes them as a keyword. Without them it
-        raises a ValueError saying how to route them.
+        raises a ValueError saying how to route them, and so it does for rows of a single
+        group (fairlearn's difference would be 0, read as perfect parity): a search scores
+        such a fold ``error_score``, so stratify the folds on the sensitive attribute when a
+        group is small.
 
     See Also
     --------
@@ -193,7 +196,8 @@ def equalized_odds_scorer(*, method="between_groups", agg="worst_case", pos_labe
     -------
     scorer : callable
         ``scorer(estimator, X, y, sensitive_features=...)``; raises a ValueError without
-        sensitive features, as :func:`demographic_parity_scorer`.
+        sensitive features or for rows of a single group, as
+        :func:`demographic_parity_scorer`.
 
     See Also
     --------
@@ -242,18 +246,22 @@ def ends_in_a_model(estimator):
     """Whether ``estimator`` is a Pipeline whose last step is the downstream model: it predicts,
     or does not transform, and is not one of this package's encoders (InvariantEncoder predicts
     too; a user's subclass, or one at the end of a nested pipeline), whose codes are probed."""
-    last = estimator[-1] if isinstance(estimator, Pipeline) else None
-    innermost = last
-    while isinstance(innermost, Pipeline):
-        innermost = innermost[-1]
-    encoder = hasattr(innermost, "transform") and any(
-        cls.__module__.startswith("sklatent.") for cls in type(innermost).__mro__
+    if not isinstance(estimator, Pipeline):
+        return False
+    last = estimator[-1]
+    if last is None or last == "passthrough":  # the pipeline transforms
+        return False
+    encoder = hasattr(innermost_step(last), "transform") and any(
+        cls.__module__.startswith("sklatent.") for cls in type(innermost_step(last)).__mro__
     )
-    return (
-        last is not None
-        and not encoder
-        and (hasattr(last, "predict") or not hasattr(last, "transform"))
-    )
+    return not encoder and (hasattr(last, "predict") or not hasattr(last, "transform"))
+
+
+def innermost_step(step):
+    """The last step of nested Pipelines ending in ``step`` (``step`` itself if it is none)."""
+    while isinstance(step, Pipeline):
+        step = step[-1]
+    return step
 
 
 def probed_codes(estimator, X, who):
@@ -296,7 +304,8 @@ def leakage_scorer(*, probe=None, cv=3, random_state=0):
     -------
     scorer : callable
         ``scorer(estimator, X, y=None, *, sensitive_features=None)``. Without sensitive
-        features it raises a ValueError saying how to route them.
+        features it raises a ValueError saying how to route them; for rows of a single group
+        too (:func:`sensitive_leakage` has nothing to predict).
 
     See Also
     --------

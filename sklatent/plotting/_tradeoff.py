@@ -232,7 +232,8 @@ class TradeoffDisplay:
         ----------
         estimators : list of fitted estimators
             Each a fitted :class:`~sklearn.pipeline.Pipeline` ending in a classifier, such as
-            ``make_pipeline(StandardScaler(), FairEncoder(), LogisticRegression())``.
+            ``make_pipeline(StandardScaler(), FairEncoder(), LogisticRegression())``, or in
+            an encoder that predicts (``make_pipeline(StandardScaler(), InvariantEncoder())``).
         X : array-like of shape (n_samples, n_features)
             Evaluation data, best held out from the fits.
         y : array-like of shape (n_samples,)
@@ -245,8 +246,11 @@ class TradeoffDisplay:
 
             - ``"leakage"``: ``sensitive_leakage(Z, sensitive_features)["roc_auc"]``, the
               cross-validated ROC AUC of a probe predicting the sensitive attribute from the
-              codes ``Z`` that the pipeline's steps before the classifier give for ``X``
-              (0.5: nothing leaks);
+              codes ``Z`` of ``X``, the codes :func:`~sklatent.metrics.leakage_scorer`
+              probes: those of the steps before a downstream classifier, or the pipeline's
+              ``transform`` when it ends in one of this package's encoders or in a
+              transformer (0.5: nothing leaks; an estimator that neither is nor ends in a
+              transformer raises a TypeError);
             - ``"demographic_parity"`` / ``"equalized_odds"``: fairlearn's
               :func:`~fairlearn.metrics.demographic_parity_difference` /
               :func:`~fairlearn.metrics.equalized_odds_difference` of the pipeline's
@@ -256,8 +260,8 @@ class TradeoffDisplay:
             A scikit-learn scorer name (see :func:`~sklearn.metrics.get_scorer`) or a callable
             ``utility(estimator, X, y) -> float``, greater is better.
         names : list of str, default=None
-            One label per estimator; None names a pipeline after the class of its step before
-            the classifier (``"FairEncoder"``), numbering repeats.
+            One label per estimator; None names a pipeline after the class of the step whose
+            codes the leakage probe reads (``"FairEncoder"``), numbering repeats.
         pos_label : int, float, bool or str, default=None
             The positive class of ``"demographic_parity"`` and ``"equalized_odds"``, whose
             rates count it against the rest; None: the labels must be 0 and 1.

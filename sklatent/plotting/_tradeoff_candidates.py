@@ -41,17 +41,17 @@ def _format_params(params):
 
 
 def _default_names(estimators):
-    from ..metrics._fairness_scorers import ends_in_a_model
+    from ..metrics._fairness_scorers import ends_in_a_model, innermost_step
 
     names = []
     for estimator in estimators:
-        steps = getattr(estimator, "steps", None)
-        if steps is None:
-            step = estimator
-        elif ends_in_a_model(estimator):  # the step that gives the codes
-            step = steps[-2][1] if len(steps) > 1 else estimator
-        else:  # a pipeline ending in an encoder that predicts (InvariantEncoder)
-            step = steps[-1][1]
+        # The step whose output is probed: the one before a downstream model, else the last
+        # one that transforms (an encoder that also predicts, such as InvariantEncoder).
+        steps = [s for _, s in getattr(estimator, "steps", [(None, estimator)])]
+        if ends_in_a_model(estimator):
+            steps = steps[:-1] or steps
+        transforming = [s for s in steps if s is not None and s != "passthrough"]
+        step = innermost_step(transforming[-1]) if transforming else "passthrough"
         names.append("passthrough" if step in (None, "passthrough") else type(step).__name__)
     for name in set(names):
         indices = [i for i, n in enumerate(names) if n == name]

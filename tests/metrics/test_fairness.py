@@ -582,3 +582,15 @@ def test_gap_scorers_refuse_rows_of_a_single_group(make):
     model = LogisticRegression().fit(X, y)
     with pytest.raises(ValueError, match=r"hold a single group \('F'\), so there is no diff"):
         make()(model, X, y, sensitive_features=["F"] * 60)
+
+
+def test_best_under_budget_names_a_split_that_failed_for_every_candidate():
+    # A fold of one group fails every candidate's parity score: "every mean is NaN" hid why.
+    cv_results = {
+        "mean_test_accuracy": [0.8, 0.7],
+        "mean_test_dp": [np.nan, np.nan],
+        "split0_test_dp": [np.nan, np.nan],
+        "split1_test_dp": [-0.2, -0.05],
+    }
+    with pytest.raises(ValueError, match=r"on the same splits \(split0\) while the others"):
+        best_under_budget("dp", 0.05)(cv_results)

@@ -278,3 +278,26 @@ def test_plot_returns_self_and_sets_axes():
     assert len(display.annotations_) == 3
     with pytest.raises(ValueError, match="one label per candidate"):
         TradeoffDisplay([0.1], [0.2]).plot(annotate=True)
+
+
+def test_default_names_follow_the_probed_step_through_passthrough_and_nested_pipelines():
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sklatent.plotting._tradeoff_candidates import _default_names
+
+    pca = PCA(2)
+    pipes = [
+        Pipeline([("pca", pca), ("last", None)]),
+        make_pipeline(pca, "passthrough"),
+        make_pipeline(StandardScaler(), make_pipeline(StandardScaler(), pca)),
+        make_pipeline(make_pipeline(StandardScaler(), pca), LogisticRegression()),
+    ]
+    assert _default_names(pipes) == ["PCA #1", "PCA #2", "PCA #3", "PCA #4"]
+
+
+@pytest.mark.parametrize("cost", ["demographic_parity", "equalized_odds"])
+def test_a_group_cost_of_rows_of_one_group_is_refused(cost):
+    pipe = _pipelines()[0]
+    with pytest.raises(ValueError, match="single group"):
+        TradeoffDisplay.from_estimators([pipe], X, y, sensitive_features=[0] * len(y), cost=cost)
