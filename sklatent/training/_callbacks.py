@@ -226,16 +226,16 @@ class Anneal(Callback):
 
     def on_train_begin(self, net, **kwargs):
         # partial_fit begins training at every call, with the decays this callback scaled:
-        # read an optimizer's own decays once, or each call would scale them again.
-        if getattr(self, "decayed_optimizer_", None) is not net.optimizer_:
-            self.weight_decays_ = [group.get("weight_decay", 0.0) for group in _groups(net)]
-            self.decayed_optimizer_ = net.optimizer_
+        # each parameter group keeps its own decay beside the scaled one, or each call would
+        # scale it again. The optimizer's state carries the key through pickles and copies.
+        for group in _groups(net):
+            group.setdefault("unscaled_weight_decay", group.get("weight_decay", 0.0))
 
     def on_epoch_begin(self, net, **kwargs):
         net.criterion_.annealed = len(net.history) > self.epochs
         scale = getattr(net.criterion_, "loss_scale", 1.0)
-        for group, weight_decay in zip(_groups(net), self.weight_decays_, strict=True):
-            group["weight_decay"] = weight_decay * scale
+        for group in _groups(net):
+            group["weight_decay"] = group["unscaled_weight_decay"] * scale
 
 
 def _groups(net):

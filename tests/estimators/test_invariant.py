@@ -1,5 +1,6 @@
 """InvariantEncoder: accuracy under a spurious correlation's reversal, routing, classifier API."""
 
+import pickle
 import warnings
 
 import numpy as np
@@ -144,6 +145,12 @@ def test_partial_fit_scales_the_weight_decay_once():
     for _ in range(4):
         model.partial_fit(X, Y, environments=ENV)
     decays = [group["weight_decay"] for group in model.net_.optimizer_.param_groups]
+    assert decays == pytest.approx([0.01 / 100.0] * len(decays))
+    # A checkpoint of the stream, resumed: the callback's record of the decay survives it.
+    resumed = pickle.loads(pickle.dumps(model))
+    for _ in range(2):
+        resumed.partial_fit(X, Y, environments=ENV)
+    decays = [group["weight_decay"] for group in resumed.net_.optimizer_.param_groups]
     assert decays == pytest.approx([0.01 / 100.0] * len(decays))
 
 
