@@ -140,31 +140,29 @@ def _warn_if_terms_never_acted(net, epochs=None):
     of two groups, to estimate them, so the fit trained without them."""
     one_call = epochs is not None
     epochs = list(net.history if epochs is None else epochs)
-    idle = [
-        f"{term!r} (weight {weight:g})"
-        for term, weight in net.criterion_.batch_estimated_terms().items()
+    idle = {
+        term: (weight, need)
+        for term, (weight, need) in net.criterion_.batch_estimated_terms().items()
         if weight > 0 and all(epoch.get(f"train_{term}") == 0.0 for epoch in epochs)
-    ]
+    }
     if not idle or not epochs:
         return
     sizes = [batch.get("train_batch_size", 0) for batch in epochs[-1].get("batches", [])]
     largest = max(sizes, default=net.batch_size)  # the rows a batch held, not the setting
-    terms, it = ("term", "it") if len(idle) == 1 else ("terms", "them")
     # A partial_fit call checks its own chunk: the earlier chunks may have used the terms.
     scope, trained = (
         ("of this partial_fit call", "its chunk trained")
         if one_call
         else ("of the fit", "the fit trained")
     )
-    warn_at_caller(
-        f"The {' and '.join(idle)} {terms} {'was' if it == 'it' else 'were'} 0 in every batch "
-        f"{scope}, so {trained} without {it}: {it} {'is' if it == 'it' else 'are'} "
-        f"estimated from a batch's rows, and no batch (of at most {largest} rows) held enough "
-        "rows, or rows of two groups or environments (within a class, for equalized odds), to "
-        f"estimate {it}. Raise batch_size if the data have more rows; else they cannot inform "
-        f"{it}.",
-        UserWarning,
-    )
+    for term, (weight, need) in idle.items():
+        warn_at_caller(
+            f"The {term!r} term (weight {weight:g}) was 0 in every batch {scope}, so {trained} "
+            f"without it: it is estimated from a batch's rows, and needs {need}, which no batch "
+            f"(of at most {largest} rows) held. Raise batch_size if the data have more rows; "
+            "else they cannot inform it.",
+            UserWarning,
+        )
 
 
 def _forget_batch_records(epochs):

@@ -8,11 +8,12 @@ The refit rule :func:`~sklatent.metrics.best_under_budget` reads their scores.
 import numpy as np
 from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
 from sklearn import config_context, get_config
-from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import UNUSED
 
 from ..utils._sklearn_compat import _MetadataRequester, _Scorer
-from ._leakage import _encode_groups, _group_table, sensitive_leakage
+from ._groups import group_names
+from ._leakage import sensitive_leakage
+from ._probed_codes import probed_codes
 
 __all__ = [
     "demographic_parity_scorer",
@@ -45,8 +46,8 @@ def _require(sensitive_features, scorer):
 
 def check_groups_to_compare(sensitive_features, scorer):
     """Refuse scored rows of a single group, which fairlearn would score as perfect parity."""
-    _, names = _encode_groups(_group_table(sensitive_features, "sensitive_features"))
-    if len(names) < 2:
+    names = group_names(sensitive_features)
+    if names is not None and len(names) < 2:
         # fairlearn gives a difference of 0 between one group and itself: perfect parity, to
         # best_under_budget, for a model whose gap on all rows was 0.42.
         raise ValueError(
@@ -240,41 +241,6 @@ class _LeakageScorer(_MetadataRequester):
             codes, sensitive_features, probe=self.probe, cv=self.cv, random_state=self.random_state
         )
         return -result.roc_auc
-
-
-def ends_in_a_model(estimator):
-    """Whether ``estimator`` is a Pipeline whose last step is the downstream model: it predicts,
-    or does not transform, and is not one of this package's encoders (InvariantEncoder predicts
-    too; a user's subclass, or one at the end of a nested pipeline), whose codes are probed."""
-    if not isinstance(estimator, Pipeline):
-        return False
-    last = estimator[-1]
-    if last is None or last == "passthrough":  # the pipeline transforms
-        return False
-    encoder = hasattr(innermost_step(last), "transform") and any(
-        cls.__module__.startswith("sklatent.") for cls in type(innermost_step(last)).__mro__
-    )
-    return not encoder and (hasattr(last, "predict") or not hasattr(last, "transform"))
-
-
-def innermost_step(step):
-    """The last step of nested Pipelines ending in ``step`` (``step`` itself if it is none)."""
-    while isinstance(step, Pipeline):
-        step = step[-1]
-    return step
-
-
-def probed_codes(estimator, X, who):
-    """The codes a leakage probe reads for ``X``: the output of every step but a Pipeline's
-    downstream model (:func:`ends_in_a_model`), else ``estimator.transform(X)``. ``who`` names
-    the caller in the errors."""
-    if ends_in_a_model(estimator):
-        if len(estimator.steps) < 2:
-            raise ValueError(f"{who} needs a Pipeline of at least two steps.")
-        return estimator[:-1].transform(X)
-    if hasattr(estimator, "transform"):  # a pipeline of transformers too: its output
-        return estimator.transform(X)
-    raise TypeError(f"{who} needs a Pipeline or a transformer, got {type(estimator)}.")
 
 
 def leakage_scorer(*, probe=None, cv=3, random_state=0):

@@ -9,7 +9,6 @@ non-linear.
 import numbers
 
 import numpy as np
-import pandas as pd
 from sklearn.base import clone, is_classifier
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
@@ -18,6 +17,7 @@ from sklearn.utils import Bunch, check_array
 from threadpoolctl import threadpool_limits
 
 from ..utils._warnings import warn_at_caller
+from ._groups import encode_groups, group_table
 
 __all__ = ["sensitive_leakage"]
 
@@ -26,25 +26,6 @@ __all__ = ["sensitive_leakage"]
 # default probe took 3.1 s on 179 rows with both threads and 0.08 s with one; on 15,000 rows,
 # 2.9 s against 0.56 s (0.50 s with two threads where torch was imported first).
 PROBE_OPENMP_THREADS = 1
-
-
-def _group_table(sensitive_features, name):
-    """The sensitive features as a 2-D object array: one column per attribute, never a view."""
-    table = np.array(sensitive_features, dtype=object)  # a copy: the caller's data stays as is
-    if table.ndim == 1:
-        table = table.reshape(-1, 1)
-    if table.ndim != 2 or table.shape[1] == 0:
-        raise ValueError(f"{name} must be 1-D or 2-D, got shape {np.shape(sensitive_features)}.")
-    if pd.isna(table).any():
-        raise ValueError(f"{name} contains missing values (NaN or None); give them a group label.")
-    return table
-
-
-def _encode_groups(table):
-    """One integer label per row; several columns form intersectional groups, as in fairlearn."""
-    keys = table[:, 0] if table.shape[1] == 1 else pd.MultiIndex.from_arrays(list(table.T))
-    codes, uniques = pd.factorize(keys)
-    return codes, list(uniques)
 
 
 def _check_codes(Z, name):
@@ -174,7 +155,7 @@ default=None
     if (Z_test is None) != (sensitive_features_test is None):
         raise ValueError("Give both Z_test and sensitive_features_test, or neither.")
     Z = _check_codes(Z, "Z")
-    table = _group_table(sensitive_features, "sensitive_features")
+    table = group_table(sensitive_features, "sensitive_features")
     if Z.shape[0] != table.shape[0]:
         raise ValueError(
             f"Z and sensitive_features must have the same number of rows, got {Z.shape[0]} "
@@ -186,7 +167,7 @@ default=None
         raise TypeError(f"probe must be a classifier with predict_proba, got {probe!r}.")
 
     if Z_test is None:
-        groups, names = _encode_groups(table)
+        groups, names = encode_groups(table)
         _check_several_groups(names, "sensitive_features")
         counts = np.bincount(groups)
         if len(names) == 2 and counts.min() < 2:
@@ -214,7 +195,7 @@ default=None
         return result
 
     Z_test = _check_codes(Z_test, "Z_test")
-    table_test = _group_table(sensitive_features_test, "sensitive_features_test")
+    table_test = group_table(sensitive_features_test, "sensitive_features_test")
     if Z_test.shape != (table_test.shape[0], Z.shape[1]) or table_test.shape[1] != table.shape[1]:
         raise ValueError(
             f"Z_test and sensitive_features_test must have the same number of rows and the "
@@ -222,7 +203,7 @@ default=None
             f"{table_test.shape} for training shapes {Z.shape} and {table.shape}."
         )
     # Encode both together so that a group has the same label in training and test data.
-    groups_all, names = _encode_groups(np.vstack([table, table_test]))
+    groups_all, names = encode_groups(np.vstack([table, table_test]))
     groups, groups_test = groups_all[: len(table)], groups_all[len(table) :]
     _check_several_groups([names[k] for k in np.unique(groups)], "sensitive_features")
     unseen = sorted(set(np.unique(groups_test)) - set(np.unique(groups)))

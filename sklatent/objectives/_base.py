@@ -70,7 +70,8 @@ class Objective(nn.Module):
         return {name: getattr(self, name) for name in self.weight_names}
 
     def batch_estimated_terms(self):
-        """The weighted terms estimated from a batch's rows, with their current weights: a
-        batch with too few rows (or too few of a group) gives 0 for such a term, and a fit
-        where one was 0 in every batch warns that it never acted."""
+        """The weighted terms estimated from a batch's rows: ``{term: (weight, need)}``, their
+        current weights and what a batch needs to estimate them (words for a warning). A
+        batch without it gives 0 for such a term, and a fit where one was 0 in every batch
+        warns that it never acted."""
         return {}

@@ -94,6 +94,11 @@ class DisentangledObjective(StructuredObjective):
         cmi_weight=None,
     ):
         if cmi_weight is not None:
+            if independence_weight != 1.0:
+                raise ValueError(
+                    "cmi_weight and independence_weight are both set, but cmi_weight is the "
+                    "former name of independence_weight: set independence_weight only."
+                )
             warn_at_caller(
                 "cmi_weight was renamed independence_weight in 0.1 and will be removed in 0.2; "
                 "its value is used for now.",
@@ -157,7 +162,10 @@ class DisentangledObjective(StructuredObjective):
         return total
 
     def batch_estimated_terms(self):
-        return {} if self.independence == "none" else {"independence": self.independence_weight}
+        if self.independence == "none":
+            return {}
+        need = "two rows of a class of each attribute, and three rows for the MMD"
+        return {"independence": (self.independence_weight, need)}
 
     def forward(self, outputs, batch, critic=None):
         terms = super().forward(outputs, batch)

@@ -100,7 +100,10 @@ class FairObjective(StructuredObjective):
 
     def batch_estimated_terms(self):
         # Without a sensitive attribute (one group), independence asks nothing: 0 by design.
-        return {"independence": self.independence_weight} if self.penalty.n_groups > 1 else {}
+        if self.penalty.n_groups < 2:
+            return {}
+        need = "rows of two sensitive groups (within a class, for equalized odds)"
+        return {"independence": (self.independence_weight, need)}
 
     def forward(self, outputs, batch, critic=None):
         terms = super().forward(outputs, batch)

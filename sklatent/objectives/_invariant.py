@@ -137,7 +137,9 @@ class InvariantObjective(StructuredObjective):
 
     def batch_estimated_terms(self):
         # One environment: invariance asks nothing, and the penalty is 0 by design.
-        return {"penalty": self.penalty_weight} if self.n_environments > 1 else {}
+        if self.n_environments < 2:
+            return {}
+        return {"penalty": (self.penalty_weight, "rows of two environments")}
 
     def forward(self, outputs, batch, critic=None):
         terms = super().forward(outputs, batch)

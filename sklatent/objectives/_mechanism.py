@@ -57,7 +57,10 @@ class MechanismObjective(Objective):
         self.reconstruction_weight = reconstruction_weight
 
     def batch_estimated_terms(self):
-        return {"collapse": self.collapse_weight, "collinearity": self.collinearity_weight}
+        return {
+            "collapse": (self.collapse_weight, "two rows"),
+            "collinearity": (self.collinearity_weight, "more rows than the code has columns"),
+        }
 
     @staticmethod
     def per_sample_equivariance(outputs):

@@ -41,18 +41,12 @@ def _format_params(params):
 
 
 def _default_names(estimators):
-    from ..metrics._fairness_scorers import ends_in_a_model, innermost_step
+    from ..metrics._probed_codes import probed_step
 
     names = []
     for estimator in estimators:
-        # The step whose output is probed: the one before a downstream model, else the last
-        # one that transforms (an encoder that also predicts, such as InvariantEncoder).
-        steps = [s for _, s in getattr(estimator, "steps", [(None, estimator)])]
-        if ends_in_a_model(estimator):
-            steps = steps[:-1] or steps
-        transforming = [s for s in steps if s is not None and s != "passthrough"]
-        step = innermost_step(transforming[-1]) if transforming else "passthrough"
-        names.append("passthrough" if step in (None, "passthrough") else type(step).__name__)
+        step = probed_step(estimator)  # the step whose codes the leakage probe reads
+        names.append("passthrough" if step is None else type(step).__name__)
     for name in set(names):
         indices = [i for i, n in enumerate(names) if n == name]
         if len(indices) > 1:
@@ -67,7 +61,7 @@ def _builtin_cost(cost, random_state, pos_label=None):
         def leakage(estimator, X, y, *, sensitive_features):
             # The codes leakage_scorer probes: a search's figures and these agree.
             from ..metrics import sensitive_leakage
-            from ..metrics._fairness_scorers import probed_codes
+            from ..metrics._probed_codes import probed_codes
 
             Z = probed_codes(estimator, X, 'cost="leakage"')
             return sensitive_leakage(Z, sensitive_features, random_state=random_state)["roc_auc"]

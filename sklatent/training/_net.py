@@ -191,9 +191,12 @@ class LatentNet(NeuralNet):
         ``DIVERGED_LOSS_FACTOR`` times the fit's first such loss (or 1, if larger)."""
         missing = [name for name in ("loss", *names) if name not in terms]
         if missing:
+            method, listed = (
+                ("forward", "term_names") if objective else ("critic_terms", "critic_term_names")
+            )
             raise KeyError(
-                f"{type(self.criterion_).__name__} returned no {missing}: an objective returns "
-                f"'loss' and every name of its term_names; it returned {sorted(terms)}."
+                f"{type(self.criterion_).__name__}.{method} returned no {missing}: it returns "
+                f"'loss' and every name of its {listed}; it returned {sorted(terms)}."
             )
         loss = terms["loss"].item()
         if not math.isfinite(loss):

@@ -211,3 +211,10 @@ def test_the_objective_takes_its_former_weight_name_with_a_warning():
     with pytest.warns(FutureWarning, match="cmi_weight was renamed independence_weight"):
         objective = DisentangledObjective(["a"], [slice(0, 1)], [2], cmi_weight=5.0)
     assert objective.independence_weight == 5.0
+
+
+def test_the_objective_refuses_both_weight_names():
+    from sklatent.objectives import DisentangledObjective
+
+    with pytest.raises(ValueError, match="cmi_weight and independence_weight are both set"):
+        DisentangledObjective(["a"], [slice(0, 1)], [2], cmi_weight=5.0, independence_weight=2.0)

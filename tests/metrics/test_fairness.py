@@ -594,3 +594,13 @@ def test_best_under_budget_names_a_split_that_failed_for_every_candidate():
     }
     with pytest.raises(ValueError, match=r"on the same splits \(split0\) while the others"):
         best_under_budget("dp", 0.05)(cv_results)
+
+
+def test_gap_scorers_take_a_dict_of_sensitive_columns_as_fairlearn_does():
+    # The single-group check read the dict as one object and refused it (shape ()).
+    X = np.random.default_rng(0).normal(size=(60, 2))
+    y = (X[:, 0] > 0).astype(int)
+    model = LogisticRegression().fit(X, y)
+    columns = {"a": np.arange(60) % 2, "b": np.arange(60) % 3}
+    expected = -demographic_parity_difference(y, model.predict(X), sensitive_features=columns)
+    assert demographic_parity_scorer()(model, X, y, sensitive_features=columns) == expected

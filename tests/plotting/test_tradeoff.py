@@ -301,3 +301,12 @@ def test_a_group_cost_of_rows_of_one_group_is_refused(cost):
     pipe = _pipelines()[0]
     with pytest.raises(ValueError, match="single group"):
         TradeoffDisplay.from_estimators([pipe], X, y, sensitive_features=[0] * len(y), cost=cost)
+
+
+def test_default_names_see_through_a_nested_pipeline_ending_in_passthrough():
+    from sklearn.pipeline import Pipeline
+
+    from sklatent.plotting._tradeoff_candidates import _default_names
+
+    nested = Pipeline([("pca", PCA(2)), ("p", "passthrough")])
+    assert _default_names([make_pipeline(nested, LogisticRegression())]) == ["PCA"]
