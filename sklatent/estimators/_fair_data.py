@@ -131,6 +131,14 @@ def index_level_features(X, ids):
         return None
     ids = id_list(ids)
     levels = [i for i in ids if i not in X.columns and i in X.index.names and i is not None]
+    named_levels = [name for name in X.index.names if name is not None]
+    unknown = [i for i in ids if isinstance(i, str) and i not in X.columns]
+    if not levels and unknown and named_levels:
+        # An AIF360 user names a level: the columns' error alone would not list the levels.
+        raise ValueError(
+            f"sensitive_feature_ids names {unknown}, neither a column of X nor a level of its "
+            f"index (its levels: {named_levels})."
+        )
     if not levels:
         return None
     if len(levels) < len(ids):

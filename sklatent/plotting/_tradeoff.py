@@ -302,10 +302,21 @@ class TradeoffDisplay:
             raise ValueError(f"cost={cost!r} is not one of {sorted(_COST_NAMES)} or a callable.")
         utility_fn = get_scorer(utility) if isinstance(utility, str) else utility
         costs, utilities = [], []
-        for estimator in estimators:
-            check_is_fitted(estimator)
-            costs.append(float(cost_fn(estimator, X, y, sensitive_features=sensitive_features)))
-            utilities.append(float(utility_fn(estimator, X, y)))
+        # Each axis predicts anew: a randomized predict drawing from numpy's global random
+        # state (fairlearn's ExponentiatedGradient without a random_state) drew two sets of
+        # predictions, and the point had a cost of one and the accuracy of the other. Both
+        # axes replay the same draws, and the caller's state is left as it was.
+        state = np.random.get_state()  # noqa: NPY002 (the global state is the point)
+        try:
+            for estimator in estimators:
+                check_is_fitted(estimator)
+                np.random.set_state(state)  # noqa: NPY002
+                cost_value = cost_fn(estimator, X, y, sensitive_features=sensitive_features)
+                np.random.set_state(state)  # noqa: NPY002
+                costs.append(float(cost_value))
+                utilities.append(float(utility_fn(estimator, X, y)))
+        finally:
+            np.random.set_state(state)  # noqa: NPY002
         if cost_name is None:
             cost_name = _COST_NAMES.get(cost) if isinstance(cost, str) else None
             cost_name = cost_name or getattr(cost, "__name__", "cost")

@@ -227,6 +227,10 @@ def test_index_levels_mixed_with_columns_or_sensitive_features_are_an_error():
         FairEncoder(sensitive_feature_ids=["sex", "f0"], **SMALL).fit(frame, Y)
     with pytest.raises(ValueError, match="not both"):
         FairEncoder(sensitive_feature_ids="sex", **SMALL).fit(frame, Y, sensitive_features=S)
+    # A level misnamed: the columns' error alone did not list the levels an AIF360 user meant.
+    misnamed = r"\['gender'\], neither a column .* levels: \['row', 'sex'\]"
+    with pytest.raises(ValueError, match=misnamed):
+        FairEncoder(sensitive_feature_ids="gender", **SMALL).fit(frame, Y)
 
 
 def test_several_and_continuous_sensitive_features_make_groups():

@@ -310,3 +310,27 @@ def test_default_names_see_through_a_nested_pipeline_ending_in_passthrough():
 
     nested = Pipeline([("pca", PCA(2)), ("p", "passthrough")])
     assert _default_names([make_pipeline(nested, LogisticRegression())]) == ["PCA"]
+
+
+class _CoinFlipClassifier(LogisticRegression):
+    """Predicts at random from numpy's global state, as ExponentiatedGradient does unseeded."""
+
+    def predict(self, X):
+        return (np.random.random_sample(len(X)) < 0.5).astype(int)  # noqa: NPY002
+
+
+def test_both_axes_of_a_randomized_predictor_read_the_same_predictions():
+    # Each axis predicted anew: the point had the parity gap of one draw and the accuracy of
+    # another, and moved at every call.
+    model = _CoinFlipClassifier().fit(X, y)
+    state = np.random.get_state()  # noqa: NPY002
+    first = TradeoffDisplay.from_estimators(
+        [model], X, y, sensitive_features=s, cost="demographic_parity"
+    )
+    after = np.random.get_state()  # noqa: NPY002
+    assert all(np.array_equal(a, b) for a, b in zip(state[1:3], after[1:3], strict=True))
+    np.random.set_state(state)  # noqa: NPY002
+    predicted = model.predict(X)  # the draw the display read
+    expected = demographic_parity_difference(y, predicted, sensitive_features=s)
+    assert first.cost[0] == pytest.approx(expected)
+    assert first.utility[0] == pytest.approx(np.mean(predicted == y))
