@@ -190,13 +190,11 @@ class LatentNet(NeuralNet):
         for a training batch of the ``objective`` (not a critic's), exceeds
         ``DIVERGED_LOSS_FACTOR`` times the fit's first such loss (or 1, if larger)."""
         missing = [name for name in ("loss", *names) if name not in terms]
-        if missing:
-            method, listed = (
-                ("forward", "term_names") if objective else ("critic_terms", "critic_term_names")
-            )
+        if missing:  # of forward (term_names) or of critic_terms (critic_term_names)
+            method = "forward" if objective else "critic_terms"
             raise KeyError(
-                f"{type(self.criterion_).__name__}.{method} returned no {missing}: it returns "
-                f"'loss' and every name of its {listed}; it returned {sorted(terms)}."
+                f"{type(self.criterion_).__name__}.{method} returned {sorted(terms)}, without "
+                f"{missing}: 'loss' and every term it names are expected."
             )
         loss = terms["loss"].item()
         if not math.isfinite(loss):

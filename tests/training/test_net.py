@@ -291,6 +291,6 @@ class _ForgetfulObjective(Objective):
 def test_an_objective_that_omits_a_term_is_named():
     # A bare KeyError 'other' came from inside skorch's training step.
     net = LatentNet(_Linear, _ForgetfulObjective(), max_epochs=1, train_split=None, verbose=0)
-    named = r"_ForgetfulObjective.forward returned no \['other'\].* its term_names"
+    named = r"_ForgetfulObjective.forward returned \['fit', 'loss'\], without \['other'\]"
     with pytest.raises(KeyError, match=named):
         net.fit(TensorData({"X": torch.from_numpy(X)}))
