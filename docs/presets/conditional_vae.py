@@ -11,8 +11,9 @@ from sklatent.estimators._structured_spec import one_block_masks, view_spec
 from sklatent.estimators._structured_tensors import view_tensors
 from sklatent.estimators._table_preset import FIXED_STRUCTURE, TablePreset, inherited_constraints
 from sklatent.objectives import StructuredObjective
+from sklatent.utils._labels import encode_labels
 from sklatent.utils._sklearn_compat import _fit_context
-from sklatent.utils._validation import check_auxiliary, encode_labels
+from sklatent.utils._validation import check_auxiliary
 
 
 class ConditionalVAE(TablePreset):

@@ -8,8 +8,9 @@ import torch
 from pandas.api.types import is_integer_dtype
 
 from .._batch import PRESENT, attribute_strata, present_column, view_labels, view_values
+from ..utils._labels import encode_labels
 from ..utils._torch import as_float_tensor
-from ..utils._validation import check_auxiliary, check_declared_classes, encode_labels
+from ..utils._validation import check_auxiliary, check_declared_classes, holds_dates
 from ..utils._warnings import warn_at_caller
 from ._structured_spec import view_spec
 
@@ -75,8 +76,13 @@ def parse_attributes(y, attribute_types, n_samples, fitted_names=None):
             )
     attributes = []
     for index, name in enumerate(names):
+        if holds_dates(frame.iloc[:, index]):
+            # 40 days were read as 40 classes, and predicted back as datetime objects.
+            raise ValueError(
+                f"Attribute {name!r} holds dates or times. Encode it first: as numbers (e.g. "
+                "days since a date) for a continuous attribute, or as text labels for classes."
+            )
         values = frame.iloc[:, index].to_numpy()
-        _refuse_times(values, name)
         # An object column of numbers (a mixed y's numeric column) becomes numeric, so that
         # its kind can be told; text that reads as whole numbers ("0", "1") stays text, class
         # names that predict returns as given; text of other numbers ("0.25") is measurements.
@@ -110,20 +116,6 @@ def parse_attributes(y, attribute_types, n_samples, fitted_names=None):
             }
         )
     return attributes
-
-
-#: pandas' names of the dtypes of dates, times and durations (``infer_dtype``).
-TIME_KINDS = {"datetime64", "datetime", "date", "timedelta64", "timedelta", "time", "period"}
-
-
-def _refuse_times(values, name):
-    """Dates and durations are neither classes nor measurements a readout can predict as they
-    are: 40 days were read as 40 classes, and predicted back as datetime objects."""
-    if values.dtype.kind in "mM" or pd.api.types.infer_dtype(values, skipna=True) in TIME_KINDS:
-        raise ValueError(
-            f"Attribute {name!r} holds dates or times. Encode it first: as numbers (e.g. days "
-            "since a date) for a continuous attribute, or as text labels for classes."
-        )
 
 
 #: More classes than this, guessed from whole numbers, are more likely a measurement (an age, a

@@ -7,8 +7,6 @@ more than ``max_levels`` distinct values is continuous and is cut at its trainin
 ``n_bins`` bins, because the independence penalties compare codes between groups.
 """
 
-from numbers import Integral
-
 import numpy as np
 import pandas as pd
 import torch
@@ -17,15 +15,14 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import column_or_1d
 
 from .._batch import view_labels, view_values
+from ..utils._labels import encode_labels, one_or_many, repeated
 from ..utils._torch import as_float_tensor
 from ..utils._validation import (
     check_auxiliary,
     check_classes_unchanged,
     check_declared_classes,
     check_not_scalar,
-    encode_labels,
     numeric_dtype,
-    repeated,
 )
 from ._structured_spec import view_spec
 
@@ -96,7 +93,7 @@ class SensitiveGroups:
 
 def id_list(ids):
     """``sensitive_feature_ids`` as a list: one name or index, or several, each once."""
-    ids = [ids] if isinstance(ids, (str, Integral)) else list(ids)
+    ids = one_or_many(ids)
     if any(isinstance(i, (bool, np.bool_)) for i in ids):  # True would read column 1
         raise ValueError(
             f"sensitive_feature_ids names columns by name or position, got {ids!r}: no booleans."

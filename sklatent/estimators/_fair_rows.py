@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from .._batch import GROUPS, PRESENT, STRATA, condition_values, present_column, view_labels
-from ..utils._validation import repeated
+from ..utils._labels import repeated
 from ..utils._warnings import warn_at_caller
 from ._fair_data import (
     SensitiveGroups,

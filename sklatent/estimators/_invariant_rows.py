@@ -10,8 +10,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 from .._batch import GROUPS, PRESENT, STRATA, present_column, view_labels
+from ..utils._labels import encode_labels
 from ..utils._sklearn_compat import validate_data
-from ..utils._validation import check_auxiliary, encode_labels
+from ..utils._validation import check_auxiliary
 from ..utils._warnings import warn_at_caller
 from ._fair_data import group_log_prior, target_view
 from ._structured_spec import one_block_masks, view_spec

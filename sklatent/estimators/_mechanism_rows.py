@@ -4,8 +4,9 @@ import numpy as np
 import torch
 
 from .._batch import ACTIONS, FEATURES, NEXT_FEATURES
+from ..utils._labels import encode_labels
 from ..utils._torch import as_float_tensor
-from ..utils._validation import check_auxiliary, check_numeric_columns, encode_labels
+from ..utils._validation import check_auxiliary, check_numeric_columns
 from ..utils._warnings import warn_at_caller
 
 

@@ -4,6 +4,7 @@ from numbers import Integral
 
 import numpy as np
 
+from ..utils._labels import one_or_many
 from ..utils._sklearn_compat import Interval, StrOptions, check_is_fitted
 from ._structured import StructuredVAE
 from ._table_preset import FIXED_STRUCTURE, inherited_constraints
@@ -234,8 +235,7 @@ class MultiViewEncoder(StructuredVAE):
         X_target : ndarray of shape (n_samples, n_columns of ``target``)
         """
         check_is_fitted(self, "net_")
-        one = isinstance(source, (str, int, np.integer))
-        sources = [self._check_view(name) for name in ([source] if one else source)]
+        sources = [self._check_view(name) for name in one_or_many(source)]
         target = self._check_view(target)
         X = self._validate_X(X, reset=False)
         codes = self._encode_views(X, sources=sources)

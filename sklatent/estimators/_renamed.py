@@ -73,11 +73,9 @@ def check_former_names(estimator):
 def upgrade_pickled_state(cls, state):
     """The ``__dict__`` of an estimator pickled before a rename, with the new names: the
     former name's value under the new one, and the former name at its hidden default."""
-    state = dict(state)
-    for former, new in getattr(cls, "_renamed_parameters", {}).items():
-        if new not in state and former in state:
-            state[new] = _translated(cls, former, state[former])
-            state[former] = DEPRECATED
+    state = upgrade_saved_params(cls, state)
+    for former in getattr(cls, "_renamed_parameters", {}):
+        state.setdefault(former, DEPRECATED)
     return state
 
 

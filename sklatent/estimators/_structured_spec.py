@@ -5,7 +5,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ..utils._validation import repeated
+from ..utils._labels import one_or_many, repeated
 
 LIKELIHOODS = ("gaussian", "bernoulli", "categorical")
 
@@ -77,7 +77,7 @@ def column_indices(columns, n_features, feature_names, subject):
     if isinstance(columns, slice):
         indices = list(range(n_features))[columns]
     else:
-        items = [columns] if isinstance(columns, (int, np.integer, str)) else list(columns)
+        items = one_or_many(columns)
         indices = []
         for item in items:
             if isinstance(item, (bool, np.bool_)):  # an int to Python: True would read column 1
@@ -259,8 +259,7 @@ def parse_mask(mask, blocks, views, *, kind):
     for key, linked in mask.items():
         if str(key) not in outer:
             raise ValueError(f"The {kind} mask names an unknown {outer_kind} {key!r}.")
-        one = isinstance(linked, (str, int, np.integer))
-        for other in [linked] if one else linked:
+        for other in one_or_many(linked):
             if str(other) not in inner:
                 raise ValueError(f"The {kind} mask links {key!r} to an unknown name {other!r}.")
             block, view = (str(other), str(key)) if kind == "decoder" else (str(key), str(other))

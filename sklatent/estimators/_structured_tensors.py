@@ -4,8 +4,8 @@ import numpy as np
 import torch
 
 from .._batch import PRESENT, condition_values, view_labels, view_values
+from ..utils._labels import encode_labels
 from ..utils._torch import as_float_tensor
-from ..utils._validation import encode_labels
 from ..utils._warnings import warn_at_caller
 
 

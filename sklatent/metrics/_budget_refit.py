@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-from ..utils._validation import check_non_negative, cv_test_scores
+from ..utils._validation import check_non_negative, cv_split_scores, cv_test_scores
 from ..utils._warnings import warn_at_caller
 
 __all__ = ["best_under_budget"]
@@ -14,9 +14,9 @@ __all__ = ["best_under_budget"]
 def _shared_failed_splits(cv_results, metric):
     """Where every candidate failed on the same splits while others scored: those folds, not
     the candidates, are at fault (a fold whose rows hold a single sensitive group)."""
-    keys = sorted(k for k in cv_results if k.startswith("split") and k.endswith(f"_test_{metric}"))
-    failed = [k.split("_")[0] for k in keys if np.all(np.isnan(np.asarray(cv_results[k], float)))]
-    if not failed or len(failed) == len(keys):
+    failed_everywhere = np.all(np.isnan(cv_split_scores(cv_results, metric)), axis=0)
+    failed = [f"split{k}" for k in np.flatnonzero(failed_everywhere)]
+    if not failed or failed_everywhere.all():
         return ""
     return (
         f", on the same splits ({', '.join(failed)}) while the others scored: a fold shared by "

@@ -239,7 +239,7 @@ def test_attributes_of_another_kind_than_the_fitted_ones_are_named_as_unseen():
 
 
 def test_unhashable_labels_are_named_as_unseen():
-    from sklatent.utils._validation import encode_labels
+    from sklatent.utils._labels import encode_labels
 
     labels = np.empty(2, dtype=object)
     labels[:] = [[1], "a"]
